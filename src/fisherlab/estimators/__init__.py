@@ -1,0 +1,38 @@
+"""The estimator registry: each estimator is declared once and registered by name."""
+
+from __future__ import annotations
+
+from .base import EstimandFit, Estimator
+
+_REGISTRY: dict[str, type[Estimator]] = {}
+
+
+def register(cls: type[Estimator]) -> type[Estimator]:
+    """Class decorator: make an estimator available to study files under ``cls.name``."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"estimator {cls.name!r} is registered twice")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def estimator_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def estimator_class(name: str) -> type[Estimator]:
+    return _REGISTRY[name]
+
+
+def make_estimator(name: str, options: dict | None = None) -> Estimator:
+    return _REGISTRY[name](**(options or {}))
+
+
+def estimators_for(family) -> list[str]:
+    """Names of the estimators that apply to ``family``."""
+    return [n for n, c in sorted(_REGISTRY.items()) if c.applies_to(family)]
+
+
+from . import closed_form  # noqa: E402,F401  (registers mle, mom, unbiased)
+
+__all__ = ["EstimandFit", "Estimator", "estimator_class", "estimator_names",
+           "estimators_for", "make_estimator", "register"]

@@ -1,0 +1,145 @@
+"""What an estimator is, and the one generic completion step every estimator shares.
+
+Like scikit-learn: constructing an estimator only stores its options; ``fit`` returns
+a value and mutates nothing. An estimator produces a :class:`~fisherlab.families.Point`
+for a batch of datasets; :meth:`Estimator.fit` completes it into one
+:class:`EstimandFit` per estimand:
+
+* derived estimands by invariance (plug-in g(theta_hat));
+* missing standard errors by the delta method, se(g) = sqrt(grad' Cov grad);
+* missing intervals as Wald intervals, estimate -/+ z_{1-alpha/2} se;
+* replicates with non-finite estimates flagged ``converged=False`` with a reason;
+* an exception in the estimator marks every replicate of the batch failed with its
+  message, instead of stopping the job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..families.base import Family, Point, Theta, z_quantile
+
+
+@dataclass
+class EstimandFit:
+    """Per-replicate results for one estimand, each an array of shape ``(R,)``."""
+
+    estimate: np.ndarray
+    se: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    converged: np.ndarray
+    reason: np.ndarray
+    iterations: np.ndarray
+
+
+class Estimator:
+    """Base class. Subclasses set ``name``, ``doc``, ``options_schema`` and implement
+    :meth:`applies_to`, :meth:`estimands_for` and :meth:`point`."""
+
+    name: ClassVar[str]
+    doc: ClassVar[str] = ""
+    #: JSON-Schema ``properties`` of the options a study may pass
+    options_schema: ClassVar[dict] = {}
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.options})"
+
+    @classmethod
+    def applies_to(cls, family: Family) -> bool:
+        raise NotImplementedError
+
+    @classmethod
+    def estimands_for(cls, family: Family) -> tuple[str, ...]:
+        """Estimands this estimator can report for ``family``."""
+        return family.estimands()
+
+    @classmethod
+    def min_n(cls, family: Family) -> int:
+        return max(family.min_n, family.estimator_min_n.get(cls.name, 0))
+
+    def point(self, family: Family, x: np.ndarray, theta_fixed: Theta, level: float) -> Point:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the shared path
+    def fit(self, family: Family, x: np.ndarray, theta_fixed: Theta,
+            estimands: tuple[str, ...], level: float) -> dict[str, EstimandFit]:
+        """Fit every dataset (row of ``x``) and report each requested estimand."""
+        R = x.shape[0]
+        try:
+            with np.errstate(all="ignore"):
+                pt = self.point(family, x, theta_fixed, level)
+                return complete(family, pt, theta_fixed, estimands, level, R)
+        except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never fatal
+            reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+            return {e: failed(R, reason) for e in estimands}
+
+
+def failed(R: int, reason: str) -> EstimandFit:
+    nan = np.full(R, np.nan)
+    return EstimandFit(nan, nan.copy(), nan.copy(), nan.copy(), np.zeros(R, bool),
+                       np.full(R, reason, dtype=object), np.zeros(R, np.int64))
+
+
+def safe_inv(mat: np.ndarray) -> np.ndarray:
+    """Inverse of a stack of square matrices; an infinite 1x1 information gives variance 0
+    (a boundary estimate such as p_hat = 0), a singular matrix gives NaN."""
+    if mat.shape[-1] == 1:
+        with np.errstate(divide="ignore"):
+            return 1.0 / mat
+    out = np.full_like(mat, np.nan, dtype=float)
+    ok = np.all(np.isfinite(mat), axis=(-2, -1))
+    if ok.any():
+        try:
+            out[ok] = np.linalg.inv(mat[ok])
+        except np.linalg.LinAlgError:
+            for i in np.flatnonzero(ok):
+                try:
+                    out[i] = np.linalg.inv(mat[i])
+                except np.linalg.LinAlgError:
+                    pass
+    return out
+
+
+def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str, ...],
+             level: float, R: int) -> dict[str, EstimandFit]:
+    """Fill in derived estimates, delta-method standard errors and Wald intervals."""
+    names = [p.name for p in family.estimated()]
+    theta_hat = {**theta_fixed, **{k: v for k, v in pt.estimate.items() if k in names}}
+    have_all = all(k in pt.estimate for k in names)
+    z = z_quantile(level)
+    conv = np.ones(R, bool) if pt.converged is None else np.asarray(pt.converged, bool)
+    reason = (np.full(R, "", dtype=object) if pt.reason is None
+              else np.asarray(pt.reason, dtype=object))
+    iters = np.zeros(R, np.int64) if pt.iterations is None else np.asarray(pt.iterations)
+    out = {}
+    for e in estimands:
+        if e in pt.estimate:
+            est = np.asarray(pt.estimate[e], dtype=float)
+        elif have_all:
+            est = family.truth(theta_hat, e)  # invariance: g(theta_hat)
+        else:
+            raise KeyError(f"estimator gave no estimate of {e!r}")
+        est = np.broadcast_to(est, (R,)).astype(float)
+        if e in pt.se:
+            se = np.asarray(pt.se[e], dtype=float)
+        elif pt.cov is not None and have_all:
+            g = family.estimand_gradient(theta_hat, e)
+            se = np.sqrt(np.einsum("...i,...ij,...j->...", g, pt.cov, g))
+        else:
+            se = np.full(R, np.nan)
+        se = np.broadcast_to(se, (R,)).astype(float)
+        if e in pt.interval:
+            lo, hi = (np.broadcast_to(np.asarray(v, float), (R,)).copy() for v in pt.interval[e])
+        else:
+            lo, hi = est - z * se, est + z * se
+        ok = conv & np.isfinite(est)
+        why = np.where(conv & ~np.isfinite(est), "non-finite estimate", reason)
+        out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters)
+    return out

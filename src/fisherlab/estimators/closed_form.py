@@ -1,0 +1,91 @@
+"""Estimators with closed forms: maximum likelihood, method of moments, unbiased.
+
+Each is a thin adapter over what the family declares; the statistics live in the
+family modules, the shared completion (delta method, Wald) in :mod:`.base`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import differentiate
+
+from ..families.base import Family, Point
+from . import register
+from .base import Estimator, safe_inv
+
+
+@register
+class MLE(Estimator):
+    name = "mle"
+    doc = ("maximum likelihood; standard error from the observed information at the "
+           "optimum, Wald interval unless the family has an exact one")
+
+    @classmethod
+    def applies_to(cls, family: Family) -> bool:
+        return family.has("mle")
+
+    def point(self, family, x, theta_fixed, level):
+        pt = family.mle(x, theta_fixed, level)
+        needs_cov = any(e not in pt.se for e in family.estimands())
+        if pt.cov is None and needs_cov and (family.exponential_family
+                                             or family.has("observed_information")):
+            theta = {**theta_fixed, **pt.estimate}
+            pt.cov = safe_inv(family.observed_information(x, theta))
+        return pt
+
+
+@register
+class MethodOfMoments(Estimator):
+    name = "mom"
+    doc = ("method of moments: match the first k raw moments; standard error by the delta "
+           "method on the sample moments (sandwich), Wald interval")
+
+    @classmethod
+    def applies_to(cls, family: Family) -> bool:
+        return family.has("mom")
+
+    def point(self, family, x, theta_fixed, level):
+        k = family.mom_moments
+        n = x.shape[1]
+        names = [p.name for p in family.estimated()]
+        powers = np.stack([x ** (j + 1) for j in range(k)], axis=0)  # (k, R, n)
+        m = powers.mean(axis=-1)  # (k, R)
+
+        def h(mm):  # parameters from moments, vectorised: (k, ...) -> (p, ...)
+            est = family.mom_from_moments(np.moveaxis(mm, 0, -1), theta_fixed)
+            return np.stack([np.asarray(est[nm], float) for nm in names], axis=0)
+
+        estimate = family.mom_from_moments(m.T, theta_fixed)
+        # delta method: Cov(theta) = J Cov(m) J' with Cov(m) = Cov(x, x^2, ...)/n
+        step = 1e-3 * np.maximum(np.abs(m), 1e-8)
+        jac = differentiate.jacobian(h, m, initial_step=step).df  # (p, k, R)
+        centred = powers - m[..., None]
+        cov_m = np.einsum("iRn,jRn->Rij", centred, centred) / (n - 1) / n if n > 1 else 0.0
+        cov = np.einsum("iaR,Rab,jbR->Rij", jac, cov_m, jac)
+        return Point(estimate, cov=cov)
+
+
+@register
+class Unbiased(Estimator):
+    name = "unbiased"
+    doc = ("the classical unbiased estimator where one exists (Bessel's n-1 for the normal "
+           "variance, (n-1)/Σx for the exponential rate, the uniform UMVUE, ...), with its "
+           "exact interval where the family has one")
+
+    @classmethod
+    def applies_to(cls, family: Family) -> bool:
+        return family.has("unbiased")
+
+    @classmethod
+    def estimands_for(cls, family: Family) -> tuple[str, ...]:
+        return family.unbiased_estimands
+
+    def point(self, family, x, theta_fixed, level):
+        pt = family.unbiased(x, theta_fixed, level)
+        missing = [e for e in pt.estimate if e not in pt.se]
+        names = [p.name for p in family.estimated()]
+        if missing and all(nm in pt.estimate for nm in names) and family.has_information():
+            # Wald from the expected information at the estimate
+            theta = {**theta_fixed, **{nm: pt.estimate[nm] for nm in names}}
+            pt.cov = safe_inv(x.shape[1] * family.fisher_information(theta))
+        return pt

@@ -1,0 +1,246 @@
+"""What a distribution family declares, and the generic fallbacks for what it leaves out.
+
+A family is declared once, in its own module, as a subclass of :class:`Family`
+registered with :func:`fisherlab.families.register`. It states its parameters with
+their domains, a vectorised sampler, the log-density, and, where they exist, its
+closed-form MLE, method of moments, classical unbiased estimators, per-observation
+Fisher information and derived estimands. Every estimator in
+:mod:`fisherlab.estimators` works from these declarations only.
+
+Conventions
+-----------
+* ``x`` is an array of shape ``(R, n)``: R datasets (replicates) of n observations.
+* ``theta`` is a mapping from parameter name to a float or an array that broadcasts
+  against the replicate axis, i.e. shape ``(R,)``.
+* Estimator outputs are :class:`Point` objects: estimates per estimand, of shape ``(R,)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from scipy import stats
+
+Theta = Mapping[str, "np.ndarray | float"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter and its domain.
+
+    ``low``/``high`` bound the domain; ``low_open``/``high_open`` say whether the bound
+    itself is excluded. ``estimated=False`` marks a design constant (binomial
+    ``trials``): it is part of the condition but no estimator targets it.
+    ``typical`` is a range of ordinary values, used by property tests and docs.
+    """
+
+    name: str
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = True
+    high_open: bool = True
+    integer: bool = False
+    estimated: bool = True
+    typical: tuple[float, float] = (0.5, 2.0)
+    doc: str = ""
+
+    def describe(self) -> str:
+        """The domain in interval notation, e.g. ``(0, inf)`` or ``integer >= 1``."""
+        if self.integer:
+            return f"an integer >= {int(self.low)}" if math.isfinite(self.low) else "an integer"
+        lo = "(" if self.low_open else "["
+        hi = ")" if self.high_open else "]"
+        return f"a number in {lo}{_fmt(self.low)}, {_fmt(self.high)}{hi}"
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the domain."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if not math.isfinite(value):
+            return False
+        if self.integer and float(value) != int(value):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+def _fmt(v: float) -> str:
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A derived estimand g(theta), with its gradient for the delta method.
+
+    ``grad`` returns an array of shape ``(..., k)``: the partial derivatives with
+    respect to the family's estimated parameters, in their declared order.
+    """
+
+    name: str
+    fn: Callable[[Theta], np.ndarray]
+    grad: Callable[[Theta], np.ndarray]
+    doc: str = ""
+
+
+@dataclass
+class Point:
+    """What an estimator produced for a batch of R datasets.
+
+    ``estimate`` maps estimand to an array of shape ``(R,)``. ``se`` and ``interval``
+    hold what the estimator knows itself (an exact variance, a pivotal interval);
+    :mod:`fisherlab.estimators` completes the rest (delta method, Wald intervals).
+    ``cov`` is the estimated covariance of the estimated parameters, ``(R, k, k)``,
+    used for derived estimands and for parameters without their own ``se``.
+    ``converged``/``reason`` mark replicates that failed (``reason`` is '' when fine).
+    """
+
+    estimate: dict[str, np.ndarray]
+    se: dict[str, np.ndarray] = field(default_factory=dict)
+    interval: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    cov: np.ndarray | None = None
+    converged: np.ndarray | None = None
+    reason: np.ndarray | None = None
+    iterations: np.ndarray | None = None
+
+
+class Family:
+    """Base class of a distribution family. Subclasses set the class attributes and
+    override what they know; the base class supplies generic fallbacks."""
+
+    name: ClassVar[str]
+    doc: ClassVar[str] = ""
+    params: ClassVar[tuple[Param, ...]]
+    #: smallest sample size for which the estimators are defined
+    min_n: ClassVar[int] = 1
+    #: derived estimands, by name
+    derived: ClassVar[tuple[Derived, ...]] = ()
+    #: number of raw moments the method of moments matches (0: no method of moments)
+    mom_moments: ClassVar[int] = 0
+    #: the MLE of this family is regular (RMSE ~ n^-1/2); the uniform endpoints are not
+    regular: ClassVar[bool] = True
+    #: estimands for which the family declares a classical unbiased estimator
+    unbiased_estimands: ClassVar[tuple[str, ...]] = ()
+    #: smallest n per estimator where it is larger than ``min_n``
+    estimator_min_n: ClassVar[dict[str, int]] = {}
+    #: for a full-rank exponential family the observed information at the MLE equals
+    #: n times the expected information at the MLE (the term with the score vanishes)
+    exponential_family: ClassVar[bool] = False
+
+    # ----------------------------------------------------------------- declarations
+    @classmethod
+    def estimated(cls) -> tuple[Param, ...]:
+        """The parameters estimators target (design constants excluded)."""
+        return tuple(p for p in cls.params if p.estimated)
+
+    @classmethod
+    def param(cls, name: str) -> Param:
+        return next(p for p in cls.params if p.name == name)
+
+    @classmethod
+    def estimands(cls) -> tuple[str, ...]:
+        """Every estimand this family can report: its estimated parameters, then derived."""
+        return tuple(p.name for p in cls.estimated()) + tuple(d.name for d in cls.derived)
+
+    @classmethod
+    def default_estimands(cls) -> tuple[str, ...]:
+        return tuple(p.name for p in cls.estimated())
+
+    @classmethod
+    def check_theta(cls, theta: Mapping[str, float]) -> None:
+        """Cross-parameter constraints (e.g. uniform lower < upper); raise ValueError."""
+
+    # ----------------------------------------------------------------- required
+    def sample(self, rng: np.random.Generator, theta: Theta, size: tuple[int, int]) -> np.ndarray:
+        """Draw ``size = (R, n)`` observations; one dataset per row."""
+        raise NotImplementedError
+
+    def logpdf(self, x: np.ndarray, theta: Theta) -> np.ndarray:
+        """Elementwise log-density (log-mass) of ``x`` under ``theta`` (broadcasting)."""
+        raise NotImplementedError
+
+    def loglik(self, x: np.ndarray, theta: Theta) -> np.ndarray:
+        """Log-likelihood of each dataset (row of ``x``); theta values are ``(R,)``."""
+        cols = {k: np.asarray(v, dtype=float)[..., None] for k, v in theta.items()}
+        return self.logpdf(x, cols).sum(axis=-1)
+
+    # ----------------------------------------------------------------- optional
+    def truth(self, theta: Theta, estimand: str) -> np.ndarray:
+        """The true value of an estimand under ``theta``."""
+        for d in self.derived:
+            if d.name == estimand:
+                return np.asarray(d.fn(theta), dtype=float)
+        return np.asarray(theta[estimand], dtype=float)
+
+    def mle(self, x: np.ndarray, theta_fixed: Theta, level: float) -> Point:
+        """Closed-form maximum likelihood; raise NotImplementedError when there is none."""
+        raise NotImplementedError
+
+    def mom_from_moments(self, m: np.ndarray, theta_fixed: Theta) -> dict[str, np.ndarray]:
+        """Method of moments: parameters from the first ``mom_moments`` raw moments,
+        ``m[..., j] = mean(x**(j+1))``."""
+        raise NotImplementedError
+
+    def unbiased(self, x: np.ndarray, theta_fixed: Theta, level: float) -> Point:
+        """Classical unbiased estimators, where they exist (Bessel's correction, ...)."""
+        raise NotImplementedError
+
+    def fisher_information(self, theta: Theta) -> np.ndarray:
+        """Expected information of ONE observation, ``(..., k, k)`` over the estimated
+        parameters in declared order."""
+        raise NotImplementedError
+
+    def observed_information(self, x: np.ndarray, theta: Theta) -> np.ndarray:
+        """Observed information ``-d^2 loglik`` of each dataset at ``theta``, ``(R, k, k)``.
+
+        Default for exponential families, valid at the MLE only: there the observed
+        information equals n I(theta_hat), because the second-derivative terms that
+        differ between the two are multiplied by the score, which is zero.
+        """
+        if not self.exponential_family:
+            raise NotImplementedError
+        return x.shape[-1] * self.fisher_information(theta)
+
+    # ----------------------------------------------------------------- capabilities
+    @classmethod
+    def has(cls, method: str) -> bool:
+        """Whether the family overrides ``method`` (i.e. declares it)."""
+        if method == "mom":
+            return cls.mom_moments > 0
+        own = getattr(cls, method, None)
+        base = getattr(Family, method, None)
+        return own is not None and own is not base
+
+    @classmethod
+    def has_information(cls) -> bool:
+        """Whether the family declares its Fisher information (regular families)."""
+        return cls.has("fisher_information")
+
+    def estimand_gradient(self, theta: Theta, estimand: str) -> np.ndarray:
+        """d estimand / d theta over the estimated parameters, ``(..., k)``."""
+        names = [p.name for p in self.estimated()]
+        if estimand in names:
+            ref = np.asarray(theta[names[0]], dtype=float)
+            g = np.zeros(ref.shape + (len(names),))
+            g[..., names.index(estimand)] = 1.0
+            return g
+        d = next(d for d in self.derived if d.name == estimand)
+        return np.asarray(d.grad(theta), dtype=float)
+
+    def crlb(self, theta: Theta, estimand: str, n: int) -> np.ndarray:
+        """Cramér–Rao lower bound for an unbiased estimator of ``estimand`` from n
+        observations: grad' I(theta)^{-1} grad / n."""
+        info = self.fisher_information(theta)
+        g = self.estimand_gradient(theta, estimand)
+        return np.einsum("...i,...ij,...j->...", g, np.linalg.inv(info), g) / n
+
+
+def z_quantile(level: float) -> float:
+    """Two-sided normal quantile for a confidence level."""
+    return float(stats.norm.ppf(0.5 + level / 2))

@@ -1,0 +1,39 @@
+"""Binomial(trials, p) with the number of trials fixed by the design."""
+
+import numpy as np
+from scipy import stats
+
+from . import register
+from .base import Family, Param, Point
+
+
+@register
+class Binomial(Family):
+    name = "binomial"
+    doc = "successes in `trials` independent trials with probability p; trials is fixed"
+    params = (
+        Param("p", 0.0, 1.0, low_open=False, high_open=False, typical=(0.1, 0.9),
+              doc="success probability"),
+        Param("trials", 1, low_open=False, integer=True, estimated=False, typical=(1, 20),
+              doc="number of trials per observation (a design constant, not estimated)"),
+    )
+    mom_moments = 1
+    exponential_family = True
+
+    def sample(self, rng, theta, size):
+        return rng.binomial(int(theta["trials"]), theta["p"], size=size).astype(float)
+
+    def logpdf(self, x, theta):
+        return stats.binom.logpmf(x, theta["trials"], theta["p"])
+
+    def mle(self, x, theta_fixed, level):
+        # d/dp [sum x log p + (n m - sum x) log(1-p)] = 0  =>  p = mean(x) / m
+        return Point({"p": x.mean(axis=1) / theta_fixed["trials"]})
+
+    def mom_from_moments(self, m, theta_fixed):
+        return {"p": m[..., 0] / theta_fixed["trials"]}
+
+    def fisher_information(self, theta):
+        p = np.asarray(theta["p"], dtype=float)
+        with np.errstate(divide="ignore"):
+            return (theta["trials"] / (p * (1.0 - p)))[..., None, None]

@@ -1,0 +1,52 @@
+"""Geometric(p): number of trials up to and including the first success (x >= 1).
+
+The MLE 1/x̄ is biased upwards; (n-1)/(Σx-1) is the classical unbiased estimator
+(UMVUE, n >= 2), since Σx is negative binomial."""
+
+import numpy as np
+from scipy import stats
+
+from . import register
+from .base import Derived, Family, Param, Point
+
+
+@register
+class Geometric(Family):
+    name = "geometric"
+    doc = "trials up to and including the first success, x = 1, 2, ..."
+    params = (Param("p", 0.0, 1.0, low_open=True, high_open=False, typical=(0.05, 0.9),
+                    doc="success probability"),)
+    derived = (
+        Derived("mean", lambda t: 1.0 / np.asarray(t["p"], dtype=float),
+                lambda t: (-1.0 / np.asarray(t["p"], dtype=float) ** 2)[..., None],
+                doc="mean number of trials 1/p"),
+    )
+    mom_moments = 1
+    exponential_family = True
+    unbiased_estimands = ("p", "mean")
+    estimator_min_n = {"unbiased": 2}
+
+    def sample(self, rng, theta, size):
+        return rng.geometric(theta["p"], size=size).astype(float)
+
+    def logpdf(self, x, theta):
+        return stats.geom.logpmf(x, theta["p"])
+
+    def mle(self, x, theta_fixed, level):
+        # d/dp [n log p + (Σx - n) log(1-p)] = 0  =>  p = n/Σx
+        return Point({"p": 1.0 / x.mean(axis=1)})
+
+    def mom_from_moments(self, m, theta_fixed):
+        return {"p": 1.0 / m[..., 0]}
+
+    def unbiased(self, x, theta_fixed, level):
+        n = x.shape[1]
+        total = x.sum(axis=1)
+        # se (Wald, from the information at the estimate) is completed by the estimator
+        return Point({"p": (n - 1) / (total - 1), "mean": total / n},
+                     se={"mean": x.std(axis=1, ddof=1) / np.sqrt(n)})
+
+    def fisher_information(self, theta):
+        p = np.asarray(theta["p"], dtype=float)
+        with np.errstate(divide="ignore"):
+            return (1.0 / (p**2 * (1.0 - p)))[..., None, None]

@@ -1,0 +1,82 @@
+"""Normal(mu, sigma), with the derived estimand sigma2 = sigma^2.
+
+The MLE of sigma2 is the 1/n sample variance, biased by -sigma^2/n; Bessel's
+correction (1/(n-1)) makes it unbiased but increases its MSE: MSE(1/n) =
+(2n-1) sigma^4 / n^2 < MSE(1/(n-1)) = 2 sigma^4 / (n-1). The `unbiased` estimator
+gives the exact t interval for mu and chi-square intervals for sigma2 and sigma.
+"""
+
+import numpy as np
+from scipy import special, stats
+
+from . import register
+from .base import Derived, Family, Param, Point
+
+
+def c4(n):
+    """E[s]/sigma for a normal sample of size n: sqrt(2/(n-1)) Γ(n/2)/Γ((n-1)/2)."""
+    n = np.asarray(n, dtype=float)
+    return np.sqrt(2.0 / (n - 1)) * np.exp(special.gammaln(n / 2) - special.gammaln((n - 1) / 2))
+
+
+@register
+class Normal(Family):
+    name = "normal"
+    doc = "Gaussian with mean mu and standard deviation sigma"
+    params = (
+        Param("mu", typical=(-5.0, 5.0), doc="mean"),
+        Param("sigma", 0.0, typical=(0.5, 3.0), doc="standard deviation"),
+    )
+    derived = (
+        Derived("sigma2", lambda t: np.asarray(t["sigma"], dtype=float) ** 2,
+                lambda t: np.stack(np.broadcast_arrays(
+                    0.0, 2.0 * np.asarray(t["sigma"], dtype=float)), axis=-1),
+                doc="variance sigma^2"),
+    )
+    min_n = 2
+    mom_moments = 2
+    exponential_family = True
+    unbiased_estimands = ("mu", "sigma", "sigma2")
+
+    def sample(self, rng, theta, size):
+        return rng.normal(theta["mu"], theta["sigma"], size=size)
+
+    def logpdf(self, x, theta):
+        return stats.norm.logpdf(x, theta["mu"], theta["sigma"])
+
+    def mle(self, x, theta_fixed, level):
+        # score: sum(x - mu)/sigma^2 = 0 and -n/sigma + sum(x - mu)^2/sigma^3 = 0
+        return Point({"mu": x.mean(axis=1), "sigma": x.std(axis=1, ddof=0)})
+
+    def mom_from_moments(self, m, theta_fixed):
+        return {"mu": m[..., 0], "sigma": np.sqrt(np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))}
+
+    def unbiased(self, x, theta_fixed, level):
+        n = x.shape[1]
+        alpha = 1.0 - level
+        mean = x.mean(axis=1)
+        s2 = x.var(axis=1, ddof=1)  # Bessel's correction: E[s^2] = sigma^2
+        s = np.sqrt(s2)
+        # (n-1) s^2 / sigma^2 ~ chi2(n-1): the exact interval for sigma^2 and sigma
+        q_lo, q_hi = stats.chi2.ppf([alpha / 2, 1 - alpha / 2], n - 1)
+        var_lo, var_hi = (n - 1) * s2 / q_hi, (n - 1) * s2 / q_lo
+        # (mean - mu) / (s / sqrt(n)) ~ t(n-1): the exact interval for mu
+        half = stats.t.ppf(1 - alpha / 2, n - 1) * s / np.sqrt(n)
+        k = c4(n)
+        return Point(
+            {"mu": mean, "sigma2": s2, "sigma": s / k},
+            se={"mu": s / np.sqrt(n),
+                # Var(s^2) = 2 sigma^4 / (n-1);  Var(s/c4) = sigma^2 (1/c4^2 - 1)
+                "sigma2": s2 * np.sqrt(2.0 / (n - 1)),
+                "sigma": (s / k) * np.sqrt(1.0 / k**2 - 1.0)},
+            interval={"mu": (mean - half, mean + half),
+                      "sigma2": (var_lo, var_hi),
+                      "sigma": (np.sqrt(var_lo), np.sqrt(var_hi))},
+        )
+
+    def fisher_information(self, theta):
+        sigma = np.asarray(theta["sigma"], dtype=float)
+        info = np.zeros(sigma.shape + (2, 2))
+        info[..., 0, 0] = 1.0 / sigma**2
+        info[..., 1, 1] = 2.0 / sigma**2
+        return info

@@ -1,0 +1,75 @@
+"""Uniform(lower, upper): the classic non-regular family ("German tank problem").
+
+The MLE (min, max) converges at rate 1/n, not 1/sqrt(n), and is not asymptotically
+normal; Fisher information does not exist, so there is no Cramér–Rao bound.
+With the spacings of n uniforms ~ Dirichlet(1, n-1, 1) scaled by w = upper - lower:
+* Var(max) = Var(min) = w^2 n / ((n+1)^2 (n+2)), E[max] = upper - w/(n+1);
+* the UMVUE of upper is max + R/(n-1) (R = max - min), with variance
+  w^2 n / ((n-1)(n+1)(n+2));
+* (upper - max)/R ~ BetaPrime(1, n-1) is a pivot: it gives exact intervals.
+"""
+
+import numpy as np
+from scipy import stats
+
+from . import register
+from .base import Family, Param, Point
+
+
+@register
+class Uniform(Family):
+    name = "uniform"
+    doc = "continuous uniform on [lower, upper]"
+    params = (
+        Param("lower", typical=(-5.0, 0.0), doc="lower endpoint"),
+        Param("upper", typical=(1.0, 10.0), doc="upper endpoint (must exceed lower)"),
+    )
+    min_n = 2
+    mom_moments = 2
+    regular = False
+
+    @classmethod
+    def check_theta(cls, theta):
+        if not theta["lower"] < theta["upper"]:
+            raise ValueError(f"lower ({theta['lower']}) must be below upper ({theta['upper']})")
+
+    def sample(self, rng, theta, size):
+        return rng.uniform(theta["lower"], theta["upper"], size=size)
+
+    def logpdf(self, x, theta):
+        lo = np.asarray(theta["lower"], dtype=float)
+        return stats.uniform.logpdf(x, lo, np.asarray(theta["upper"], dtype=float) - lo)
+
+    @staticmethod
+    def _pivot_interval(x, level):
+        n = x.shape[1]
+        lo, hi = x.min(axis=1), x.max(axis=1)
+        r = hi - lo
+        alpha = 1.0 - level
+        q_lo, q_hi = stats.betaprime.ppf([alpha / 2, 1 - alpha / 2], 1, n - 1)
+        return lo, hi, r, {"upper": (hi + r * q_lo, hi + r * q_hi),
+                           "lower": (lo - r * q_hi, lo - r * q_lo)}
+
+    def mle(self, x, theta_fixed, level):
+        # the likelihood (upper - lower)^-n on lower <= min, max <= upper is largest at
+        # the tightest endpoints: no score equation, the maximum is on the boundary
+        n = x.shape[1]
+        lo, hi, r, interval = self._pivot_interval(x, level)
+        se = r * np.sqrt(n / ((n + 1) ** 2 * (n + 2)))
+        return Point({"lower": lo, "upper": hi}, se={"lower": se, "upper": se},
+                     interval=interval)
+
+    def unbiased(self, x, theta_fixed, level):
+        n = x.shape[1]
+        lo, hi, r, interval = self._pivot_interval(x, level)
+        w_hat = r * (n + 1) / (n - 1)  # E[R] = w (n-1)/(n+1)
+        se = w_hat * np.sqrt(n / ((n - 1) * (n + 1) * (n + 2)))
+        return Point({"lower": lo - r / (n - 1), "upper": hi + r / (n - 1)},
+                     se={"lower": se, "upper": se}, interval=interval)
+
+    unbiased_estimands = ("lower", "upper")
+
+    def mom_from_moments(self, m, theta_fixed):
+        # mean = (a+b)/2, variance = (b-a)^2/12  =>  a, b = mean -/+ sqrt(3 variance)
+        half = np.sqrt(3.0 * np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))
+        return {"lower": m[..., 0] - half, "upper": m[..., 0] + half}

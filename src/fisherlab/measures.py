@@ -1,0 +1,115 @@
+"""Performance measures with Monte Carlo standard errors.
+
+Morris, White & Crowther (2019), "Using simulation studies to evaluate statistical
+methods", Statistics in Medicine 38:2074–2102, Table 6. With estimates theta_i,
+i = 1..S (S = replicates that gave an estimate), true value theta and
+theta_bar = mean(theta_i):
+
+==========================  ==============================  ================================================
+measure                     estimate                        Monte Carlo SE
+==========================  ==============================  ================================================
+bias                        theta_bar - theta               sqrt(sum (theta_i - theta_bar)^2 / (S (S-1)))
+empirical SE                sqrt(sum (theta_i - theta_bar)^2 / (S-1))    empse / sqrt(2 (S-1))
+MSE                         sum (theta_i - theta)^2 / S     sqrt(sum ((theta_i - theta)^2 - MSE)^2 / (S (S-1)))
+model-based SE              sqrt(mean se_i^2)               sqrt(Var(se_i^2) / (4 S modse^2))
+relative error in modelSE   100 (modse/empse - 1)           100 (modse/empse) sqrt(Var(se_i^2)/(4 S modse^4) + 1/(2(S-1)))
+coverage                    mean 1{lo_i <= theta <= hi_i}   sqrt(cov (1 - cov) / S)
+bias-eliminated coverage    coverage of theta_bar           sqrt(becov (1 - becov) / S)
+==========================  ==============================  ================================================
+
+RMSE = sqrt(MSE), with MCSE by the delta method, MCSE(MSE) / (2 RMSE). Relative bias is
+bias / theta. The mean interval width has MCSE sd(width)/sqrt(S).
+Summaries are always computed from the replicate rows, never from other summaries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: the measure columns of summary.csv, in order
+MEASURES = ["n_rep", "n_failed", "mean", "bias", "bias_mcse", "rel_bias", "empse",
+            "empse_mcse", "mse", "mse_mcse", "rmse", "rmse_mcse", "modelse", "modelse_mcse",
+            "relerr_modelse", "relerr_modelse_mcse", "coverage", "coverage_mcse",
+            "becoverage", "becoverage_mcse", "width", "width_mcse"]
+
+
+def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None) -> dict:
+    """The measures of Morris et al. (2019) for one method and estimand.
+
+    ``estimate``, ``se``, ``ci_low``, ``ci_high`` are arrays over the S replicates that
+    gave an estimate (failed fits already removed). Returns a dict keyed by
+    :data:`MEASURES` (without the counts).
+    """
+    th = np.asarray(estimate, dtype=float)
+    S = th.size
+    nan = float("nan")
+    out = dict.fromkeys(MEASURES[2:], nan)
+    if S == 0:
+        return out
+    mean = th.mean()
+    out["mean"] = mean
+    out["bias"] = mean - true_value
+    out["rel_bias"] = out["bias"] / true_value if true_value != 0 else nan
+    sq = (th - true_value) ** 2
+    out["mse"] = sq.mean()
+    out["rmse"] = np.sqrt(out["mse"])
+    if S >= 2:
+        ss = np.sum((th - mean) ** 2)
+        out["bias_mcse"] = np.sqrt(ss / (S * (S - 1)))
+        out["empse"] = np.sqrt(ss / (S - 1))
+        out["empse_mcse"] = out["empse"] / np.sqrt(2 * (S - 1))
+        out["mse_mcse"] = np.sqrt(np.sum((sq - out["mse"]) ** 2) / (S * (S - 1)))
+        out["rmse_mcse"] = out["mse_mcse"] / (2 * out["rmse"]) if out["rmse"] > 0 else nan
+    if se is not None:
+        se2 = np.asarray(se, dtype=float) ** 2
+        if np.all(np.isfinite(se2)):
+            modse = np.sqrt(se2.mean())
+            out["modelse"] = modse
+            if S >= 2 and modse > 0:
+                var_se2 = np.sum((se2 - modse**2) ** 2) / (S - 1)
+                out["modelse_mcse"] = np.sqrt(var_se2 / (4 * S * modse**2))
+                if out["empse"] > 0:
+                    ratio = modse / out["empse"]
+                    out["relerr_modelse"] = 100 * (ratio - 1)
+                    out["relerr_modelse_mcse"] = 100 * ratio * np.sqrt(
+                        var_se2 / (4 * S * modse**4) + 1 / (2 * (S - 1)))
+    if ci_low is not None and ci_high is not None:
+        lo, hi = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
+        if np.all(np.isfinite(lo) & np.isfinite(hi)):
+            cov = np.mean((lo <= true_value) & (true_value <= hi))
+            becov = np.mean((lo <= mean) & (mean <= hi))
+            out["coverage"], out["coverage_mcse"] = cov, np.sqrt(cov * (1 - cov) / S)
+            out["becoverage"], out["becoverage_mcse"] = becov, np.sqrt(becov * (1 - becov) / S)
+            width = hi - lo
+            out["width"] = width.mean()
+            out["width_mcse"] = width.std(ddof=1) / np.sqrt(S) if S >= 2 else nan
+    return out
+
+
+def param_columns(df: pd.DataFrame) -> list[str]:
+    """The ``true_<param>`` columns that identify a condition (``true_value`` excluded)."""
+    return [c for c in df.columns if c.startswith("true_") and c != "true_value"]
+
+
+def group_columns(df: pd.DataFrame) -> list[str]:
+    """The columns that identify a summary row: condition, n, estimator, estimand."""
+    return param_columns(df) + ["n", "estimator", "estimand"]
+
+
+def summarise(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per condition × n × estimator × estimand, from the replicate rows."""
+    keys = group_columns(df)
+    rows = []
+    for key, g in df.groupby(keys, sort=True, dropna=False):
+        ok = g["converged"].to_numpy(bool)
+        good = g[ok]
+        row = dict(zip(keys, key, strict=True))
+        row["true_value"] = float(g["true_value"].iloc[0])
+        row["n_rep"] = len(g)
+        row["n_failed"] = int((~ok).sum())
+        row.update(performance(good["estimate"], row["true_value"], good["se"],
+                               good["ci_low"], good["ci_high"]))
+        rows.append(row)
+    cols = keys + ["true_value"] + MEASURES
+    return pd.DataFrame(rows, columns=cols)

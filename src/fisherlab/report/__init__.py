@@ -1,0 +1,1 @@
+"""Turning summaries and diagnostics into tables and pages people read."""

@@ -1,0 +1,37 @@
+"""Numbers rounded to what their Monte Carlo standard error supports."""
+
+from __future__ import annotations
+
+import math
+
+
+def decimals_for(mcse: float, extra: int = 1) -> int | None:
+    """Decimal places that keep one digit beyond the MCSE's leading digit.
+
+    >>> decimals_for(0.0123)
+    3
+    >>> decimals_for(2.5)
+    1
+    """
+    if mcse is None or not math.isfinite(mcse) or mcse <= 0:
+        return None
+    return max(0, -math.floor(math.log10(mcse)) + extra)
+
+
+def fmt(value: float, mcse: float | None = None, sig: int = 4) -> str:
+    """``value`` rounded to its MCSE (or to ``sig`` significant digits when it has none)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    d = decimals_for(mcse) if mcse is not None else None
+    if d is None:
+        return f"{value:.{sig}g}"
+    return f"{value:.{min(d, 12)}f}"
+
+
+def fmt_pm(value: float, mcse: float | None, sig: int = 4) -> str:
+    """``value (mcse)`` with both rounded to the MCSE's precision."""
+    if mcse is None or not (isinstance(mcse, float | int) and math.isfinite(mcse)):
+        return fmt(value, None, sig)
+    return f"{fmt(value, mcse)} ({fmt(mcse, mcse)})"

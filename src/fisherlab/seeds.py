@@ -1,0 +1,43 @@
+"""Where every random number comes from.
+
+Replicates are drawn in blocks of :data:`SEED_BLOCK`. Block ``b`` of a condition draws
+from ``SeedSequence(seed, spawn_key=(*condition_words, b))``; the condition words hash
+the family, the true parameter values and n, never a position in a list. So results do
+not depend on ``--cores``, on the chunk size (a multiple of the block), on the order of
+sample sizes or parameter values in the file, or on what else the study contains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+import numpy as np
+
+#: replicates per seed block; chunk sizes are multiples of it
+SEED_BLOCK = 100
+
+
+def condition_words(family: str, params: Mapping[str, float], n: int) -> tuple[int, ...]:
+    """Eight 32-bit words hashing (family, true parameter values, n)."""
+    ident = json.dumps({"family": family, "n": int(n),
+                        "params": {k: float(v) for k, v in sorted(params.items())}},
+                       sort_keys=True)
+    digest = hashlib.sha256(ident.encode()).digest()
+    return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4))
+
+
+def block_rng(seed: int, family: str, params: Mapping[str, float], n: int,
+              block: int) -> np.random.Generator:
+    """The generator of one seed block of one condition."""
+    ss = np.random.SeedSequence(seed, spawn_key=(*condition_words(family, params, n), block))
+    return np.random.default_rng(ss)
+
+
+def blocks(start: int, stop: int) -> list[tuple[int, int]]:
+    """(block index, replicates in it) covering replicates [start, stop); start is aligned."""
+    if start % SEED_BLOCK:
+        raise ValueError(f"a chunk must start at a multiple of {SEED_BLOCK}, not {start}")
+    return [(b, min(SEED_BLOCK, stop - b * SEED_BLOCK))
+            for b in range(start // SEED_BLOCK, -(-stop // SEED_BLOCK))]

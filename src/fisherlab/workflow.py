@@ -1,0 +1,62 @@
+"""What the Snakefile needs from the package: the validated plan of studies and jobs.
+
+The Snakefile stays thin: it asks :class:`Plan` for file lists and job specs and
+calls the CLI. Everything here is importable and tested without Snakemake.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .study import Chunk, Study, discover, load_config
+
+RESULTS = "results"
+CHUNK_PATH = RESULTS + "/{study}/chunks/{cond}/n{n}/c{chunk}.parquet"
+#: wildcard constraints, so a chunk path parses one way only
+WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+",
+             "n": r"\d+", "chunk": r"\d+"}
+
+
+@dataclass
+class Plan:
+    studies: dict[str, Study]
+    chunk_size: int
+
+    @classmethod
+    def from_config(cls, config: dict | None, root: str | Path = ".") -> Plan:
+        """Validate the config and load every selected study (StudyError on any problem)."""
+        cfg = load_config(config)
+        studies = discover(cfg, root)
+        return cls({s.name: s for s in studies}, cfg["chunk_size"])
+
+    def chunks(self, study: str) -> list[Chunk]:
+        return self.studies[study].chunks(self.chunk_size)
+
+    def chunk_path(self, study: str, chunk: Chunk) -> str:
+        c = chunk.condition
+        return CHUNK_PATH.format(study=study, cond=c.param_id, n=c.n, chunk=chunk.index)
+
+    def chunk_files(self, wildcards) -> list[str]:
+        """Input function: every chunk file of ``wildcards.study``."""
+        return [self.chunk_path(wildcards.study, ch) for ch in self.chunks(wildcards.study)]
+
+    def spec(self, study: str, cond: str, n: int, chunk: int) -> dict:
+        for ch in self.chunks(study):
+            c = ch.condition
+            if c.param_id == cond and c.n == int(n) and ch.index == int(chunk):
+                return self.studies[study].spec(ch)
+        raise KeyError(f"no chunk {cond}/n{n}/c{chunk} in study {study!r}")
+
+    def spec_param(self, wildcards) -> str:
+        """Params function: the chunk's spec as compact JSON (a change re-runs the job)."""
+        spec = self.spec(wildcards.study, wildcards.cond, wildcards.n, wildcards.chunk)
+        return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+    def study_file(self, wildcards) -> str:
+        return str(self.studies[wildcards.study].path)
+
+    def targets(self, *names: str) -> list[str]:
+        """Final outputs of every study, e.g. ``targets("summary.csv", "report.md")``."""
+        return [f"{RESULTS}/{s}/{nm}" for s in self.studies for nm in names]
