@@ -405,8 +405,11 @@ def load_config(doc: dict | None, file: str = "config/config.yaml") -> dict:
 
 def discover(config: dict, root: str | Path = ".") -> list[Study]:
     """Load every study the config selects (all files in studies_dir when none is named)."""
-    root = Path(root)
-    sdir = root / config["studies_dir"]
+    sdir = Path(root) / config["studies_dir"]
+    try:  # show paths as a user typed them, relative to the working directory
+        sdir = sdir.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        pass
     available = sorted(p.stem for p in sdir.glob("*.yaml"))
     names = config["studies"] or available
     for nm in names:

@@ -60,3 +60,16 @@ class Plan:
     def targets(self, *names: str) -> list[str]:
         """Final outputs of every study, e.g. ``targets("summary.csv", "report.md")``."""
         return [f"{RESULTS}/{s}/{nm}" for s in self.studies for nm in names]
+
+
+def load_plan(config: dict, root: str | Path = ".") -> Plan:
+    """The Snakefile's entry point: a Plan, or a one-line error naming file, key and what is
+    allowed, raised as Snakemake's WorkflowError so the run stops before any job."""
+    from .study import StudyError
+
+    try:
+        return Plan.from_config(config, root)
+    except StudyError as exc:
+        from snakemake.exceptions import WorkflowError
+
+        raise WorkflowError(f"invalid study: {exc}") from None

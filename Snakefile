@@ -1,0 +1,24 @@
+# fisherlab: simulation studies of statistical estimators.
+#   snakemake --cores 8                                # every study in studies/
+#   snakemake --cores 8 --config studies='[coin_flips]' # just those
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/summarise.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        PLAN.targets("estimates.parquet", "summary.csv", "report.md"),
+    default_target: True
