@@ -143,3 +143,52 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
         why = np.where(conv & ~np.isfinite(est), "non-finite estimate", reason)
         out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters)
     return out
+
+
+@dataclass
+class OneFit:
+    """What a per-dataset fitter returns for one dataset."""
+
+    estimate: dict[str, float]
+    se: dict[str, float] | None = None
+    interval: dict[str, tuple[float, float]] | None = None
+    cov: np.ndarray | None = None
+    converged: bool = True
+    reason: str = ""
+    iterations: int = 0
+
+
+def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point:
+    """The general (non-batched) path: call ``fit_one(dataset_i) -> OneFit`` for each
+    dataset and stack the results into one :class:`Point`.
+
+    A fit that raises is recorded as failed with the exception as its reason; the
+    other datasets go on. ``names`` are the estimands every fit reports; ``k`` the
+    number of estimated parameters when fits return ``cov``.
+    """
+    R = len(datasets)
+    est = {nm: np.full(R, np.nan) for nm in names}
+    se: dict[str, np.ndarray] = {}
+    interval: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    cov = np.full((R, k, k), np.nan) if k else None
+    conv = np.zeros(R, bool)
+    reason = np.full(R, "", dtype=object)
+    iters = np.zeros(R, np.int64)
+    for i in range(R):
+        try:
+            f = fit_one(datasets[i])
+        except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never fatal
+            reason[i] = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+            continue
+        for nm, v in f.estimate.items():
+            est.setdefault(nm, np.full(R, np.nan))[i] = v
+        for nm, v in (f.se or {}).items():
+            se.setdefault(nm, np.full(R, np.nan))[i] = v
+        for nm, (lo, hi) in (f.interval or {}).items():
+            a, b = interval.setdefault(nm, (np.full(R, np.nan), np.full(R, np.nan)))
+            a[i], b[i] = lo, hi
+        if cov is not None and f.cov is not None:
+            cov[i] = f.cov
+        conv[i], reason[i], iters[i] = f.converged, f.reason, f.iterations
+    return Point(est, se=se, interval=interval, cov=cov, converged=conv, reason=reason,
+                 iterations=iters)
