@@ -129,22 +129,23 @@ def _friendly(err: jsonschema.ValidationError, sch: dict, file) -> StudyError:
     if v in ("oneOf", "anyOf"):
         return StudyError(file, key, f"{_short(inst)} is not allowed here; expected "
                           f"{_describe(err.schema)}")
+    val, got = err.validator_value, _short(inst)
     desc = {
-        "type": f"must be {_article(err.validator_value)}, got {_short(inst)}",
-        "minimum": f"must be >= {err.validator_value}, got {_short(inst)}",
-        "maximum": f"must be <= {err.validator_value}, got {_short(inst)}",
-        "exclusiveMinimum": f"must be > {err.validator_value}, got {_short(inst)}",
-        "exclusiveMaximum": f"must be < {err.validator_value}, got {_short(inst)}",
-        "minItems": f"must have at least {err.validator_value} item(s)",
-        "maxItems": f"must have at most {err.validator_value} item(s)",
-        "uniqueItems": f"must not repeat a value, got {_short(inst)}",
-        "minLength": "must not be empty",
-        "minProperties": f"must have at least {err.validator_value} key(s)",
-        "maxProperties": f"must have exactly {err.validator_value} key (a one-key mapping)",
-        "multipleOf": f"must be a multiple of {err.validator_value}, got {_short(inst)}",
-        "enum": f"must be one of {', '.join(map(str, err.validator_value))}, got {_short(inst)}",
+        "type": lambda: f"must be {_article(val)}, got {got}",
+        "minimum": lambda: f"must be >= {val}, got {got}",
+        "maximum": lambda: f"must be <= {val}, got {got}",
+        "exclusiveMinimum": lambda: f"must be > {val}, got {got}",
+        "exclusiveMaximum": lambda: f"must be < {val}, got {got}",
+        "minItems": lambda: f"must have at least {val} item(s)",
+        "maxItems": lambda: f"must have at most {val} item(s)",
+        "uniqueItems": lambda: f"must not repeat a value, got {got}",
+        "minLength": lambda: "must not be empty",
+        "minProperties": lambda: f"must have at least {val} key(s)",
+        "maxProperties": lambda: f"must have exactly {val} key (a one-key mapping)",
+        "multipleOf": lambda: f"must be a multiple of {val}, got {got}",
+        "enum": lambda: f"must be one of {', '.join(map(str, val))}, got {got}",
     }
-    return StudyError(file, key, desc.get(v, err.message))
+    return StudyError(file, key, desc[v]() if v in desc else err.message)
 
 
 def _join(prefix: str, key: Any) -> str:

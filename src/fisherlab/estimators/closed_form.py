@@ -60,7 +60,8 @@ class MethodOfMoments(Estimator):
         step = 1e-3 * np.maximum(np.abs(m), 1e-8)
         jac = differentiate.jacobian(h, m, initial_step=step).df  # (p, k, R)
         centred = powers - m[..., None]
-        cov_m = np.einsum("iRn,jRn->Rij", centred, centred) / (n - 1) / n if n > 1 else 0.0
+        # Cov(m) is estimated from the n observations: undefined (NaN) for n = 1
+        cov_m = np.einsum("iRn,jRn->Rij", centred, centred) / max(n - 1, 0) / n
         cov = np.einsum("iaR,Rab,jbR->Rij", jac, cov_m, jac)
         return Point(estimate, cov=cov)
 

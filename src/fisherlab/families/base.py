@@ -47,6 +47,57 @@ class Param:
     estimated: bool = True
     typical: tuple[float, float] = (0.5, 2.0)
     doc: str = ""
+    #: map to the real line for numeric optimisation: "auto" picks from the bounds
+    #: (log for (low, inf), logit for (low, high), identity for the real line)
+    transform: str = "auto"
+
+    def kind(self) -> str:
+        """The transform actually used: 'identity', 'log', 'neglog' or 'logit'."""
+        if self.transform != "auto":
+            return self.transform
+        lo, hi = math.isfinite(self.low), math.isfinite(self.high)
+        return {(False, False): "identity", (True, False): "log",
+                (False, True): "neglog", (True, True): "logit"}[(lo, hi)]
+
+    def to_unconstrained(self, v):
+        """u = log(v - low), -log(high - v), logit((v - low)/(high - low)) or v."""
+        v = np.asarray(v, dtype=float)
+        k = self.kind()
+        if k == "log":
+            return np.log(v - self.low)
+        if k == "neglog":
+            return -np.log(self.high - v)
+        if k == "logit":
+            from scipy import special
+            return special.logit((v - self.low) / (self.high - self.low))
+        return v
+
+    def from_unconstrained(self, u):
+        """The inverse of :meth:`to_unconstrained`."""
+        u = np.asarray(u, dtype=float)
+        k = self.kind()
+        if k == "log":
+            return self.low + np.exp(u)
+        if k == "neglog":
+            return self.high - np.exp(-u)
+        if k == "logit":
+            from scipy import special
+            return self.low + (self.high - self.low) * special.expit(u)
+        return u
+
+    def jacobian(self, u):
+        """dv/du of :meth:`from_unconstrained` (for the chain rule and the delta method)."""
+        u = np.asarray(u, dtype=float)
+        k = self.kind()
+        if k == "log":
+            return np.exp(u)
+        if k == "neglog":
+            return np.exp(-u)
+        if k == "logit":
+            from scipy import special
+            e = special.expit(u)
+            return (self.high - self.low) * e * (1.0 - e)
+        return np.ones_like(u)
 
     def describe(self) -> str:
         """The domain in interval notation, e.g. ``(0, inf)`` or ``integer >= 1``."""
@@ -153,6 +204,15 @@ class Family:
         return tuple(p.name for p in cls.estimated())
 
     @classmethod
+    def example_theta(cls) -> dict[str, float]:
+        """Ordinary parameter values (the middle of each typical range), for tests and docs."""
+        out = {}
+        for p in cls.params:
+            mid = (p.typical[0] + p.typical[1]) / 2
+            out[p.name] = int(round(mid)) if p.integer else float(mid)
+        return out
+
+    @classmethod
     def check_theta(cls, theta: Mapping[str, float]) -> None:
         """Cross-parameter constraints (e.g. uniform lower < upper); raise ValueError."""
 
@@ -206,6 +266,51 @@ class Family:
         if not self.exponential_family:
             raise NotImplementedError
         return x.shape[-1] * self.fisher_information(theta)
+
+    # ----------------------------------------------------------------- numeric MLE hooks
+    # (see fisherlab.estimators.numeric: what a family leaves out falls back to
+    # scipy.optimize on unconstrained parameters and a numerical Hessian)
+    def start(self, x, theta_fixed: Theta) -> dict[str, np.ndarray]:
+        """Starting values ``(R,)`` per estimated parameter for numeric MLE; default the
+        method of moments when declared, else the middle of each typical range."""
+        R = x.shape[0]
+        if self.mom_moments:
+            m = np.stack([np.mean(x ** (j + 1), axis=1) for j in range(self.mom_moments)], -1)
+            est = self.mom_from_moments(m, theta_fixed)
+            return {p.name: np.asarray(est[p.name], float) for p in self.estimated()}
+        return {p.name: np.full(R, 0.5 * (p.typical[0] + p.typical[1]))
+                for p in self.estimated()}
+
+    def score(self, x, theta: Theta) -> np.ndarray:
+        """Analytic gradient of each dataset's log-likelihood, ``(R, k)`` over the
+        estimated parameters; optional (numeric MLE then uses finite differences)."""
+        raise NotImplementedError
+
+    def mle_batched(self, x, theta_fixed: Theta, *, tol: float, maxiter: int,
+                    starts: int) -> Point:
+        """Numeric MLE of all replicates at once (batched Newton, IRLS, EM); optional.
+        Must report ``converged``/``reason``/``iterations`` per replicate."""
+        raise NotImplementedError
+
+    def configure(self, design: Mapping | None) -> Family:
+        """This family specialised by a study's ``model.design`` (regression covariates,
+        fixed parameters, ...); raise ValueError for a design it does not accept."""
+        if design:
+            raise ValueError(f"the {self.name} family takes no design")
+        return self
+
+    # ----------------------------------------------------------------- PyMC form
+    def pymc_likelihood(self, theta: Mapping, x: np.ndarray, theta_fixed: Theta):
+        """Add this family's likelihood to the current ``pm.Model`` context; optional.
+
+        ``theta`` maps each estimated parameter to its PyMC variable (the prior),
+        ``theta_fixed`` holds design constants as floats, ``x`` is ONE dataset ``(n,)``
+        used as the initial data. Create the data as ``pm.Data("x", ...)`` with the
+        dtype of the support and one observed variable, and return the data variable:
+        the Bayesian estimators (:mod:`fisherlab.estimators.bayes`) compile the model
+        once and then feed each replicate through it.
+        """
+        raise NotImplementedError
 
     # ----------------------------------------------------------------- capabilities
     @classmethod

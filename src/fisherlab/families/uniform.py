@@ -6,7 +6,8 @@ With the spacings of n uniforms ~ Dirichlet(1, n-1, 1) scaled by w = upper - low
 * Var(max) = Var(min) = w^2 n / ((n+1)^2 (n+2)), E[max] = upper - w/(n+1);
 * the UMVUE of upper is max + R/(n-1) (R = max - min), with variance
   w^2 n / ((n-1)(n+1)(n+2));
-* (upper - max)/R ~ BetaPrime(1, n-1) is a pivot: it gives exact intervals.
+* (upper - max)/R ~ BetaPrime(1, n-1) is a pivot: it gives exact intervals
+  (the pivot for lower is the mirror image).
 """
 
 import numpy as np
@@ -40,22 +41,32 @@ class Uniform(Family):
         lo = np.asarray(theta["lower"], dtype=float)
         return stats.uniform.logpdf(x, lo, np.asarray(theta["upper"], dtype=float) - lo)
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        # the support depends on the parameters: the likelihood is not regular and
+        # MAP/NUTS may fail at the data's range; such fits are recorded as failed
+        data = pm.Data("x", np.asarray(x, dtype="float64"))
+        pm.Uniform("obs", lower=theta["lower"], upper=theta["upper"], observed=data)
+        return data
+
     @staticmethod
     def _pivot_interval(x, level):
         n = x.shape[1]
         lo, hi = x.min(axis=1), x.max(axis=1)
         r = hi - lo
-        alpha = 1.0 - level
-        q_lo, q_hi = stats.betaprime.ppf([alpha / 2, 1 - alpha / 2], 1, n - 1)
-        return lo, hi, r, {"upper": (hi + r * q_lo, hi + r * q_hi),
-                           "lower": (lo - r * q_hi, lo - r * q_lo)}
+        # the pivot's density is decreasing, so the shortest exact interval is its lower
+        # tail: upper in [max, max + R q_level] (the German-tank interval), likewise lower
+        q = stats.betaprime.ppf(level, 1, n - 1)
+        return lo, hi, r, {"upper": (hi, hi + r * q), "lower": (lo - r * q, lo)}
 
     def mle(self, x, theta_fixed, level):
         # the likelihood (upper - lower)^-n on lower <= min, max <= upper is largest at
         # the tightest endpoints: no score equation, the maximum is on the boundary
         n = x.shape[1]
         lo, hi, r, interval = self._pivot_interval(x, level)
-        se = r * np.sqrt(n / ((n + 1) ** 2 * (n + 2)))
+        w_hat = r * (n + 1) / (n - 1)  # E[R] = w (n-1)/(n+1)
+        se = w_hat * np.sqrt(n / ((n + 1) ** 2 * (n + 2)))
         return Point({"lower": lo, "upper": hi}, se={"lower": se, "upper": se},
                      interval=interval)
 
@@ -73,3 +84,16 @@ class Uniform(Family):
         # mean = (a+b)/2, variance = (b-a)^2/12  =>  a, b = mean -/+ sqrt(3 variance)
         half = np.sqrt(3.0 * np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))
         return {"lower": m[..., 0] - half, "upper": m[..., 0] + half}
+
+    def theoretical_bias(self, estimator, estimand, theta, n):
+        """Exact bias E[estimate] - truth, or None when not known (used by the report).
+
+        E[max] = upper - w/(n+1) and E[min] = lower + w/(n+1) (module docstring);
+        the UMVUEs have bias 0.
+        """
+        w = float(theta["upper"]) - float(theta["lower"])
+        if estimator == "unbiased" and estimand in ("lower", "upper"):
+            return 0.0
+        if estimator == "mle":
+            return {"upper": -w / (n + 1), "lower": w / (n + 1)}.get(estimand)
+        return None
