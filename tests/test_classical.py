@@ -1,0 +1,150 @@
+"""Classical facts, reproduced within Monte Carlo error.
+
+Each check runs a fixed-seed study and states its tolerance in Monte Carlo standard
+errors (Morris et al. 2019): |measured - theory| < Z * MCSE with Z = 4, so a correct
+implementation fails a check with probability about 6e-5, and a wrong one with the
+effect sizes below fails almost surely.
+"""
+
+import numpy as np
+import pytest
+
+from .conftest import summary_of
+
+Z = 4.0
+
+
+def study(family, params, sizes, estimators, estimands=None, reps=4000, seed=11):
+    text = (f"description: t\nmodel: {{family: {family}, params: {params}}}\n"
+            f"sample_sizes: {sizes}\nreplications: {reps}\nseed: {seed}\n"
+            f"estimators: {estimators}\n")
+    if estimands:
+        text += f"estimands: {estimands}\n"
+    return text
+
+
+def row(summary, estimator, estimand, n, **true):
+    sel = (summary.estimator == estimator) & (summary.estimand == estimand) & (summary.n == n)
+    for k, v in true.items():
+        sel &= summary[f"true_{k}"] == v
+    assert sel.sum() == 1
+    return summary[sel].iloc[0]
+
+
+@pytest.fixture(scope="module")
+def normal(tmp_path_factory):
+    p = tmp_path_factory.mktemp("normal") / "normal.yaml"
+    p.write_text(study("normal", "{mu: 1.0, sigma: 2.0}", "[5, 20]", "[mle, unbiased]",
+                       "[sigma2, mu, sigma]"))
+    return summary_of(p)
+
+
+@pytest.mark.parametrize("n", [5, 20])
+def test_normal_variance_mle_bias_is_minus_sigma2_over_n(normal, n):
+    r = row(normal, "mle", "sigma2", n)
+    assert abs(r.bias - (-4.0 / n)) < Z * r.bias_mcse
+    # and it is really there: the bias is many MCSEs away from 0
+    assert abs(r.bias) > 5 * r.bias_mcse
+
+
+@pytest.mark.parametrize("n", [5, 20])
+def test_bessel_correction_is_unbiased_but_has_larger_mse(normal, n):
+    u, m = row(normal, "unbiased", "sigma2", n), row(normal, "mle", "sigma2", n)
+    assert abs(u.bias) < Z * u.bias_mcse
+    s4 = 16.0
+    assert abs(u.mse - 2 * s4 / (n - 1)) < Z * u.mse_mcse           # 2 sigma^4/(n-1)
+    assert abs(m.mse - (2 * n - 1) * s4 / n**2) < Z * m.mse_mcse     # (2n-1) sigma^4/n^2
+    assert m.mse < u.mse
+
+
+@pytest.mark.parametrize("n", [5, 20])
+@pytest.mark.parametrize("estimand", ["mu", "sigma", "sigma2"])
+def test_exact_normal_intervals_cover_at_the_nominal_level(normal, n, estimand):
+    r = row(normal, "unbiased", estimand, n)
+    assert abs(r.coverage - 0.95) < Z * np.sqrt(0.95 * 0.05 / r.n_rep)
+
+
+def test_c4_corrected_sd_is_unbiased(normal):
+    r = row(normal, "unbiased", "sigma", 5)
+    assert abs(r.bias) < Z * r.bias_mcse
+    assert row(normal, "mle", "sigma", 5).bias < -5 * r.bias_mcse
+
+
+def test_wald_undercovers_at_small_n(normal):
+    r = row(normal, "mle", "mu", 5)
+    assert r.coverage < 0.95 - Z * r.coverage_mcse
+
+
+@pytest.fixture(scope="module")
+def exponential(tmp_path_factory):
+    p = tmp_path_factory.mktemp("exp") / "exp.yaml"
+    p.write_text(study("exponential", "{rate: 2.0}", "[4, 10, 40]", "[mle, unbiased]",
+                       "[rate, mean]"))
+    return summary_of(p)
+
+
+@pytest.mark.parametrize("n", [4, 10, 40])
+def test_exponential_rate_mle_bias_is_rate_over_n_minus_1(exponential, n):
+    r = row(exponential, "mle", "rate", n)
+    assert abs(r.bias - 2.0 / (n - 1)) < Z * r.bias_mcse
+    u = row(exponential, "unbiased", "rate", n)
+    assert abs(u.bias) < Z * u.bias_mcse
+    # Var((n-1)/sum x) = rate^2/(n-2), above the Cramér–Rao bound rate^2/n. The MCSE of
+    # empSE, empse/sqrt(2(S-1)), assumes a finite fourth moment: the estimator is inverse
+    # gamma with shape n, so it holds only for n > 4.
+    if n > 4:
+        assert abs(u.empse - 2.0 / np.sqrt(n - 2)) < Z * u.empse_mcse
+    assert abs(u.coverage - 0.95) < Z * np.sqrt(0.95 * 0.05 / u.n_rep)
+
+
+@pytest.mark.parametrize("lam, n", [(2.0, 5), (2.0, 50), (10.0, 20)])
+def test_poisson_mle_variance_is_lam_over_n(tmp_path, lam, n):
+    p = tmp_path / "pois.yaml"
+    p.write_text(study("poisson", f"{{lam: {lam}}}", f"[{n}]", "[mle, unbiased]",
+                       "[lam, prob_zero]"))
+    s = summary_of(p)
+    r = row(s, "mle", "lam", n)
+    assert abs(r.empse - np.sqrt(lam / n)) < Z * r.empse_mcse
+    assert abs(r.bias) < Z * r.bias_mcse
+    u = row(s, "unbiased", "prob_zero", n)
+    assert abs(u.bias) < Z * u.bias_mcse
+
+
+def test_bernoulli_variance_and_boundary(tmp_path):
+    p = tmp_path / "coin.yaml"
+    p.write_text(study("bernoulli", "{p: [0.3, 0.02]}", "[10, 100]", "[mle]"))
+    s = summary_of(p)
+    for n in (10, 100):
+        r = row(s, "mle", "p", n, p=0.3)
+        assert abs(r.empse - np.sqrt(0.3 * 0.7 / n)) < Z * r.empse_mcse
+        assert abs(r.bias) < Z * r.bias_mcse
+    # p = 0.02, n = 10: P(k = 0) = 0.98^10 = 0.817 of replicates give p_hat = 0 with a
+    # degenerate [0, 0] interval, which misses p: Wald coverage is at most 1 - 0.817
+    r = row(s, "mle", "p", 10, p=0.02)
+    assert r.n_failed == 0
+    assert r.coverage <= 1 - 0.98**10 + Z * r.coverage_mcse
+
+
+def test_uniform_max_bias_and_umvue(tmp_path):
+    p = tmp_path / "unif.yaml"
+    p.write_text(study("uniform", "{lower: 0.0, upper: 10.0}", "[5, 50]", "[mle, unbiased]"))
+    s = summary_of(p)
+    for n in (5, 50):
+        r = row(s, "mle", "upper", n)
+        assert abs(r.bias - (-10.0 / (n + 1))) < Z * r.bias_mcse  # E[max] = b - w/(n+1)
+        sd = 10 * np.sqrt(n / ((n + 1) ** 2 * (n + 2)))
+        assert abs(r.empse - sd) < Z * r.empse_mcse
+        u = row(s, "unbiased", "upper", n)
+        assert abs(u.bias) < Z * u.bias_mcse
+        assert abs(u.empse - 10 * np.sqrt(n / ((n - 1) * (n + 1) * (n + 2)))) < Z * u.empse_mcse
+        assert abs(r.coverage - 0.95) < Z * np.sqrt(0.95 * 0.05 / r.n_rep)  # exact pivot
+
+
+def test_geometric_unbiased(tmp_path):
+    p = tmp_path / "geo.yaml"
+    p.write_text(study("geometric", "{p: 0.3}", "[3, 30]", "[mle, unbiased]"))
+    s = summary_of(p)
+    for n in (3, 30):
+        assert abs(row(s, "unbiased", "p", n).bias) < Z * row(s, "unbiased", "p", n).bias_mcse
+    r = row(s, "mle", "p", 3)
+    assert r.bias > 5 * r.bias_mcse  # 1/x_bar overestimates p
