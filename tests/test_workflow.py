@@ -38,7 +38,10 @@ estimators: [mle]
 def workflow_copy(dest: Path, studies: dict[str, str]) -> Path:
     for item in ("Snakefile", "workflow", "config"):
         src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item, symlinks=False)
+        if src.is_dir():
+            shutil.copytree(src, dest / item)  # follows the schema symlinks
+        else:
+            shutil.copy(src, dest / item)
     (dest / "studies").mkdir()
     for name, text in studies.items():
         (dest / "studies" / f"{name}.yaml").write_text(text)

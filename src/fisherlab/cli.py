@@ -1,6 +1,7 @@
 """The ``fisherlab`` command: what the workflow's rules call, one sub-command per stage.
 
     fisherlab validate [STUDY.yaml ...]        check study files (default: studies/*.yaml)
+    fisherlab families                          the families, their parameters and estimators
     fisherlab chunk --spec JSON --out FILE      draw and fit one chunk
     fisherlab combine --out FILE CHUNK ...      concatenate chunks into estimates.parquet
     fisherlab summarise ESTIMATES --out CSV     performance measures with MCSEs
@@ -109,6 +110,32 @@ def cmd_run(args) -> int:
     return 0
 
 
+def families_table() -> str:
+    """A Markdown table of every registered family: what a study file may use."""
+    from .estimators import estimator_class, estimators_for
+    from .families import family_names, get_family
+
+    lines = ["| family | parameters (domain) | estimands | estimators | smallest n |",
+             "|---|---|---|---|---|"]
+    for name in family_names():
+        fam = get_family(name)
+        params = "; ".join(f"`{p.name}`: {p.describe().removeprefix('a number in ')}"
+                           + ("" if p.estimated else " (fixed)") for p in fam.params)
+        ests = estimators_for(fam)
+        mins = sorted({estimator_class(e).min_n(fam) for e in ests})
+        smallest = ", ".join(
+            f"{m} ({', '.join(e for e in ests if estimator_class(e).min_n(fam) == m)})"
+            for m in mins) if len(mins) > 1 else str(mins[0] if mins else fam.min_n)
+        lines.append(f"| `{name}` | {params} | {', '.join(fam.estimands())} "
+                     f"| {', '.join(ests)} | {smallest} |")
+    return "\n".join(lines)
+
+
+def cmd_families(args) -> int:
+    print(families_table())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="fisherlab", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -116,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate", help="check study files")
     p.add_argument("files", nargs="*", type=Path)
     p.set_defaults(fn=cmd_validate)
+    p = sub.add_parser("families", help="print the families table (Markdown)")
+    p.set_defaults(fn=cmd_families)
     p = sub.add_parser("chunk", help="draw and fit one chunk")
     p.add_argument("--spec", required=True)
     p.add_argument("--out", required=True)

@@ -6,6 +6,8 @@ rule simulate:
         "results/{study}/logs/{cond}/n{n}/c{chunk}.log",
     params:
         spec=PLAN.spec_param,
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab chunk --spec {params.spec:q} --out {output:q} > {log:q} 2>&1"
 
@@ -18,5 +20,7 @@ rule combine:
         "results/{study}/estimates.parquet",
     log:
         "results/{study}/logs/combine.log",
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab combine --out {output:q} {input:q} > {log:q} 2>&1"

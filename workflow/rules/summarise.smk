@@ -6,5 +6,7 @@ rule summarise:
         "results/{study}/summary.csv",
     log:
         "results/{study}/logs/summarise.log",
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab summarise {input:q} --out {output:q} > {log:q} 2>&1"
