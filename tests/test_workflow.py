@@ -72,7 +72,8 @@ def test_outputs_follow_the_contract(ran):
         assert col in est.columns
     # 2 conditions × 2 n × 300 replicates × 2 estimators × 2 estimands
     assert len(est) == 2 * 2 * 300 * 2 * 2
-    assert est.groupby(["true_rate", "n", "estimator", "estimand"]).replicate.nunique().eq(300).all()
+    per_cell = est.groupby(["true_rate", "n", "estimator", "estimand"]).replicate.nunique()
+    assert per_cell.eq(300).all()
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 2 * 2 * 2 * 2
     for col in ["true_rate", "estimator", "estimand", "n", "true_value"] + MEASURES:

@@ -5,17 +5,18 @@ methods", Statistics in Medicine 38:2074–2102, Table 6. With estimates theta_i
 i = 1..S (S = replicates that gave an estimate), true value theta and
 theta_bar = mean(theta_i):
 
-==========================  ==============================  ================================================
-measure                     estimate                        Monte Carlo SE
-==========================  ==============================  ================================================
-bias                        theta_bar - theta               sqrt(sum (theta_i - theta_bar)^2 / (S (S-1)))
-empirical SE                sqrt(sum (theta_i - theta_bar)^2 / (S-1))    empse / sqrt(2 (S-1))
-MSE                         sum (theta_i - theta)^2 / S     sqrt(sum ((theta_i - theta)^2 - MSE)^2 / (S (S-1)))
-model-based SE              sqrt(mean se_i^2)               sqrt(Var(se_i^2) / (4 S modse^2))
-relative error in modelSE   100 (modse/empse - 1)           100 (modse/empse) sqrt(Var(se_i^2)/(4 S modse^4) + 1/(2(S-1)))
-coverage                    mean 1{lo_i <= theta <= hi_i}   sqrt(cov (1 - cov) / S)
-bias-eliminated coverage    coverage of theta_bar           sqrt(becov (1 - becov) / S)
-==========================  ==============================  ================================================
+* bias = theta_bar - theta;
+  MCSE sqrt(sum (theta_i - theta_bar)^2 / (S (S-1)))
+* empirical SE: empse = sqrt(sum (theta_i - theta_bar)^2 / (S-1));
+  MCSE empse / sqrt(2 (S-1))
+* MSE = sum (theta_i - theta)^2 / S;
+  MCSE sqrt(sum ((theta_i - theta)^2 - MSE)^2 / (S (S-1)))
+* model-based SE: modse = sqrt(mean se_i^2);
+  MCSE sqrt(Var(se_i^2) / (4 S modse^2))
+* relative error in modelSE = 100 (modse/empse - 1);
+  MCSE 100 (modse/empse) sqrt(Var(se_i^2) / (4 S modse^4) + 1 / (2 (S-1)))
+* coverage = mean 1{lo_i <= theta <= hi_i}; MCSE sqrt(cov (1 - cov) / S)
+* bias-eliminated coverage: the same with theta_bar in place of theta
 
 RMSE = sqrt(MSE), with MCSE by the delta method, MCSE(MSE) / (2 RMSE). Relative bias is
 bias / theta. The mean interval width has MCSE sd(width)/sqrt(S).

@@ -17,7 +17,7 @@ def summary_tables(summary: pd.DataFrame, params: list[str]) -> str:
     """One table per condition and estimand: rows n × estimator."""
     out = []
     keys = [f"true_{p}" for p in params]
-    for cond, g in summary.groupby(keys, sort=False) if keys else [((), summary)]:
+    for _, g in summary.groupby(keys, sort=False) if keys else [((), summary)]:
         label = condition_label(g.iloc[0], params)
         for estimand, ge in g.groupby("estimand", sort=False):
             truth = ge["true_value"].iloc[0]
