@@ -21,4 +21,6 @@ include: "workflow/rules/report.smk"
 rule all:
     input:
         PLAN.targets("estimates.parquet", "summary.csv", "report.md"),
+        PLAN.targets("consistency.csv", "normality.csv", "coverage.csv", "report.html"),
+        "results/index.html",
     default_target: True

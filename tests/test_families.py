@@ -75,9 +75,10 @@ def test_fisher_information_is_the_variance_of_the_score(name):
     names = [p.name for p in fam.estimated()]
     scores = []
     for nm in names:
-        def f(v, xx, nm=nm):  # elementwise: derivative() passes matching slices of x
-            return fam.logpdf(xx, {**theta, nm: v})
-        res = differentiate.derivative(f, np.full_like(x, theta[nm]), args=(x,),
+        def f(v, idx, nm=nm):  # elementwise: derivative() passes matching slices of idx
+            return fam.logpdf(x[idx.astype(np.intp)], {**theta, nm: v})
+        res = differentiate.derivative(f, np.full(x.shape, float(theta[nm])),
+                                       args=(np.arange(x.size, dtype=float),),
                                        initial_step=1e-3)
         scores.append(res.df)
     s = np.stack(scores)  # (k, N)

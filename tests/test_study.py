@@ -2,6 +2,8 @@
 
 import pytest
 
+from fisherlab.estimators import estimators_for
+from fisherlab.families import get_family
 from fisherlab.study import StudyError, load_study
 
 GOOD = """\
@@ -56,7 +58,9 @@ def test_unknown_family(write_study):
 def test_unknown_estimator(write_study):
     e = bad(write_study, GOOD.replace("[mle, unbiased, mom]", "[mle, bayes]"))
     assert e.key == "estimators[1]"
-    assert "unknown estimator 'bayes'" in e.problem and "mle, mom, unbiased" in e.problem
+    allowed = ", ".join(estimators_for(get_family("normal")))
+    assert "unknown estimator 'bayes'" in e.problem and f"allowed for normal: {allowed}" in e.problem
+    assert "unbiased" in allowed
 
 
 def test_estimator_that_does_not_apply(write_study):
@@ -65,7 +69,9 @@ def test_estimator_that_does_not_apply(write_study):
     e = bad(write_study, text)
     assert e.key == "estimators[1]"
     assert "'unbiased' does not apply to the bernoulli family" in e.problem
-    assert "estimators that do: mle, mom" in e.problem
+    do = estimators_for(get_family("bernoulli"))
+    assert "unbiased" not in do and {"mle", "mom"} <= set(do)
+    assert f"estimators that do: {', '.join(do)}" in e.problem
 
 
 def test_unknown_estimator_option(write_study):

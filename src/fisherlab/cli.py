@@ -3,9 +3,17 @@
     fisherlab validate [STUDY.yaml ...]        check study files (default: studies/*.yaml)
     fisherlab families                          the families, their parameters and estimators
     fisherlab chunk --spec JSON --out FILE      draw and fit one chunk
-    fisherlab combine --out FILE CHUNK ...      concatenate chunks into estimates.parquet
-    fisherlab summarise ESTIMATES --out CSV     performance measures with MCSEs
+    fisherlab combine --out FILE [--study YAML --provenance JSON] CHUNK ...
+                                                concatenate chunks into estimates.parquet
+    fisherlab summarise ESTIMATES --out CSV [--study YAML]
+                                                performance measures with MCSEs (stops when
+                                                the study's max_failure_rate is exceeded)
     fisherlab report --study YAML --summary CSV --out MD
+    fisherlab diagnose ESTIMATES --study YAML --out-dir DIR
+                                                consistency.csv, bessel.csv, ... (diagnostics)
+    fisherlab html --study YAML --dir DIR --out HTML [--figures DIR --verdict JSON]
+                                                the self-contained report page of a study
+    fisherlab index --out HTML VERDICT.json ... results/index.html linking every study
     fisherlab run STUDY.yaml [--results DIR]    everything above in one process (no Snakemake)
 """
 
@@ -18,6 +26,7 @@ import time
 from pathlib import Path
 
 from . import io, provenance
+from .simulate import FailureRateError
 from .study import StudyError, load_study
 
 
@@ -63,6 +72,11 @@ def cmd_combine(args) -> int:
                         "seed": c.get("spec", {}).get("seed")} for c in chunks],
             "versions": provenance.versions()}
     io.write_parquet(df, args.out, meta=meta)
+    if args.provenance:
+        if not args.study:
+            raise SystemExit("fisherlab combine: --provenance needs --study")
+        io.write_text(args.provenance, json.dumps(
+            provenance.study_provenance(args.study, args.chunks), indent=1, default=str))
     print(f"{args.out}: {len(df)} rows from {len(args.chunks)} chunks")
     return 0
 
@@ -71,8 +85,13 @@ def cmd_summarise(args) -> int:
     import pandas as pd
 
     from .measures import summarise
+    from .simulate import check_failure_rate
 
-    io.write_csv(summarise(pd.read_parquet(args.estimates)), args.out)
+    df = pd.read_parquet(args.estimates)
+    if args.study:
+        study = load_study(args.study)
+        check_failure_rate(df, study.max_failure_rate, study.name)
+    io.write_csv(summarise(df), args.out)
     return 0
 
 
@@ -103,10 +122,46 @@ def cmd_run(args) -> int:
 
     df = df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
     io.write_parquet(df, out / "estimates.parquet")
+    from .simulate import check_failure_rate
+
+    check_failure_rate(df, study.max_failure_rate, study.name)
     summary = summarise(df)
     io.write_csv(summary, out / "summary.csv")
     io.write_text(out / "report.md", render(study, summary))
+    if args.html:
+        from .report.html import write_report
+        from .report.index import write_index
+        from .report.pipeline import diagnose
+
+        diagnose(study, out / "estimates.parquet", out)
+        write_report(study, out, out / "report.html", out / "figures", out / "verdict.json")
+        write_index(sorted(Path(args.results).glob("*/verdict.json")),
+                    Path(args.results) / "index.html")
     print(f"{study.name}: {len(df)} rows in {time.perf_counter() - t0:.1f} s -> {out}/")
+    return 0
+
+
+def cmd_diagnose(args) -> int:
+    from .report.pipeline import diagnose
+
+    diagnose(load_study(args.study), args.estimates, args.out_dir)
+    return 0
+
+
+def cmd_html(args) -> int:
+    from .report.html import write_report
+
+    study = load_study(args.study)
+    t0 = time.perf_counter()
+    verdict = write_report(study, Path(args.dir), Path(args.out), args.figures, args.verdict)
+    print(f"{args.out}: {verdict} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+def cmd_index(args) -> int:
+    from .report.index import write_index
+
+    write_index(args.verdicts, args.out)
     return 0
 
 
@@ -151,11 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(fn=cmd_chunk)
     p = sub.add_parser("combine", help="concatenate chunk files")
     p.add_argument("--out", required=True)
+    p.add_argument("--study", help="the study file (for provenance)")
+    p.add_argument("--provenance", help="also write provenance JSON here")
     p.add_argument("chunks", nargs="+")
     p.set_defaults(fn=cmd_combine)
     p = sub.add_parser("summarise", help="performance measures")
     p.add_argument("estimates")
     p.add_argument("--out", required=True)
+    p.add_argument("--study", help="the study file: check its max_failure_rate")
     p.set_defaults(fn=cmd_summarise)
     p = sub.add_parser("report", help="report.md")
     p.add_argument("--study", required=True)
@@ -166,13 +224,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("study", type=Path)
     p.add_argument("--results", default="results")
     p.add_argument("--chunk-size", type=int, default=1000)
+    p.add_argument("--html", action="store_true",
+                   help="also write the diagnostics, report.html and the results index")
     p.set_defaults(fn=cmd_run)
+    p = sub.add_parser("diagnose", help="diagnostic tables (consistency.csv, ...)")
+    p.add_argument("estimates")
+    p.add_argument("--study", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(fn=cmd_diagnose)
+    p = sub.add_parser("html", help="report.html of one study")
+    p.add_argument("--study", required=True)
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True)
+    p.add_argument("--figures", help="also write each figure as PNG here")
+    p.add_argument("--verdict", help="write the one-line verdict as JSON here")
+    p.set_defaults(fn=cmd_html)
+    p = sub.add_parser("index", help="results/index.html")
+    p.add_argument("--out", required=True)
+    p.add_argument("verdicts", nargs="+")
+    p.set_defaults(fn=cmd_index)
     args = ap.parse_args(argv)
     try:
         return args.fn(args)
     except StudyError as exc:
         print(f"fisherlab: {exc}", file=sys.stderr)
         return 2
+    except FailureRateError as exc:
+        print(f"fisherlab: {exc}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

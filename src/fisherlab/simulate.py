@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .estimators import make_estimator
+from .estimators.base import fit_timeout
 from .families import get_family
 from .seeds import block_rng, blocks
 
@@ -24,7 +25,7 @@ COLUMNS = ["n", "replicate", "estimator", "estimand", "true_value", "estimate", 
 
 def draw(spec: Mapping) -> np.ndarray:
     """The chunk's datasets, shape ``(stop - start, n)``, block by block."""
-    fam = get_family(spec["family"])
+    fam = get_family(spec["family"], spec.get("design"))
     parts = [fam.sample(block_rng(spec["seed"], spec["family"], spec["params"], spec["n"], b),
                         spec["params"], (size, spec["n"]))
              for b, size in blocks(spec["start"], spec["stop"])]
@@ -34,7 +35,7 @@ def draw(spec: Mapping) -> np.ndarray:
 def run_chunk(spec: Mapping) -> pd.DataFrame:
     """Fit every estimator of the spec to the chunk's datasets: one row per replicate ×
     estimator × estimand."""
-    fam = get_family(spec["family"])
+    fam = get_family(spec["family"], spec.get("design"))
     x = draw(spec)
     R = x.shape[0]
     theta = dict(spec["params"])
@@ -45,7 +46,8 @@ def run_chunk(spec: Mapping) -> pd.DataFrame:
     frames = []
     for est in spec["estimators"]:
         estimator = make_estimator(est["name"], est.get("options"))
-        fits = estimator.fit(fam, x, fixed, estimands, spec["level"])
+        with fit_timeout(spec.get("fit_timeout")):
+            fits = estimator.fit(fam, x, fixed, estimands, spec["level"])
         for e in estimands:
             f = fits[e]
             frames.append(pd.DataFrame({
@@ -65,3 +67,47 @@ def timed_chunk(spec: Mapping) -> tuple[pd.DataFrame, float]:
     t0 = time.perf_counter()
     df = run_chunk(spec)
     return df, time.perf_counter() - t0
+
+
+class FailureRateError(RuntimeError):
+    """Too many fits failed in some condition: the study is broken, not unlucky."""
+
+
+def failure_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Share of failed replicates per condition × estimator, with the commonest reason.
+
+    A replicate fails for an estimator when any of its estimands did not converge.
+    """
+    keys = [c for c in df.columns if c.startswith("true_") and c != "true_value"]
+    keys += ["n", "estimator"]
+    per_rep = (df.assign(failed=~df["converged"].astype(bool))
+               .groupby(keys + ["replicate"], sort=True)["failed"].any())
+    out = per_rep.groupby(level=keys).agg(failures="sum", replicates="size").reset_index()
+    out["rate"] = out["failures"] / out["replicates"]
+    bad = df[~df["converged"].astype(bool)]
+    top = (bad.groupby(keys)["reason"].agg(lambda r: r.value_counts().index[0])
+           if len(bad) else pd.Series(dtype=object))
+    out["reason"] = [top.get(tuple(row), "") if len(keys) > 1 else top.get(row[0], "")
+                     for row in out[keys].itertuples(index=False)]
+    return out
+
+
+def check_failure_rate(df: pd.DataFrame, max_rate: float | None, study: str = "") -> None:
+    """Raise :class:`FailureRateError` naming every condition × estimator whose share of
+    failed replicates exceeds ``max_rate`` (the study's ``max_failure_rate``)."""
+    if max_rate is None:
+        return
+    rates = failure_rates(df)
+    over = rates[rates["rate"] > max_rate].sort_values("rate", ascending=False)
+    if over.empty:
+        return
+    keys = [c for c in rates.columns if c.startswith("true_")] + ["n"]
+    lines = [f"  {', '.join(f'{k}={row[k]}' for k in keys)}, {row['estimator']}: "
+             f"{int(row['failures'])}/{int(row['replicates'])} failed ({row['rate']:.1%})"
+             + (f"; commonest reason: {row['reason']}" if row["reason"] else "")
+             for _, row in over.head(10).iterrows()]
+    more = f"\n  ... and {len(over) - 10} more" if len(over) > 10 else ""
+    raise FailureRateError(
+        f"study {study!r}: {len(over)} condition(s) × estimator have more failed fits than "
+        f"max_failure_rate = {max_rate:g}; the study stops here (estimates.parquet keeps "
+        "every failed row with its reason):\n" + "\n".join(lines) + more)

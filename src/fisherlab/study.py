@@ -14,6 +14,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,6 +28,9 @@ import yaml
 from .estimators import estimator_class, estimator_names, estimators_for
 from .families import family_names, get_family
 from .seeds import SEED_BLOCK
+
+#: most parameter combinations a study may have (Snakemake's DAG slows beyond ~1e5 jobs)
+MAX_GRID = 100_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
@@ -92,7 +96,10 @@ def _key(path) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False)
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (RecursionError, ValueError):  # nested too deeply to show
+        text = f"a deeply nested {type(value).__name__}"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -242,6 +249,12 @@ class Study:
     estimands: list[str]
     level: float
     raw: dict = field(repr=False, default_factory=dict)
+    #: seconds one per-dataset fit may take (None: no limit); part of every chunk's spec
+    fit_timeout: float | None = None
+    #: largest share of failed replicates per condition × estimator (None: no check)
+    max_failure_rate: float | None = None
+    #: the family's ``model.design`` (regression covariates, fixed parameters), or None
+    design: dict | None = None
 
     # ---------------------------------------------------------------- grid
     def param_grid(self) -> list[dict[str, float]]:
@@ -270,6 +283,9 @@ class Study:
             "stop": chunk.stop, "seed": self.seed,
             "estimators": [e.to_json() for e in self.estimators],
             "estimands": self.estimands, "level": self.level,
+            # only when set, so that studies without a limit keep their specs (and chunks)
+            **({"fit_timeout": self.fit_timeout} if self.fit_timeout else {}),
+            **({"design": self.design} if self.design else {}),
         }
 
 
@@ -285,12 +301,7 @@ def load_study(path: str | Path) -> Study:
     check_schema(doc, "study", path)
 
     model = doc["model"]
-    if model["family"] not in family_names():
-        near = difflib.get_close_matches(model["family"], family_names(), n=1)
-        hint = f"did you mean '{near[0]}'? " if near else ""
-        raise StudyError(path, "model.family", f"unknown family {model['family']!r}; {hint}"
-                         f"allowed: {', '.join(family_names())}")
-    fam = get_family(model["family"])
+    fam = _check_family(path, model["family"], model.get("design"))
 
     params = _check_params(path, fam, model["params"])
     sizes = list(doc["sample_sizes"])
@@ -306,7 +317,33 @@ def load_study(path: str | Path) -> Study:
     return Study(name=name, path=path, description=doc["description"], family=fam.name,
                  params=params, sample_sizes=sizes, replications=int(doc["replications"]),
                  seed=int(doc["seed"]), estimators=estimators, estimands=estimands,
-                 level=level, raw=doc)
+                 level=level, raw=doc, fit_timeout=_opt_float(doc.get("fit_timeout")),
+                 max_failure_rate=_opt_float(doc.get("max_failure_rate")),
+                 design=model.get("design"))
+
+
+def _check_family(path, name: str, design):
+    """The family, specialised by its design; registered names, ``scipy.<name>`` (a
+    continuous scipy.stats distribution) and ``python:<module>:<object>``."""
+    dynamic = name.startswith(("scipy.", "python:"))
+    if not dynamic and name not in family_names():
+        near = difflib.get_close_matches(name, family_names(), n=1)
+        hint = f"did you mean '{near[0]}'? " if near else ""
+        raise StudyError(path, "model.family", f"unknown family {name!r}; {hint}"
+                         f"allowed: {', '.join(family_names())}, scipy.<name> (a continuous "
+                         "scipy.stats distribution) or python:<module>:<object>")
+    try:
+        fam = get_family(name)
+    except KeyError as exc:
+        raise StudyError(path, "model.family", str(exc.args[0] if exc.args else exc)) from None
+    try:
+        return fam.configure(design) if design else fam
+    except ValueError as exc:
+        raise StudyError(path, "model.design", str(exc)) from None
+
+
+def _opt_float(v) -> float | None:
+    return None if v is None else float(v)
 
 
 def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
@@ -324,6 +361,12 @@ def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
                              f"{', '.join(allowed)}")
         values = given[p.name] if isinstance(given[p.name], list) else [given[p.name]]
         for i, v in enumerate(values):
+            try:  # an integer beyond any float (YAML has no size limit) is out of range
+                float(v)
+            except OverflowError:
+                v = math.inf if v > 0 else -math.inf
+            except (TypeError, ValueError):
+                pass
             if not p.contains(v):
                 key = f"model.params.{p.name}" + (f"[{i}]" if isinstance(given[p.name], list)
                                                   else "")
@@ -332,6 +375,10 @@ def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
         if len(set(values)) != len(values):
             raise StudyError(path, f"model.params.{p.name}", "repeats a value")
         out[p.name] = [int(v) if p.integer else float(v) for v in values]
+    size = math.prod(len(v) for v in out.values())
+    if size > MAX_GRID:
+        raise StudyError(path, "model.params", f"the parameter lists give {size} combinations; "
+                         f"at most {MAX_GRID} (split the study into several files)")
     names = list(out)
     for combo in itertools.product(*out.values()):
         try:
@@ -368,6 +415,14 @@ def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:
                                  f"allowed options: {allowed}")
             sub = f".{_key(e.absolute_path)}" if e.absolute_path else ""
             raise StudyError(path, f"{key}.{name}{sub}", _friendly(e, sch, path).problem)
+        check = getattr(cls, "check_options", None)  # semantic checks (priors: priors.py)
+        if check is not None:
+            try:
+                check(fam, opts)
+            except ValueError as exc:
+                sub = getattr(exc, "key", "")
+                raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
+                                 getattr(exc, "problem", str(exc))) from None
         spec = EstimatorSpec(name, opts)
         if spec in specs:
             raise StudyError(path, key, f"estimator {name!r} is listed twice with the same options")

@@ -7,7 +7,7 @@ calls the CLI. Everything here is importable and tested without Snakemake.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .study import Chunk, Study, discover, load_config
@@ -23,6 +23,10 @@ WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+"
 class Plan:
     studies: dict[str, Study]
     chunk_size: int
+    #: chunks of each study, and the same keyed by (cond, n, chunk): built once, because
+    #: Snakemake asks for every job's files and spec (10^4 jobs: a scan each is 10^8 steps)
+    _chunks: dict = field(default_factory=dict, repr=False)
+    _index: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: dict | None, root: str | Path = ".") -> Plan:
@@ -32,7 +36,11 @@ class Plan:
         return cls({s.name: s for s in studies}, cfg["chunk_size"])
 
     def chunks(self, study: str) -> list[Chunk]:
-        return self.studies[study].chunks(self.chunk_size)
+        if study not in self._chunks:
+            self._chunks[study] = self.studies[study].chunks(self.chunk_size)
+            self._index[study] = {(ch.condition.param_id, ch.condition.n, ch.index): ch
+                                  for ch in self._chunks[study]}
+        return self._chunks[study]
 
     def chunk_path(self, study: str, chunk: Chunk) -> str:
         c = chunk.condition
@@ -43,10 +51,10 @@ class Plan:
         return [self.chunk_path(wildcards.study, ch) for ch in self.chunks(wildcards.study)]
 
     def spec(self, study: str, cond: str, n: int, chunk: int) -> dict:
-        for ch in self.chunks(study):
-            c = ch.condition
-            if c.param_id == cond and c.n == int(n) and ch.index == int(chunk):
-                return self.studies[study].spec(ch)
+        self.chunks(study)
+        ch = self._index[study].get((cond, int(n), int(chunk)))
+        if ch is not None:
+            return self.studies[study].spec(ch)
         raise KeyError(f"no chunk {cond}/n{n}/c{chunk} in study {study!r}")
 
     def spec_param(self, wildcards) -> str:

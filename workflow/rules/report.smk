@@ -10,3 +10,66 @@ rule report_md:
     shell:
         "fisherlab report --study {input.study:q} --summary {input.summary:q} "
         "--out {output:q} > {log:q} 2>&1"
+
+
+rule diagnostics:
+    """Consistency, Bessel, efficiency, normality, coverage and failure tables."""
+    input:
+        estimates="results/{study}/estimates.parquet",
+        study=PLAN.study_file,
+    output:
+        consistency=report("results/{study}/consistency.csv",
+                           caption="../report/consistency.rst", category="{study}",
+                           subcategory="tables"),
+        bessel="results/{study}/bessel.csv",
+        efficiency="results/{study}/efficiency.csv",
+        normality=report("results/{study}/normality.csv",
+                         caption="../report/normality.rst", category="{study}",
+                         subcategory="tables"),
+        coverage=report("results/{study}/coverage.csv",
+                        caption="../report/coverage.rst", category="{study}",
+                        subcategory="tables"),
+        failures="results/{study}/failures.csv",
+    params:
+        outdir=subpath(output.consistency, parent=True),
+    log:
+        "results/{study}/logs/diagnostics.log",
+    shell:
+        "fisherlab diagnose {input.estimates:q} --study {input.study:q} "
+        "--out-dir {params.outdir:q} > {log:q} 2>&1"
+
+
+rule report_html:
+    """One self-contained page per study: definition, summary, a section per diagnostic."""
+    input:
+        rules.diagnostics.output,
+        estimates="results/{study}/estimates.parquet",
+        summary="results/{study}/summary.csv",
+        study=PLAN.study_file,
+    output:
+        html=report("results/{study}/report.html", caption="../report/report_html.rst",
+                    category="{study}"),
+        figures=report(directory("results/{study}/figures"), patterns=["{name}.png"],
+                       caption="../report/figure.rst", category="{study}",
+                       subcategory="figures", labels={"study": "{study}", "figure": "{name}"}),
+        verdict="results/{study}/verdict.json",
+    params:
+        folder=subpath(input.summary, parent=True),
+    log:
+        "results/{study}/logs/report_html.log",
+    shell:
+        "fisherlab html --study {input.study:q} --dir {params.folder:q} --out {output.html:q} "
+        "--figures {output.figures:q} --verdict {output.verdict:q} > {log:q} 2>&1"
+
+
+rule index_html:
+    """results/index.html: every study's page with its one-line verdict."""
+    input:
+        verdicts=PLAN.targets("verdict.json"),
+        reports=PLAN.targets("report.html"),
+    output:
+        report("results/index.html", caption="../report/index.rst", category="index"),
+    log:
+        "results/logs/index_html.log",
+    shell:
+        "fisherlab index --out {output:q} {input.verdicts:q} > {log:q} 2>&1"

@@ -15,12 +15,15 @@ rule simulate:
 rule combine:
     """All replicate rows of a study in one table."""
     input:
-        PLAN.chunk_files,
+        chunks=PLAN.chunk_files,
+        study=PLAN.study_file,
     output:
-        "results/{study}/estimates.parquet",
+        estimates="results/{study}/estimates.parquet",
+        provenance="results/{study}/provenance.json",
     log:
         "results/{study}/logs/combine.log",
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab combine --out {output:q} {input:q} > {log:q} 2>&1"
+        "fisherlab combine --out {output.estimates:q} --study {input.study:q} "
+        "--provenance {output.provenance:q} {input.chunks:q} > {log:q} 2>&1"

@@ -1,7 +1,8 @@
 rule summarise:
     """Performance measures with Monte Carlo standard errors (Morris et al. 2019)."""
     input:
-        "results/{study}/estimates.parquet",
+        estimates="results/{study}/estimates.parquet",
+        study=PLAN.study_file,
     output:
         "results/{study}/summary.csv",
     log:
@@ -9,4 +10,5 @@ rule summarise:
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab summarise {input:q} --out {output:q} > {log:q} 2>&1"
+        "fisherlab summarise {input.estimates:q} --study {input.study:q} --out {output:q} "
+        "> {log:q} 2>&1"

@@ -33,6 +33,9 @@ def estimators_for(family) -> list[str]:
 
 
 from . import closed_form  # noqa: E402,F401  (registers mle, mom, unbiased)
+from . import bayes  # noqa: E402,F401  (registers map, posterior)
 
 __all__ = ["EstimandFit", "Estimator", "estimator_class", "estimator_names",
            "estimators_for", "make_estimator", "register"]
+
+from .. import plugins  # noqa: E402,F401  (last: modules named in FISHERLAB_PLUGINS)

@@ -11,10 +11,19 @@ for a batch of datasets; :meth:`Estimator.fit` completes it into one
 * replicates with non-finite estimates flagged ``converged=False`` with a reason;
 * an exception in the estimator marks every replicate of the batch failed with its
   message, instead of stopping the job.
+
+The per-dataset path, :func:`fit_each`, also records as failures a fit that raises,
+returns a non-finite estimate, or runs longer than the study's ``fit_timeout`` (set
+for a block of code with :func:`fit_timeout`), each with its reason.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -158,13 +167,64 @@ class OneFit:
     iterations: int = 0
 
 
+class FitTimeout(Exception):
+    """One fit ran longer than the study's ``fit_timeout``."""
+
+
+#: seconds one per-dataset fit may take (None: no limit); set with :func:`fit_timeout`
+_FIT_TIMEOUT: ContextVar[float | None] = ContextVar("fit_timeout", default=None)
+
+
+@contextlib.contextmanager
+def fit_timeout(seconds: float | None):
+    """Limit every per-dataset fit made by :func:`fit_each` inside this block."""
+    token = _FIT_TIMEOUT.set(float(seconds) if seconds else None)
+    try:
+        yield
+    finally:
+        _FIT_TIMEOUT.reset(token)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Raise :class:`FitTimeout` inside the block after ``seconds`` (SIGALRM).
+
+    A signal handler runs between Python bytecodes, so a long call into C returns
+    first; :func:`fit_each` also checks the elapsed time afterwards, which is all it can
+    do off the main thread, where no signal is delivered.
+    """
+    if (seconds is None or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise FitTimeout(f"the fit took longer than fit_timeout = {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    t0 = time.monotonic()
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if outer:  # someone else's timer was running: give it back what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - t0), 1e-3))
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+
+
 def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point:
     """The general (non-batched) path: call ``fit_one(dataset_i) -> OneFit`` for each
     dataset and stack the results into one :class:`Point`.
 
-    A fit that raises is recorded as failed with the exception as its reason; the
-    other datasets go on. ``names`` are the estimands every fit reports; ``k`` the
-    number of estimated parameters when fits return ``cov``.
+    A fit that raises, returns a non-finite estimate, or exceeds the ``fit_timeout``
+    in force is recorded as failed with its reason; the other datasets go on.
+    ``names`` are the estimands every fit reports; ``k`` the number of estimated
+    parameters when fits return ``cov``.
     """
     R = len(datasets)
     est = {nm: np.full(R, np.nan) for nm in names}
@@ -174,13 +234,19 @@ def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point
     conv = np.zeros(R, bool)
     reason = np.full(R, "", dtype=object)
     iters = np.zeros(R, np.int64)
+    limit = _FIT_TIMEOUT.get()
     for i in range(R):
         try:
-            f = fit_one(datasets[i])
+            t0 = time.perf_counter()
+            with _time_limit(limit):
+                f = fit_one(datasets[i])
+            if limit is not None and time.perf_counter() - t0 > limit:
+                raise FitTimeout(f"the fit took longer than fit_timeout = {limit:g} s")
+            values = {nm: float(v) for nm, v in f.estimate.items()}
         except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never fatal
-            reason[i] = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
+            reason[i] = _why(exc)
             continue
-        for nm, v in f.estimate.items():
+        for nm, v in values.items():
             est.setdefault(nm, np.full(R, np.nan))[i] = v
         for nm, v in (f.se or {}).items():
             se.setdefault(nm, np.full(R, np.nan))[i] = v
@@ -190,5 +256,8 @@ def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point
         if cov is not None and f.cov is not None:
             cov[i] = f.cov
         conv[i], reason[i], iters[i] = f.converged, f.reason, f.iterations
+        bad = [f"{nm}={v}" for nm, v in values.items() if not np.isfinite(v)]
+        if bad and f.converged:  # NaN or inf with no reason given: say so
+            conv[i], reason[i] = False, "non-finite estimate: " + ", ".join(bad)
     return Point(est, se=se, interval=interval, cov=cov, converged=conv, reason=reason,
                  iterations=iters)

@@ -10,21 +10,25 @@ import numpy as np
 from scipy import differentiate
 
 from ..families.base import Family, Point
-from . import register
+from . import numeric, register
 from .base import Estimator, safe_inv
 
 
 @register
 class MLE(Estimator):
     name = "mle"
-    doc = ("maximum likelihood; standard error from the observed information at the "
-           "optimum, Wald interval unless the family has an exact one")
+    doc = ("maximum likelihood (closed form where the family has one, else numeric: "
+           "see estimators/numeric.py); standard error from the observed information at "
+           "the optimum, Wald interval unless the family has an exact one")
+    options_schema = numeric.OPTIONS_SCHEMA
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
-        return family.has("mle")
+        return family.has("mle") or family.has("mle_batched") or family.has("logpdf")
 
     def point(self, family, x, theta_fixed, level):
+        if not family.has("mle") or self.options.get("method", "auto") != "auto":
+            return numeric.numeric_mle(family, x, theta_fixed, self.options)
         pt = family.mle(x, theta_fixed, level)
         needs_cov = any(e not in pt.se for e in family.estimands())
         if pt.cov is None and needs_cov and (family.exponential_family

@@ -23,6 +23,13 @@ class Bernoulli(Family):
     def logpdf(self, x, theta):
         return stats.bernoulli.logpmf(x, theta["p"])
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="int64"))
+        pm.Bernoulli("obs", p=theta["p"], observed=data)
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/dp [k log p + (n-k) log(1-p)] = 0  =>  p = k/n
         return Point({"p": x.mean(axis=1)})

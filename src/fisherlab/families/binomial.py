@@ -26,6 +26,13 @@ class Binomial(Family):
     def logpdf(self, x, theta):
         return stats.binom.logpmf(x, theta["trials"], theta["p"])
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="int64"))
+        pm.Binomial("obs", n=int(theta_fixed["trials"]), p=theta["p"], observed=data)
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/dp [sum x log p + (n m - sum x) log(1-p)] = 0  =>  p = mean(x) / m
         return Point({"p": x.mean(axis=1) / theta_fixed["trials"]})

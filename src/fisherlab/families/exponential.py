@@ -33,6 +33,13 @@ class Exponential(Family):
     def logpdf(self, x, theta):
         return stats.expon.logpdf(x, scale=1.0 / np.asarray(theta["rate"], dtype=float))
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="float64"))
+        pm.Exponential("obs", lam=theta["rate"], observed=data)
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/drate [n log rate - rate Σx] = 0  =>  rate = n/Σx
         return Point({"rate": 1.0 / x.mean(axis=1)})
@@ -56,3 +63,18 @@ class Exponential(Family):
     def fisher_information(self, theta):
         rate = np.asarray(theta["rate"], dtype=float)
         return (1.0 / rate**2)[..., None, None]
+
+    def theoretical_bias(self, estimator, estimand, theta, n):
+        """Exact bias E[estimate] - truth, or None when not known (used by the report).
+
+        mle = mom = 1/x̄: E[n/Σx] = n rate/(n-1) (module docstring), a bias of
+        rate/(n-1); x̄ is unbiased for the mean; the unbiased estimators have bias 0.
+        """
+        if estimator == "unbiased" and estimand in ("rate", "mean"):
+            return 0.0
+        if estimator in ("mle", "mom"):
+            if estimand == "rate":
+                return float(theta["rate"]) / (n - 1)
+            if estimand == "mean":
+                return 0.0
+        return None

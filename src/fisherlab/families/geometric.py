@@ -32,6 +32,13 @@ class Geometric(Family):
     def logpdf(self, x, theta):
         return stats.geom.logpmf(x, theta["p"])
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="int64"))
+        pm.Geometric("obs", p=theta["p"], observed=data)
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/dp [n log p + (Σx - n) log(1-p)] = 0  =>  p = n/Σx
         return Point({"p": 1.0 / x.mean(axis=1)})

@@ -44,6 +44,13 @@ class Normal(Family):
     def logpdf(self, x, theta):
         return stats.norm.logpdf(x, theta["mu"], theta["sigma"])
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="float64"))
+        pm.Normal("obs", mu=theta["mu"], sigma=theta["sigma"], observed=data)
+        return data
+
     def mle(self, x, theta_fixed, level):
         # score: sum(x - mu)/sigma^2 = 0 and -n/sigma + sum(x - mu)^2/sigma^3 = 0
         return Point({"mu": x.mean(axis=1), "sigma": x.std(axis=1, ddof=0)})
@@ -80,3 +87,22 @@ class Normal(Family):
         info[..., 0, 0] = 1.0 / sigma**2
         info[..., 1, 1] = 2.0 / sigma**2
         return info
+
+    def theoretical_bias(self, estimator, estimand, theta, n):
+        """Exact bias E[estimate] - truth, or None when not known (used by the report).
+
+        mle and mom coincide here: mean and the 1/n variance. E[1/n variance] =
+        (n-1)/n sigma^2 gives -sigma^2/n; E[s] = c4(n) sigma gives the bias of
+        sqrt((n-1)/n) s. The unbiased estimators have bias 0 by construction.
+        """
+        sigma = float(theta["sigma"])
+        if estimand == "mu" and estimator in ("mle", "mom", "unbiased"):
+            return 0.0
+        if estimator == "unbiased" and estimand in ("sigma", "sigma2"):
+            return 0.0
+        if estimator in ("mle", "mom"):
+            if estimand == "sigma2":
+                return -sigma**2 / n
+            if estimand == "sigma":
+                return sigma * (float(c4(n)) * np.sqrt((n - 1) / n) - 1.0)
+        return None

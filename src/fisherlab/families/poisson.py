@@ -31,6 +31,13 @@ class Poisson(Family):
     def logpdf(self, x, theta):
         return stats.poisson.logpmf(x, theta["lam"])
 
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="int64"))
+        pm.Poisson("obs", mu=theta["lam"], observed=data)
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/dlam [sum x log lam - n lam] = 0  =>  lam = mean(x)
         return Point({"lam": x.mean(axis=1)})

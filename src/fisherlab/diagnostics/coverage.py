@@ -1,0 +1,53 @@
+"""Coverage of the intervals: actual against nominal, with MCSE bands.
+
+Coverage and bias-eliminated coverage (the interval's coverage of the mean estimate,
+which separates bias from bad width) with their MCSEs sqrt(c(1-c)/S) and the mean
+width follow Morris et al. (2019), Table 6 (:func:`fisherlab.measures.performance`).
+Under the nominal level, the number of covering intervals is Binomial(S, level): the
+exact binomial test (scipy.stats.binomtest) gives the verdict, and the band
+level ± 2 sqrt(level (1-level) / S) is what the figure draws.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..measures import performance
+from ._common import condition_keys, good, groups
+
+ALPHA = 0.01
+
+
+def coverage(df: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """One row per condition × n × estimator × estimand with intervals."""
+    keys = condition_keys(df)
+    head = keys + ["n", "estimator", "estimand"]
+    rows = []
+    for key, g in groups(good(df), head):
+        lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
+        fin = np.isfinite(lo) & np.isfinite(hi)
+        if not fin.any():
+            continue
+        g = g[fin]
+        p = performance(g["estimate"], float(g["true_value"].iloc[0]), None,
+                        g["ci_low"], g["ci_high"])
+        S = len(g)
+        hits = int(round(p["coverage"] * S))
+        test = stats.binomtest(hits, S, level)
+        band = 2 * np.sqrt(level * (1 - level) / S)
+        if test.pvalue >= ALPHA:
+            verdict = "nominal"
+        else:
+            verdict = "under" if p["coverage"] < level else "over"
+        rows.append(dict(zip(head, key, strict=True), S=S, nominal=level,
+                         coverage=p["coverage"], coverage_mcse=p["coverage_mcse"],
+                         band_low=level - band, band_high=level + band,
+                         pvalue=test.pvalue, verdict=verdict,
+                         becoverage=p["becoverage"], becoverage_mcse=p["becoverage_mcse"],
+                         width=p["width"], width_mcse=p["width_mcse"]))
+    cols = head + ["S", "nominal", "coverage", "coverage_mcse", "band_low", "band_high",
+                   "pvalue", "verdict", "becoverage", "becoverage_mcse", "width",
+                   "width_mcse"]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,94 @@
+"""Asymptotic normality of the standardised estimates.
+
+Per condition, n, estimator and estimand, two standardisations:
+* ``se``: z = (theta_hat - theta) / se, with the estimator's own standard error;
+* ``information``: z = (theta_hat - theta) / sqrt(CRLB) = (theta_hat - theta) sqrt(n I(theta)),
+  for families that declare their Fisher information.
+Under asymptotic normality both tend to N(0, 1). Reported: mean, SD, skewness, excess
+kurtosis (scipy.stats) and the Kolmogorov–Smirnov test against N(0, 1)
+(scipy.stats.kstest); the verdict is 'normal' when the p-value is at least ALPHA.
+Discrete data give lattice-valued estimates (a Bernoulli proportion is k/n), and KS
+against a continuous law rejects a lattice for its steps alone; when z takes fewer than
+half as many distinct values as there are replicates, the test is D'Agostino and
+Pearson's K^2 on skewness and kurtosis instead (scipy.stats.normaltest), which judges
+the shape and ignores the steps.
+The uniform maximum is not asymptotically normal: n (upper - max) / w -> Exp(1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._common import condition_keys, crlb_or_nan, good, groups, theta_of
+
+ALPHA = 0.01
+
+
+def describe_z(z) -> dict:
+    """Moments of ``z`` and the KS test against N(0, 1), with a verdict."""
+    z = np.asarray(z, dtype=float)
+    z = z[np.isfinite(z)]
+    out = dict(S=z.size, mean=np.nan, sd=np.nan, skew=np.nan, ex_kurtosis=np.nan,
+               test="", statistic=np.nan, pvalue=np.nan, verdict="too few")
+    if z.size < 20:  # normaltest needs 20
+        return out
+    if np.unique(z).size < z.size / 2:
+        res, test = stats.normaltest(z), "K2"
+    else:
+        res, test = stats.kstest(z, "norm"), "KS"
+    p = float(res.pvalue)
+    out.update(mean=float(z.mean()), sd=float(z.std(ddof=1)), skew=float(stats.skew(z)),
+               ex_kurtosis=float(stats.kurtosis(z)),  # Fisher: normal -> 0
+               test=test, statistic=float(res.statistic), pvalue=p,
+               verdict="normal" if p >= ALPHA else "not normal")
+    return out
+
+
+def standardised(g: pd.DataFrame, family, theta: dict, estimand: str, n: int) -> dict:
+    """The z values of one cell under each available standardisation."""
+    err = g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)
+    out = {}
+    se = g["se"].to_numpy(float)
+    if np.isfinite(se).any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["se"] = err / se
+    crlb = crlb_or_nan(family, theta, estimand, n)
+    if np.isfinite(crlb) and crlb > 0:
+        out["information"] = err / np.sqrt(crlb)
+    return out
+
+
+def normality(df: pd.DataFrame, family) -> pd.DataFrame:
+    """One row per condition × n × estimator × estimand × standardisation."""
+    keys = condition_keys(df)
+    head = keys + ["n", "estimator", "estimand"]
+    rows = []
+    for key, g in groups(good(df), head):
+        base = dict(zip(head, key, strict=True))
+        zs = standardised(g, family, theta_of(base, keys), base["estimand"], int(base["n"]))
+        for kind, z in zs.items():
+            rows.append(dict(base, standardisation=kind, **describe_z(z)))
+    cols = head + ["standardisation", "S", "mean", "sd", "skew", "ex_kurtosis", "test",
+                   "statistic", "pvalue", "verdict"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def normal_from(table: pd.DataFrame) -> pd.DataFrame:
+    """Per condition × estimator × estimand × standardisation, the smallest n from which
+    every larger n is judged normal (NaN: not normal at the largest n)."""
+    keys = [c for c in table.columns if c.startswith("true_")]
+    head = keys + ["estimator", "estimand", "standardisation"]
+    rows = []
+    for key, g in groups(table, head):
+        g = g.sort_values("n")
+        ok = (g["verdict"] == "normal").to_numpy()
+        start = np.nan
+        for i in range(len(ok) - 1, -1, -1):
+            if not ok[i]:
+                break
+            start = g["n"].iloc[i]
+        rows.append(dict(zip(head, key, strict=True), normal_from=start,
+                         normal_at=int(ok.sum()), sizes=len(ok)))
+    return pd.DataFrame(rows, columns=head + ["normal_from", "normal_at", "sizes"])

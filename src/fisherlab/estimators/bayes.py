@@ -1,0 +1,384 @@
+"""Bayesian estimators with PyMC: the posterior mode (``map``) and NUTS (``posterior``).
+
+Priors come from the study file (:mod:`fisherlab.priors`); a family takes part when it
+declares its PyMC form (:meth:`fisherlab.families.base.Family.pymc_likelihood`).
+
+Compile once, feed every replicate
+----------------------------------
+The PyMC model is built ONCE per condition and job (per family, priors, design
+constants and n, cached for the life of the process), with the data as ``pm.Data``:
+
+* ``map`` compiles one fused PyTensor function returning the negative log-posterior
+  and its gradient on the unconstrained (transformed) parameter vector, with the
+  dataset as a function input, and drives ``scipy.optimize.minimize`` (L-BFGS-B) per
+  replicate. The log-posterior omits the Jacobian of the transforms
+  (``model.logp(jacobian=False)``, as ``pm.find_MAP`` does), so the optimum is the mode
+  of the posterior density of the parameters themselves.
+* ``posterior`` compiles the model once with nutpie (``compile_pymc_model``) and samples
+  each replicate with ``.with_data(x=...)``.
+
+Standard errors and intervals
+-----------------------------
+``map``: the Laplace approximation. At the mode the gradient in u vanishes, so the
+Hessian of the negative log-posterior in u is H_u = J' H_theta J with J = d theta/du,
+and Cov(theta) = H_theta^{-1} = J H_u^{-1} J'. The shared completion
+(:func:`fisherlab.estimators.base.complete`) turns it into standard errors (delta
+method for derived estimands, which are plug-in g(theta_MAP)) and Wald intervals.
+
+``posterior``: point estimate the posterior mean (option ``point: median``), ``se`` the
+posterior SD, interval equal-tailed or HDI (ArviZ, option ``interval: eti|hdi``) at the
+study's level. Derived estimands are computed draw by draw, so their posterior is exact.
+Per replicate, rank-normalised R-hat and bulk/tail ESS (ArviZ; tail at the 5% and 95%
+quantiles, Vehtari et al. 2021) and the number of
+divergences are checked: R-hat above ``max_rhat`` (1.01), an ESS below ``min_ess``
+(100 per chain) or any divergence flags the replicate ``converged=False`` with the
+reason; its estimate is kept in the table but measures exclude it and count it.
+
+Seeds: each replicate's sampler seed is a hash of the study option ``seed`` and the
+dataset's bytes, so the same data give bit-identical draws whatever the chunking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+import numpy as np
+from scipy import optimize
+
+from .. import priors as prior_mod
+from ..families.base import Family, Point
+from . import register
+from .base import Estimator, OneFit, fit_each, safe_inv
+
+_PRIOR_SCHEMA = {
+    "type": "object",
+    "description": "per parameter, a PyMC distribution: {p: {dist: Beta, alpha: 2, beta: 2}}",
+    "additionalProperties": {"type": "object"},
+}
+
+#: compiled models of this process, by (kind, family, priors, constants, n)
+_CACHE: dict[str, object] = {}
+
+
+def _key(kind: str, family: Family, priors: dict, theta_fixed, n: int) -> str:
+    ident = {"kind": kind, "family": family.name, "priors": priors, "n": int(n),
+             "fixed": {k: float(v) for k, v in theta_fixed.items()},
+             "state": {k: repr(v) for k, v in sorted(vars(family).items())}}
+    return json.dumps(ident, sort_keys=True, default=repr)
+
+
+def build_model(family: Family, priors: dict, theta_fixed, x0: np.ndarray):
+    """The PyMC model of one condition: priors, then the family's likelihood with the
+    data as ``pm.Data("x")`` initialised to ``x0``. Returns (model, theta rvs, data)."""
+    import pymc as pm
+
+    with pm.Model() as model:
+        theta = {nm: prior_mod.pymc_rv(nm, spec) for nm, spec in priors.items()}
+        data = family.pymc_likelihood(theta, x0, theta_fixed)
+    return model, theta, data
+
+
+class _Bayes(Estimator):
+    options_schema = {"prior": _PRIOR_SCHEMA}
+
+    @classmethod
+    def applies_to(cls, family: Family) -> bool:
+        return family.has("pymc_likelihood")
+
+    @classmethod
+    def check_options(cls, family: Family, options: dict) -> None:
+        """Semantic checks beyond the JSON Schema; PriorError with a key relative to the
+        estimator's options (e.g. ``prior.p.alpha``)."""
+        try:
+            prior_mod.priors_for(family, options.get("prior"))
+        except prior_mod.PriorError as exc:
+            raise prior_mod.PriorError(f"prior.{exc.key}", exc.problem) from None
+
+    def priors(self, family: Family) -> dict:
+        return prior_mod.priors_for(family, self.options.get("prior"))
+
+
+# --------------------------------------------------------------------------- MAP
+class CompiledMAP:
+    """One condition's log-posterior, compiled once: ``fit(x)`` per dataset."""
+
+    def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray):
+        import pytensor
+        import pytensor.tensor as pt
+        from pytensor.gradient import hessian, jacobian
+        from pytensor.graph.replace import graph_replace
+
+        model, theta, data = build_model(family, priors, theta_fixed, x0)
+        self.names = list(priors)
+        self._args, self._batched = (family, priors, theta_fixed), {}
+        rvs = [theta[nm] for nm in self.names]
+        values = [model.rvs_to_values[rv] for rv in rvs]
+        start = model.initial_point()
+        u = pt.dvector("u")
+        xin = data.type("x_in")
+        repl, offset = {data: xin}, 0
+        for v in values:  # scalar (or array) parameters sliced out of one flat vector
+            shape = np.shape(start[v.name])
+            size = int(np.prod(shape))
+            repl[v] = u[offset:offset + size].reshape(shape).astype(v.dtype)
+            offset += size
+        self.u0 = np.concatenate([np.ravel(start[v.name]) for v in values]).astype(float)
+        loss0 = -model.logp(jacobian=False)  # the posterior mode of theta itself (see module)
+        constrained = model.replace_rvs_by_values(rvs)  # theta as functions of the values
+        loss, *cons = graph_replace([loss0, *constrained], replace=repl, strict=False)
+        flat = pt.concatenate([pt.atleast_1d(c).ravel() for c in cons])
+        self._fg = pytensor.function([u, xin], [loss, pt.grad(loss, u)])
+        self._laplace = pytensor.function([u, xin], [flat, hessian(loss, u), jacobian(flat, u)])
+        self.dtype = data.type.dtype
+
+    def fit(self, x: np.ndarray) -> OneFit:
+        x = np.asarray(x, dtype=self.dtype)
+        res = optimize.minimize(self._fg, self.u0, args=(x,), jac=True, method="L-BFGS-B",
+                                options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 1000})
+        theta, h_u, jac = self._laplace(res.x, x)
+        # Cov(theta) = J H_u^{-1} J' (Laplace approximation, see the module docstring)
+        cov = jac @ np.linalg.inv(h_u) @ jac.T
+        # with tolerances this tight L-BFGS-B may end "ABNORMAL" at the optimum: accept
+        # a stationary point whatever the message
+        stationary = bool(np.all(np.abs(res.jac) < 1e-6))
+        ok = (bool(res.success) or stationary) and np.all(np.isfinite(theta))
+        reason = "" if ok else f"L-BFGS-B: {res.message}"
+        return OneFit({nm: float(theta[i]) for i, nm in enumerate(self.names)}, cov=cov,
+                      converged=ok, reason=reason, iterations=int(res.nit))
+
+    def fit_all(self, x: np.ndarray, gtol: float = 1e-8, maxiter: int = 50) -> Point:
+        """Every replicate at once: damped Newton on the batched model
+        (:class:`BatchedMAP`); replicates it does not bring to a stationary point fall back
+        to :meth:`fit` (L-BFGS-B), one by one through ``fit_each``.
+
+        Newton step d = H^{-1} g where H is positive definite, else the gradient itself;
+        the step is halved (per replicate) until the loss does not increase. A replicate
+        is done when max|g| < gtol, or when H is positive definite and the full Newton
+        step is below 1e-10 in every coordinate (rounding floor of a large log-density).
+        """
+        x = np.asarray(x, dtype=self.dtype)
+        R, k = x.shape[0], len(self.u0)
+        if R not in self._batched:
+            self._batched[R] = BatchedMAP(*self._args, x, self.u0)
+        bm = self._batched[R]
+        u = np.tile(self.u0, (R, 1))
+        iters = np.zeros(R, np.int64)
+        done = np.zeros(R, bool)
+        loss, g, h = bm.newton(u, x)
+        for _ in range(maxiter):
+            act = ~done & np.isfinite(loss) & np.all(np.isfinite(g), axis=1)
+            done[act] = np.max(np.abs(g[act]), axis=1) < gtol
+            act &= ~done
+            if not act.any():
+                break
+            d = g[act].copy()
+            with np.errstate(all="ignore"):
+                pd = np.all(np.linalg.eigvalsh(h[act]) > 0, axis=1)
+            if pd.any():
+                d[pd] = np.linalg.solve(h[act][pd], g[act][pd][..., None])[..., 0]
+            # at most 5 units per coordinate per step in u (e^5 in a log-scaled parameter)
+            d *= np.minimum(1.0, 5.0 / np.maximum(np.max(np.abs(d), axis=1), 1e-300))[:, None]
+            tiny = pd & (np.max(np.abs(d), axis=1) < 1e-10)
+            idx = np.flatnonzero(act)
+            done[idx[tiny]] = True
+            act[idx[tiny]] = False
+            d = d[~tiny]
+            if not act.any():
+                break
+            iters[act] += 1
+            step = np.ones(act.sum())
+            u_act, l_act = u[act], loss[act]
+            trial = u.copy()
+            for _ in range(30):  # backtracking: halve where the loss went up
+                trial[act] = u_act - step[:, None] * d
+                # (a rise at the rounding level of the loss is not a rise)
+                worse = ~(bm.loss(trial, x)[act] <= l_act + 1e-12 * (1.0 + np.abs(l_act)))
+                if not worse.any():
+                    break
+                step[worse] *= 0.5
+            u[act] = u_act - step[:, None] * d
+            loss, g, h = bm.newton(u, x)
+        theta, h, jac = bm.laplace(u, x)
+        cov = jac @ safe_inv(h) @ np.swapaxes(jac, 1, 2)  # J H_u^{-1} J' (module docstring)
+        est = {nm: theta[:, i].copy() for i, nm in enumerate(self.names)}
+        conv = done & np.all(np.isfinite(theta), axis=1)
+        reason = np.full(R, "", dtype=object)
+        if not conv.all():  # the general path for the rest
+            rest = np.flatnonzero(~conv)
+            pt_rest = fit_each(self.fit, x[rest], self.names, k=k)
+            for nm in self.names:
+                est[nm][rest] = pt_rest.estimate[nm]
+            cov[rest] = pt_rest.cov
+            conv[rest], reason[rest] = pt_rest.converged, pt_rest.reason
+            iters[rest] += pt_rest.iterations
+        return Point(est, cov=cov, converged=conv, reason=reason, iterations=iters)
+
+
+class BatchedMAP:
+    """All R replicates of a chunk in ONE model: each parameter's prior has shape (R,)
+    and the family's likelihood sees ``theta[:, None]`` against data ``(R, n)``.
+
+    The replicates are independent, so the gradient of the total loss with respect to
+    column j of U (R, k) is each replicate's own gradient, and the gradient of the sum of
+    one column of that gradient gives one row of every replicate's Hessian: loss (R,),
+    gradient (R, k), Hessians (R, k, k), theta (R, k) and d theta/du (R, k, k) come from
+    two compiled functions, with no per-replicate Python loop.
+    """
+
+    def __init__(self, family, priors, theta_fixed, x, u0):
+        import pymc as pm
+        import pytensor
+        import pytensor.tensor as pt
+        from pytensor.graph.replace import graph_replace
+
+        R, k = x.shape[0], len(priors)
+        # check_bounds=False: a trial step outside a parameter's support gives a NaN loss
+        # (rejected by the line search) instead of raising for the whole batch
+        with pm.Model(check_bounds=False) as model:
+            theta = {nm: prior_mod.pymc_rv(nm, spec, shape=(R,)) for nm, spec in priors.items()}
+            data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
+                                          x, theta_fixed)
+        rvs = list(theta.values())
+        values = [model.rvs_to_values[rv] for rv in rvs]
+        big_u = pt.dmatrix("U")
+        big_x = data.type("X")
+        repl = {data: big_x, **{v: big_u[:, j].astype(v.dtype) for j, v in enumerate(values)}}
+        terms = model.logp(jacobian=False, sum=False)  # per variable: (R,) or (R, n)
+        loss = -sum(t.sum(axis=tuple(range(1, t.ndim))) if t.ndim > 1 else t for t in terms)
+        constrained = model.replace_rvs_by_values(rvs)
+        loss, *cons = graph_replace([loss, *constrained], replace=repl, strict=False)
+        tb = pt.stack(cons, axis=1)
+        gb = pt.grad(loss.sum(), big_u)
+        hb = pt.stack([pt.grad(gb[:, j].sum(), big_u) for j in range(k)], axis=1)
+        jb = pt.stack([pt.grad(tb[:, j].sum(), big_u) for j in range(k)], axis=1)
+        self.loss = pytensor.function([big_u, big_x], loss)
+        self.newton = pytensor.function([big_u, big_x], [loss, gb, hb])
+        self.laplace = pytensor.function([big_u, big_x], [tb, hb, jb])
+
+
+@register
+class MAP(_Bayes):
+    name = "map"
+    doc = ("posterior mode with PyMC (priors per parameter in the study file); se from the "
+           "Hessian of the log-posterior at the mode (Laplace), Wald interval")
+
+    options_schema = {
+        "prior": _PRIOR_SCHEMA,
+        "method": {"enum": ["newton", "lbfgs"], "default": "newton",
+                   "description": "newton: all replicates at once (L-BFGS-B fallback); "
+                                  "lbfgs: scipy L-BFGS-B one replicate at a time"},
+    }
+
+    def compiled(self, family, theta_fixed, x0) -> CompiledMAP:
+        pri = self.priors(family)
+        key = _key("map", family, pri, theta_fixed, len(x0))
+        if key not in _CACHE:
+            _CACHE[key] = CompiledMAP(family, pri, theta_fixed, x0)
+        return _CACHE[key]
+
+    def point(self, family, x, theta_fixed, level):
+        fn = self.compiled(family, theta_fixed, x[0])
+        if self.options.get("method", "newton") == "lbfgs":
+            return fit_each(fn.fit, x, fn.names, k=len(fn.names))
+        return fn.fit_all(x)
+
+
+# --------------------------------------------------------------------------- posterior
+class CompiledNUTS:
+    """One condition's model compiled once by nutpie; ``fit(x)`` samples one dataset."""
+
+    def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray):
+        import nutpie
+
+        model, _, data = build_model(family, priors, theta_fixed, x0)
+        self.names = list(priors)
+        self.family, self.theta_fixed = family, dict(theta_fixed)
+        self.dtype = data.type.dtype
+        self.compiled = nutpie.compile_pymc_model(model)
+
+    def fit(self, x, *, draws, tune, chains, seed, estimands, level, interval, point,
+            max_rhat, min_ess) -> OneFit:
+        import nutpie
+        from arviz_stats.base import array_stats
+
+        x = np.asarray(x, dtype=self.dtype)
+        digest = hashlib.sha256(x.tobytes() + str(seed).encode()).digest()
+        trace = nutpie.sample(self.compiled.with_data(x=x), draws=draws, tune=tune,
+                              chains=chains, cores=1, seed=int.from_bytes(digest[:8], "little"),
+                              progress_bar=False, save_warmup=False)
+        post = trace["posterior"]
+        draws_of = {nm: np.asarray(post[nm].values, dtype=float) for nm in self.names}
+        theta = {**self.theta_fixed, **draws_of}  # (chain, draw) arrays
+        est, se, ci = {}, {}, {}
+        problems = []
+        rhat_max, ess_min = 1.0, np.inf
+        for e in estimands:
+            ary = np.broadcast_to(np.asarray(self.family.truth(theta, e), float),
+                                  draws_of[self.names[0]].shape)
+            flat = ary.ravel()
+            est[e] = float(np.median(flat) if point == "median" else flat.mean())
+            se[e] = float(flat.std(ddof=1))
+            if interval == "hdi":
+                lo, hi = array_stats.hdi(flat, level)
+            else:
+                lo, hi = array_stats.eti(flat, level)
+            ci[e] = (float(lo), float(hi))
+            if e in self.names:  # diagnostics on the parameters themselves
+                rhat_max = max(rhat_max, float(array_stats.rhat(ary)))
+                ess_min = min(ess_min, float(array_stats.ess(ary, method="bulk")),
+                              float(array_stats.ess(ary, method="tail", prob=0.05)))
+        divergent = int(np.asarray(trace["sample_stats"]["diverging"].values).sum())
+        if not rhat_max <= max_rhat:
+            problems.append(f"R-hat {rhat_max:.3f} > {max_rhat}")
+        if not ess_min >= min_ess:
+            problems.append(f"ESS {ess_min:.0f} < {min_ess}")
+        if divergent:
+            problems.append(f"{divergent} divergent transitions")
+        steps = int(np.asarray(trace["sample_stats"]["n_steps"].values).sum())
+        return OneFit(est, se=se, interval=ci, converged=not problems,
+                      reason="; ".join(problems), iterations=steps)
+
+
+@register
+class Posterior(_Bayes):
+    name = "posterior"
+    doc = ("NUTS with nutpie (compiled once per condition): posterior mean (or median), "
+           "posterior SD as se, equal-tailed or HDI credible interval; replicates with "
+           "R-hat > max_rhat, low ESS or divergences are flagged")
+    options_schema = {
+        "prior": _PRIOR_SCHEMA,
+        "draws": {"type": "integer", "minimum": 10, "default": 1000},
+        "tune": {"type": "integer", "minimum": 10, "default": 1000},
+        "chains": {"type": "integer", "minimum": 2, "maximum": 16, "default": 2},
+        "interval": {"enum": ["eti", "hdi"], "default": "eti"},
+        "point": {"enum": ["mean", "median"], "default": "mean"},
+        "max_rhat": {"type": "number", "minimum": 1, "default": 1.01},
+        "min_ess": {"type": "number", "minimum": 0,
+                    "description": "smallest bulk/tail ESS; default 100 per chain"},
+        "seed": {"type": "integer", "minimum": 0, "default": 0},
+    }
+
+    def compiled(self, family, theta_fixed, x0) -> CompiledNUTS:
+        pri = self.priors(family)
+        key = _key("nuts", family, pri, theta_fixed, len(x0))
+        if key not in _CACHE:
+            _CACHE[key] = CompiledNUTS(family, pri, theta_fixed, x0)
+        return _CACHE[key]
+
+    def point(self, family, x, theta_fixed, level):
+        logging.getLogger("pymc").setLevel(logging.ERROR)
+        o = self.options
+        chains = int(o.get("chains", 2))
+        estimands = family.estimands()
+        fn = self.compiled(family, theta_fixed, x[0])
+
+        def one(xi):
+            return fn.fit(xi, draws=int(o.get("draws", 1000)), tune=int(o.get("tune", 1000)),
+                          chains=chains, seed=int(o.get("seed", 0)), estimands=estimands,
+                          level=level, interval=o.get("interval", "eti"),
+                          point=o.get("point", "mean"), max_rhat=float(o.get("max_rhat", 1.01)),
+                          min_ess=float(o.get("min_ess", 100 * chains)))
+
+        return fit_each(one, x, list(estimands))

@@ -1,0 +1,81 @@
+"""Gamma(shape, rate): positive continuous data; no closed-form MLE of the shape.
+
+With rate = shape / x̄ profiled out, the score equation for the shape k is
+``log k - ψ(k) = log x̄ - mean(log x) =: s`` (s >= 0 by Jensen, 0 only when all x are
+equal). Its left side decreases from inf to 0 and obeys 1/(2k) < log k - ψ(k) < 1/k,
+so the root lies in [1/(2s), 1/s]: solved for every replicate at once by
+``scipy.optimize.elementwise.find_root`` (the same equation ``scipy.stats.gamma.fit``
+solves with ``floc=0``), by safeguarded Newton. Fisher information per observation in (shape, rate):
+[[ψ'(k), -1/β], [-1/β, k/β²]]. The method of moments is k = x̄²/v, β = x̄/v.
+"""
+
+import numpy as np
+from scipy import special, stats
+
+from . import register
+from .base import Family, Param, Point
+
+
+@register
+class Gamma(Family):
+    name = "gamma"
+    doc = "positive data with shape `shape` and rate `rate` (mean shape/rate)"
+    params = (
+        Param("shape", 0.0, typical=(0.5, 5.0), doc="shape k"),
+        Param("rate", 0.0, typical=(0.5, 3.0), doc="rate β (1/scale)"),
+    )
+    min_n = 2
+    mom_moments = 2
+    exponential_family = True
+
+    def sample(self, rng, theta, size):
+        return rng.gamma(theta["shape"], 1.0 / np.asarray(theta["rate"], float), size=size)
+
+    def logpdf(self, x, theta):
+        return stats.gamma.logpdf(x, theta["shape"], scale=1.0 / np.asarray(theta["rate"]))
+
+    def score(self, x, theta):
+        k, b = (np.asarray(theta[p], float)[..., None] for p in ("shape", "rate"))
+        n = x.shape[-1]
+        # d/dk: n log β - n ψ(k) + Σ log x ;  d/dβ: n k/β - Σ x
+        dk = n * np.log(b[..., 0]) - n * special.digamma(k[..., 0]) + np.log(x).sum(-1)
+        db = n * k[..., 0] / b[..., 0] - x.sum(-1)
+        return np.stack([dk, db], -1)
+
+    def mom_from_moments(self, m, theta_fixed):
+        v = m[..., 1] - m[..., 0] ** 2
+        return {"shape": m[..., 0] ** 2 / v, "rate": m[..., 0] / v}
+
+    def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
+        from ..estimators.numeric import newton_bracketed
+
+        mean = x.mean(axis=1)
+        s = np.log(mean) - np.log(x).mean(axis=1)
+        ok = np.isfinite(s) & (s > 0)
+        s_ok = np.where(ok, s, 1.0)
+
+        def f(k, i):  # the profile score equation, decreasing in k
+            return np.log(k) - special.digamma(k) - s_ok[i]
+
+        def fprime(k, i):  # d/dk [log k - ψ(k)] = 1/k - ψ'(k) < 0, ψ'(k) = ζ(2, k)
+            return 1.0 / k - special.zeta(2.0, k)
+
+        # Minka (2002) start, within 1.5% of the root: (3 - s + sqrt((s-3)² + 24 s))/(12 s)
+        k0 = (3.0 - s_ok + np.sqrt((s_ok - 3.0) ** 2 + 24.0 * s_ok)) / (12.0 * s_ok)
+        # Newton for all replicates at once inside the bracket [1/(2s), 1/s]
+        k, conv, nit = newton_bracketed(f, fprime, 0.5 / s_ok, 1.0 / s_ok, x0=k0, tol=tol,
+                                        maxiter=maxiter or 100)
+        k = np.where(ok, k, np.nan)
+        reason = np.where(ok, np.where(conv, "", "root of the shape score not found"),
+                          "all observations equal (or non-positive): no finite MLE")
+        return Point({"shape": k, "rate": k / mean}, converged=ok & conv,
+                     reason=reason.astype(object), iterations=nit)
+
+    def fisher_information(self, theta):
+        k, b = np.broadcast_arrays(np.asarray(theta["shape"], float),
+                                   np.asarray(theta["rate"], float))
+        info = np.empty(k.shape + (2, 2))
+        info[..., 0, 0] = special.polygamma(1, k)
+        info[..., 0, 1] = info[..., 1, 0] = -1.0 / b
+        info[..., 1, 1] = k / b**2
+        return info

@@ -1,0 +1,126 @@
+"""Two-component Gaussian mixture: w N(mu1, sigma1²) + (1-w) N(mu2, sigma2²).
+
+No closed-form MLE; the likelihood is multimodal and unbounded (a component collapsing
+onto one observation, sigma -> 0). Fitted by EM (Dempster, Laird & Rubin 1977;
+McLachlan & Peel 2000, sec. 2.8) from several deterministic starts (means at pairs of
+sample quantiles), all replicates × starts at once; each replicate keeps its best
+non-degenerate optimum. E-step: responsibilities g = w φ1 / (w φ1 + (1-w) φ2); M-step:
+w = mean(g), mu1 = Σ g x / Σ g, sigma1² = Σ g (x - mu1)² / Σ g (and 1-g for component
+2). Label switching is resolved by ordering the means: the study's truth must have
+mu1 < mu2, and estimates are relabelled so that mu1_hat < mu2_hat. The standard errors
+come from the numerical observed information (estimators/numeric.py).
+"""
+
+import numpy as np
+from scipy import stats
+
+from . import register
+from .base import Family, Param, Point
+
+#: pairs of sample quantiles where the two means start
+START_QUANTILES = [(0.25, 0.75), (0.1, 0.9), (0.4, 0.6), (0.05, 0.5), (0.5, 0.95),
+                   (0.2, 0.55), (0.45, 0.8), (0.02, 0.98)]
+
+
+@register
+class GaussianMixture(Family):
+    name = "gaussian_mixture"
+    doc = "two-component normal mixture: weight w of component 1, means mu1 < mu2, sds"
+    params = (
+        Param("w", 0.0, 1.0, typical=(0.2, 0.8), doc="weight of component 1"),
+        Param("mu1", typical=(-2.0, 0.0), doc="mean of component 1 (the smaller)"),
+        Param("mu2", typical=(1.0, 4.0), doc="mean of component 2 (the larger)"),
+        Param("sigma1", 0.0, typical=(0.5, 2.0), doc="sd of component 1"),
+        Param("sigma2", 0.0, typical=(0.5, 2.0), doc="sd of component 2"),
+    )
+    min_n = 10
+
+    @classmethod
+    def check_theta(cls, theta):
+        if not theta["mu1"] < theta["mu2"]:
+            raise ValueError("mu1 must be smaller than mu2 (labels are identified by "
+                             f"ordering the means), got mu1={theta['mu1']}, mu2={theta['mu2']}")
+
+    def sample(self, rng, theta, size):
+        first = rng.random(size) < theta["w"]
+        a = rng.normal(theta["mu1"], theta["sigma1"], size=size)
+        b = rng.normal(theta["mu2"], theta["sigma2"], size=size)
+        return np.where(first, a, b)
+
+    def logpdf(self, x, theta):
+        w = np.asarray(theta["w"], float)
+        return np.logaddexp(np.log(w) + stats.norm.logpdf(x, theta["mu1"], theta["sigma1"]),
+                            np.log1p(-w) + stats.norm.logpdf(x, theta["mu2"], theta["sigma2"]))
+
+    def score(self, x, theta):
+        # d log f / d theta = responsibility-weighted component scores, with
+        # g = w φ1 / f the responsibility of component 1
+        w, m1, m2, s1, s2 = (np.asarray(theta[k], float)[..., None] for k in
+                             ("w", "mu1", "mu2", "sigma1", "sigma2"))
+        l1 = np.log(w) + stats.norm.logpdf(x, m1, s1)
+        l2 = np.log1p(-w) + stats.norm.logpdf(x, m2, s2)
+        g = np.exp(l1 - np.logaddexp(l1, l2))
+        z1, z2 = (x - m1) / s1, (x - m2) / s2
+        parts = [g / w - (1 - g) / (1 - w), g * z1 / s1, (1 - g) * z2 / s2,
+                 g * (z1**2 - 1) / s1, (1 - g) * (z2**2 - 1) / s2]
+        return np.stack([q.sum(-1) for q in parts], -1)
+
+    def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
+        R, n = x.shape
+        S = starts if starts > 1 else 4  # EM always uses several starts
+        pairs = [START_QUANTILES[s % len(START_QUANTILES)] for s in range(S)]
+        q = np.quantile(x, np.array(pairs).ravel(), axis=1).T.reshape(R, S, 2)
+        sd = x.std(axis=1)[:, None] * np.ones((1, S))
+        # flat (R*S,) state: w, mu1, mu2, s1, s2
+        st = np.stack([np.full((R, S), 0.5), q[..., 0], q[..., 1], 0.5 * sd, 0.5 * sd],
+                      -1).reshape(R * S, 5)
+        xs = np.repeat(x, S, axis=0)
+        floor = 1e-6 * np.repeat(x.std(axis=1), S)
+        maxiter = maxiter or 5000
+        ll = np.full(R * S, -np.inf)
+        iters = np.zeros(R * S, np.int64)
+        conv = np.zeros(R * S, bool)
+        degenerate = np.zeros(R * S, bool)
+        active = np.arange(R * S)
+        for _ in range(maxiter):
+            if active.size == 0:
+                break
+            w, m1, m2, s1, s2 = (st[active, j][:, None] for j in range(5))
+            xa = xs[active]
+            l1 = np.log(w) + stats.norm.logpdf(xa, m1, s1)
+            l2 = np.log1p(-w) + stats.norm.logpdf(xa, m2, s2)
+            lse = np.logaddexp(l1, l2)
+            new_ll = lse.sum(-1)
+            g = np.exp(l1 - lse)  # E-step: responsibilities of component 1
+            n1 = g.sum(-1)
+            n2 = n - n1
+            mu1 = (g * xa).sum(-1) / n1
+            mu2 = ((1 - g) * xa).sum(-1) / n2
+            v1 = (g * (xa - mu1[:, None]) ** 2).sum(-1) / n1
+            v2 = ((1 - g) * (xa - mu2[:, None]) ** 2).sum(-1) / n2
+            st[active] = np.stack([n1 / n, mu1, mu2, np.sqrt(v1), np.sqrt(v2)], -1)
+            iters[active] += 1
+            done = np.abs(new_ll - ll[active]) <= tol * (1.0 + np.abs(new_ll))
+            ll[active] = new_ll
+            bad = ~np.all(np.isfinite(st[active]), axis=-1) | (np.minimum(
+                np.sqrt(v1), np.sqrt(v2)) < floor[active]) | (n1 < 1e-8) | (n2 < 1e-8)
+            degenerate[active[bad]] = True
+            conv[active[done & ~bad]] = True
+            active = active[~done & ~bad]
+        score = np.where(degenerate, -np.inf, ll).reshape(R, S)
+        best = np.argmax(score, axis=1)
+        pick = np.arange(R) * S + best
+        est = st[pick]
+        ok_any = np.isfinite(score[np.arange(R), best])
+        # label switching: order the means
+        swap = est[:, 1] > est[:, 2]
+        est[swap] = est[swap][:, [0, 2, 1, 4, 3]] * [-1, 1, 1, 1, 1] + [1, 0, 0, 0, 0]
+        converged = conv[pick] & ok_any
+        reason = np.where(converged, "", np.where(
+            ok_any, "EM did not converge within maxiter iterations",
+            "every EM start degenerated (a component collapsed: sigma -> 0)")).astype(object)
+        return Point(dict(zip(("w", "mu1", "mu2", "sigma1", "sigma2"), est.T, strict=True)),
+                     converged=converged, reason=reason,
+                     iterations=iters.reshape(R, S).sum(axis=1))
+
+

@@ -1,0 +1,110 @@
+"""Linear regression y = X beta + sigma eps, eps ~ N(0, 1); derived estimand sigma2.
+
+The MLE of beta is OLS, (X'X)^{-1} X'y; the MLE of sigma² is RSS/n, whose
+expectation is sigma² (n - p)/n with p the number of coefficients (intercept
+included): the regression form of Bessel's correction, RSS/(n - p) being unbiased
+(e.g. Greene, Econometric Analysis, sec. 4.3). Observed information at the MLE:
+X'X/sigma² for beta and 2n/sigma² for sigma (the cross term is X'e/sigma³ = 0 there).
+The ``unbiased`` estimator gives OLS with t intervals, s² = RSS/(n-p) with its exact
+chi²(n-p) interval, and sigma = s/c4 with c4 the normal E[s]/sigma for n-p degrees of
+freedom. Covariates come from the study's ``model.design`` (see regression.py).
+"""
+
+import numpy as np
+from scipy import stats
+
+from . import register
+from .base import Derived, Param, Point
+from .normal import c4
+from .regression import RegressionFamily, parts, regression_data
+
+SIGMA = Param("sigma", 0.0, typical=(0.5, 3.0), doc="error standard deviation")
+
+
+def _sigma2_grad(t):
+    # d sigma² / d(beta..., sigma) = (0, ..., 0, 2 sigma)
+    s = np.asarray(t["sigma"], float)
+    k = sum(1 for name in t if name.startswith("beta"))
+    return np.concatenate([np.zeros(s.shape + (k,)), (2 * s)[..., None]], -1)
+
+
+@register
+class LinearRegression(RegressionFamily):
+    name = "linear_regression"
+    doc = "y = X beta + N(0, sigma²) with covariates from model.design (default one N(0,1))"
+    params = RegressionFamily.coefficient_params(True, RegressionFamily.covariates) + (SIGMA,)
+    derived = (Derived("sigma2", lambda t: np.asarray(t["sigma"], float) ** 2, _sigma2_grad,
+                       doc="error variance sigma^2"),)
+    min_n = 3
+    exponential_family = True
+
+    def configure(self, design):
+        cls = self.specialise(design, (SIGMA,))
+        cls.unbiased_estimands = tuple(p.name for p in cls.params) + ("sigma2",)
+        return cls()
+
+    def sample(self, rng, theta, size):
+        X = self.draw_X(rng, size)
+        eps = rng.standard_normal(size)
+        return regression_data(self.eta(X, theta) + np.asarray(theta["sigma"], float) * eps, X)
+
+    def logpdf(self, data, theta):
+        y, X = data["y"], data["X"]
+        return stats.norm.logpdf(y, self.eta(X, theta), theta["sigma"])
+
+    def _ols(self, data):
+        y, X = parts(data)
+        xtx = np.einsum("rni,rnj->rij", X, X)
+        xtx_inv = np.linalg.pinv(xtx, hermitian=True)
+        full = np.linalg.matrix_rank(xtx, hermitian=True) == X.shape[-1]
+        beta = np.einsum("rij,rnj,rn->ri", xtx_inv, X, y)  # normal equations X'X b = X'y
+        resid = y - np.einsum("rnj,rj->rn", X, beta)
+        beta[~full] = np.nan
+        return beta, xtx, xtx_inv, (resid**2).sum(-1)
+
+    def mle(self, data, theta_fixed, level):
+        n = data.shape[1]
+        beta, xtx, _, rss = self._ols(data)
+        sigma = np.sqrt(rss / n)  # MLE: RSS/n, E = sigma² (n-p)/n
+        k = beta.shape[1]
+        info = np.zeros((len(rss), k + 1, k + 1))
+        info[:, :k, :k] = xtx / sigma[:, None, None] ** 2
+        info[:, k, k] = 2 * n / sigma**2
+        est = dict(zip(self.coefficients(), beta.T, strict=True))
+        from ..estimators.base import safe_inv
+
+        return Point({**est, "sigma": sigma}, cov=safe_inv(info))
+
+    def unbiased(self, data, theta_fixed, level):
+        n = data.shape[1]
+        beta, _, xtx_inv, rss = self._ols(data)
+        k = beta.shape[1]
+        df = n - k
+        s2 = rss / df  # E[RSS] = sigma² (n - p)
+        s = np.sqrt(s2)
+        alpha = 1.0 - level
+        se_b = s[:, None] * np.sqrt(np.diagonal(xtx_inv, axis1=1, axis2=2))
+        half = stats.t.ppf(1 - alpha / 2, df) * se_b  # (b - beta)/se ~ t(n-p)
+        q_lo, q_hi = stats.chi2.ppf([alpha / 2, 1 - alpha / 2], df)  # RSS/sigma² ~ chi²(n-p)
+        var_lo, var_hi = rss / q_hi, rss / q_lo
+        kk = c4(df + 1)  # c4(m) is E[s]/sigma with m-1 degrees of freedom
+        names = self.coefficients()
+        return Point(
+            {**dict(zip(names, beta.T, strict=True)), "sigma2": s2, "sigma": s / kk},
+            se={**dict(zip(names, se_b.T, strict=True)), "sigma2": s2 * np.sqrt(2.0 / df),
+                "sigma": (s / kk) * np.sqrt(1.0 / kk**2 - 1.0)},
+            interval={**{nm: (beta[:, j] - half[:, j], beta[:, j] + half[:, j])
+                         for j, nm in enumerate(names)},
+                      "sigma2": (var_lo, var_hi), "sigma": (np.sqrt(var_lo), np.sqrt(var_hi))})
+
+    def fisher_information(self, theta):
+        sigma = np.asarray(theta["sigma"], float)
+        m2 = self.second_moments()
+        k = m2.shape[0]
+        info = np.zeros(sigma.shape + (k + 1, k + 1))
+        info[..., :k, :k] = m2 / sigma[..., None, None] ** 2  # E[x x']/sigma²
+        info[..., k, k] = 2.0 / sigma**2
+        return info
+
+
+LinearRegression.unbiased_estimands = tuple(p.name for p in LinearRegression.params) + ("sigma2",)

@@ -1,0 +1,110 @@
+"""Any continuous ``scipy.stats`` distribution as a family: ``family: scipy.<name>``.
+
+Its parameters are the distribution's shapes (with the domains scipy declares), then
+``loc`` and ``scale``; ``model.design: {fixed: [loc]}`` holds listed parameters at
+their true values (known, not estimated), e.g. a gamma or Weibull on (0, inf). It
+samples with ``rvs`` and evaluates ``logpdf`` from scipy; everything else is the
+generic path of estimators/numeric.py: MLE by scipy.optimize on unconstrained
+parameters, the observed information from the numerical Hessian. The start sets
+each shape to 1 (or the middle of its domain) and matches loc and scale to the
+sample mean and variance (the method of moments for loc and scale at that shape).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+
+import numpy as np
+from scipy import stats
+
+from .base import Family, Param
+
+
+@cache
+def scipy_family(dist_name: str) -> type[Family]:
+    """The family class of ``scipy.stats.<dist_name>``; KeyError if there is none."""
+    dist = getattr(stats, dist_name, None)
+    if not isinstance(dist, stats.rv_continuous):
+        raise KeyError(f"scipy.stats has no continuous distribution {dist_name!r}")
+    shapes = []
+    for info in dist._shape_info():  # noqa: SLF001 - scipy's declared shape domains
+        lo, hi = (float(v) for v in info.domain)
+        lo = 0.0 if 0 < lo < 1e-300 else lo  # scipy writes (0, inf) as (5e-324, inf)
+        shapes.append(Param(info.name, lo, hi, low_open=not info.inclusive[0],
+                            high_open=not info.inclusive[1], typical=_typical(lo, hi),
+                            doc=f"shape {info.name} of scipy.stats.{dist_name}"))
+    params = (*shapes, Param("loc", typical=(-1.0, 1.0), doc="location"),
+              Param("scale", 0.0, typical=(0.5, 2.0), doc="scale"))
+    return type(f"Scipy_{dist_name}", (ScipyFamily,), {
+        "name": f"scipy.{dist_name}", "dist": dist, "params": params, "min_n": 2,
+        "doc": f"scipy.stats.{dist_name}: {', '.join(p.name for p in params)}",
+        "__module__": __name__})
+
+
+def _typical(lo: float, hi: float) -> tuple[float, float]:
+    if math.isfinite(lo) and math.isfinite(hi):
+        return (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo))
+    if math.isfinite(lo):
+        return (lo + 0.5, lo + 3.0)
+    return (-1.0, 1.0)
+
+
+class ScipyFamily(Family):
+    """Base of the ``scipy.<name>`` families (see :func:`scipy_family`)."""
+
+    dist: stats.rv_continuous
+    fixed: tuple[str, ...] = ()
+
+    def configure(self, design: Mapping | None):
+        design = dict(design or {})
+        extra = sorted(set(design) - {"fixed"})
+        if extra:
+            raise ValueError(f"unknown design key {extra[0]!r} for {self.name}; allowed: fixed")
+        fixed = design.get("fixed", [])
+        names = [p.name for p in self.params]
+        if not isinstance(fixed, list) or any(f not in names for f in fixed):
+            raise ValueError(f"design.fixed must be a list of parameters of {self.name}: "
+                             f"{', '.join(names)}")
+        if len(fixed) >= len(names):
+            raise ValueError("design.fixed must leave at least one parameter to estimate")
+        params = tuple(Param(p.name, p.low, p.high, p.low_open, p.high_open, p.integer,
+                             p.name not in fixed, p.typical, p.doc) for p in self.params)
+        cls = type(type(self).__name__, (type(self),), {"params": params,
+                                                         "fixed": tuple(fixed)})
+        return cls()
+
+    def _args(self, theta):
+        shapes = [theta[p.name] for p in self.params if p.name not in ("loc", "scale")]
+        return shapes, theta["loc"], theta["scale"]
+
+    def sample(self, rng, theta, size):
+        shapes, loc, scale = self._args(theta)
+        return self.dist.rvs(*shapes, loc=loc, scale=scale, size=size, random_state=rng)
+
+    def logpdf(self, x, theta):
+        shapes, loc, scale = self._args(theta)
+        return self.dist.logpdf(x, *shapes, loc=loc, scale=scale)
+
+    def start(self, x, theta_fixed):
+        R = x.shape[0]
+        shapes = {}
+        for p in self.params:
+            if p.name in ("loc", "scale"):
+                continue
+            if p.name in theta_fixed:
+                shapes[p.name] = float(theta_fixed[p.name])
+            else:
+                shapes[p.name] = 1.0 if p.contains(1.0) else float(np.mean(p.typical))
+        m0, v0 = (float(v) for v in self.dist.stats(*shapes.values()))
+        mean, sd = x.mean(axis=1), x.std(axis=1)
+        if "loc" in theta_fixed:  # mean = loc + scale m0
+            scale = (mean - theta_fixed["loc"]) / m0 if m0 > 0 else sd / np.sqrt(v0)
+        else:
+            scale = sd / np.sqrt(v0) if np.isfinite(v0) and v0 > 0 else sd
+        scale = theta_fixed.get("scale", scale)
+        loc = mean - scale * (m0 if np.isfinite(m0) else 0.0)
+        out = {**{k: np.full(R, v) for k, v in shapes.items()}, "loc": loc,
+               "scale": np.broadcast_to(scale, (R,))}
+        return {p.name: np.asarray(out[p.name], float) for p in self.estimated()}

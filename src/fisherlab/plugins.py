@@ -1,0 +1,37 @@
+"""Extra estimators or families from modules named in ``FISHERLAB_PLUGINS``.
+
+    FISHERLAB_PLUGINS=mypkg.estimators,tests.faulty_estimators fisherlab run study.yaml
+
+Each module is imported once, when :mod:`fisherlab.estimators` is first imported, after
+the built-in estimators; importing it registers what it declares with the usual
+``@register`` decorators. The variable is inherited by the processes Snakemake starts,
+so a plugin works in every job. Only module names listed by the user are imported;
+nothing in a study file is ever imported or evaluated.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+ENV = "FISHERLAB_PLUGINS"
+
+
+def plugin_modules(value: str | None = None) -> list[str]:
+    """The module names in ``value`` (default: the environment variable), in order."""
+    value = os.environ.get(ENV, "") if value is None else value
+    return [m.strip() for m in value.split(",") if m.strip()]
+
+
+def load_plugins(value: str | None = None) -> list[str]:
+    """Import every plugin module; an ImportError names the variable and the module."""
+    names = plugin_modules(value)
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise ImportError(f"{ENV}: cannot import plugin module {name!r}: {exc}") from exc
+    return names
+
+
+load_plugins()

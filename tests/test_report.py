@@ -1,0 +1,116 @@
+"""The study page and the index: every section present, every image embedded and valid,
+every link resolving, the readings saying what the tables say."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fisherlab.cli import main
+from fisherlab.diagnostics import TABLES
+from fisherlab.report import readings
+from fisherlab.report.html import SECTIONS
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class Page(HTMLParser):
+    """Collects ids, image sources and links of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.imgs, self.links = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "img":
+            self.imgs.append(a.get("src", ""))
+        if tag == "a" and "href" in a:
+            self.links.append(a["href"])
+
+
+def parse(path: Path) -> Page:
+    p = Page()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    (root / "normal_small.yaml").write_text("""description: Bessel, small
+model: {family: normal, params: {mu: 0.0, sigma: [1.0, 3.0]}}
+sample_sizes: [5, 20, 100]
+replications: 300
+seed: 5
+estimators: [mle, unbiased, mom]
+estimands: [mu, sigma2]
+""")
+    (root / "uniform_small.yaml").write_text("""description: German tanks, small
+model: {family: uniform, params: {lower: 0.0, upper: 1.0}}
+sample_sizes: [5, 20, 100]
+replications: 300
+seed: 6
+estimators: [mle, unbiased]
+""")
+    out = root / "results"
+    for name in ("normal_small", "uniform_small"):
+        assert main(["run", str(root / f"{name}.yaml"), "--results", str(out), "--html"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("study", ["normal_small", "uniform_small"])
+def test_page_has_every_section_and_only_embedded_images(results, study):
+    folder = results / study
+    page = parse(folder / "report.html")
+    assert set(SECTIONS) <= page.ids
+    assert len(page.imgs) >= 5
+    for src in page.imgs:
+        assert src.startswith("data:image/png;base64,"), src[:60]
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG)
+    for href in page.links:  # in-page anchors, or files that exist beside the page
+        if href.startswith("#"):
+            assert href[1:] in page.ids
+        else:
+            assert (folder / href).resolve().exists(), href
+    for name in TABLES:
+        assert (folder / f"{name}.csv").exists()
+    assert sorted(p.name for p in (folder / "figures").glob("*.png"))
+
+
+def test_page_reads_the_science(results):
+    text = (results / "uniform_small" / "report.html").read_text(encoding="utf-8")
+    assert "No Fisher information" in text  # efficiency section explains its absence
+    never = text.split("Not normal at any n: ", 1)[1].split(".", 1)[0]
+    assert "mle of upper" in never and "unbiased of lower" in never
+    text = (results / "normal_small" / "report.html").read_text(encoding="utf-8")
+    assert "mle and mom of sigma2: biased" in text  # identical estimators read once
+
+
+def test_index_links_every_study_with_a_verdict(results):
+    page = parse(results / "index.html")
+    assert sorted(page.links) == ["normal_small/report.html", "uniform_small/report.html"]
+    for href in page.links:
+        assert (results / href).exists()
+    v = json.loads((results / "uniform_small" / "verdict.json").read_text())
+    assert v["verdict"] in (results / "index.html").read_text(encoding="utf-8")
+    assert v["verdict"].startswith("rate as theory")
+
+
+def test_readings_on_constructed_tables():
+    c = pd.DataFrame({"estimator": ["mle", "mom"], "estimand": ["p", "p"],
+                      "slope": [-0.5, -0.2], "slope_se": [0.01, 0.01],
+                      "theory_slope": [-0.5, -0.5], "verdict": ["as theory", "slower"]})
+    text = readings.consistency(c)
+    assert text.startswith("1 of 2") and "mom of p (slower" in text
+    f = pd.DataFrame({"reason": ["separation", "separation", "nan"], "failed": [3, 2, 1]})
+    assert readings.failures(f, 100) == "6 of 100 fits failed; most common reason: " \
+        "'separation' (5)."
+    assert readings.failures(f.iloc[:0], 100) == "No fit failed (100 fits)."

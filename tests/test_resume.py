@@ -1,0 +1,228 @@
+"""Resume and extend, on the real workflow in a scratch copy.
+
+* SIGKILL the whole Snakemake run (scheduler and its jobs) mid-way, resume with
+  ``--rerun-incomplete``: every file is whole, finished chunks are kept, and the final
+  estimates equal those of an uninterrupted run.
+* Add replications and a sample size: only the new chunks run; the old chunk files are
+  untouched (same bytes, same mtime) and the combined table equals a fresh computation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fisherlab.cli import combine
+from fisherlab.simulate import run_chunk
+from fisherlab.study import load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+
+STUDY = """\
+description: resume test
+model:
+  family: normal
+  params: {{mu: [0.0, 2.0], sigma: 1.5}}
+sample_sizes: {sizes}
+replications: {reps}
+seed: 424242
+estimators: [mle, unbiased, mom]
+estimands: [mu, sigma, sigma2]
+"""
+
+
+def workflow_copy(dest: Path, text: str) -> Path:
+    dest.mkdir(parents=True)
+    for item in ("Snakefile", "workflow", "config"):
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item)  # follows the schema symlinks
+        else:
+            shutil.copy(src, dest / item)
+    (dest / "studies").mkdir()
+    (dest / "studies" / "resume.yaml").write_text(text)
+    return dest
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
+    return e
+
+
+def snakemake_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--config", "chunk_size=100", *args]
+
+
+def snakemake(where: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(snakemake_cmd(*args), cwd=where, env=env(), capture_output=True,
+                          text=True, timeout=900)
+
+
+def chunk_files(where: Path) -> dict[str, tuple[int, str]]:
+    """Every chunk file: (mtime in ns, sha256 of its bytes)."""
+    return {str(p.relative_to(where)): (p.stat().st_mtime_ns,
+                                        hashlib.sha256(p.read_bytes()).hexdigest())
+            for p in sorted((where / "results").rglob("c*.parquet"))}
+
+
+def session_pids(sid: int) -> list[int]:
+    """Processes in session ``sid`` (the Snakemake run and every job it started)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                stat = (d / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid:  # field 6 of stat: the session id
+                out.append(int(d.name))
+    return out
+
+
+def incomplete_marked(where: Path) -> set[str]:
+    """Output files Snakemake has marked incomplete (.snakemake/incomplete/<base64 path>,
+    long names split into '@'-prefixed parts: snakemake/persistence/file.py)."""
+    from base64 import urlsafe_b64decode
+
+    root = where / ".snakemake" / "incomplete"
+    out = set()
+    for p in root.rglob("*") if root.exists() else []:
+        if p.is_file() and p.name != "migration_underway":
+            parts = p.relative_to(root).parts
+            b64 = "".join(x[1:] if x.startswith("@") else x for x in parts)
+            out.add(urlsafe_b64decode(b64).decode())
+    return out
+
+
+def jobs_planned(dry_run_stdout: str) -> dict[str, int]:
+    """The 'Job stats' table of a dry run, as {rule: count}."""
+    table = dry_run_stdout.split("Job stats:", 1)[1]
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M)
+            if m.group(1) != "total"}
+
+
+def estimates(where: Path) -> pd.DataFrame:
+    return pd.read_parquet(where / "results" / "resume" / "estimates.parquet")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path):
+    text = STUDY.format(sizes="[5, 20]", reps=300)  # 2 x 2 conditions x 3 chunks = 12 jobs
+    killed = workflow_copy(tmp_path / "killed", text)
+    clean = workflow_copy(tmp_path / "clean", text)
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(snakemake_cmd("--cores", "1"), cwd=killed, env=env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        while len(chunk_files(killed)) < 4 and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        for pid in session_pids(proc.pid):  # the scheduler and every running job
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+    killed_after = time.perf_counter() - t0
+    survivors = chunk_files(killed)
+    assert 4 <= len(survivors) < 12
+    assert not (killed / "results" / "resume" / "estimates.parquet").exists()
+    for f in survivors:  # every file that exists is whole
+        pd.read_parquet(killed / f)
+
+    # Snakemake marks a job's outputs incomplete when the job starts and unmarks them when
+    # it has recorded the job done; a chunk renamed into place just before the kill may
+    # still be marked, and --rerun-incomplete then runs it again (same numbers).
+    marked = incomplete_marked(killed)
+    assert len(marked & set(survivors)) <= 1  # --cores 1: one job in flight
+    frames = {f: pd.read_parquet(killed / f) for f in survivors}
+
+    t1 = time.perf_counter()
+    res = snakemake(killed, "--cores", "2", "--rerun-incomplete")
+    unlocked = bool(res.returncode and "LockException" in res.stderr + res.stdout)
+    if unlocked:  # a killed run leaves its lock in .snakemake/locks
+        snakemake(killed, "--unlock")
+        res = snakemake(killed, "--cores", "2", "--rerun-incomplete")
+    resumed = time.perf_counter() - t1
+    assert res.returncode == 0, res.stderr[-3000:]
+    after = chunk_files(killed)
+    assert len(after) == 12
+    rerun = {f for f in survivors if after[f] != survivors[f]}
+    assert rerun == marked & set(survivors)  # finished chunks were not run again
+    for f in rerun:
+        pd.testing.assert_frame_equal(pd.read_parquet(killed / f), frames[f], check_exact=True)
+
+    t2 = time.perf_counter()
+    res = snakemake(clean, "--cores", "2")
+    uninterrupted = time.perf_counter() - t2
+    assert res.returncode == 0, res.stderr[-3000:]
+    pd.testing.assert_frame_equal(estimates(killed), estimates(clean), check_exact=True)
+    a = pd.read_csv(killed / "results/resume/summary.csv")
+    b = pd.read_csv(clean / "results/resume/summary.csv")
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    print(f"\nkill/resume: killed after {killed_after:.1f} s with {len(survivors)}/12 chunks "
+          f"done ({len(rerun)} marked incomplete, re-run); unlock needed: {unlocked}; "
+          f"resume {resumed:.1f} s; uninterrupted run {uninterrupted:.1f} s; "
+          "estimates.parquet and summary.csv identical")
+
+
+def test_adding_replications_and_a_sample_size_runs_only_new_chunks(tmp_path):
+    where = workflow_copy(tmp_path / "wf", STUDY.format(sizes="[5]", reps=200))
+    res = snakemake(where, "--cores", "2")
+    assert res.returncode == 0, res.stderr[-3000:]
+    before = chunk_files(where)
+    assert len(before) == 2 * 1 * 2
+
+    study_file = where / "studies" / "resume.yaml"
+    study_file.write_text(STUDY.format(sizes="[5, 12]", reps=300))
+    dry = snakemake(where, "--cores", "2", "-n")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    planned = jobs_planned(dry.stdout + dry.stderr)
+    # 2 params x (n=5: chunk 2 only; n=12: chunks 0-2) = 8 new chunks, nothing else
+    assert planned["simulate"] == 2 * (1 + 3), planned
+
+    res = snakemake(where, "--cores", "2")
+    assert res.returncode == 0, res.stderr[-3000:]
+    after = chunk_files(where)
+    assert len(after) == 2 * 2 * 3
+    for f, stamp in before.items():
+        assert after[f] == stamp, f"{f} was rewritten"
+
+    # the combined table is exactly what the extended study computes from scratch
+    study = load_study(study_file)
+    fresh = combine_frames([run_chunk(study.spec(ch)) for ch in study.chunks(100)])
+    pd.testing.assert_frame_equal(estimates(where), fresh, check_exact=True)
+
+
+def combine_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The CLI's combine on in-memory chunks (same concatenation and sort)."""
+    import tempfile
+
+    from fisherlab import io
+
+    with tempfile.TemporaryDirectory() as d:
+        paths = []
+        for i, f in enumerate(frames):
+            p = Path(d) / f"c{i}.parquet"
+            io.write_parquet(f, p)
+            paths.append(str(p))
+        return combine(paths)
