@@ -221,3 +221,33 @@ def pymc_rv(name: str, spec: Spec, **extra):
     # an infinite bound (TruncatedNormal's default) is PyMC's None
     kw = {k: v for k, v in spec.items() if k != "dist" and math.isfinite(v)}
     return getattr(pm, spec["dist"])(name, **kw, **extra)
+
+
+# --------------------------------------------------------------------------- drawn truths
+class Prior(dict):
+    """A validated prior used as a parameter's TRUE value in a study (``model.params``):
+    each replicate draws its own truth from it (simulation-based calibration).
+
+    A plain mapping (JSON-serialisable as such) that formats as its description, so
+    ``f"{value:g}"`` in a report prints ``Beta(alpha=2, beta=2)`` instead of failing.
+    """
+
+    def __format__(self, format_spec: str) -> str:
+        return describe(self)
+
+    def __str__(self) -> str:
+        return describe(self)
+
+
+def describe(spec: Spec) -> str:
+    """``Beta(alpha=2, beta=2)``: a prior as one short readable string."""
+    kw = ", ".join(f"{k}={v:g}" for k, v in spec.items() if k != "dist")
+    return f"{spec['dist']}({kw})"
+
+
+def draw(spec: Spec, rng, size: int):
+    """``size`` independent draws from a prior, with scipy (:func:`scipy_dist`) and the
+    given numpy Generator: the same generator state gives bit-identical values."""
+    import numpy as np
+
+    return np.asarray(scipy_dist(spec).rvs(size=size, random_state=rng), dtype=float)

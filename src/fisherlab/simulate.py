@@ -3,12 +3,30 @@
 This is SimDesign's *generate* and *analyse* for one job. A chunk is a pure function
 of its spec (see :meth:`fisherlab.study.Study.spec`); its rows follow the
 ``estimates.parquet`` contract (README, "Outputs").
+
+Truths drawn from a prior (simulation-based calibration)
+--------------------------------------------------------
+A parameter whose true value in the spec is a prior mapping (``{dist: Beta, alpha: 2,
+beta: 2}``, see :mod:`fisherlab.priors`) gets a truth per replicate: in each seed block
+the block's generator first draws the block's truths (scipy, parameters in sorted
+order), then the datasets, so the same seed gives bit-identical truths and data. The
+block's seed hashes the prior itself in place of a value. ``true_<param>`` and
+``true_value`` then vary per row, and a column ``prior_<param>`` (the prior, described)
+marks the parameter as drawn, for :func:`fisherlab.measures.summarise`.
+
+For an estimator whose fits carry posterior draws (``posterior``), the rows also get
+``pit``: the posterior CDF at the true value, estimated by the share of draws below it
+(the normalised SBC rank statistic of Talts et al. 2018, arXiv:1804.06788); uniform on
+(0, 1) when truths come from the estimator's own prior and the sampler is right.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,56 +34,152 @@ import pandas as pd
 from .estimators import make_estimator
 from .estimators.base import fit_timeout
 from .families import get_family
-from .seeds import block_rng, blocks
+from .measures import condition_columns
+from .priors import describe as describe_prior
+from .priors import draw as draw_prior
+from .seeds import block_rng, blocks, condition_words
 
 #: columns of estimates.parquet after the ``true_<param>`` columns
 COLUMNS = ["n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
            "ci_low", "ci_high", "converged", "reason", "iterations", "chunk"]
 
 
+def drawn_params(params: Mapping) -> list[str]:
+    """The parameters whose truth each replicate draws from a prior, sorted."""
+    return sorted(k for k, v in params.items() if isinstance(v, Mapping))
+
+
+def _block_rng(spec: Mapping, block: int) -> np.random.Generator:
+    """The generator of one seed block; :func:`fisherlab.seeds.block_rng` unless some
+    truth is drawn, in which case the priors (as JSON) join the condition's identity."""
+    params = spec["params"]
+    drawn = drawn_params(params)
+    if not drawn:
+        return block_rng(spec["seed"], spec["family"], params, spec["n"], block)
+    fixed = {k: v for k, v in params.items() if k not in drawn}
+    ident = json.dumps({k: dict(params[k]) for k in drawn}, sort_keys=True)
+    digest = hashlib.sha256(ident.encode()).digest()
+    words = (*condition_words(spec["family"], fixed, spec["n"]),
+             *(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4)))
+    return np.random.default_rng(np.random.SeedSequence(spec["seed"],
+                                                        spawn_key=(*words, block)))
+
+
+def draw_with_truth(spec: Mapping) -> tuple[dict, np.ndarray]:
+    """The chunk's true parameters and datasets ``(stop - start, n)``, block by block.
+
+    ``theta`` holds a float per fixed truth and an array ``(R,)`` per drawn one; in each
+    block the truths are drawn before the data, from the block's generator.
+    """
+    fam = get_family(spec["family"], spec.get("design"))
+    params, n = spec["params"], spec["n"]
+    drawn = drawn_params(params)
+    truths: dict[str, list] = {k: [] for k in drawn}
+    parts = []
+    for b, size in blocks(spec["start"], spec["stop"]):
+        rng = _block_rng(spec, b)
+        theta = dict(params)
+        for k in drawn:
+            truths[k].append(draw_prior(params[k], rng, size))
+            theta[k] = truths[k][-1][:, None]  # one truth per dataset (row)
+        parts.append(fam.sample(rng, theta, (size, n)))
+    theta = {**params, **{k: np.concatenate(v) for k, v in truths.items()}}
+    return theta, np.concatenate(parts, axis=0)
+
+
 def draw(spec: Mapping) -> np.ndarray:
     """The chunk's datasets, shape ``(stop - start, n)``, block by block."""
-    fam = get_family(spec["family"], spec.get("design"))
-    parts = [fam.sample(block_rng(spec["seed"], spec["family"], spec["params"], spec["n"], b),
-                        spec["params"], (size, spec["n"]))
-             for b, size in blocks(spec["start"], spec["stop"])]
-    return np.concatenate(parts, axis=0)
+    return draw_with_truth(spec)[1]
 
 
-def run_chunk(spec: Mapping) -> pd.DataFrame:
+def pit(draws: np.ndarray, truth) -> np.ndarray:
+    """Per replicate, the share of posterior draws below the truth: draws ``(R, ...)``,
+    truth a float or ``(R,)``; NaN where a replicate has no draws."""
+    flat = draws.reshape(draws.shape[0], -1)
+    t = np.broadcast_to(np.asarray(truth, float), (flat.shape[0],))[:, None]
+    with np.errstate(invalid="ignore"):
+        out = np.mean(flat < t, axis=1)
+    return np.where(np.all(np.isfinite(flat), axis=1), out, np.nan)
+
+
+def run_chunk(spec: Mapping, draws_path: str | Path | None = None) -> pd.DataFrame:
     """Fit every estimator of the spec to the chunk's datasets: one row per replicate ×
-    estimator × estimand."""
+    estimator × estimand.
+
+    ``draws_path``: where an estimator with ``keep_draws: true`` writes the chunk's
+    posterior draws (NetCDF, :func:`write_draws`); without it nothing is written.
+    """
     fam = get_family(spec["family"], spec.get("design"))
-    x = draw(spec)
+    theta, x = draw_with_truth(spec)
     R = x.shape[0]
-    theta = dict(spec["params"])
     fixed = {p.name: theta[p.name] for p in fam.params if not p.estimated}
     estimands = tuple(spec["estimands"])
-    truth = {e: float(fam.truth(theta, e)) for e in estimands}
+    truth = {}
+    for e in estimands:
+        t = np.asarray(fam.truth(theta, e), dtype=float)
+        truth[e] = float(t) if t.ndim == 0 else np.broadcast_to(t, (R,)).copy()
     replicate = np.arange(spec["start"], spec["stop"])
     frames = []
     for est in spec["estimators"]:
         estimator = make_estimator(est["name"], est.get("options"))
         with fit_timeout(spec.get("fit_timeout")):
             fits = estimator.fit(fam, x, fixed, estimands, spec["level"])
+        kept = {}
         for e in estimands:
             f = fits[e]
-            frames.append(pd.DataFrame({
+            frame = pd.DataFrame({
                 "n": np.full(R, spec["n"], dtype=np.int64), "replicate": replicate,
                 "estimator": est["name"], "estimand": e, "true_value": truth[e],
                 "estimate": f.estimate, "se": f.se, "ci_low": f.ci_low, "ci_high": f.ci_high,
                 "converged": f.converged, "reason": f.reason.astype(str),
                 "iterations": f.iterations.astype(np.int64),
-                "chunk": np.full(R, spec["chunk"], dtype=np.int64)}))
+                "chunk": np.full(R, spec["chunk"], dtype=np.int64)})
+            draws = getattr(f, "draws", None)
+            if draws is not None:
+                frame["pit"] = pit(draws, truth[e])
+                kept[e] = draws
+            frames.append(frame)
+        if kept and draws_path is not None and (est.get("options") or {}).get("keep_draws"):
+            write_draws(draws_path, kept, replicate, theta, est["name"], spec)
     df = pd.concat(frames, ignore_index=True)
     for i, (k, v) in enumerate(sorted(theta.items())):
-        df.insert(i, f"true_{k}", float(v))
+        # a drawn truth (R,) repeats in every estimator × estimand frame of R rows
+        df.insert(i, f"true_{k}", np.tile(v, len(frames)) if isinstance(v, np.ndarray)
+                  else float(v))
+    at = len(theta)
+    for k in drawn_params(spec["params"]):
+        df.insert(at, f"prior_{k}", describe_prior(spec["params"][k]))
+        at += 1
     return df
 
 
-def timed_chunk(spec: Mapping) -> tuple[pd.DataFrame, float]:
+def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, theta,
+                estimator: str, spec: Mapping) -> None:
+    """The chunk's posterior draws as one NetCDF file (an xarray Dataset, NetCDF-3 by
+    scipy, no extra dependency): per estimand a variable (replicate, chain, draw), the
+    true values as ``true_<param>`` (replicate,), the condition in the attributes.
+    Written atomically (:func:`fisherlab.io.atomic_path`)."""
+    import xarray as xr
+
+    from .io import atomic_path
+
+    R = len(replicate)
+    data = {e: (("replicate", "chain", "draw"), np.asarray(v, float)) for e, v in draws.items()}
+    for k, v in sorted(theta.items()):
+        data[f"true_{k}"] = (("replicate",), np.broadcast_to(np.asarray(v, float), (R,)))
+    ds = xr.Dataset(data, coords={"replicate": np.asarray(replicate, np.int32)},
+                    attrs={"estimator": estimator, "study": str(spec.get("study", "")),
+                           "n": int(spec["n"]), "chunk": int(spec["chunk"]),
+                           "seed": str(spec["seed"]),
+                           "spec": json.dumps(spec, sort_keys=True, default=str)})
+    with atomic_path(path) as tmp:
+        ds.to_netcdf(tmp, engine="scipy")
+
+
+def timed_chunk(spec: Mapping, draws_path: str | Path | None = None
+                ) -> tuple[pd.DataFrame, float]:
     t0 = time.perf_counter()
-    df = run_chunk(spec)
+    df = run_chunk(spec, draws_path)
     return df, time.perf_counter() - t0
 
 
@@ -78,8 +192,7 @@ def failure_rates(df: pd.DataFrame) -> pd.DataFrame:
 
     A replicate fails for an estimator when any of its estimands did not converge.
     """
-    keys = [c for c in df.columns if c.startswith("true_") and c != "true_value"]
-    keys += ["n", "estimator"]
+    keys = condition_columns(df) + ["n", "estimator"]
     per_rep = (df.assign(failed=~df["converged"].astype(bool))
                .groupby(keys + ["replicate"], sort=True)["failed"].any())
     out = per_rep.groupby(level=keys).agg(failures="sum", replicates="size").reset_index()
@@ -101,7 +214,7 @@ def check_failure_rate(df: pd.DataFrame, max_rate: float | None, study: str = ""
     over = rates[rates["rate"] > max_rate].sort_values("rate", ascending=False)
     if over.empty:
         return
-    keys = [c for c in rates.columns if c.startswith("true_")] + ["n"]
+    keys = condition_columns(rates) + ["n"]
     lines = [f"  {', '.join(f'{k}={row[k]}' for k in keys)}, {row['estimator']}: "
              f"{int(row['failures'])}/{int(row['replicates'])} failed ({row['rate']:.1%})"
              + (f"; commonest reason: {row['reason']}" if row["reason"] else "")

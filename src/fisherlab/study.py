@@ -25,6 +25,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from . import priors
 from .estimators import estimator_class, estimator_names, estimators_for
 from .families import family_names, get_family
 from .seeds import SEED_BLOCK
@@ -206,7 +207,9 @@ class Condition:
     @property
     def param_id(self) -> str:
         """A readable, filesystem-safe id of the parameter values (hash if long)."""
-        slug = "_".join(f"{k}={_num(v)}" for k, v in sorted(self.params.items()))
+        # a prior-drawn parameter (simulation-based calibration) is ``<name>=prior``
+        slug = "_".join(f"{k}={'prior' if isinstance(v, dict) else _num(v)}"
+                        for k, v in sorted(self.params.items()))
         slug = re.sub(r"[^A-Za-z0-9=._-]", "", slug)
         if len(slug) > 80:
             slug = "h" + hashlib.sha256(slug.encode()).hexdigest()[:16]
@@ -241,7 +244,9 @@ class Study:
     path: Path
     description: str
     family: str
-    params: dict[str, list[float]]
+    #: per parameter, its true values; a one-item list holding a priors.Prior for a
+    #: parameter whose truth each replicate draws (simulation-based calibration)
+    params: dict[str, list]
     sample_sizes: list[int]
     replications: int
     seed: int
@@ -359,6 +364,9 @@ def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
         if p.name not in given:
             raise StudyError(path, f"model.params.{p.name}", f"is missing; {fam.name} needs "
                              f"{', '.join(allowed)}")
+        if isinstance(given[p.name], dict):  # a prior: each replicate draws its truth
+            out[p.name] = [_check_prior_param(path, fam, p, given[p.name])]
+            continue
         values = given[p.name] if isinstance(given[p.name], list) else [given[p.name]]
         for i, v in enumerate(values):
             try:  # an integer beyond any float (YAML has no size limit) is out of range
@@ -381,11 +389,29 @@ def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
                          f"at most {MAX_GRID} (split the study into several files)")
     names = list(out)
     for combo in itertools.product(*out.values()):
+        # a prior-drawn parameter is checked at its prior's median (a typical truth)
+        combo = [float(priors.scipy_dist(v).median()) if isinstance(v, dict) else v
+                 for v in combo]
         try:
             fam.check_theta(dict(zip(names, combo, strict=True)))
         except ValueError as exc:
             raise StudyError(path, "model.params", str(exc)) from None
     return out
+
+
+def _check_prior_param(path, fam, p, spec: dict) -> priors.Prior:
+    """A true value given as a prior (simulation-based calibration): validated like an
+    estimator's prior (:func:`fisherlab.priors.validate`), on an estimated, continuous
+    parameter only."""
+    key = f"model.params.{p.name}"
+    if not p.estimated or p.integer:
+        what = "fixed by the design" if not p.estimated else "an integer"
+        raise StudyError(path, key, f"{p.name} is {what}; only an estimated, continuous "
+                         "parameter can take a prior as its true value")
+    try:
+        return priors.Prior(priors.validate(spec, p))
+    except priors.PriorError as exc:
+        raise StudyError(path, f"{key}.{exc.key}" if exc.key else key, exc.problem) from None
 
 
 def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
@@ -50,7 +51,7 @@ from scipy import optimize
 from .. import priors as prior_mod
 from ..families.base import Family, Point
 from . import register
-from .base import Estimator, OneFit, fit_each, safe_inv
+from .base import EstimandFit, Estimator, OneFit, complete, failed, fit_each, safe_inv
 
 _PRIOR_SCHEMA = {
     "type": "object",
@@ -299,7 +300,9 @@ class CompiledNUTS:
         self.compiled = nutpie.compile_pymc_model(model)
 
     def fit(self, x, *, draws, tune, chains, seed, estimands, level, interval, point,
-            max_rhat, min_ess) -> OneFit:
+            max_rhat, min_ess, draws_out: dict | None = None) -> OneFit:
+        """Sample one dataset; with ``draws_out``, also store there each estimand's
+        draws, shape (chain, draw)."""
         import nutpie
         from arviz_stats.base import array_stats
 
@@ -317,6 +320,8 @@ class CompiledNUTS:
         for e in estimands:
             ary = np.broadcast_to(np.asarray(self.family.truth(theta, e), float),
                                   draws_of[self.names[0]].shape)
+            if draws_out is not None:
+                draws_out[e] = ary
             flat = ary.ravel()
             est[e] = float(np.median(flat) if point == "median" else flat.mean())
             se[e] = float(flat.std(ddof=1))
@@ -358,6 +363,9 @@ class Posterior(_Bayes):
         "min_ess": {"type": "number", "minimum": 0,
                     "description": "smallest bulk/tail ESS; default 100 per chain"},
         "seed": {"type": "integer", "minimum": 0, "default": 0},
+        "keep_draws": {"type": "boolean", "default": False,
+                       "description": "also write the chunk's posterior draws to NetCDF "
+                                      "beside the chunk file (<chunk>.draws.nc)"},
     }
 
     def compiled(self, family, theta_fixed, x0) -> CompiledNUTS:
@@ -373,12 +381,50 @@ class Posterior(_Bayes):
         chains = int(o.get("chains", 2))
         estimands = family.estimands()
         fn = self.compiled(family, theta_fixed, x[0])
+        n_draws = int(o.get("draws", 1000))
+        # every replicate's draws, (R, chain, draw) per estimand; NaN where a fit raised
+        kept = {e: np.full((x.shape[0], chains, n_draws), np.nan) for e in estimands}
 
-        def one(xi):
-            return fn.fit(xi, draws=int(o.get("draws", 1000)), tune=int(o.get("tune", 1000)),
-                          chains=chains, seed=int(o.get("seed", 0)), estimands=estimands,
-                          level=level, interval=o.get("interval", "eti"),
-                          point=o.get("point", "mean"), max_rhat=float(o.get("max_rhat", 1.01)),
-                          min_ess=float(o.get("min_ess", 100 * chains)))
+        def one(item):
+            i, xi = item
+            out: dict = {}
+            fit = fn.fit(xi, draws=n_draws, tune=int(o.get("tune", 1000)),
+                         chains=chains, seed=int(o.get("seed", 0)), estimands=estimands,
+                         level=level, interval=o.get("interval", "eti"),
+                         point=o.get("point", "mean"), max_rhat=float(o.get("max_rhat", 1.01)),
+                         min_ess=float(o.get("min_ess", 100 * chains)), draws_out=out)
+            for e, ary in out.items():
+                kept[e][i] = ary
+            return fit
 
-        return fit_each(one, x, list(estimands))
+        pt = fit_each(one, list(enumerate(x)), list(estimands))
+        return PosteriorPoint(**vars(pt), draws=kept)
+
+    def fit(self, family, x, theta_fixed, estimands, level) -> dict[str, EstimandFit]:
+        """As :meth:`Estimator.fit`, and each estimand's fit also carries its posterior
+        draws (:class:`FitWithDraws`): the PIT against a known truth
+        (:mod:`fisherlab.simulate`) and ``keep_draws`` use them."""
+        R = x.shape[0]
+        try:
+            with np.errstate(all="ignore"):
+                pt = self.point(family, x, theta_fixed, level)
+                fits = complete(family, pt, theta_fixed, estimands, level, R)
+        except Exception as exc:  # noqa: BLE001 - recorded as failed, as in Estimator.fit
+            return {e: failed(R, f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
+                    for e in estimands}
+        return {e: FitWithDraws(**vars(f), draws=pt.draws.get(e)) for e, f in fits.items()}
+
+
+@dataclass
+class PosteriorPoint(Point):
+    """A :class:`Point` with the posterior draws: estimand -> (R, chain, draw)."""
+
+    draws: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class FitWithDraws(EstimandFit):
+    """An :class:`EstimandFit` with the posterior draws of the estimand, (R, chain, draw)
+    (NaN rows where the fit raised)."""
+
+    draws: np.ndarray | None = None
