@@ -126,3 +126,34 @@ def test_default_priors_fit_every_pymc_family():
             assert priors.validate(spec, p) == spec
             lo, hi = priors.scipy_dist(spec).support()
             assert p.low <= lo and hi <= p.high
+
+
+@pytest.mark.parametrize("method", ["newton", "lbfgs"])
+def test_map_linear_regression_is_ridge(method):
+    """Normal(0, tau) priors on every coefficient (intercept included): the MAP given
+    sigma maximises -|y - Xb|^2/(2 sigma^2) - |b|^2/(2 tau^2), so b solves the ridge
+    normal equations (X'X + lambda I) b = X'y with lambda = sigma^2/tau^2, at the MAP
+    sigma. sigma's own MAP (HalfNormal(s0) prior, no Jacobian) solves
+    -n/sigma + RSS/sigma^3 - sigma/s0^2 = 0 with RSS = |y - Xb|^2."""
+    tau, s0 = 0.5, 5.0
+    fam = get_family("linear_regression", {"p": 2})
+    data = fam.sample(np.random.default_rng(7), {"beta0": 1.0, "beta1": -0.5, "beta2": 0.8,
+                                                 "sigma": 1.5}, (8, 12))
+    prior = {nm: {"dist": "Normal", "mu": 0, "sigma": tau} for nm in fam.coefficients()}
+    prior["sigma"] = {"dist": "HalfNormal", "sigma": s0}
+    est = make_estimator("map", {"prior": prior, "method": method})
+    fits = est.fit(fam, data, {}, ("beta0", "beta1", "beta2", "sigma"), 0.95)
+    assert all(f.converged.all() for f in fits.values())
+    b = np.stack([fits[nm].estimate for nm in fam.coefficients()], axis=1)
+    sigma = fits["sigma"].estimate
+    y, X = data["y"], data["X"]
+    lam = sigma**2 / tau**2
+    xtx = np.einsum("rni,rnj->rij", X, X)
+    xty = np.einsum("rni,rn->ri", X, y)[..., None]
+    ridge = np.linalg.solve(xtx + lam[:, None, None] * np.eye(3), xty)[..., 0]
+    np.testing.assert_allclose(b, ridge, atol=1e-5)
+    ols = np.linalg.solve(xtx, xty)[..., 0]
+    assert np.all(np.abs(b - ols).max(axis=1) > 1e-3)  # the prior does shrink: not OLS
+    rss = ((y - np.einsum("rnj,rj->rn", X, b)) ** 2).sum(axis=1)
+    n = y.shape[1]
+    np.testing.assert_allclose(-n / sigma + rss / sigma**3 - sigma / s0**2, 0, atol=1e-5)

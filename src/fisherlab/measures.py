@@ -21,6 +21,13 @@ theta_bar = mean(theta_i):
 RMSE = sqrt(MSE), with MCSE by the delta method, MCSE(MSE) / (2 RMSE). Relative bias is
 bias / theta. The mean interval width has MCSE sd(width)/sqrt(S).
 Summaries are always computed from the replicate rows, never from other summaries.
+
+Truths drawn per replicate (simulation-based calibration): with theta_i the truth of
+replicate i, the same formulas apply to the errors e_i = theta_hat_i - theta_i: bias =
+mean e_i, empirical SE = sd(e_i) (the spread of the errors, which for a fixed truth is
+the spread of the estimates), MSE = mean e_i^2, coverage = mean 1{lo_i <= theta_i <=
+hi_i}, bias-eliminated coverage of theta_i + bias; relative bias is undefined (NaN).
+With a constant theta_i these are exactly the fixed-truth measures.
 """
 
 from __future__ import annotations
@@ -50,13 +57,22 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
         return out
     mean = th.mean()
     out["mean"] = mean
-    out["bias"] = mean - true_value
-    out["rel_bias"] = out["bias"] / true_value if true_value != 0 else nan
-    sq = (th - true_value) ** 2
+    per_row = np.ndim(true_value) > 0  # one truth per replicate (see the module docstring)
+    if per_row:
+        truth = np.asarray(true_value, dtype=float)
+        err = th - truth
+        out["bias"] = err.mean()
+        sq = err**2
+        centre = truth + out["bias"]  # theta_i + bias: where theta_hat_i sits on average
+    else:
+        out["bias"] = mean - true_value
+        out["rel_bias"] = out["bias"] / true_value if true_value != 0 else nan
+        sq = (th - true_value) ** 2
+        err, truth, centre = th, true_value, mean
     out["mse"] = sq.mean()
     out["rmse"] = np.sqrt(out["mse"])
     if S >= 2:
-        ss = np.sum((th - mean) ** 2)
+        ss = np.sum((err - err.mean()) ** 2)  # err is th itself for a fixed truth
         out["bias_mcse"] = np.sqrt(ss / (S * (S - 1)))
         out["empse"] = np.sqrt(ss / (S - 1))
         out["empse_mcse"] = out["empse"] / np.sqrt(2 * (S - 1))
@@ -78,8 +94,8 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
     if ci_low is not None and ci_high is not None:
         lo, hi = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
         if np.all(np.isfinite(lo) & np.isfinite(hi)):
-            cov = np.mean((lo <= true_value) & (true_value <= hi))
-            becov = np.mean((lo <= mean) & (mean <= hi))
+            cov = np.mean((lo <= truth) & (truth <= hi))
+            becov = np.mean((lo <= centre) & (centre <= hi))
             out["coverage"], out["coverage_mcse"] = cov, np.sqrt(cov * (1 - cov) / S)
             out["becoverage"], out["becoverage_mcse"] = becov, np.sqrt(becov * (1 - becov) / S)
             width = hi - lo
@@ -93,24 +109,47 @@ def param_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c.startswith("true_") and c != "true_value"]
 
 
+def prior_columns(df: pd.DataFrame) -> list[str]:
+    """The ``prior_<param>`` columns: parameters whose truth each replicate drew."""
+    return [c for c in df.columns if c.startswith("prior_")]
+
+
+def condition_columns(df: pd.DataFrame) -> list[str]:
+    """The columns that identify a condition: ``true_<param>``, except that a drawn
+    parameter is identified by its ``prior_<param>`` (its truths vary per row)."""
+    priors = prior_columns(df)
+    drawn = {"true_" + c[len("prior_"):] for c in priors}
+    return [c for c in param_columns(df) if c not in drawn] + priors
+
+
 def group_columns(df: pd.DataFrame) -> list[str]:
     """The columns that identify a summary row: condition, n, estimator, estimand."""
-    return param_columns(df) + ["n", "estimator", "estimand"]
+    return condition_columns(df) + ["n", "estimator", "estimand"]
 
 
 def summarise(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per condition × n × estimator × estimand, from the replicate rows."""
+    """One row per condition × n × estimator × estimand, from the replicate rows.
+
+    Where truths were drawn per replicate (``prior_<param>`` columns), the summary's
+    ``true_<param>`` of a drawn parameter and its ``true_value`` are NaN, and the
+    measures use each row's own truth (see the module docstring).
+    """
     keys = group_columns(df)
+    drawn = [c for c in param_columns(df) if c not in keys]
     rows = []
     for key, g in df.groupby(keys, sort=True, dropna=False):
         ok = g["converged"].to_numpy(bool)
         good = g[ok]
         row = dict(zip(keys, key, strict=True))
-        row["true_value"] = float(g["true_value"].iloc[0])
         row["n_rep"] = len(g)
         row["n_failed"] = int((~ok).sum())
-        row.update(performance(good["estimate"], row["true_value"], good["se"],
+        if drawn:
+            row.update(dict.fromkeys(drawn, np.nan), true_value=np.nan)
+            truth = good["true_value"].to_numpy(float)
+        else:
+            row["true_value"] = truth = float(g["true_value"].iloc[0])
+        row.update(performance(good["estimate"], truth, good["se"],
                                good["ci_low"], good["ci_high"]))
         rows.append(row)
-    cols = keys + ["true_value"] + MEASURES
-    return pd.DataFrame(rows, columns=cols)
+    cols = param_columns(df) + [k for k in keys if k not in param_columns(df)]
+    return pd.DataFrame(rows, columns=cols + ["true_value"] + MEASURES)

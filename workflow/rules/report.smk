@@ -7,6 +7,8 @@ rule report_md:
         "results/{study}/report.md",
     log:
         "results/{study}/logs/report_md.log",
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab report --study {input.study:q} --summary {input.summary:q} "
         "--out {output:q} > {log:q} 2>&1"
@@ -34,6 +36,8 @@ rule diagnostics:
         outdir=subpath(output.consistency, parent=True),
     log:
         "results/{study}/logs/diagnostics.log",
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab diagnose {input.estimates:q} --study {input.study:q} "
         "--out-dir {params.outdir:q} > {log:q} 2>&1"
@@ -57,6 +61,8 @@ rule report_html:
         folder=subpath(input.summary, parent=True),
     log:
         "results/{study}/logs/report_html.log",
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab html --study {input.study:q} --dir {params.folder:q} --out {output.html:q} "
         "--figures {output.figures:q} --verdict {output.verdict:q} > {log:q} 2>&1"
@@ -71,5 +77,7 @@ rule index_html:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:
         "results/logs/index_html.log",
+    conda:
+        "../envs/fisherlab.yaml"
     shell:
         "fisherlab index --out {output:q} {input.verdicts:q} > {log:q} 2>&1"

@@ -5,17 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures import param_columns
+from ..measures import condition_columns, performance
 
 
 def condition_keys(df: pd.DataFrame) -> list[str]:
-    """The ``true_<param>`` columns: one value combination is one condition."""
-    return param_columns(df)
+    """The columns that identify a condition: ``true_<param>``, or ``prior_<param>`` for
+    a parameter whose truth each replicate drew (:func:`fisherlab.measures.condition_columns`)."""
+    return condition_columns(df)
 
 
-def theta_of(row, params: list[str]) -> dict[str, float]:
-    """The true parameters of a row (a Series, or a dict keyed by ``true_<p>``)."""
-    return {c[len("true_"):]: float(row[c]) for c in params}
+def theta_of(row, keys: list[str]) -> dict[str, float]:
+    """The fixed true parameters of a row (keyed by ``true_<p>``); a drawn parameter has
+    no single truth and is left out, so theory that needs it gives NaN."""
+    return {c[len("true_"):]: float(row[c]) for c in keys if c.startswith("true_")}
+
+
+def perf(g: pd.DataFrame, se: bool = False, ci: bool = False) -> dict:
+    """Morris et al. (2019) measures of one cell, each replicate against its own truth:
+    errors estimate - true_value against 0 (identical to estimate against a fixed truth,
+    and right when the truth was drawn per replicate)."""
+    truth = g["true_value"].to_numpy(float)
+    return performance(g["estimate"].to_numpy(float) - truth, 0.0,
+                       g["se"] if se else None,
+                       g["ci_low"].to_numpy(float) - truth if ci else None,
+                       g["ci_high"].to_numpy(float) - truth if ci else None)
 
 
 def good(df: pd.DataFrame) -> pd.DataFrame:

@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures import performance
-from ._common import condition_keys, good, groups
+from ._common import condition_keys, good, groups, perf
 
 #: a slope within this absolute distance of theory counts as agreeing even when its
 #: standard error is tiny (finite-n curvature is not a failure of consistency)
@@ -92,7 +91,7 @@ def consistency(df: pd.DataFrame, family) -> pd.DataFrame:
         theory = theoretical_slope(family, key[len(keys)])
         g = g[g["n"].isin(asymptotic_sizes(g["n"].unique()))]
         for n, gn in g.groupby("n", sort=True):
-            p = performance(gn["estimate"], float(gn["true_value"].iloc[0]))
+            p = perf(gn)
             per_n.append((n, p["rmse"], p["rmse_mcse"], p["bias"], p["bias_mcse"]))
         arr = np.array(per_n, dtype=float)
         slope, se_mc, se_res = fit_slope(arr[:, 0], arr[:, 1], arr[:, 2])

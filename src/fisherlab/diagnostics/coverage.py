@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..measures import performance
-from ._common import condition_keys, good, groups
+from ._common import condition_keys, good, groups, perf
 
 ALPHA = 0.01
 
@@ -31,8 +30,7 @@ def coverage(df: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
         if not fin.any():
             continue
         g = g[fin]
-        p = performance(g["estimate"], float(g["true_value"].iloc[0]), None,
-                        g["ci_low"], g["ci_high"])
+        p = perf(g, ci=True)
         S = len(g)
         hits = int(round(p["coverage"] * S))
         test = stats.binomtest(hits, S, level)

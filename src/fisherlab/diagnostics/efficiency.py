@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures import performance
-from ._common import condition_keys, crlb_or_nan, good, groups, theta_of
+from ._common import condition_keys, crlb_or_nan, good, groups, perf, theta_of
 
 
 def efficiency(df: pd.DataFrame, family) -> pd.DataFrame:
@@ -31,7 +30,7 @@ def efficiency(df: pd.DataFrame, family) -> pd.DataFrame:
         crlb = crlb_or_nan(family, theta_of(row, keys), row["estimand"], int(row["n"]))
         if not np.isfinite(crlb) or crlb <= 0:
             continue
-        p = performance(g["estimate"], float(g["true_value"].iloc[0]))
+        p = perf(g)
         S = len(g)
         var = p["empse"] ** 2
         ratio = var / crlb

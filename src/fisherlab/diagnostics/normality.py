@@ -17,6 +17,8 @@ The uniform maximum is not asymptotically normal: n (upper - max) / w -> Exp(1).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -34,13 +36,18 @@ def describe_z(z) -> dict:
                test="", statistic=np.nan, pvalue=np.nan, verdict="too few")
     if z.size < 20:  # normaltest needs 20
         return out
-    if np.unique(z).size < z.size / 2:
-        res, test = stats.normaltest(z), "K2"
-    else:
-        res, test = stats.kstest(z, "norm"), "KS"
+    if np.ptp(z) == 0:  # every replicate gave the same value (e.g. n = 1 and discrete)
+        out.update(mean=float(z[0]), sd=0.0, verdict="not normal", test="degenerate")
+        return out
+    with warnings.catch_warnings():  # nearly constant z: scipy warns of lost precision
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if np.unique(z).size < z.size / 2:
+            res, test = stats.normaltest(z), "K2"
+        else:
+            res, test = stats.kstest(z, "norm"), "KS"
+        skew, kurt = float(stats.skew(z)), float(stats.kurtosis(z))  # Fisher: normal -> 0
     p = float(res.pvalue)
-    out.update(mean=float(z.mean()), sd=float(z.std(ddof=1)), skew=float(stats.skew(z)),
-               ex_kurtosis=float(stats.kurtosis(z)),  # Fisher: normal -> 0
+    out.update(mean=float(z.mean()), sd=float(z.std(ddof=1)), skew=skew, ex_kurtosis=kurt,
                test=test, statistic=float(res.statistic), pvalue=p,
                verdict="normal" if p >= ALPHA else "not normal")
     return out

@@ -36,6 +36,11 @@ reason; its estimate is kept in the table but measures exclude it and count it.
 
 Seeds: each replicate's sampler seed is a hash of the study option ``seed`` and the
 dataset's bytes, so the same data give bit-identical draws whatever the chunking.
+
+Draws: the ``posterior`` fits carry each estimand's draws, (R, chain, draw)
+(:class:`FitWithDraws`); :mod:`fisherlab.simulate` turns them into the ``pit`` column
+(posterior CDF at the true value) and, with the option ``keep_draws: true``, writes
+them to NetCDF beside the chunk file. The estimator itself never sees a truth.
 """
 
 from __future__ import annotations
@@ -79,6 +84,13 @@ def build_model(family: Family, priors: dict, theta_fixed, x0: np.ndarray):
         theta = {nm: prior_mod.pymc_rv(nm, spec) for nm, spec in priors.items()}
         data = family.pymc_likelihood(theta, x0, theta_fixed)
     return model, theta, data
+
+
+def pymc_data(family: Family, x: np.ndarray) -> np.ndarray:
+    """The datasets as the plain float array the family's ``pymc_likelihood`` takes as
+    ``pm.Data`` (a regression packs its structured rows: ``Family.pymc_data``)."""
+    conv = getattr(family, "pymc_data", None)
+    return x if conv is None else conv(x)
 
 
 class _Bayes(Estimator):
@@ -280,6 +292,7 @@ class MAP(_Bayes):
         return _CACHE[key]
 
     def point(self, family, x, theta_fixed, level):
+        x = pymc_data(family, x)
         fn = self.compiled(family, theta_fixed, x[0])
         if self.options.get("method", "newton") == "lbfgs":
             return fit_each(fn.fit, x, fn.names, k=len(fn.names))
@@ -380,6 +393,7 @@ class Posterior(_Bayes):
         o = self.options
         chains = int(o.get("chains", 2))
         estimands = family.estimands()
+        x = pymc_data(family, x)
         fn = self.compiled(family, theta_fixed, x[0])
         n_draws = int(o.get("draws", 1000))
         # every replicate's draws, (R, chain, draw) per estimand; NaN where a fit raised

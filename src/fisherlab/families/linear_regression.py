@@ -52,6 +52,23 @@ class LinearRegression(RegressionFamily):
         y, X = data["y"], data["X"]
         return stats.norm.logpdf(y, self.eta(X, theta), theta["sigma"])
 
+    # PyMC form (map, posterior): Normal(0, tau) priors on the coefficients make the
+    # MAP given sigma the ridge estimate: maximising -|y - X b|^2/(2 sigma^2)
+    # - |b|^2/(2 tau^2) gives (X'X + (sigma^2/tau^2) I) b = X'y, lambda = sigma^2/tau^2
+    # (Hoerl & Kennard 1970; Hastie, Tibshirani & Friedman, ESL sec. 3.4.1)
+    def pymc_data(self, data):
+        """The structured datasets as one float array (..., n, 1 + p): y, then X."""
+        y, X = parts(data)
+        return np.concatenate([y[..., None], X], axis=-1)
+
+    def pymc_likelihood(self, theta, x, theta_fixed):
+        import pymc as pm  # imported here: PyMC costs seconds to import
+
+        data = pm.Data("x", np.asarray(x, dtype="float64"))  # (n, 1 + p) or (R, n, 1 + p)
+        mu = sum(theta[nm] * data[..., j + 1] for j, nm in enumerate(self.coefficients()))
+        pm.Normal("obs", mu=mu, sigma=theta["sigma"], observed=data[..., 0])
+        return data
+
     def _ols(self, data):
         y, X = parts(data)
         xtx = np.einsum("rni,rnj->rij", X, X)

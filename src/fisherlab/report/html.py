@@ -22,6 +22,7 @@ from ..diagnostics import TABLES
 from ..diagnostics.consistency import theoretical_slope
 from ..diagnostics.normality import normal_from
 from ..families import get_family
+from ..measures import condition_columns
 from ..study import Study
 from . import plots, readings
 from .format import fmt, fmt_pm
@@ -89,8 +90,20 @@ def figure(png: bytes | None, caption: str, alt: str) -> str:
             f"<figcaption>{esc(caption)}</figcaption></figure>")
 
 
+def short(col: str) -> str:
+    """``true_sigma`` -> ``sigma``; ``prior_sigma`` -> ``sigma (prior)``."""
+    if col.startswith("prior_"):
+        return col[len("prior_"):] + " (prior)"
+    return col.removeprefix("true_")
+
+
+def value(v) -> str:
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
+
+
 def cond_label(r, params: list[str]) -> str:
-    return ", ".join(f"{p} = {getattr(r, 'true_' + p):g}" for p in params)
+    """``params`` are the condition columns (``true_<p>``, ``prior_<p>``)."""
+    return ", ".join(f"{short(p)} = {value(getattr(r, p))}" for p in params)
 
 
 def mark(verdict: str, good: str) -> str:
@@ -121,7 +134,7 @@ def definition(study: Study, family) -> str:
 
 
 def summary_section(summary: pd.DataFrame, params: list[str]) -> str:
-    s = summary.sort_values([f"true_{p}" for p in params] + ["estimand", "n", "estimator"])
+    s = summary.sort_values(list(params) + ["estimand", "n", "estimator"])
     cols = _cond_col(params) + [
         ("estimand", lambda r: esc(r.estimand)), ("n", lambda r: str(r.n)),
         ("estimator", lambda r: esc(r.estimator)),
@@ -153,7 +166,7 @@ def consistency_table(t: pd.DataFrame, params) -> str:
 
 
 def bessel_table(t: pd.DataFrame, params) -> str:
-    t = t.sort_values([f"true_{p}" for p in params] + ["estimand", "n", "estimator"])
+    t = t.sort_values(list(params) + ["estimand", "n", "estimator"])
     cols = _cond_col(params) + [
         ("estimand", lambda r: esc(r.estimand)), ("n", lambda r: str(r.n)),
         ("estimator", lambda r: esc(r.estimator)),
@@ -166,7 +179,7 @@ def bessel_table(t: pd.DataFrame, params) -> str:
 
 
 def efficiency_table(t: pd.DataFrame, params) -> str:
-    t = t.sort_values([f"true_{p}" for p in params] + ["estimand", "estimator", "n"])
+    t = t.sort_values(list(params) + ["estimand", "estimator", "n"])
     cols = _cond_col(params) + [
         ("estimand", lambda r: esc(r.estimand)), ("estimator", lambda r: esc(r.estimator)),
         ("n", lambda r: str(r.n)), ("CRLB", lambda r: f"{r.crlb:.4g}"),
@@ -178,18 +191,17 @@ def efficiency_table(t: pd.DataFrame, params) -> str:
 def normality_table(t: pd.DataFrame, params) -> str:
     """Verdicts as a grid: one row per condition × estimator × estimand × standardisation,
     one column per n, each cell the KS p-value coloured by its verdict."""
-    keys = [f"true_{p}" for p in params] + ["estimator", "estimand", "standardisation"]
+    keys = list(params) + ["estimator", "estimand", "standardisation"]
     sizes = sorted(t["n"].unique())
     rows = []
     for key, g in t.groupby(keys, sort=True):
         cells = {int(r.n): r for r in g.itertuples()}
         rows.append((key, cells))
-    head = "".join(f'<th class="l">{esc(k.replace("true_", ""))}</th>' for k in keys)
+    head = "".join(f'<th class="l">{esc(short(k))}</th>' for k in keys)
     head += "".join(f"<th>n = {n}</th>" for n in sizes)
     body = []
     for key, cells in rows:
-        tds = "".join(f'<td class="l">{esc(k if isinstance(k, str) else f"{k:g}")}</td>'
-                      for k in key)
+        tds = "".join(f'<td class="l">{esc(value(k))}</td>' for k in key)
         for n in sizes:
             r = cells.get(n)
             if r is None:
@@ -207,7 +219,7 @@ def normality_table(t: pd.DataFrame, params) -> str:
 
 
 def coverage_table(t: pd.DataFrame, params) -> str:
-    t = t.sort_values([f"true_{p}" for p in params] + ["estimand", "estimator", "n"])
+    t = t.sort_values(list(params) + ["estimand", "estimator", "n"])
     cols = _cond_col(params) + [
         ("estimand", lambda r: esc(r.estimand)), ("estimator", lambda r: esc(r.estimator)),
         ("n", lambda r: str(r.n)),
@@ -270,14 +282,13 @@ def render(study: Study, df: pd.DataFrame, summary: pd.DataFrame, tables: dict,
            figs: dict[str, bytes]) -> tuple[str, str]:
     """The page's HTML and the study's one-line verdict (for the index)."""
     family = get_family(study.family)
-    params = [c[len("true_"):] for c in df.columns
-              if c.startswith("true_") and c != "true_value"]
+    params = condition_columns(df)
     nf = normal_from(tables["normality"])
     total = readings.count_fits(df)
     verdict = readings.verdict(tables, nf, total)
     first = plots.first_condition(df)[1]
     shown = f" Figures show the first condition ({first})." if len(
-        df[[f"true_{p}" for p in params]].drop_duplicates()) > 1 else ""
+        df[list(params)].drop_duplicates()) > 1 else ""
 
     def fig(name, caption):
         return figure(figs.get(name), caption, name)

@@ -26,6 +26,8 @@ import xarray as xr  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from scipy import stats  # noqa: E402
 
+from ..measures import condition_columns  # noqa: E402
+
 #: at most this many sample sizes in the ArviZ panels (smallest, ..., largest)
 MAX_N_PANELS = 4
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -44,24 +46,27 @@ def pick_sizes(sizes, k: int = MAX_N_PANELS) -> list[int]:
 
 def first_condition(df: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The rows of the first condition and its label (ArviZ figures show one)."""
-    keys = [c for c in df.columns if c.startswith("true_") and c != "true_value"]
+    keys = condition_columns(df)
     if not keys:
         return df, ""
     first = df[keys].drop_duplicates().sort_values(keys).iloc[0]
     mask = np.logical_and.reduce([df[k].to_numpy() == first[k] for k in keys])
-    label = ", ".join(f"{k[5:]} = {first[k]:g}" for k in keys)
-    return df[mask], label
+    return df[mask], _label(keys, [first[k] for k in keys])
+
+
+def _label(keys, values) -> str:
+    def v(x):
+        return f"{x:g}" if isinstance(x, int | float) else str(x)
+    return ", ".join(f"{k.removeprefix('true_').removeprefix('prior_')} = {v(x)}"
+                     for k, x in zip(keys, values, strict=True))
 
 
 def conditions(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    keys = [c for c in df.columns if c.startswith("true_") and c != "true_value"]
+    keys = condition_columns(df)
     if not keys:
         return [("", df)]
-    out = []
-    for key, g in df.groupby(keys, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        out.append((", ".join(f"{k[5:]} = {v:g}" for k, v in zip(keys, key, strict=True)), g))
-    return out
+    return [(_label(keys, key if isinstance(key, tuple) else (key,)), g)
+            for key, g in df.groupby(keys, sort=True, dropna=False)]
 
 
 def replicate_tree(df: pd.DataFrame, value: str = "estimate", group: str = "estimates",
@@ -231,7 +236,10 @@ def zip_plot(df: pd.DataFrame, n: int | None = None):
                       rows=int(d["estimand"].nunique()))
     for ax, ((estimand, est), g) in zip(axes, cells, strict=False):
         lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
-        truth = float(g["true_value"].iloc[0])
+        truths = g["true_value"].to_numpy(float)
+        truth = float(truths[0])
+        if not np.all(truths == truth):  # truths drawn per replicate: centre on each
+            lo, hi, truth = lo - truths, hi - truths, 0.0
         # |truth - centre| / half-width <= 1 exactly when the interval covers the truth
         r = np.abs(truth - (lo + hi) / 2) / np.maximum((hi - lo) / 2, 1e-300)
         order = np.argsort(r, kind="stable")
@@ -287,7 +295,7 @@ def ecdf_pit_plot(df: pd.DataFrame, estimand: str):
     ``arviz_plots.plot_ecdf_pit``. Flat and unmarked: z looks N(0, 1)."""
     azp = _az()
     d, label = first_condition(df[df["estimand"] == estimand])
-    d = d[np.isfinite(d["se"]) & (d["se"] > 0)]
+    d = d[d["converged"].to_numpy(bool) & np.isfinite(d["se"]) & (d["se"] > 0)]
     if d.empty:
         return None
     with np.errstate(divide="ignore", invalid="ignore"):
