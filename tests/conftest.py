@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -36,3 +40,37 @@ def run_study(path, chunk_size: int = 1000) -> pd.DataFrame:
 
 def summary_of(path, chunk_size: int = 1000) -> pd.DataFrame:
     return summarise(run_study(path, chunk_size))
+
+
+# ------------------------------------------------------------ the real workflow, in a copy
+def workflow_copy(dest: Path, studies: dict[str, str], extra: tuple[str, ...] = ()) -> Path:
+    """A scratch copy of the workflow (Snakefile, workflow/, config/ and ``extra``) with
+    the given studies (name -> YAML text) in its studies/."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in ("Snakefile", "workflow", "config", *extra):
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item)  # follows the schema symlinks
+        else:
+            shutil.copy(src, dest / item)
+    (dest / "studies").mkdir()
+    for name, text in studies.items():
+        (dest / "studies" / f"{name}.yaml").write_text(text)
+    return dest
+
+
+def snakemake_env() -> dict:
+    """This environment, with the interpreter's bin/ (the `fisherlab` command) on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def snakemake_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", *args]
+
+
+def snakemake(where: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run Snakemake in ``where`` and return the finished process (output captured)."""
+    return subprocess.run(snakemake_cmd(*args), cwd=where, env=snakemake_env(),
+                          capture_output=True, text=True, timeout=timeout)

@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,6 +23,11 @@ import pytest
 from fisherlab.cli import combine
 from fisherlab.simulate import run_chunk
 from fisherlab.study import load_study
+
+from .conftest import snakemake as run_snakemake
+from .conftest import snakemake_cmd as base_cmd
+from .conftest import snakemake_env
+from .conftest import workflow_copy as copy_of_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
@@ -43,31 +46,15 @@ estimands: [mu, sigma, sigma2]
 
 
 def workflow_copy(dest: Path, text: str) -> Path:
-    dest.mkdir(parents=True)
-    for item in ("Snakefile", "workflow", "config"):
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item)  # follows the schema symlinks
-        else:
-            shutil.copy(src, dest / item)
-    (dest / "studies").mkdir()
-    (dest / "studies" / "resume.yaml").write_text(text)
-    return dest
-
-
-def env() -> dict:
-    e = dict(os.environ)
-    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
-    return e
+    return copy_of_workflow(dest, {"resume": text})
 
 
 def snakemake_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "snakemake", "--config", "chunk_size=100", *args]
+    return base_cmd("--config", "chunk_size=100", *args)
 
 
 def snakemake(where: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(snakemake_cmd(*args), cwd=where, env=env(), capture_output=True,
-                          text=True, timeout=900)
+    return run_snakemake(where, "--config", "chunk_size=100", *args)
 
 
 def chunk_files(where: Path) -> dict[str, tuple[int, str]]:
@@ -126,7 +113,7 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path):
     clean = workflow_copy(tmp_path / "clean", text)
 
     t0 = time.perf_counter()
-    proc = subprocess.Popen(snakemake_cmd("--cores", "1"), cwd=killed, env=env(),
+    proc = subprocess.Popen(snakemake_cmd("--cores", "1"), cwd=killed, env=snakemake_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:

@@ -14,12 +14,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from .conftest import snakemake as run_snakemake
+from .conftest import workflow_copy as copy_of_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
@@ -67,24 +69,11 @@ def slurm():
 
 
 def workflow_copy(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for item in ("Snakefile", "workflow", "config", "profiles"):
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item)  # follows the schema symlinks
-        else:
-            shutil.copy(src, dest / item)
-    (dest / "studies").mkdir()
-    (dest / "studies" / "slurmtest.yaml").write_text(STUDY)
-    return dest
+    return copy_of_workflow(dest, {"slurmtest": STUDY}, extra=("profiles",))
 
 
 def snakemake(where: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.run([sys.executable, "-m", "snakemake", "--config", "chunk_size=100",
-                           *args], cwd=where, env=env, capture_output=True, text=True,
-                          timeout=1200)
+    return run_snakemake(where, "--config", "chunk_size=100", *args, timeout=1200)
 
 
 def test_a_study_through_the_slurm_executor_equals_the_local_run(slurm, tmp_path):
@@ -95,18 +84,18 @@ def test_a_study_through_the_slurm_executor_equals_the_local_run(slurm, tmp_path
         cluster, "--profile", "profiles/slurm",
         # no account on the test cluster; poll the scheduler every few seconds
         "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
-        # two submissions: the 8 chunks as one group job, then combine -> report
-        "--groups", "simulate=chunks", "combine=post", "summarise=post", "report_md=post",
-        "--group-components", "chunks=20", "post=3")
+        # three submissions (the profile's groups): the 8 chunks as one group job, the
+        # study's post-processing (combine -> report) as another, then the index page
+        )
     seconds = time.perf_counter() - t0
     log = res.stdout + res.stderr
     assert res.returncode == 0, log[-4000:]
     # it really went through sbatch: SLURM knows the jobs, and they completed
     ids = re.findall(r"submitted with SLURM jobid (\d+)", log)
-    assert len(ids) == 2, log[-4000:]
+    assert len(ids) == 3, log[-4000:]
     states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(ids), "-o", "%T"],
                             capture_output=True, text=True, timeout=20).stdout.split()
-    assert states == ["COMPLETED"] * 2, states
+    assert states == ["COMPLETED"] * 3, states
 
     res = snakemake(local, "--cores", "2")
     assert res.returncode == 0, res.stderr[-3000:]

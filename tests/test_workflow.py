@@ -1,15 +1,13 @@
 """The real Snakemake workflow, end to end, on tiny studies (Snakemake's .test idea)."""
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from fisherlab.measures import MEASURES
+
+from .conftest import snakemake, workflow_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.workflow
@@ -33,26 +31,6 @@ replications: 100
 seed: 6
 estimators: [mle]
 """
-
-
-def workflow_copy(dest: Path, studies: dict[str, str]) -> Path:
-    for item in ("Snakefile", "workflow", "config"):
-        src = ROOT / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item)  # follows the schema symlinks
-        else:
-            shutil.copy(src, dest / item)
-    (dest / "studies").mkdir()
-    for name, text in studies.items():
-        (dest / "studies" / f"{name}.yaml").write_text(text)
-    return dest
-
-
-def snakemake(where: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=where, env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")

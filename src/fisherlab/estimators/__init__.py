@@ -32,8 +32,10 @@ def estimators_for(family) -> list[str]:
     return [n for n, c in sorted(_REGISTRY.items()) if c.applies_to(family)]
 
 
-from . import closed_form  # noqa: E402,F401  (registers mle, mom, unbiased)
-from . import bayes  # noqa: E402,F401  (registers map, posterior)
+from . import (  # noqa: E402,F401  (importing registers them)
+    bayes,  # map, posterior
+    closed_form,  # mle, mom, unbiased
+)
 
 __all__ = ["EstimandFit", "Estimator", "estimator_class", "estimator_names",
            "estimators_for", "make_estimator", "register"]
