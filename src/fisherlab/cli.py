@@ -49,7 +49,8 @@ def cmd_chunk(args) -> int:
     from .simulate import timed_chunk
 
     spec = json.loads(args.spec)
-    df, seconds = timed_chunk(spec)
+    # posterior draws, when an estimator keeps them (keep_draws), go beside the chunk file
+    df, seconds = timed_chunk(spec, draws_path=Path(args.out).with_suffix(".draws.nc"))
     io.write_parquet(df, args.out, meta={"spec": spec, "seconds": round(seconds, 4),
                                          "versions": provenance.versions()})
     print(f"{args.out}: {len(df)} rows in {seconds:.2f} s")

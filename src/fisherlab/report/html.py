@@ -22,9 +22,9 @@ from ..diagnostics import TABLES
 from ..diagnostics.consistency import theoretical_slope
 from ..diagnostics.normality import normal_from
 from ..families import get_family
-from ..measures import condition_columns
+from ..measures import condition_columns, prior_columns
 from ..study import Study
-from . import plots, readings
+from . import plots, readings, sbc
 from .format import fmt, fmt_pm
 
 #: section id -> heading, in page order
@@ -36,6 +36,7 @@ SECTIONS = {
     "efficiency": "Efficiency (Cramér–Rao)",
     "normality": "Asymptotic normality",
     "coverage": "Coverage",
+    "calibration": "Calibration (SBC)",
     "failures": "Failures",
 }
 
@@ -254,6 +255,7 @@ def make_figures(df: pd.DataFrame, summary: pd.DataFrame, tables: dict, family,
         "coverage": lambda: plots.coverage_plot(tables["coverage"]),
         "zip": lambda: plots.zip_plot(df),
         "forest": lambda: plots.forest_plot(df),
+        "sbc": lambda: sbc.pit_ecdf_plot(df),  # None unless truths were drawn from a prior
     }
     for estimand in dict.fromkeys(df["estimand"]):
         makers[f"ecdf_pit_{estimand}"] = (lambda e=estimand: plots.ecdf_pit_plot(df, e))
@@ -350,12 +352,15 @@ def render(study: Study, df: pd.DataFrame, summary: pd.DataFrame, tables: dict,
         + fig("forest", "Estimation error θ̂ − θ by estimator and n (ArviZ forest).")
         + f"<details><summary>show the table</summary>"
           f"{coverage_table(tables['coverage'], params)}</details>")
+    if prior_columns(df):
+        sec["calibration"] = calibration_section(df, fig)
     sec["failures"] = (_reading(readings.failures(tables["failures"], total))
                        + (failures_table(tables["failures"], params)
                           if len(tables["failures"]) else ""))
-    nav = "".join(f'<a href="#{k}">{esc(v)}</a>' for k, v in SECTIONS.items())
+    shown_sections = [k for k in SECTIONS if k in sec]
+    nav = "".join(f'<a href="#{k}">{esc(SECTIONS[k])}</a>' for k in shown_sections)
     body = "".join(f'<section id="{k}"><h2>{esc(SECTIONS[k])}</h2>{sec[k]}</section>'
-                   for k in SECTIONS)
+                   for k in shown_sections)
     page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<title>{esc(study.name)} · fisherlab</title><style>{CSS}</style></head><body>"
@@ -364,6 +369,30 @@ def render(study: Study, df: pd.DataFrame, summary: pd.DataFrame, tables: dict,
             f"<p class='verdict'><b>Verdict:</b> {esc(verdict)}</p><nav>{nav}</nav>"
             f"{body}</body></html>")
     return page, verdict
+
+
+def calibration_section(df: pd.DataFrame, fig) -> str:
+    """Simulation-based calibration, for studies whose truths were drawn from a prior."""
+    uni = sbc.uniformity(df)
+    bad = uni[uni["ks_pvalue"] < 0.01]
+    reading = ("Every estimator's PIT values look uniform (KS p ≥ 0.01): its intervals are "
+               "calibrated for truths drawn from the prior." if bad.empty else
+               "Not calibrated (KS p < 0.01): " + "; ".join(
+                   f"{r.estimator} of {r.estimand} at n = {r.n}" for r in bad.itertuples())
+               + ".")
+    how = ("<p class='how'>Each replicate drew its own truth θᵢ from the prior before its "
+           "data. PIT = the estimator's posterior CDF at θᵢ (share of posterior draws below "
+           "θᵢ, or Φ((θᵢ − θ̂)/se) for point estimators); a calibrated posterior gives "
+           "uniform PIT values, so their ECDF stays inside the band (ArviZ plot_ecdf_pit). "
+           "Coverage of the drawn truths is in the Coverage section.</p>")
+    tab = table(uni, [("estimand", lambda r: esc(r.estimand)),
+                      ("estimator", lambda r: esc(r.estimator)), ("n", lambda r: r.n),
+                      ("replicates", lambda r: r.replicates),
+                      ("PIT from", lambda r: esc(r.pit_from)),
+                      ("KS", lambda r: f"{r.ks:.3f}"),
+                      ("p-value", lambda r: f"{r.ks_pvalue:.3g}")], left=2, group="estimand")
+    return (_reading(reading) + how
+            + fig("sbc", "ECDF of PIT minus the uniform CDF, per estimator and n.") + tab)
 
 
 def _reading(text: str) -> str:

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..measures import param_columns
+from ..measures import condition_columns
 from ..study import Study
 from .format import fmt, fmt_pm
 
 
-def condition_label(row: pd.Series, params: list[str]) -> str:
-    return ", ".join(f"{p} = {row[f'true_{p}']:g}" for p in params)
+def condition_label(row: pd.Series, keys: list[str]) -> str:
+    """``mu = 5, sigma = 1``; a parameter drawn per replicate shows its prior."""
+    return ", ".join(f"{k.removeprefix('prior_')} ~ {row[k]}" if k.startswith("prior_")
+                     else f"{k.removeprefix('true_')} = {row[k]:g}" for k in keys)
 
 
-def summary_tables(summary: pd.DataFrame, params: list[str]) -> str:
+def summary_tables(summary: pd.DataFrame, keys: list[str]) -> str:
     """One table per condition and estimand: rows n × estimator."""
     out = []
-    keys = [f"true_{p}" for p in params]
-    for _, g in summary.groupby(keys, sort=False) if keys else [((), summary)]:
-        label = condition_label(g.iloc[0], params)
+    groups = summary.groupby(keys, sort=False, dropna=False) if keys else [((), summary)]
+    for _, g in groups:
+        label = condition_label(g.iloc[0], keys)
         for estimand, ge in g.groupby("estimand", sort=False):
             truth = ge["true_value"].iloc[0]
-            out.append(f"### {estimand} (true value {truth:g}) — {label}\n")
+            what = "drawn per replicate" if pd.isna(truth) else f"true value {truth:g}"
+            out.append(f"### {estimand} ({what}) — {label}\n")
             out.append("| n | estimator | mean | bias (MCSE) | empirical SE | RMSE | model SE "
                        "| coverage (MCSE) | failed |")
             out.append("|---:|:---|---:|---:|---:|---:|---:|---:|---:|")
@@ -36,7 +39,7 @@ def summary_tables(summary: pd.DataFrame, params: list[str]) -> str:
 
 
 def render(study: Study, summary: pd.DataFrame) -> str:
-    params = [c[len("true_"):] for c in param_columns(summary)]
+    keys = condition_columns(summary)
     grid = ", ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vs)}}}"
                      for k, vs in study.params.items())
     est = ", ".join(e.name + (f" {e.options}" if e.options else "") for e in study.estimators)
@@ -55,4 +58,4 @@ def render(study: Study, summary: pd.DataFrame) -> str:
         "the others.", "",
         "## Performance", "",
     ]
-    return "\n".join(head) + summary_tables(summary, params) + "\n"
+    return "\n".join(head) + summary_tables(summary, keys) + "\n"

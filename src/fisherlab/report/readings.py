@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..measures import condition_columns
+
 from .format import fmt
 
 
@@ -194,7 +196,7 @@ def verdict(tables: dict[str, pd.DataFrame], normal_from: pd.DataFrame,
 
 def count_fits(df: pd.DataFrame) -> int:
     """Fits = replicates × estimators × conditions (a fit covers all its estimands)."""
-    keys = [c for c in df.columns if c.startswith("true_") and c != "true_value"]
+    keys = condition_columns(df)
     return int(len(df.drop_duplicates(keys + ["n", "replicate", "estimator"])))
 
 
