@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from ..measures import condition_columns
-
 from .format import fmt
 
 
