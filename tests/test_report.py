@@ -70,7 +70,9 @@ estimators: [mle, unbiased]
 def test_page_has_every_section_and_only_embedded_images(results, study):
     folder = results / study
     page = parse(folder / "report.html")
-    assert set(SECTIONS) <= page.ids
+    # every section; calibration only where truths were drawn from a prior
+    assert set(SECTIONS) - {"calibration"} <= page.ids
+    assert "calibration" not in page.ids
     assert len(page.imgs) >= 5
     for src in page.imgs:
         assert src.startswith("data:image/png;base64,"), src[:60]
@@ -114,3 +116,21 @@ def test_readings_on_constructed_tables():
     assert readings.failures(f, 100) == "6 of 100 fits failed; most common reason: " \
         "'separation' (5)."
     assert readings.failures(f.iloc[:0], 100) == "No fit failed (100 fits)."
+
+
+def test_prior_drawn_truths_get_a_calibration_section(tmp_path):
+    study = tmp_path / "drawn.yaml"
+    study.write_text("""description: truths from a prior
+model: {family: poisson, params: {lam: {dist: Gamma, alpha: 4, beta: 1}}}
+sample_sizes: [10, 40]
+replications: 200
+seed: 9
+estimators: [mle]
+""")
+    assert main(["run", str(study), "--results", str(tmp_path / "results"), "--html"]) == 0
+    page = parse(tmp_path / "results" / "drawn" / "report.html")
+    assert "calibration" in page.ids
+    text = (tmp_path / "results" / "drawn" / "report.html").read_text(encoding="utf-8")
+    assert 'alt="sbc"' in text and "PIT" in text
+    md = (tmp_path / "results" / "drawn" / "report.md").read_text(encoding="utf-8")
+    assert "lam (drawn per replicate) — lam ~ Gamma(alpha=4, beta=1)" in md
