@@ -181,3 +181,24 @@ def test_crlb_of_derived_estimand():
     fam = get_family("normal")
     # Var bound for sigma^2: (2 sigma)^2 / (2/sigma^2) / n = 2 sigma^4 / n
     assert fam.crlb({"mu": 0.0, "sigma": 2.0}, "sigma2", 10) == pytest.approx(2 * 16 / 10)
+
+
+def test_safe_inverse_and_positive_definiteness_of_small_matrices():
+    from fisherlab.estimators.base import positive_definite, safe_inv
+
+    rng = np.random.default_rng(12)
+    for k in (1, 2, 3):
+        a = rng.normal(size=(200, k, k))
+        m = a @ np.swapaxes(a, -1, -2) + 0.05 * np.eye(k)
+        m[0] = -np.eye(k)                      # negative definite
+        m[1] = np.nan                          # not finite
+        if k > 1:
+            m[2] = np.ones((k, k))             # singular, positive semi-definite
+        inv = safe_inv(m)
+        np.testing.assert_allclose(inv[3:], np.linalg.inv(m[3:]), rtol=1e-10)
+        assert np.isnan(inv[1]).all()
+        if k > 1:
+            assert np.isnan(inv[2]).all() or not np.isfinite(inv[2]).all()
+        ref = np.all(np.linalg.eigvalsh(np.nan_to_num(m)) > 1e-12, axis=-1)
+        ref[1] = False
+        np.testing.assert_array_equal(positive_definite(m), ref)

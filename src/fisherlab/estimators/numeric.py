@@ -29,7 +29,7 @@ from scipy import differentiate, optimize
 from scipy.optimize import elementwise
 
 from ..families.base import Family, Point, Theta
-from .base import OneFit, fit_each, safe_inv
+from .base import OneFit, fit_each, positive_definite, safe_inv
 
 #: scipy.optimize.minimize methods a study may name (all unconstrained-capable)
 SCIPY_METHODS = ["BFGS", "L-BFGS-B", "Nelder-Mead", "Powell", "CG", "TNC", "SLSQP"]
@@ -237,11 +237,7 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
             info = safe_inv(np.asarray(pt.cov, float))
 
     # a maximum has a positive definite observed information
-    good = np.all(np.isfinite(info), axis=(-2, -1))
-    eig = np.full((R, len(est)), np.nan)
-    if good.any():
-        eig[good] = np.linalg.eigvalsh(0.5 * (info[good] + np.swapaxes(info[good], -1, -2)))
-    not_max = finite & conv & ~(good & np.all(eig > 0, axis=-1))
+    not_max = finite & conv & ~positive_definite(0.5 * (info + np.swapaxes(info, -1, -2)))
     reason[not_max] = "observed information not positive definite: not a maximum"
     conv &= ~not_max
     pt.converged, pt.reason = conv, reason
