@@ -441,14 +441,12 @@ def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:
                                  f"allowed options: {allowed}")
             sub = f".{_key(e.absolute_path)}" if e.absolute_path else ""
             raise StudyError(path, f"{key}.{name}{sub}", _friendly(e, sch, path).problem)
-        check = getattr(cls, "check_options", None)  # semantic checks (priors: priors.py)
-        if check is not None:
-            try:
-                check(fam, opts)
-            except ValueError as exc:
-                sub = getattr(exc, "key", "")
-                raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
-                                 getattr(exc, "problem", str(exc))) from None
+        try:  # semantic checks beyond the schema (e.g. priors, see priors.py)
+            cls.check_options(fam, opts)
+        except ValueError as exc:
+            sub = getattr(exc, "key", "")
+            raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
+                             getattr(exc, "problem", str(exc))) from None
         spec = EstimatorSpec(name, opts)
         if spec in specs:
             raise StudyError(path, key, f"estimator {name!r} is listed twice with the same options")

@@ -70,6 +70,11 @@ class Estimator:
         return family.estimands()
 
     @classmethod
+    def check_options(cls, family: Family, options: dict) -> None:
+        """Checks of ``options`` beyond their JSON Schema; raise ValueError (with optional
+        ``key`` and ``problem`` attributes) and the loader names file and key."""
+
+    @classmethod
     def min_n(cls, family: Family) -> int:
         return max(family.min_n, family.estimator_min_n.get(cls.name, 0))
 
