@@ -109,6 +109,15 @@ class _Bayes(Estimator):
         except prior_mod.PriorError as exc:
             raise prior_mod.PriorError(f"prior.{exc.key}", exc.problem) from None
 
+    def compiled(self, family: Family, theta_fixed, x0: np.ndarray):
+        """The compiled model for this family, priors, fixed values and n: built once per
+        process (``compiler`` is the subclass's CompiledMAP or CompiledNUTS)."""
+        pri = self.priors(family)
+        key = _key(self.compiler.__name__, family, pri, theta_fixed, len(x0))
+        if key not in _CACHE:
+            _CACHE[key] = self.compiler(family, pri, theta_fixed, x0)
+        return _CACHE[key]
+
     def priors(self, family: Family) -> dict:
         return prior_mod.priors_for(family, self.options.get("prior"))
 
@@ -284,12 +293,7 @@ class MAP(_Bayes):
                                   "lbfgs: scipy L-BFGS-B one replicate at a time"},
     }
 
-    def compiled(self, family, theta_fixed, x0) -> CompiledMAP:
-        pri = self.priors(family)
-        key = _key("map", family, pri, theta_fixed, len(x0))
-        if key not in _CACHE:
-            _CACHE[key] = CompiledMAP(family, pri, theta_fixed, x0)
-        return _CACHE[key]
+    compiler = CompiledMAP
 
     def point(self, family, x, theta_fixed, level):
         x = pymc_data(family, x)
@@ -381,12 +385,7 @@ class Posterior(_Bayes):
                                       "beside the chunk file (<chunk>.draws.nc)"},
     }
 
-    def compiled(self, family, theta_fixed, x0) -> CompiledNUTS:
-        pri = self.priors(family)
-        key = _key("nuts", family, pri, theta_fixed, len(x0))
-        if key not in _CACHE:
-            _CACHE[key] = CompiledNUTS(family, pri, theta_fixed, x0)
-        return _CACHE[key]
+    compiler = CompiledNUTS
 
     def point(self, family, x, theta_fixed, level):
         logging.getLogger("pymc").setLevel(logging.ERROR)
