@@ -19,16 +19,19 @@ import numpy as np
 SEED_BLOCK = 100
 
 
-def condition_words(family: str, params: Mapping[str, float], n: int) -> tuple[int, ...]:
-    """Eight 32-bit words hashing (family, true parameter values, n)."""
+def condition_words(family: str, params: Mapping, n: int) -> tuple[int, ...]:
+    """Eight 32-bit words hashing (family, true parameter values, n). A parameter whose
+    truth each replicate draws from a prior (a mapping, see :mod:`fisherlab.priors`) is
+    hashed by its prior."""
     ident = json.dumps({"family": family, "n": int(n),
-                        "params": {k: float(v) for k, v in sorted(params.items())}},
+                        "params": {k: dict(v) if isinstance(v, Mapping) else float(v)
+                                   for k, v in sorted(params.items())}},
                        sort_keys=True)
     digest = hashlib.sha256(ident.encode()).digest()
     return tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4))
 
 
-def block_rng(seed: int, family: str, params: Mapping[str, float], n: int,
+def block_rng(seed: int, family: str, params: Mapping, n: int,
               block: int) -> np.random.Generator:
     """The generator of one seed block of one condition."""
     ss = np.random.SeedSequence(seed, spawn_key=(*condition_words(family, params, n), block))

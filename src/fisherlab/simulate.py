@@ -10,9 +10,10 @@ A parameter whose true value in the spec is a prior mapping (``{dist: Beta, alph
 beta: 2}``, see :mod:`fisherlab.priors`) gets a truth per replicate: in each seed block
 the block's generator first draws the block's truths (scipy, parameters in sorted
 order), then the datasets, so the same seed gives bit-identical truths and data. The
-block's seed hashes the prior itself in place of a value. ``true_<param>`` and
-``true_value`` then vary per row, and a column ``prior_<param>`` (the prior, described)
-marks the parameter as drawn, for :func:`fisherlab.measures.summarise`.
+block's seed hashes the prior itself in place of a value (:mod:`fisherlab.seeds`).
+``true_<param>`` and ``true_value`` then vary per row, and a column ``prior_<param>``
+(the prior, described) marks the parameter as drawn, for
+:func:`fisherlab.measures.summarise`.
 
 For an estimator whose fits carry posterior draws (``posterior``), the rows also get
 ``pit``: the posterior CDF at the true value, estimated by the share of draws below it
@@ -22,7 +23,6 @@ For an estimator whose fits carry posterior draws (``posterior``), the rows also
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -37,7 +37,7 @@ from .families import get_family
 from .measures import condition_columns
 from .priors import describe as describe_prior
 from .priors import draw as draw_prior
-from .seeds import block_rng, blocks, condition_words
+from .seeds import block_rng, blocks
 
 #: columns of estimates.parquet after the ``true_<param>`` columns
 COLUMNS = ["n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
@@ -47,22 +47,6 @@ COLUMNS = ["n", "replicate", "estimator", "estimand", "true_value", "estimate", 
 def drawn_params(params: Mapping) -> list[str]:
     """The parameters whose truth each replicate draws from a prior, sorted."""
     return sorted(k for k, v in params.items() if isinstance(v, Mapping))
-
-
-def _block_rng(spec: Mapping, block: int) -> np.random.Generator:
-    """The generator of one seed block; :func:`fisherlab.seeds.block_rng` unless some
-    truth is drawn, in which case the priors (as JSON) join the condition's identity."""
-    params = spec["params"]
-    drawn = drawn_params(params)
-    if not drawn:
-        return block_rng(spec["seed"], spec["family"], params, spec["n"], block)
-    fixed = {k: v for k, v in params.items() if k not in drawn}
-    ident = json.dumps({k: dict(params[k]) for k in drawn}, sort_keys=True)
-    digest = hashlib.sha256(ident.encode()).digest()
-    words = (*condition_words(spec["family"], fixed, spec["n"]),
-             *(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4)))
-    return np.random.default_rng(np.random.SeedSequence(spec["seed"],
-                                                        spawn_key=(*words, block)))
 
 
 def draw_with_truth(spec: Mapping) -> tuple[dict, np.ndarray]:
@@ -77,7 +61,7 @@ def draw_with_truth(spec: Mapping) -> tuple[dict, np.ndarray]:
     truths: dict[str, list] = {k: [] for k in drawn}
     parts = []
     for b, size in blocks(spec["start"], spec["stop"]):
-        rng = _block_rng(spec, b)
+        rng = block_rng(spec["seed"], spec["family"], params, n, b)
         theta = dict(params)
         for k in drawn:
             truths[k].append(draw_prior(params[k], rng, size))
@@ -134,10 +118,9 @@ def run_chunk(spec: Mapping, draws_path: str | Path | None = None) -> pd.DataFra
                 "converged": f.converged, "reason": f.reason.astype(str),
                 "iterations": f.iterations.astype(np.int64),
                 "chunk": np.full(R, spec["chunk"], dtype=np.int64)})
-            draws = getattr(f, "draws", None)
-            if draws is not None:
-                frame["pit"] = pit(draws, truth[e])
-                kept[e] = draws
+            if f.draws is not None:
+                frame["pit"] = pit(f.draws, truth[e])
+                kept[e] = f.draws
             frames.append(frame)
         if kept and draws_path is not None and (est.get("options") or {}).get("keep_draws"):
             write_draws(draws_path, kept, replicate, theta, est["name"], spec)

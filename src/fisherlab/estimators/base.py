@@ -43,6 +43,8 @@ class EstimandFit:
     converged: np.ndarray
     reason: np.ndarray
     iterations: np.ndarray
+    #: posterior draws ``(R, chain, draw)`` where the estimator samples (PIT, keep_draws)
+    draws: np.ndarray | None = None
 
 
 class Estimator:
@@ -91,8 +93,12 @@ class Estimator:
                 pt = self.point(family, x, theta_fixed, level)
                 return complete(family, pt, theta_fixed, estimands, level, R)
         except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never fatal
-            reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
-            return {e: failed(R, reason) for e in estimands}
+            return {e: failed(R, failure_reason(exc)) for e in estimands}
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The ``reason`` recorded for a fit that raised: exception type and message."""
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
 
 
 def failed(R: int, reason: str) -> EstimandFit:
@@ -178,7 +184,8 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
             lo, hi = est - z * se, est + z * se
         ok = conv & np.isfinite(est)
         why = np.where(conv & ~np.isfinite(est), "non-finite estimate", reason)
-        out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters)
+        draws = None if pt.draws is None else pt.draws.get(e)
+        out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters, draws)
     return out
 
 
@@ -241,10 +248,6 @@ def _time_limit(seconds: float | None):
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - t0), 1e-3))
 
 
-def _why(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300]
-
-
 def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point:
     """The general (non-batched) path: call ``fit_one(dataset_i) -> OneFit`` for each
     dataset and stack the results into one :class:`Point`.
@@ -272,7 +275,7 @@ def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point
                 raise FitTimeout(f"the fit took longer than fit_timeout = {limit:g} s")
             values = {nm: float(v) for nm, v in f.estimate.items()}
         except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never fatal
-            reason[i] = _why(exc)
+            reason[i] = failure_reason(exc)
             continue
         for nm, v in values.items():
             est.setdefault(nm, np.full(R, np.nan))[i] = v

@@ -38,7 +38,7 @@ Seeds: each replicate's sampler seed is a hash of the study option ``seed`` and 
 dataset's bytes, so the same data give bit-identical draws whatever the chunking.
 
 Draws: the ``posterior`` fits carry each estimand's draws, (R, chain, draw)
-(:class:`FitWithDraws`); :mod:`fisherlab.simulate` turns them into the ``pit`` column
+(``EstimandFit.draws``); :mod:`fisherlab.simulate` turns them into the ``pit`` column
 (posterior CDF at the true value) and, with the option ``keep_draws: true``, writes
 them to NetCDF beside the chunk file. The estimator itself never sees a truth.
 """
@@ -48,7 +48,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize
@@ -56,7 +55,7 @@ from scipy import optimize
 from .. import priors as prior_mod
 from ..families.base import Family, Point
 from . import register
-from .base import EstimandFit, Estimator, OneFit, complete, failed, fit_each, safe_inv
+from .base import Estimator, OneFit, fit_each, safe_inv
 
 _PRIOR_SCHEMA = {
     "type": "object",
@@ -411,33 +410,5 @@ class Posterior(_Bayes):
             return fit
 
         pt = fit_each(one, list(enumerate(x)), list(estimands))
-        return PosteriorPoint(**vars(pt), draws=kept)
-
-    def fit(self, family, x, theta_fixed, estimands, level) -> dict[str, EstimandFit]:
-        """As :meth:`Estimator.fit`, and each estimand's fit also carries its posterior
-        draws (:class:`FitWithDraws`): the PIT against a known truth
-        (:mod:`fisherlab.simulate`) and ``keep_draws`` use them."""
-        R = x.shape[0]
-        try:
-            with np.errstate(all="ignore"):
-                pt = self.point(family, x, theta_fixed, level)
-                fits = complete(family, pt, theta_fixed, estimands, level, R)
-        except Exception as exc:  # noqa: BLE001 - recorded as failed, as in Estimator.fit
-            return {e: failed(R, f"{type(exc).__name__}: {exc}".replace("\n", " ")[:300])
-                    for e in estimands}
-        return {e: FitWithDraws(**vars(f), draws=pt.draws.get(e)) for e, f in fits.items()}
-
-
-@dataclass
-class PosteriorPoint(Point):
-    """A :class:`Point` with the posterior draws: estimand -> (R, chain, draw)."""
-
-    draws: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-@dataclass
-class FitWithDraws(EstimandFit):
-    """An :class:`EstimandFit` with the posterior draws of the estimand, (R, chain, draw)
-    (NaN rows where the fit raised)."""
-
-    draws: np.ndarray | None = None
+        pt.draws = kept  # each estimand's fit carries them: PIT (simulate.py), keep_draws
+        return pt

@@ -159,6 +159,8 @@ class Point:
     converged: np.ndarray | None = None
     reason: np.ndarray | None = None
     iterations: np.ndarray | None = None
+    #: posterior draws per estimand, ``(R, chain, draw)``, for estimators that sample
+    draws: dict[str, np.ndarray] | None = None
 
 
 class Family:
