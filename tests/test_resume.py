@@ -20,8 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.cli import combine
-from fisherlab.simulate import run_chunk
+from fisherlab.simulate import combine, run_chunk
 from fisherlab.study import load_study
 
 from .conftest import snakemake as run_snakemake
@@ -196,20 +195,14 @@ def test_adding_replications_and_a_sample_size_runs_only_new_chunks(tmp_path):
 
     # the combined table is exactly what the extended study computes from scratch
     study = load_study(study_file)
-    fresh = combine_frames([run_chunk(study.spec(ch)) for ch in study.chunks(100)])
+    fresh = combine_frames([run_chunk(study.spec(ch)) for ch in study.chunks(100)],
+                           tmp_path)
     pd.testing.assert_frame_equal(estimates(where), fresh, check_exact=True)
 
 
-def combine_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The CLI's combine on in-memory chunks (same concatenation and sort)."""
-    import tempfile
-
+def combine_frames(frames: list[pd.DataFrame], where: Path) -> pd.DataFrame:
+    """What `fisherlab combine` writes for these chunks, read back (parquet round trip)."""
     from fisherlab import io
 
-    with tempfile.TemporaryDirectory() as d:
-        paths = []
-        for i, f in enumerate(frames):
-            p = Path(d) / f"c{i}.parquet"
-            io.write_parquet(f, p)
-            paths.append(str(p))
-        return combine(paths)
+    io.write_parquet(combine(frames), where / "fresh.parquet")
+    return pd.read_parquet(where / "fresh.parquet")

@@ -57,27 +57,18 @@ def cmd_chunk(args) -> int:
     return 0
 
 
-def combine(paths: list[str]):
+def cmd_combine(args) -> int:
     import pandas as pd
 
-    from .measures import group_columns
+    from .simulate import combine
 
-    df = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
-    return df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
-
-
-def cmd_combine(args) -> int:
-    df = combine(args.chunks)
-    chunks = [{"file": str(p), **io.read_meta(p)} for p in args.chunks]
-    meta = {"chunks": [{"file": c["file"], "seconds": c.get("seconds"),
-                        "seed": c.get("spec", {}).get("seed")} for c in chunks],
-            "versions": provenance.versions()}
+    df = combine([pd.read_parquet(p) for p in args.chunks])
+    # the study file's hash, seed, versions and every chunk's spec hash and time: in the
+    # table's metadata and, for people, in provenance.json
+    meta = provenance.study_provenance(args.study, args.chunks)
     io.write_parquet(df, args.out, meta=meta)
     if args.provenance:
-        if not args.study:
-            raise SystemExit("fisherlab combine: --provenance needs --study")
-        io.write_text(args.provenance, json.dumps(
-            provenance.study_provenance(args.study, args.chunks), indent=1, default=str))
+        io.write_text(args.provenance, json.dumps(meta, indent=1, default=str))
     print(f"{args.out}: {len(df)} rows from {len(args.chunks)} chunks")
     return 0
 
@@ -110,21 +101,13 @@ def cmd_run(args) -> int:
     """Run a whole study in this process (handy for notebooks and quick checks)."""
     from .measures import summarise
     from .report.markdown import render
-    from .simulate import run_chunk
+    from .simulate import check_failure_rate, combine, run_chunk
 
     study = load_study(args.study)
     out = Path(args.results) / study.name
     t0 = time.perf_counter()
-    import pandas as pd
-
-    df = pd.concat([run_chunk(study.spec(ch)) for ch in study.chunks(args.chunk_size)],
-                   ignore_index=True)
-    from .measures import group_columns
-
-    df = df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
+    df = combine([run_chunk(study.spec(ch)) for ch in study.chunks(args.chunk_size)])
     io.write_parquet(df, out / "estimates.parquet")
-    from .simulate import check_failure_rate
-
     check_failure_rate(df, study.max_failure_rate, study.name)
     summary = summarise(df)
     io.write_csv(summary, out / "summary.csv")
@@ -207,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(fn=cmd_chunk)
     p = sub.add_parser("combine", help="concatenate chunk files")
     p.add_argument("--out", required=True)
-    p.add_argument("--study", help="the study file (for provenance)")
-    p.add_argument("--provenance", help="also write provenance JSON here")
+    p.add_argument("--study", required=True, help="the study file (for provenance)")
+    p.add_argument("--provenance", help="also write the provenance as JSON here")
     p.add_argument("chunks", nargs="+")
     p.set_defaults(fn=cmd_combine)
     p = sub.add_parser("summarise", help="performance measures")

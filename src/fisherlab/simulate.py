@@ -34,7 +34,7 @@ import pandas as pd
 from .estimators import make_estimator
 from .estimators.base import fit_timeout
 from .families import get_family
-from .measures import condition_columns
+from .measures import condition_columns, group_columns
 from .priors import describe as describe_prior
 from .priors import draw as draw_prior
 from .seeds import block_rng, blocks
@@ -134,6 +134,13 @@ def run_chunk(spec: Mapping, draws_path: str | Path | None = None) -> pd.DataFra
         df.insert(at, f"prior_{k}", describe_prior(spec["params"][k]))
         at += 1
     return df
+
+
+def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Chunks' rows as one estimates table, in a fixed order (condition, n, estimator,
+    estimand, replicate) that does not depend on how the study was chunked."""
+    df = pd.concat(frames, ignore_index=True)
+    return df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
 
 
 def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, theta,
