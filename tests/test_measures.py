@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.measures import MEASURES, performance, summarise
+from fisherlab.measures import MEASURES, performance, relative_precision, summarise
 
 # Four replicates, true value 2: estimates 1, 2, 3, 6 (mean 3), se 1, 1, 2, 2,
 # intervals that cover 2 in replicates 1-3 only.
@@ -66,5 +66,17 @@ def test_coverage_mcse_is_binomial_at_large_S():
     cover = rng.random(10_000) < 0.9
     lo = np.where(cover, -1.0, 1.0)
     m = performance(np.zeros(10_000), 0.0, None, lo, lo + 0.5 + 10 * cover)
-    assert m["coverage"] == pytest.approx(cover.mean())
-    assert m["coverage_mcse"] == pytest.approx(math.sqrt(0.9 * 0.1 / 10_000), rel=0.05)
+    c = cover.mean()
+    assert m["coverage"] == pytest.approx(c)
+    assert m["coverage_mcse"] == pytest.approx(math.sqrt(c * (1 - c) / 10_000), rel=1e-12)
+
+
+def test_relative_precision_by_hand():
+    # A: 1, 2, 3, 6 (variance 14/3); B: 2, 2, 3, 4 (variance 11/12); corr(A, B) by hand
+    a, b = np.array([1.0, 2.0, 3.0, 6.0]), np.array([2.0, 2.0, 3.0, 4.0])
+    gain, mcse = relative_precision(a, b)
+    ratio2 = (14 / 3) / (11 / 12)
+    # centred: A -2, -1, 0, 3; B -0.75, -0.75, 0.25, 1.25 -> cross 1.5+0.75+0+3.75 = 6
+    rho = 6 / math.sqrt(14 * (11 / 4))
+    assert gain == pytest.approx(100 * (ratio2 - 1))
+    assert mcse == pytest.approx(200 * ratio2 * math.sqrt((1 - rho**2) / 3))

@@ -17,6 +17,7 @@ theta_bar = mean(theta_i):
   MCSE 100 (modse/empse) sqrt(Var(se_i^2) / (4 S modse^4) + 1 / (2 (S-1)))
 * coverage = mean 1{lo_i <= theta <= hi_i}; MCSE sqrt(cov (1 - cov) / S)
 * bias-eliminated coverage: the same with theta_bar in place of theta
+* relative precision of B over A: :func:`relative_precision`
 
 RMSE = sqrt(MSE), with MCSE by the delta method, MCSE(MSE) / (2 RMSE). Relative bias is
 bias / theta. The mean interval width has MCSE sd(width)/sqrt(S).
@@ -102,6 +103,21 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
             out["width"] = width.mean()
             out["width_mcse"] = width.std(ddof=1) / np.sqrt(S) if S >= 2 else nan
     return out
+
+
+def relative_precision(estimate_a, estimate_b) -> tuple[float, float]:
+    """Relative % increase in precision of method B over method A, with its MCSE
+    (Morris et al. 2019, Table 6), from paired replicates (the same datasets):
+
+    100 ((empSE_A / empSE_B)^2 - 1),  MCSE 200 (empSE_A / empSE_B)^2 sqrt((1 - rho^2) / (S - 1))
+
+    where rho is the correlation of the two methods' estimates across replicates.
+    """
+    a, b = np.asarray(estimate_a, float), np.asarray(estimate_b, float)
+    S = a.size
+    ratio2 = a.var(ddof=1) / b.var(ddof=1)
+    rho = np.corrcoef(a, b)[0, 1]
+    return 100 * (ratio2 - 1), 200 * ratio2 * np.sqrt((1 - rho**2) / (S - 1))
 
 
 def param_columns(df: pd.DataFrame) -> list[str]:
