@@ -19,11 +19,8 @@ UNBIASED = "unbiased"
 
 def theory_bias(family, estimator: str, estimand: str, theta: dict, n: int) -> float:
     """The family's exact bias of ``estimator`` for ``estimand``; nan when not stated."""
-    fn = getattr(family, "theoretical_bias", None)
-    if fn is None:
-        return float("nan")
     try:
-        b = fn(estimator, estimand, theta, n)
+        b = family.theoretical_bias(estimator, estimand, theta, n)
     except KeyError:  # a parameter drawn per replicate: no single theoretical bias
         return float("nan")
     return float("nan") if b is None else float(b)

@@ -85,13 +85,6 @@ def build_model(family: Family, priors: dict, theta_fixed, x0: np.ndarray):
     return model, theta, data
 
 
-def pymc_data(family: Family, x: np.ndarray) -> np.ndarray:
-    """The datasets as the plain float array the family's ``pymc_likelihood`` takes as
-    ``pm.Data`` (a regression packs its structured rows: ``Family.pymc_data``)."""
-    conv = getattr(family, "pymc_data", None)
-    return x if conv is None else conv(x)
-
-
 class _Bayes(Estimator):
     options_schema = {"prior": _PRIOR_SCHEMA}
 
@@ -295,7 +288,7 @@ class MAP(_Bayes):
     compiler = CompiledMAP
 
     def point(self, family, x, theta_fixed, level):
-        x = pymc_data(family, x)
+        x = family.pymc_data(x)
         fn = self.compiled(family, theta_fixed, x[0])
         if self.options.get("method", "newton") == "lbfgs":
             return fit_each(fn.fit, x, fn.names, k=len(fn.names))
@@ -391,7 +384,7 @@ class Posterior(_Bayes):
         o = self.options
         chains = int(o.get("chains", 2))
         estimands = family.estimands()
-        x = pymc_data(family, x)
+        x = family.pymc_data(x)
         fn = self.compiled(family, theta_fixed, x[0])
         n_draws = int(o.get("draws", 1000))
         # every replicate's draws, (R, chain, draw) per estimand; NaN where a fit raised

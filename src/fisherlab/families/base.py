@@ -314,6 +314,18 @@ class Family:
         """
         raise NotImplementedError
 
+    def pymc_data(self, x: np.ndarray) -> np.ndarray:
+        """The datasets as the plain float array ``pymc_likelihood`` takes as ``pm.Data``;
+        the identity, except for structured data (regression: y and X packed)."""
+        return x
+
+    # ----------------------------------------------------------------- theory
+    def theoretical_bias(self, estimator: str, estimand: str, theta: Theta,
+                         n: int) -> float | None:
+        """The exact bias of ``estimator`` for ``estimand`` at ``theta`` and n, where the
+        family knows it (the Bessel diagnostic's theory column); None when unknown."""
+        return None
+
     # ----------------------------------------------------------------- capabilities
     @classmethod
     def has(cls, method: str) -> bool:
