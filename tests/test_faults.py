@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 
 from fisherlab import cli, io
+from fisherlab.diagnostics.failures import FailureRateError, check_failure_rate
 from fisherlab.estimators import _REGISTRY
 from fisherlab.estimators.base import FitTimeout, _time_limit, fit_timeout
-from fisherlab.simulate import FailureRateError, check_failure_rate, draw, run_chunk
+from fisherlab.simulate import draw, run_chunk
 from fisherlab.study import load_study
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from fisherlab.diagnostics.failures import failure_rates
 from fisherlab.measures import performance, summarise
-from fisherlab.simulate import draw_with_truth, failure_rates, run_chunk
+from fisherlab.simulate import draw_with_truth, run_chunk
 from fisherlab.study import StudyError, load_study
 
 A, B = 2.0, 2.0

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from . import io, provenance
-from .simulate import FailureRateError
+from .diagnostics.failures import FailureRateError
 from .study import StudyError, load_study
 
 
@@ -76,8 +76,8 @@ def cmd_combine(args) -> int:
 def cmd_summarise(args) -> int:
     import pandas as pd
 
+    from .diagnostics.failures import check_failure_rate
     from .measures import summarise
-    from .simulate import check_failure_rate
 
     df = pd.read_parquet(args.estimates)
     if args.study:
@@ -99,9 +99,10 @@ def cmd_report(args) -> int:
 
 def cmd_run(args) -> int:
     """Run a whole study in this process (handy for notebooks and quick checks)."""
+    from .diagnostics.failures import check_failure_rate
     from .measures import summarise
     from .report.markdown import render
-    from .simulate import check_failure_rate, combine, run_chunk
+    from .simulate import combine, run_chunk
 
     study = load_study(args.study)
     out = Path(args.results) / study.name

@@ -34,7 +34,7 @@ import pandas as pd
 from .estimators import make_estimator
 from .estimators.base import fit_timeout
 from .families import get_family
-from .measures import condition_columns, group_columns
+from .measures import group_columns
 from .priors import describe as describe_prior
 from .priors import draw as draw_prior
 from .seeds import block_rng, blocks
@@ -171,46 +171,3 @@ def timed_chunk(spec: Mapping, draws_path: str | Path | None = None
     t0 = time.perf_counter()
     df = run_chunk(spec, draws_path)
     return df, time.perf_counter() - t0
-
-
-class FailureRateError(RuntimeError):
-    """Too many fits failed in some condition: the study is broken, not unlucky."""
-
-
-def failure_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Share of failed replicates per condition × estimator, with the commonest reason.
-
-    A replicate fails for an estimator when any of its estimands did not converge.
-    """
-    keys = condition_columns(df) + ["n", "estimator"]
-    per_rep = (df.assign(failed=~df["converged"].astype(bool))
-               .groupby(keys + ["replicate"], sort=True)["failed"].any())
-    out = per_rep.groupby(level=keys).agg(failures="sum", replicates="size").reset_index()
-    out["rate"] = out["failures"] / out["replicates"]
-    bad = df[~df["converged"].astype(bool)]
-    top = (bad.groupby(keys)["reason"].agg(lambda r: r.value_counts().index[0])
-           if len(bad) else pd.Series(dtype=object))
-    out["reason"] = [top.get(tuple(row), "") if len(keys) > 1 else top.get(row[0], "")
-                     for row in out[keys].itertuples(index=False)]
-    return out
-
-
-def check_failure_rate(df: pd.DataFrame, max_rate: float | None, study: str = "") -> None:
-    """Raise :class:`FailureRateError` naming every condition × estimator whose share of
-    failed replicates exceeds ``max_rate`` (the study's ``max_failure_rate``)."""
-    if max_rate is None:
-        return
-    rates = failure_rates(df)
-    over = rates[rates["rate"] > max_rate].sort_values("rate", ascending=False)
-    if over.empty:
-        return
-    keys = condition_columns(rates) + ["n"]
-    lines = [f"  {', '.join(f'{k}={row[k]}' for k in keys)}, {row['estimator']}: "
-             f"{int(row['failures'])}/{int(row['replicates'])} failed ({row['rate']:.1%})"
-             + (f"; commonest reason: {row['reason']}" if row["reason"] else "")
-             for _, row in over.head(10).iterrows()]
-    more = f"\n  ... and {len(over) - 10} more" if len(over) > 10 else ""
-    raise FailureRateError(
-        f"study {study!r}: {len(over)} condition(s) × estimator have more failed fits than "
-        f"max_failure_rate = {max_rate:g}; the study stops here (estimates.parquet keeps "
-        "every failed row with its reason):\n" + "\n".join(lines) + more)
