@@ -1,153 +1,83 @@
-"""The ``fisherlab`` command: what the workflow's rules call, one sub-command per stage.
+"""The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
-    fisherlab validate [STUDY.yaml ...]        check study files (default: studies/*.yaml)
-    fisherlab families                          the families, their parameters and estimators
-    fisherlab chunk --spec JSON --out FILE      draw and fit one chunk
-    fisherlab combine --out FILE [--study YAML --provenance JSON] CHUNK ...
-                                                concatenate chunks into estimates.parquet
-    fisherlab summarise ESTIMATES --out CSV [--study YAML]
-                                                performance measures with MCSEs (stops when
-                                                the study's max_failure_rate is exceeded)
-    fisherlab report --study YAML --summary CSV --out MD
-    fisherlab diagnose ESTIMATES --study YAML --out-dir DIR
-                                                consistency.csv, bessel.csv, ... (diagnostics)
-    fisherlab html --study YAML --dir DIR --out HTML [--figures DIR --verdict JSON]
-                                                the self-contained report page of a study
-    fisherlab index --out HTML VERDICT.json ... results/index.html linking every study
-    fisherlab run STUDY.yaml [--results DIR]    everything above in one process (no Snakemake)
+People use ``run``, ``validate`` and ``families``; the Snakemake rules call the stage
+commands (``chunk``, ``combine``, ...), each a thin wrapper of one function of
+:mod:`fisherlab.stages`. Every stage command takes the study file and builds the study
+object from it once (:func:`fisherlab.study.load_study`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
-from . import io, provenance
+from . import stages
 from .diagnostics.failures import FailureRateError
 from .study import StudyError, load_study
 
+USAGE = """\
+fisherlab: simulation studies of statistical estimators.
+
+commands:
+  run STUDY             run one study in this process: every stage, report.html included
+                        (STUDY is a name in studies/ or a path to a .yaml file)
+  validate [STUDY ...]  check study files without running anything (default: studies/)
+  families              the families, their parameters and estimators (Markdown)
+
+  The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
+
+internal commands (the workflow's stages; the Snakemake rules call them):
+  chunk, combine, summarise, report, diagnose, html, index
+  `fisherlab <command> --help` describes each.
+"""
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("fisherlab")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree, not installed
+        return "unknown"
+
+
+def resolve_study(arg: str | Path, studies_dir: str | Path = "studies") -> Path:
+    """A study given by name (``coin_flips``, found in ``studies_dir``) or by path."""
+    p = Path(arg)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    named = Path(studies_dir) / f"{arg}.yaml"
+    if named.exists():
+        return named
+    raise StudyError(str(arg), "", f"no study file {arg!r} and no {named}; give a path to a "
+                     f".yaml file or the name of one in {studies_dir}/")
+
+
+# --------------------------------------------------------------------------- for people
+def cmd_run(args) -> int:
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    stages.run(study, args.results, args.chunk_size, html_page=not args.no_html)
+    return 0
+
 
 def cmd_validate(args) -> int:
-    files = args.files or sorted(Path("studies").glob("*.yaml"))
+    files = args.files or sorted(Path(args.studies_dir).glob("*.yaml"))
+    if not files:
+        print(f"fisherlab validate: no study files in {args.studies_dir}/ "
+              "(give paths, or run it in a project folder)", file=sys.stderr)
+        return 1
     bad = 0
     for f in files:
         try:
-            s = load_study(f)
-            n_cond = len(s.conditions())
-            print(f"ok   {f}: {s.family}, {n_cond} conditions × {s.replications} replications, "
-                  f"estimators {', '.join(e.name for e in s.estimators)}")
+            s = load_study(resolve_study(f, args.studies_dir))
+            print(f"ok   {f}: {s.family.name}, {len(s.conditions())} conditions × "
+                  f"{s.replications} replications, estimators "
+                  f"{', '.join(e.id for e in s.estimators)}")
         except StudyError as exc:
             bad += 1
             print(f"FAIL {exc}", file=sys.stderr)
     return 1 if bad else 0
-
-
-def cmd_chunk(args) -> int:
-    from .simulate import timed_chunk
-
-    spec = json.loads(args.spec)
-    # posterior draws, when an estimator keeps them (keep_draws), go beside the chunk file
-    df, seconds = timed_chunk(spec, draws_path=Path(args.out).with_suffix(".draws.nc"))
-    io.write_parquet(df, args.out, meta={"spec": spec, "seconds": round(seconds, 4),
-                                         "versions": provenance.versions()})
-    print(f"{args.out}: {len(df)} rows in {seconds:.2f} s")
-    return 0
-
-
-def cmd_combine(args) -> int:
-    import pandas as pd
-
-    from .simulate import combine
-
-    df = combine([pd.read_parquet(p) for p in args.chunks])
-    # the study file's hash, seed, versions and every chunk's spec hash and time: in the
-    # table's metadata and, for people, in provenance.json
-    meta = provenance.study_provenance(args.study, args.chunks)
-    io.write_parquet(df, args.out, meta=meta)
-    if args.provenance:
-        io.write_text(args.provenance, json.dumps(meta, indent=1, default=str))
-    print(f"{args.out}: {len(df)} rows from {len(args.chunks)} chunks")
-    return 0
-
-
-def cmd_summarise(args) -> int:
-    import pandas as pd
-
-    from .diagnostics.failures import check_failure_rate
-    from .measures import summarise
-
-    df = pd.read_parquet(args.estimates)
-    if args.study:
-        study = load_study(args.study)
-        check_failure_rate(df, study.max_failure_rate, study.name)
-    io.write_csv(summarise(df), args.out)
-    return 0
-
-
-def cmd_report(args) -> int:
-    import pandas as pd
-
-    from .report.markdown import render
-
-    study = load_study(args.study)
-    io.write_text(args.out, render(study, pd.read_csv(args.summary)))
-    return 0
-
-
-def cmd_run(args) -> int:
-    """Run a whole study in this process (handy for notebooks and quick checks)."""
-    from .diagnostics.failures import check_failure_rate
-    from .measures import summarise
-    from .report.markdown import render
-    from .simulate import combine, run_chunk
-
-    study = load_study(args.study)
-    out = Path(args.results) / study.name
-    t0 = time.perf_counter()
-    df = combine([run_chunk(study.spec(ch)) for ch in study.chunks(args.chunk_size)])
-    io.write_parquet(df, out / "estimates.parquet")
-    check_failure_rate(df, study.max_failure_rate, study.name)
-    summary = summarise(df)
-    io.write_csv(summary, out / "summary.csv")
-    io.write_text(out / "report.md", render(study, summary))
-    if args.html:
-        from .report.html import write_report
-        from .report.index import write_index
-        from .report.pipeline import diagnose
-
-        diagnose(study, out / "estimates.parquet", out)
-        write_report(study, out, out / "report.html", out / "figures", out / "verdict.json")
-        write_index(sorted(Path(args.results).glob("*/verdict.json")),
-                    Path(args.results) / "index.html")
-    print(f"{study.name}: {len(df)} rows in {time.perf_counter() - t0:.1f} s -> {out}/")
-    return 0
-
-
-def cmd_diagnose(args) -> int:
-    from .report.pipeline import diagnose
-
-    diagnose(load_study(args.study), args.estimates, args.out_dir)
-    return 0
-
-
-def cmd_html(args) -> int:
-    from .report.html import write_report
-
-    study = load_study(args.study)
-    t0 = time.perf_counter()
-    verdict = write_report(study, Path(args.dir), Path(args.out), args.figures, args.verdict)
-    print(f"{args.out}: {verdict} ({time.perf_counter() - t0:.1f} s)")
-    return 0
-
-
-def cmd_index(args) -> int:
-    from .report.index import write_index
-
-    write_index(args.verdicts, args.out)
-    return 0
 
 
 def families_table() -> str:
@@ -176,59 +106,126 @@ def cmd_families(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="fisherlab", description=__doc__,
+# --------------------------------------------------------------------------- stages
+def cmd_chunk(args) -> int:
+    study = load_study(args.study)
+    cond, n, index = args.chunk.rsplit("/", 2)
+    ch = study.chunk(cond, int(n.removeprefix("n")), int(index.removeprefix("c")),
+                     args.chunk_size)
+    if args.spec_sha256 and stages.spec_sha256(study.spec(ch)) != args.spec_sha256:
+        raise StudyError(args.study, "", "the study file changed after the workflow planned "
+                         "this chunk; run snakemake again to re-plan")
+    rows, seconds = stages.chunk(study, ch, args.out)
+    print(f"{args.out}: {rows} rows in {seconds:.2f} s")
+    return 0
+
+
+def cmd_combine(args) -> int:
+    rows = stages.combine(load_study(args.study), args.chunks, args.out, args.provenance)
+    print(f"{args.out}: {rows} rows from {len(args.chunks)} chunks")
+    return 0
+
+
+def cmd_summarise(args) -> int:
+    stages.summarise(load_study(args.study), args.estimates, args.out)
+    return 0
+
+
+def cmd_report(args) -> int:
+    stages.report_md(load_study(args.study), args.summary, args.out)
+    return 0
+
+
+def cmd_diagnose(args) -> int:
+    stages.diagnose(load_study(args.study), args.estimates, args.out_dir)
+    return 0
+
+
+def cmd_html(args) -> int:
+    verdict = stages.html(load_study(args.study), args.dir, args.out, args.figures,
+                          args.verdict)
+    print(f"{args.out}: {verdict}")
+    return 0
+
+
+def cmd_index(args) -> int:
+    print(stages.index(args.results, args.out))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="fisherlab", usage=USAGE,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("validate", help="check study files")
-    p.add_argument("files", nargs="*", type=Path)
-    p.set_defaults(fn=cmd_validate)
-    p = sub.add_parser("families", help="print the families table (Markdown)")
-    p.set_defaults(fn=cmd_families)
-    p = sub.add_parser("chunk", help="draw and fit one chunk")
-    p.add_argument("--spec", required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=cmd_chunk)
-    p = sub.add_parser("combine", help="concatenate chunk files")
-    p.add_argument("--out", required=True)
-    p.add_argument("--study", required=True, help="the study file (for provenance)")
+    ap.add_argument("--version", action="version", version=f"fisherlab {_version()}")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+
+    def cmd(name, fn, text):
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(fn=fn)
+        return p
+
+    p = cmd("run", cmd_run, "run one study in this process, every stage, with the "
+            "workflow's files under RESULTS/<study>/")
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path to a "
+                   ".yaml file")
+    p.add_argument("--results", default="results", help="results folder (default: results)")
+    p.add_argument("--studies-dir", default="studies",
+                   help="where study names are looked up (default: studies)")
+    p.add_argument("--chunk-size", type=int, default=1000,
+                   help="replications per chunk, a multiple of 100 (default: 1000); the "
+                   "numbers do not depend on it")
+    p.add_argument("--no-html", action="store_true",
+                   help="stop after the diagnostics: no report.html, figures or index")
+    p = cmd("validate", cmd_validate, "check study files without running anything")
+    p.add_argument("files", nargs="*", help="study names or paths (default: every .yaml "
+                   "file in --studies-dir)")
+    p.add_argument("--studies-dir", default="studies", help="default: studies")
+    cmd("families", cmd_families, "print the families table (Markdown)")
+
+    # the workflow's stages (internal)
+    p = cmd("chunk", cmd_chunk, "internal: draw and fit one chunk")
+    p.add_argument("--study", required=True, help="the study file")
+    p.add_argument("--chunk", required=True, help="<cond>/n<n>/c<k>, as in the chunk's path")
+    p.add_argument("--chunk-size", type=int, required=True, help="replications per chunk")
+    p.add_argument("--spec-sha256", help="refuse to run if the chunk's spec hash differs "
+                   "(the study file changed after planning)")
+    p.add_argument("--out", required=True, help="the chunk's parquet file")
+    p = cmd("combine", cmd_combine, "internal: all chunks of a study as estimates.parquet")
+    p.add_argument("--study", required=True, help="the study file")
+    p.add_argument("--out", required=True, help="estimates.parquet")
     p.add_argument("--provenance", help="also write the provenance as JSON here")
-    p.add_argument("chunks", nargs="+")
-    p.set_defaults(fn=cmd_combine)
-    p = sub.add_parser("summarise", help="performance measures")
-    p.add_argument("estimates")
-    p.add_argument("--out", required=True)
-    p.add_argument("--study", help="the study file: check its max_failure_rate")
-    p.set_defaults(fn=cmd_summarise)
-    p = sub.add_parser("report", help="report.md")
-    p.add_argument("--study", required=True)
-    p.add_argument("--summary", required=True)
-    p.add_argument("--out", required=True)
-    p.set_defaults(fn=cmd_report)
-    p = sub.add_parser("run", help="run one study in-process")
-    p.add_argument("study", type=Path)
-    p.add_argument("--results", default="results")
-    p.add_argument("--chunk-size", type=int, default=1000)
-    p.add_argument("--html", action="store_true",
-                   help="also write the diagnostics, report.html and the results index")
-    p.set_defaults(fn=cmd_run)
-    p = sub.add_parser("diagnose", help="diagnostic tables (consistency.csv, ...)")
-    p.add_argument("estimates")
-    p.add_argument("--study", required=True)
-    p.add_argument("--out-dir", required=True)
-    p.set_defaults(fn=cmd_diagnose)
-    p = sub.add_parser("html", help="report.html of one study")
-    p.add_argument("--study", required=True)
+    p.add_argument("chunks", nargs="+", help="the chunk files")
+    p = cmd("summarise", cmd_summarise, "internal: summary.csv (stops when the study's "
+            "max_failure_rate is exceeded)")
+    p.add_argument("estimates", help="estimates.parquet")
+    p.add_argument("--study", required=True, help="the study file")
+    p.add_argument("--out", required=True, help="summary.csv")
+    p = cmd("report", cmd_report, "internal: report.md")
+    p.add_argument("--study", required=True, help="the study file")
+    p.add_argument("--summary", required=True, help="summary.csv")
+    p.add_argument("--out", required=True, help="report.md")
+    p = cmd("diagnose", cmd_diagnose, "internal: the diagnostic tables")
+    p.add_argument("estimates", help="estimates.parquet")
+    p.add_argument("--study", required=True, help="the study file")
+    p.add_argument("--out-dir", required=True, help="where <diagnostic>.csv go")
+    p = cmd("html", cmd_html, "internal: report.html of one study")
+    p.add_argument("--study", required=True, help="the study file")
     p.add_argument("--dir", required=True, help="the study's results folder")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="report.html")
     p.add_argument("--figures", help="also write each figure as PNG here")
     p.add_argument("--verdict", help="write the one-line verdict as JSON here")
-    p.set_defaults(fn=cmd_html)
-    p = sub.add_parser("index", help="results/index.html")
-    p.add_argument("--out", required=True)
-    p.add_argument("verdicts", nargs="+")
-    p.set_defaults(fn=cmd_index)
+    p = cmd("index", cmd_index, "internal: the index of every study under a results folder")
+    p.add_argument("--results", default="results", help="default: results")
+    p.add_argument("--out", help="default: RESULTS/index.html")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
+    if not getattr(args, "fn", None):
+        ap.print_help()
+        return 0
     try:
         return args.fn(args)
     except StudyError as exc:

@@ -8,13 +8,16 @@ theta_bar = mean(theta_i):
 * bias = theta_bar - theta;
   MCSE sqrt(sum (theta_i - theta_bar)^2 / (S (S-1)))
 * empirical SE: empse = sqrt(sum (theta_i - theta_bar)^2 / (S-1));
-  MCSE empse / sqrt(2 (S-1))
+  MCSE (empse / 2) sqrt(2/(S-1) + kappa/S), kappa the excess kurtosis of the estimates
+  (:func:`variance_rel_mcse`); for normal estimates kappa = 0 and this is Morris et
+  al.'s empse / sqrt(2 (S-1)), which understates the MCSE for heavy-tailed estimates
 * MSE = sum (theta_i - theta)^2 / S;
   MCSE sqrt(sum ((theta_i - theta)^2 - MSE)^2 / (S (S-1)))
 * model-based SE: modse = sqrt(mean se_i^2);
   MCSE sqrt(Var(se_i^2) / (4 S modse^2))
 * relative error in modelSE = 100 (modse/empse - 1);
-  MCSE 100 (modse/empse) sqrt(Var(se_i^2) / (4 S modse^4) + 1 / (2 (S-1)))
+  MCSE 100 (modse/empse) sqrt(Var(se_i^2) / (4 S modse^4) + r^2 / 4), r the relative
+  MCSE of empse^2 above (Morris et al. have 1 / (2 (S-1)) for r^2 / 4: kappa = 0)
 * coverage = mean 1{lo_i <= theta <= hi_i}; MCSE sqrt(cov (1 - cov) / S)
 * bias-eliminated coverage: the same with theta_bar in place of theta
 * relative precision of B over A: :func:`relative_precision`
@@ -35,6 +38,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from .labels import group_columns, param_columns
 
 #: the measure columns of summary.csv, in order
 MEASURES = ["n_rep", "n_failed", "mean", "bias", "bias_mcse", "rel_bias", "empse",
@@ -72,11 +77,13 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
         err, truth, centre = th, true_value, mean
     out["mse"] = sq.mean()
     out["rmse"] = np.sqrt(out["mse"])
+    rel_var = nan  # relative MCSE of empse^2
     if S >= 2:
         ss = np.sum((err - err.mean()) ** 2)  # err is th itself for a fixed truth
         out["bias_mcse"] = np.sqrt(ss / (S * (S - 1)))
         out["empse"] = np.sqrt(ss / (S - 1))
-        out["empse_mcse"] = out["empse"] / np.sqrt(2 * (S - 1))
+        rel_var = variance_rel_mcse(err)
+        out["empse_mcse"] = out["empse"] * rel_var / 2  # d sqrt(v) = dv / (2 sqrt(v))
         out["mse_mcse"] = np.sqrt(np.sum((sq - out["mse"]) ** 2) / (S * (S - 1)))
         out["rmse_mcse"] = out["mse_mcse"] / (2 * out["rmse"]) if out["rmse"] > 0 else nan
     if se is not None:
@@ -91,7 +98,7 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
                     ratio = modse / out["empse"]
                     out["relerr_modelse"] = 100 * (ratio - 1)
                     out["relerr_modelse_mcse"] = 100 * ratio * np.sqrt(
-                        var_se2 / (4 * S * modse**4) + 1 / (2 * (S - 1)))
+                        var_se2 / (4 * S * modse**4) + rel_var**2 / 4)
     if ci_low is not None and ci_high is not None:
         lo, hi = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
         if np.all(np.isfinite(lo) & np.isfinite(hi)):
@@ -105,42 +112,44 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
     return out
 
 
+def excess_kurtosis(x) -> float:
+    """The moment estimate m4 / m2^2 - 3 of ``x`` (0 for a normal sample on average)."""
+    d = np.asarray(x, float) - np.mean(x)
+    m2 = np.mean(d**2)
+    return float(np.mean(d**4) / m2**2 - 3.0) if m2 > 0 else 0.0
+
+
+def variance_rel_mcse(x) -> float:
+    """Relative Monte Carlo SE of the sample variance of ``x``: sqrt(2/(S-1) + kappa/S).
+
+    Var(s^2) = sigma^4 (2/(S-1) + kappa/S) with kappa the excess kurtosis (e.g. Cramér,
+    Mathematical Methods of Statistics, 27.4; Casella & Berger, ex. 7.45 for the
+    normal case kappa = 0). Every variance ratio (efficiency against the Cramér-Rao
+    bound, empSE, relative precision) takes its MCSE from this form or its delta-method
+    equivalent, not from the normal-theory sqrt(2/(S-1)) alone.
+    """
+    S = np.size(x)
+    if S < 2:
+        return float("nan")
+    return float(np.sqrt(max(2.0 / (S - 1) + excess_kurtosis(x) / S, 0.0)))
+
+
 def relative_precision(estimate_a, estimate_b) -> tuple[float, float]:
     """Relative % increase in precision of method B over method A, with its MCSE
     (Morris et al. 2019, Table 6), from paired replicates (the same datasets):
+    100 ((empSE_A / empSE_B)^2 - 1).
 
-    100 ((empSE_A / empSE_B)^2 - 1),  MCSE 200 (empSE_A / empSE_B)^2 sqrt((1 - rho^2) / (S - 1))
-
-    where rho is the correlation of the two methods' estimates across replicates.
+    MCSE by the delta method without assuming normality: with d the centred estimates,
+    Var(log(s_A^2 / s_B^2)) = Var(d_A^2 / s_A^2 - d_B^2 / s_B^2) / S, so MCSE =
+    100 (s_A^2 / s_B^2) sqrt(that). For normal estimates with correlation rho it is
+    Morris et al.'s 200 (s_A^2 / s_B^2) sqrt((1 - rho^2) / (S - 1)), up to S vs S - 1.
     """
     a, b = np.asarray(estimate_a, float), np.asarray(estimate_b, float)
     S = a.size
-    ratio2 = a.var(ddof=1) / b.var(ddof=1)
-    rho = np.corrcoef(a, b)[0, 1]
-    return 100 * (ratio2 - 1), 200 * ratio2 * np.sqrt((1 - rho**2) / (S - 1))
-
-
-def param_columns(df: pd.DataFrame) -> list[str]:
-    """The ``true_<param>`` columns that identify a condition (``true_value`` excluded)."""
-    return [c for c in df.columns if c.startswith("true_") and c != "true_value"]
-
-
-def prior_columns(df: pd.DataFrame) -> list[str]:
-    """The ``prior_<param>`` columns: parameters whose truth each replicate drew."""
-    return [c for c in df.columns if c.startswith("prior_")]
-
-
-def condition_columns(df: pd.DataFrame) -> list[str]:
-    """The columns that identify a condition: ``true_<param>``, except that a drawn
-    parameter is identified by its ``prior_<param>`` (its truths vary per row)."""
-    priors = prior_columns(df)
-    drawn = {"true_" + c[len("prior_"):] for c in priors}
-    return [c for c in param_columns(df) if c not in drawn] + priors
-
-
-def group_columns(df: pd.DataFrame) -> list[str]:
-    """The columns that identify a summary row: condition, n, estimator, estimand."""
-    return condition_columns(df) + ["n", "estimator", "estimand"]
+    va, vb = a.var(ddof=1), b.var(ddof=1)
+    ratio2 = va / vb
+    u = (a - a.mean()) ** 2 / va - (b - b.mean()) ** 2 / vb
+    return 100 * (ratio2 - 1), 100 * ratio2 * float(np.sqrt(u.var(ddof=1) / S))
 
 
 def summarise(df: pd.DataFrame) -> pd.DataFrame:

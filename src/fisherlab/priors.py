@@ -239,8 +239,13 @@ class Prior(dict):
         return describe(self)
 
 
-def describe(spec: Spec) -> str:
-    """``Beta(alpha=2, beta=2)``: a prior as one short readable string."""
+def describe(spec: Spec, short: bool = False) -> str:
+    """``Beta(alpha=2, beta=2)``: a prior as one readable string; ``short`` gives the
+    values alone in the distribution's declared order (PyMC's), ``Beta(2, 2)``."""
+    if short:
+        order = list(DISTS[spec["dist"]].kwargs) if spec["dist"] in DISTS else list(spec)
+        vals = ", ".join(f"{spec[k]:g}" for k in order if k in spec)
+        return f"{spec['dist']}({vals})"
     kw = ", ".join(f"{k}={v:g}" for k, v in spec.items() if k != "dist")
     return f"{spec['dist']}({kw})"
 

@@ -24,16 +24,15 @@ def file_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def study_provenance(study_file: str | Path, chunk_paths: list[str | Path]) -> dict:
+def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
     """Where a study's results came from: the study file and its SHA-256, its seed, the
     package versions of this process and of every chunk, and each chunk's spec hash and
     time. Read from the chunks' parquet metadata (see :func:`fisherlab.io.write_parquet`)."""
     import json
 
     from .io import read_meta
-    from .study import read_yaml
 
-    doc = read_yaml(Path(study_file))
+    study_file = study.path
     chunks, seen_versions = [], []
     for p in chunk_paths:
         meta = read_meta(p)
@@ -49,9 +48,8 @@ def study_provenance(study_file: str | Path, chunk_paths: list[str | Path]) -> d
             .hexdigest() if spec else None,
             "versions": seen_versions.index(v)})
     seconds = [c["seconds"] for c in chunks if c["seconds"] is not None]
-    return {"study": Path(study_file).stem, "study_file": str(study_file),
-            "study_sha256": file_hash(study_file),
-            "seed": doc.get("seed") if isinstance(doc, dict) else None,
+    return {"study": study.name, "study_file": str(study_file),
+            "study_sha256": file_hash(study_file), "seed": study.seed,
             "versions": versions(),
             # versions of the processes that ran the chunks; `chunks[i].versions` indexes it
             "chunk_versions": seen_versions,

@@ -38,6 +38,25 @@ def block_rng(seed: int, family: str, params: Mapping, n: int,
     return np.random.default_rng(ss)
 
 
+def replicate_seeds(seed: int, family: str, params: Mapping, n: int, start: int,
+                    stop: int) -> np.ndarray:
+    """One 64-bit seed per replicate in [start, stop), for estimators that draw random
+    numbers themselves (a posterior sampler).
+
+    Replicate ``r`` of block ``b`` gets ``SeedSequence(seed, spawn_key=(*words, b, i))``
+    with ``i = r - 100 b``: a stream of its own, independent of the block's data stream
+    (a longer spawn key) and of every other replicate's, and fixed by the replicate's
+    identity alone, so it does not depend on the data, the chunking or ``--cores``.
+    """
+    words = condition_words(family, params, n)
+    out = np.empty(stop - start, dtype=np.uint64)
+    for r in range(start, stop):
+        b, i = divmod(r, SEED_BLOCK)
+        ss = np.random.SeedSequence(seed, spawn_key=(*words, b, i))
+        out[r - start] = ss.generate_state(1, dtype=np.uint64)[0]
+    return out
+
+
 def blocks(start: int, stop: int) -> list[tuple[int, int]]:
     """(block index, replicates in it) covering replicates [start, stop); start is aligned."""
     if start % SEED_BLOCK:

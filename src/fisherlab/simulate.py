@@ -1,8 +1,8 @@
 """Run one chunk: draw its datasets, fit every estimator, return the replicate rows.
 
 This is SimDesign's *generate* and *analyse* for one job. A chunk is a pure function
-of its spec (see :meth:`fisherlab.study.Study.spec`); its rows follow the
-``estimates.parquet`` contract (README, "Outputs").
+of the study object and the chunk (its identity is :meth:`fisherlab.study.Study.spec`);
+its rows follow the ``estimates.parquet`` contract (README, "Outputs").
 
 Truths drawn from a prior (simulation-based calibration)
 --------------------------------------------------------
@@ -31,13 +31,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .estimators import make_estimator
 from .estimators.base import fit_timeout
-from .families import get_family
-from .measures import group_columns
+from .labels import group_columns, prior_col, true_col
 from .priors import describe as describe_prior
 from .priors import draw as draw_prior
-from .seeds import block_rng, blocks
+from .seeds import block_rng, blocks, replicate_seeds
+from .study import Chunk, Study
 
 #: columns of estimates.parquet after the ``true_<param>`` columns
 COLUMNS = ["n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
@@ -49,19 +48,19 @@ def drawn_params(params: Mapping) -> list[str]:
     return sorted(k for k, v in params.items() if isinstance(v, Mapping))
 
 
-def draw_with_truth(spec: Mapping) -> tuple[dict, np.ndarray]:
+def draw_with_truth(study: Study, chunk: Chunk) -> tuple[dict, np.ndarray]:
     """The chunk's true parameters and datasets ``(stop - start, n)``, block by block.
 
     ``theta`` holds a float per fixed truth and an array ``(R,)`` per drawn one; in each
     block the truths are drawn before the data, from the block's generator.
     """
-    fam = get_family(spec["family"], spec.get("design"))
-    params, n = spec["params"], spec["n"]
+    fam = study.family
+    params, n = chunk.condition.params, chunk.condition.n
     drawn = drawn_params(params)
     truths: dict[str, list] = {k: [] for k in drawn}
     parts = []
-    for b, size in blocks(spec["start"], spec["stop"]):
-        rng = block_rng(spec["seed"], spec["family"], params, n, b)
+    for b, size in blocks(chunk.start, chunk.stop):
+        rng = block_rng(study.seed, fam.name, params, n, b)
         theta = dict(params)
         for k in drawn:
             truths[k].append(draw_prior(params[k], rng, size))
@@ -71,9 +70,9 @@ def draw_with_truth(spec: Mapping) -> tuple[dict, np.ndarray]:
     return theta, np.concatenate(parts, axis=0)
 
 
-def draw(spec: Mapping) -> np.ndarray:
+def draw(study: Study, chunk: Chunk) -> np.ndarray:
     """The chunk's datasets, shape ``(stop - start, n)``, block by block."""
-    return draw_with_truth(spec)[1]
+    return draw_with_truth(study, chunk)[1]
 
 
 def pit(draws: np.ndarray, truth) -> np.ndarray:
@@ -86,52 +85,70 @@ def pit(draws: np.ndarray, truth) -> np.ndarray:
     return np.where(np.all(np.isfinite(flat), axis=1), out, np.nan)
 
 
-def run_chunk(spec: Mapping, draws_path: str | Path | None = None) -> pd.DataFrame:
-    """Fit every estimator of the spec to the chunk's datasets: one row per replicate ×
+#: sampler warnings as columns (estimators that ``samples``): flag name -> column
+FLAG_COLUMNS = {"rhat": "rhat", "ess_bulk": "ess_bulk", "ess_tail": "ess_tail",
+                "divergences": "divergences"}
+
+
+def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
+              ) -> pd.DataFrame:
+    """Fit every estimator of the study to the chunk's datasets: one row per replicate ×
     estimator × estimand.
 
     ``draws_path``: where an estimator with ``keep_draws: true`` writes the chunk's
     posterior draws (NetCDF, :func:`write_draws`); without it nothing is written.
     """
-    fam = get_family(spec["family"], spec.get("design"))
-    theta, x = draw_with_truth(spec)
+    fam = study.family
+    theta, x = draw_with_truth(study, chunk)
     R = x.shape[0]
     fixed = {p.name: theta[p.name] for p in fam.params if not p.estimated}
-    estimands = tuple(spec["estimands"])
+    estimands = tuple(study.estimands)
     truth = {}
     for e in estimands:
         t = np.asarray(fam.truth(theta, e), dtype=float)
         truth[e] = float(t) if t.ndim == 0 else np.broadcast_to(t, (R,)).copy()
-    replicate = np.arange(spec["start"], spec["stop"])
+    replicate = np.arange(chunk.start, chunk.stop)
+    cond = chunk.condition
+    seeds = replicate_seeds(study.seed, fam.name, cond.params, cond.n, chunk.start, chunk.stop)
+    # a study with a sampler gets its columns on every row (one dtype per column)
+    sampling = any(s.estimator.samples for s in study.estimators)
     frames = []
-    for est in spec["estimators"]:
-        estimator = make_estimator(est["name"], est.get("options"))
-        with fit_timeout(spec.get("fit_timeout")):
-            fits = estimator.fit(fam, x, fixed, estimands, spec["level"])
+    for spec in study.estimators:
+        estimator = spec.estimator
+        with fit_timeout(study.fit_timeout):
+            fits = estimator.fit(fam, x, fixed, estimands, study.level, seeds=seeds)
         kept = {}
         for e in estimands:
             f = fits[e]
             frame = pd.DataFrame({
-                "n": np.full(R, spec["n"], dtype=np.int64), "replicate": replicate,
-                "estimator": est["name"], "estimand": e, "true_value": truth[e],
+                "n": np.full(R, cond.n, dtype=np.int64), "replicate": replicate,
+                "estimator": spec.id, "estimand": e, "true_value": truth[e],
                 "estimate": f.estimate, "se": f.se, "ci_low": f.ci_low, "ci_high": f.ci_high,
                 "converged": f.converged, "reason": f.reason.astype(str),
                 "iterations": f.iterations.astype(np.int64),
-                "chunk": np.full(R, spec["chunk"], dtype=np.int64)})
-            if f.draws is not None:
-                frame["pit"] = pit(f.draws, truth[e])
-                kept[e] = f.draws
+                "chunk": np.full(R, chunk.index, dtype=np.int64)})
+            if sampling:
+                frame["pit"] = (pit(f.draws, truth[e]) if f.draws is not None
+                                else np.full(R, np.nan))
+                frame["flagged"] = (np.zeros(R, bool) if f.flagged is None
+                                    else np.asarray(f.flagged, bool))
+                frame["flag_reason"] = ("" if f.flag_reason is None
+                                        else np.asarray(f.flag_reason, object).astype(str))
+                for k, col in FLAG_COLUMNS.items():
+                    frame[col] = np.asarray((f.flags or {}).get(k, np.full(R, np.nan)), float)
+                if f.draws is not None:
+                    kept[e] = f.draws
             frames.append(frame)
-        if kept and draws_path is not None and (est.get("options") or {}).get("keep_draws"):
-            write_draws(draws_path, kept, replicate, theta, est["name"], spec)
+        if kept and draws_path is not None and spec.options.get("keep_draws"):
+            write_draws(draws_path, kept, replicate, theta, spec.id, study, chunk)
     df = pd.concat(frames, ignore_index=True)
     for i, (k, v) in enumerate(sorted(theta.items())):
         # a drawn truth (R,) repeats in every estimator × estimand frame of R rows
-        df.insert(i, f"true_{k}", np.tile(v, len(frames)) if isinstance(v, np.ndarray)
+        df.insert(i, true_col(k), np.tile(v, len(frames)) if isinstance(v, np.ndarray)
                   else float(v))
     at = len(theta)
-    for k in drawn_params(spec["params"]):
-        df.insert(at, f"prior_{k}", describe_prior(spec["params"][k]))
+    for k in drawn_params(cond.params):
+        df.insert(at, prior_col(k), describe_prior(cond.params[k]))
         at += 1
     return df
 
@@ -144,7 +161,7 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, theta,
-                estimator: str, spec: Mapping) -> None:
+                estimator: str, study: Study, chunk: Chunk) -> None:
     """The chunk's posterior draws as one NetCDF file (an xarray Dataset, NetCDF-3 by
     scipy, no extra dependency): per estimand a variable (replicate, chain, draw), the
     true values as ``true_<param>`` (replicate,), the condition in the attributes.
@@ -158,16 +175,16 @@ def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, th
     for k, v in sorted(theta.items()):
         data[f"true_{k}"] = (("replicate",), np.broadcast_to(np.asarray(v, float), (R,)))
     ds = xr.Dataset(data, coords={"replicate": np.asarray(replicate, np.int32)},
-                    attrs={"estimator": estimator, "study": str(spec.get("study", "")),
-                           "n": int(spec["n"]), "chunk": int(spec["chunk"]),
-                           "seed": str(spec["seed"]),
-                           "spec": json.dumps(spec, sort_keys=True, default=str)})
+                    attrs={"estimator": estimator, "study": study.name,
+                           "n": int(chunk.condition.n), "chunk": int(chunk.index),
+                           "seed": str(study.seed),
+                           "spec": json.dumps(study.spec(chunk), sort_keys=True, default=str)})
     with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="scipy")
 
 
-def timed_chunk(spec: Mapping, draws_path: str | Path | None = None
+def timed_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
                 ) -> tuple[pd.DataFrame, float]:
     t0 = time.perf_counter()
-    df = run_chunk(spec, draws_path)
+    df = run_chunk(study, chunk, draws_path)
     return df, time.perf_counter() - t0

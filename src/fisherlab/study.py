@@ -13,184 +13,41 @@ from __future__ import annotations
 import difflib
 import hashlib
 import itertools
-import json
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import jsonschema
-import yaml
 
 from . import priors
-from .estimators import estimator_class, estimator_names, estimators_for
-from .families import family_names, get_family
+from .estimators import Estimator, estimator_class, estimator_names, estimators_for, make_estimator
+from .families import Family, family_names, get_family
 from .seeds import SEED_BLOCK
+from .studyfile import StudyError, check_schema, friendly_error, key_path, read_yaml, show_value
+
+__all__ = ["Chunk", "Condition", "EstimatorSpec", "Study", "StudyError", "discover",
+           "load_config", "load_study", "read_yaml"]
 
 #: most parameter combinations a study may have (Snakemake's DAG slows beyond ~1e5 jobs)
 MAX_GRID = 100_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
-class StudyError(ValueError):
-    """An invalid study (or config) file: the message names the file, key and what is allowed."""
-
-    def __init__(self, file: str | Path, key: str, problem: str):
-        self.file, self.key, self.problem = str(file), key, problem
-        where = f"{self.file}: " + (f"key '{key}': " if key else "")
-        super().__init__(where + problem)
-
-
-# --------------------------------------------------------------------------- YAML
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys (PyYAML keeps the last one silently)."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                f"found duplicate key {key!r}", key_node.start_mark)
-        seen[key] = True
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file safely (no code, no duplicate keys); StudyError if malformed."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StudyError(path, "", f"cannot read the file ({exc})") from None
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyError(path, "", f"not valid YAML{where}: {problem}") from None
-    except RecursionError:
-        raise StudyError(path, "", "not valid YAML: nested too deeply") from None
-
-
-@cache
-def schema(name: str) -> dict:
-    """A JSON Schema shipped with the package (the same files as workflow/schemas/)."""
-    text = resources.files("fisherlab.schemas").joinpath(f"{name}.schema.yaml").read_text()
-    return yaml.safe_load(text)
-
-
-def _key(path) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
-def _short(value: Any) -> str:
-    try:
-        text = json.dumps(value, default=str, ensure_ascii=False)
-    except (RecursionError, ValueError):  # nested too deeply to show
-        text = f"a deeply nested {type(value).__name__}"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def check_schema(doc: Any, name: str, file: str | Path) -> None:
-    """Validate ``doc`` against the named schema, raising a StudyError for the first problem."""
-    sch = schema(name)
-    validator = jsonschema.Draft202012Validator(sch)
-    try:
-        errors = sorted(validator.iter_errors(doc), key=lambda e: (len(e.absolute_path),
-                                                                    list(map(str, e.path))))
-    except RecursionError:
-        raise StudyError(file, "", "the file is nested too deeply") from None
-    if errors:
-        raise _friendly(errors[0], sch, file)
-
-
-def _friendly(err: jsonschema.ValidationError, sch: dict, file) -> StudyError:
-    key = _key(err.absolute_path)
-    v, inst = err.validator, err.instance
-    if v == "type" and not err.absolute_path:
-        return StudyError(file, "", "must be a mapping of keys (description, model, ...), "
-                          f"got {type(inst).__name__}")
-    if v == "required":
-        missing = [k for k in err.validator_value if not isinstance(inst, dict) or k not in inst]
-        return StudyError(file, _join(key, missing[0]),
-                          f"is missing; required keys here: {', '.join(err.validator_value)}")
-    if v == "additionalProperties" and err.validator_value is False:
-        allowed = sorted(err.schema.get("properties", {}))
-        extra = sorted(set(inst) - set(allowed), key=str)[0]
-        near = difflib.get_close_matches(str(extra), allowed, n=1)
-        hint = f"did you mean '{near[0]}'? " if near else ""
-        return StudyError(file, _join(key, extra),
-                          f"is not a known key; {hint}allowed: {', '.join(allowed)}")
-    if v in ("oneOf", "anyOf"):
-        return StudyError(file, key, f"{_short(inst)} is not allowed here; expected "
-                          f"{_describe(err.schema)}")
-    val, got = err.validator_value, _short(inst)
-    desc = {
-        "type": lambda: f"must be {_article(val)}, got {got}",
-        "minimum": lambda: f"must be >= {val}, got {got}",
-        "maximum": lambda: f"must be <= {val}, got {got}",
-        "exclusiveMinimum": lambda: f"must be > {val}, got {got}",
-        "exclusiveMaximum": lambda: f"must be < {val}, got {got}",
-        "minItems": lambda: f"must have at least {val} item(s)",
-        "maxItems": lambda: f"must have at most {val} item(s)",
-        "uniqueItems": lambda: f"must not repeat a value, got {got}",
-        "minLength": lambda: "must not be empty",
-        "minProperties": lambda: f"must have at least {val} key(s)",
-        "maxProperties": lambda: f"must have exactly {val} key (a one-key mapping)",
-        "multipleOf": lambda: f"must be a multiple of {val}, got {got}",
-        "enum": lambda: f"must be one of {', '.join(map(str, val))}, got {got}",
-    }
-    return StudyError(file, key, desc[v]() if v in desc else err.message)
-
-
-def _join(prefix: str, key: Any) -> str:
-    return f"{prefix}.{key}" if prefix else str(key)
-
-
-def _article(t) -> str:
-    names = {"integer": "an integer", "number": "a number", "string": "a string",
-             "array": "a list", "object": "a mapping", "boolean": "true or false",
-             "null": "empty"}
-    if isinstance(t, list):
-        return " or ".join(names.get(x, x) for x in t)
-    return names.get(t, t)
-
-
-def _describe(sub: dict) -> str:
-    opts = sub.get("oneOf") or sub.get("anyOf") or []
-    parts = []
-    for o in opts:
-        if o.get("type") == "array":
-            parts.append(f"a list of {_article(o.get('items', {}).get('type', 'value'))}s"
-                         .replace("a list of a ", "a list of ").replace("an ", ""))
-        elif o.get("type") == "object":
-            parts.append("a one-key mapping {name: {options}}")
-        else:
-            parts.append(_article(o.get("type", "value")))
-    return " or ".join(parts) or "a valid value"
-
-
 # --------------------------------------------------------------------------- the model
 @dataclass(frozen=True)
 class EstimatorSpec:
+    """One estimator of a study: its registered name, its options, the configured
+    :class:`~fisherlab.estimators.Estimator` object, the ``id`` that names it in every
+    table (unique within the study) and the ``label`` people read (:mod:`.labels`)."""
+
     name: str
     options: dict = field(default_factory=dict)
+    estimator: Estimator | None = field(default=None, compare=False, repr=False)
+    label: str = field(default="", compare=False)
 
     @property
-    def label(self) -> str:
+    def id(self) -> str:
         return self.name
 
     def to_json(self) -> dict:
@@ -240,10 +97,16 @@ class Chunk:
 
 @dataclass
 class Study:
+    """A validated study: what every stage receives, from chunk to report.
+
+    ``family`` is the configured family object (its ``model.design`` applied) and each
+    of ``estimators`` carries its estimator object; no stage rebuilds either from a name.
+    """
+
     name: str
     path: Path
     description: str
-    family: str
+    family: Family
     #: per parameter, its true values; a one-item list holding a priors.Prior for a
     #: parameter whose truth each replicate draws (simulation-based calibration)
     params: dict[str, list]
@@ -280,10 +143,33 @@ class Study:
                 out.append(Chunk(c, k, start, min(start + chunk_size, self.replications)))
         return out
 
+    def estimator(self, id: str) -> EstimatorSpec:
+        """The estimator whose ``id`` names it in the tables."""
+        for e in self.estimators:
+            if e.id == id:
+                return e
+        raise KeyError(f"no estimator {id!r} in study {self.name!r}")
+
+    def labels(self) -> dict[str, str]:
+        """Estimator id -> the label people read."""
+        return {e.id: e.label for e in self.estimators}
+
+    def chunk(self, cond: str, n: int, index: int, chunk_size: int) -> Chunk:
+        """The chunk ``<cond>/n<n>/c<index>`` of this study at ``chunk_size``."""
+        for c in self.conditions():
+            if c.param_id == cond and c.n == int(n):
+                start = int(index) * chunk_size
+                if 0 <= start < self.replications:
+                    return Chunk(c, int(index), start,
+                                 min(start + chunk_size, self.replications))
+        raise KeyError(f"no chunk {cond}/n{n}/c{index} in study {self.name!r}")
+
     def spec(self, chunk: Chunk) -> dict:
-        """Everything a chunk job needs, as plain JSON: the job is a pure function of it."""
+        """What one chunk computes, as plain JSON: its hash identifies the chunk's
+        results (provenance, Snakemake's re-run trigger); the job itself receives the
+        study object and the chunk."""
         return {
-            "study": self.name, "family": self.family, "params": chunk.condition.params,
+            "study": self.name, "family": self.family.name, "params": chunk.condition.params,
             "n": chunk.condition.n, "chunk": chunk.index, "start": chunk.start,
             "stop": chunk.stop, "seed": self.seed,
             "estimators": [e.to_json() for e in self.estimators],
@@ -319,7 +205,7 @@ def load_study(path: str | Path) -> Study:
             raise StudyError(path, "sample_sizes", f"{bad[0]} is below the smallest sample size "
                              f"for {fam.name} with {spec.name!r}: every n must be >= {low}")
     level = float((doc.get("interval") or {}).get("level", 0.95))
-    return Study(name=name, path=path, description=doc["description"], family=fam.name,
+    return Study(name=name, path=path, description=doc["description"], family=fam,
                  params=params, sample_sizes=sizes, replications=int(doc["replications"]),
                  seed=int(doc["seed"]), estimators=estimators, estimands=estimands,
                  level=level, raw=doc, fit_timeout=_opt_float(doc.get("fit_timeout")),
@@ -378,7 +264,7 @@ def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
             if not p.contains(v):
                 key = f"model.params.{p.name}" + (f"[{i}]" if isinstance(given[p.name], list)
                                                   else "")
-                raise StudyError(path, key, f"{_short(v)} is outside the domain: {p.name} "
+                raise StudyError(path, key, f"{show_value(v)} is outside the domain: {p.name} "
                                  f"({p.doc or 'parameter'}) must be {p.describe()}")
         if len(set(values)) != len(values):
             raise StudyError(path, f"model.params.{p.name}", "repeats a value")
@@ -439,15 +325,16 @@ def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:
                 allowed = ", ".join(sorted(cls.options_schema)) or "none"
                 raise StudyError(path, f"{key}.{name}.{extra}", f"is not an option of {name!r}; "
                                  f"allowed options: {allowed}")
-            sub = f".{_key(e.absolute_path)}" if e.absolute_path else ""
-            raise StudyError(path, f"{key}.{name}{sub}", _friendly(e, sch, path).problem)
+            sub = f".{key_path(e.absolute_path)}" if e.absolute_path else ""
+            raise StudyError(path, f"{key}.{name}{sub}", friendly_error(e, sch, path).problem)
         try:  # semantic checks beyond the schema (e.g. priors, see priors.py)
             cls.check_options(fam, opts)
         except ValueError as exc:
             sub = getattr(exc, "key", "")
             raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
                              getattr(exc, "problem", str(exc))) from None
-        spec = EstimatorSpec(name, opts)
+        est = make_estimator(name, opts)
+        spec = EstimatorSpec(name, opts, est, est.label(fam))
         if spec in specs:
             raise StudyError(path, key, f"estimator {name!r} is listed twice with the same options")
         specs.append(spec)

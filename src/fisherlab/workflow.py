@@ -6,14 +6,14 @@ calls the CLI. Everything here is importable and tested without Snakemake.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .stages import CHUNK_FILE, spec_sha256
 from .study import Chunk, Study, discover, load_config
 
 RESULTS = "results"
-CHUNK_PATH = RESULTS + "/{study}/chunks/{cond}/n{n}/c{chunk}.parquet"
+CHUNK_PATH = RESULTS + "/" + CHUNK_FILE
 #: wildcard constraints, so a chunk path parses one way only
 WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+",
              "n": r"\d+", "chunk": r"\d+"}
@@ -57,10 +57,11 @@ class Plan:
             return self.studies[study].spec(ch)
         raise KeyError(f"no chunk {cond}/n{n}/c{chunk} in study {study!r}")
 
-    def spec_param(self, wildcards) -> str:
-        """Params function: the chunk's spec as compact JSON (a change re-runs the job)."""
-        spec = self.spec(wildcards.study, wildcards.cond, wildcards.n, wildcards.chunk)
-        return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    def spec_hash(self, wildcards) -> str:
+        """Params function: the hash of the chunk's spec (a change re-runs the job, and
+        the job checks that the study file still gives it)."""
+        return spec_sha256(self.spec(wildcards.study, wildcards.cond, wildcards.n,
+                                     wildcards.chunk))
 
     def study_file(self, wildcards) -> str:
         return str(self.studies[wildcards.study].path)

@@ -15,25 +15,22 @@ rule report_md:
 
 
 rule diagnostics:
-    """Consistency, Bessel, efficiency, normality, coverage and failure tables."""
+    """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each."""
     input:
         estimates="results/{study}/estimates.parquet",
         study=PLAN.study_file,
     output:
-        consistency=report("results/{study}/consistency.csv",
-                           caption="../report/consistency.rst", category="{study}",
-                           subcategory="tables"),
-        bessel="results/{study}/bessel.csv",
-        efficiency="results/{study}/efficiency.csv",
-        normality=report("results/{study}/normality.csv",
-                         caption="../report/normality.rst", category="{study}",
-                         subcategory="tables"),
-        coverage=report("results/{study}/coverage.csv",
-                        caption="../report/coverage.rst", category="{study}",
-                        subcategory="tables"),
-        failures="results/{study}/failures.csv",
+        [
+            report(
+                f"results/{{study}}/{name}.csv",
+                caption=f"../report/{name}.rst",
+                category="{study}",
+                subcategory="tables",
+            )
+            for name in DIAGNOSTICS
+        ],
     params:
-        outdir=subpath(output.consistency, parent=True),
+        outdir=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/diagnostics.log",
     conda:
@@ -69,7 +66,7 @@ rule report_html:
 
 
 rule index_html:
-    """results/index.html: every study's page with its one-line verdict."""
+    """results/index.html: every study with results on disk, with its one-line verdict."""
     input:
         verdicts=PLAN.targets("verdict.json"),
         reports=PLAN.targets("report.html"),
@@ -80,4 +77,4 @@ rule index_html:
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab index --out {output:q} {input.verdicts:q} > {log:q} 2>&1"
+        "fisherlab index --results results --out {output:q} > {log:q} 2>&1"

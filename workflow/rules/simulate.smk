@@ -5,11 +5,16 @@ rule simulate:
     log:
         "results/{study}/logs/{cond}/n{n}/c{chunk}.log",
     params:
-        spec=PLAN.spec_param,
+        study=PLAN.study_file,
+        spec=PLAN.spec_hash,
+        size=PLAN.chunk_size,
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab chunk --spec {params.spec:q} --out {output:q} > {log:q} 2>&1"
+        "fisherlab chunk --study {params.study:q} "
+        "--chunk {wildcards.cond}/n{wildcards.n}/c{wildcards.chunk} "
+        "--chunk-size {params.size} --spec-sha256 {params.spec} --out {output:q} "
+        "> {log:q} 2>&1"
 
 
 rule combine:

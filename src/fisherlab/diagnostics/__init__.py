@@ -1,42 +1,74 @@
 """Diagnostics: does each estimator behave as theory says, and from which n on?
 
-Each diagnostic is a pure function of the replicate rows (``estimates.parquet``) and,
-where it needs theory, the family (:func:`fisherlab.families.get_family`):
+A diagnostic is a pure function ``(estimates, study) -> table`` registered by name
+with :func:`diagnostic`; the diagnose stage writes each table as
+``results/<study>/<name>.csv`` and the report only reads and draws those tables. Every
+statistic, p-value and verdict a page prints is a column of one of them. Each
+diagnostic module also owns the thresholds it judges with (``ALPHA``, ``Z``, ...).
 
-* :func:`consistency` — slope of log RMSE on log n against -1/2 (regular) or -1;
-* :func:`bessel` — biased vs unbiased estimators: bias against theory, and MSE;
-* :func:`efficiency` — n Var(theta_hat) I(theta) against the Cramér–Rao bound 1;
-* :func:`normality` — standardised estimates against N(0, 1), per n;
-* :func:`coverage` — actual against nominal coverage, with MCSE bands;
-* :func:`failures` — failed fits and their reasons.
+Adding a diagnostic is its module (one decorated function) plus its test; the
+workflow's outputs, the diagnose stage and ``fisherlab run`` pick it up from
+:data:`REGISTRY`. In page order:
+
+* ``consistency``: slope of log RMSE on log n against -1/2 (regular) or -1;
+* ``bessel``: biased vs unbiased estimators: bias against theory, and MSE;
+* ``efficiency``: n Var(theta_hat) I(theta) against the Cramér-Rao bound 1;
+* ``normality``: standardised estimates against N(0, 1), per n;
+* ``coverage``: actual against nominal coverage, with MCSE bands;
+* ``calibration``: simulation-based calibration, PIT uniformity (truths from a prior);
+* ``failures``: failed fits, grouped by kind of reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import pandas as pd
 
-from .bessel import bessel
-from .consistency import consistency
-from .coverage import coverage
-from .efficiency import efficiency
-from .failures import failures
-from .normality import normality
-
-#: table name -> file name under results/<study>/
-TABLES = ("consistency", "bessel", "efficiency", "normality", "coverage", "failures")
+Fn = Callable[[pd.DataFrame, "object"], pd.DataFrame]
 
 
-def run_all(df: pd.DataFrame, family, level: float = 0.95) -> dict[str, pd.DataFrame]:
-    """Every diagnostic table of one study, keyed by :data:`TABLES`."""
-    return {
-        "consistency": consistency(df, family),
-        "bessel": bessel(df, family),
-        "efficiency": efficiency(df, family),
-        "normality": normality(df, family),
-        "coverage": coverage(df, level),
-        "failures": failures(df),
-    }
+@dataclass(frozen=True)
+class Diagnostic:
+    name: str
+    fn: Fn
+    doc: str
 
 
-__all__ = ["TABLES", "bessel", "consistency", "coverage", "efficiency", "failures",
-           "normality", "run_all"]
+#: name -> diagnostic, in page order (the order the modules below register)
+REGISTRY: dict[str, Diagnostic] = {}
+
+
+def diagnostic(name: str) -> Callable[[Fn], Fn]:
+    """Decorator: register ``fn(estimates, study) -> DataFrame`` as table ``name``."""
+
+    def wrap(fn: Fn) -> Fn:
+        if name in REGISTRY and REGISTRY[name].fn is not fn:
+            raise ValueError(f"diagnostic {name!r} is registered twice")
+        REGISTRY[name] = Diagnostic(name, fn, (fn.__doc__ or "").strip().split("\n")[0])
+        return fn
+
+    return wrap
+
+
+def run_all(df: pd.DataFrame, study) -> dict[str, pd.DataFrame]:
+    """Every diagnostic table of one study, keyed by name."""
+    return {name: d.fn(df, study) for name, d in REGISTRY.items()}
+
+
+# importing the modules registers them, in page order
+from . import (  # noqa: E402,F401
+    bessel,
+    calibration,
+    consistency,
+    coverage,
+    efficiency,
+    failures,
+    normality,
+)
+
+#: the table names, in page order
+TABLES = tuple(REGISTRY)
+
+__all__ = ["REGISTRY", "TABLES", "Diagnostic", "diagnostic", "run_all"]

@@ -1,23 +1,23 @@
-"""Helpers shared by the diagnostics: grouping keys and the true parameter values."""
+"""Helpers shared by the diagnostics: grouping, the true parameters of a cell, measures."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..measures import condition_columns, performance
+from ..labels import TRUE, condition_columns, param_of
+from ..measures import performance
 
 
 def condition_keys(df: pd.DataFrame) -> list[str]:
-    """The columns that identify a condition: ``true_<param>``, or ``prior_<param>`` for
-    a parameter whose truth each replicate drew (:func:`fisherlab.measures.condition_columns`)."""
+    """The columns that identify a condition (:func:`fisherlab.labels.condition_columns`)."""
     return condition_columns(df)
 
 
 def theta_of(row, keys: list[str]) -> dict[str, float]:
     """The fixed true parameters of a row (keyed by ``true_<p>``); a drawn parameter has
     no single truth and is left out, so theory that needs it gives NaN."""
-    return {c[len("true_"):]: float(row[c]) for c in keys if c.startswith("true_")}
+    return {param_of(c): float(row[c]) for c in keys if c.startswith(TRUE)}
 
 
 def perf(g: pd.DataFrame, se: bool = False, ci: bool = False) -> dict:
@@ -44,14 +44,26 @@ def groups(df: pd.DataFrame, keys: list[str]):
     yield from df.groupby(keys, sort=True, dropna=False)
 
 
-def crlb_or_nan(family, theta: dict, estimand: str, n: int) -> float:
-    """The Cramér–Rao bound of one cell, or NaN where the family cannot give it here
-    (no Fisher information, a design-dependent information it cannot build from theta
-    alone, a singular matrix)."""
+def crlb_of(family, theta: dict, estimand: str, n: int) -> tuple[float, str]:
+    """The Cramér-Rao bound of one cell and where it comes from, or NaN and why not:
+    ``("closed form" | "none: <reason>")``."""
     if not family.has_information():
-        return float("nan")
+        return float("nan"), "none: the family declares no Fisher information"
+    missing = [p.name for p in family.params if p.name not in theta]
+    if missing:
+        return float("nan"), "none: the truth is drawn per replicate from a prior"
     try:
         value = np.asarray(family.crlb(theta, estimand, n), dtype=float)
-    except (NotImplementedError, ValueError, KeyError, np.linalg.LinAlgError):
-        return float("nan")
-    return float(value) if value.size == 1 else float("nan")
+    except (NotImplementedError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
+        return float("nan"), f"none: {type(exc).__name__}: {exc}"[:200]
+    if value.size != 1 or not np.isfinite(value) or value <= 0:
+        return float("nan"), "none: the information matrix is singular here"
+    return float(value), "closed form"
+
+
+def is_lattice(values) -> bool:
+    """Whether ``values`` take few distinct values (fewer than half as many as there
+    are): the estimates of a discrete family, such as k/n for a Bernoulli proportion."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return v.size > 0 and np.unique(v).size < v.size / 2

@@ -18,21 +18,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import diagnostic
 from ._common import condition_keys, good, groups, perf
 
 #: a slope within this absolute distance of theory counts as agreeing even when its
 #: standard error is tiny (finite-n curvature is not a failure of consistency)
 SLOPE_MARGIN = 0.05
+#: ... and otherwise within this many standard errors of the slope
+Z = 3
 
 
-#: estimators that are smooth functions of sample means: CLT rate n^-1/2 in any family
-MOMENT_BASED = ("mom",)
-
-
-def theoretical_slope(family, estimator: str | None = None) -> float:
+def theoretical_slope(family, estimator=None) -> float:
     """-1/2 for regular families; -1 for the uniform endpoints' MLE and UMVUE (functions
-    of the extremes), but -1/2 for the method of moments there (a function of means)."""
-    if family.regular or estimator in MOMENT_BASED:
+    of the extremes), but -1/2 for a ``moment_based`` estimator there (a smooth
+    function of means: the delta method gives n^-1/2 in any family)."""
+    if family.regular or (estimator is not None and estimator.moment_based):
         return -0.5
     return -1.0
 
@@ -76,7 +76,8 @@ def fit_slope(n, rmse, rmse_mcse=None) -> tuple[float, float, float]:
     return float(coef[0]), se_mc, float(np.sqrt(cov_s[0, 0]))
 
 
-def consistency(df: pd.DataFrame, family) -> pd.DataFrame:
+@diagnostic("consistency")
+def consistency(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × estimator × estimand: the fitted rate against theory,
     and the bias at the largest n with its MCSE.
 
@@ -88,7 +89,7 @@ def consistency(df: pd.DataFrame, family) -> pd.DataFrame:
     ok = good(df)
     for key, g in groups(ok, keys + ["estimator", "estimand"]):
         per_n = []
-        theory = theoretical_slope(family, key[len(keys)])
+        theory = theoretical_slope(study.family, study.estimator(key[len(keys)]).estimator)
         g = g[g["n"].isin(asymptotic_sizes(g["n"].unique()))]
         for n, gn in g.groupby("n", sort=True):
             p = perf(gn)
@@ -109,11 +110,11 @@ def consistency(df: pd.DataFrame, family) -> pd.DataFrame:
 
 
 def verdict(slope: float, se: float, theory: float) -> str:
-    """'as theory' when the slope is within max(3 se, SLOPE_MARGIN) of theory;
+    """'as theory' when the slope is within max(Z se, SLOPE_MARGIN) of theory;
     'slower'/'faster' otherwise; 'too few n' without a slope."""
     if not np.isfinite(slope):
         return "too few n"
-    tol = max(3 * se, SLOPE_MARGIN) if np.isfinite(se) else SLOPE_MARGIN
+    tol = max(Z * se, SLOPE_MARGIN) if np.isfinite(se) else SLOPE_MARGIN
     if abs(slope - theory) <= tol:
         return "as theory"
     if slope >= 0:

@@ -14,13 +14,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import diagnostic
 from ._common import condition_keys, good, groups, perf
 
+#: the exact binomial test at this level decides 'nominal'
 ALPHA = 0.01
 
 
-def coverage(df: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """One row per condition × n × estimator × estimand with intervals."""
+@diagnostic("coverage")
+def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
+    """One row per condition × n × estimator × estimand with intervals: coverage and
+    bias-eliminated coverage with MCSEs, the band nominal ± 2 binomial MCSEs, the exact
+    binomial test's p-value and verdict, the mean width, and whether the interval is
+    exact at every n (``exact``, the estimator's declaration) or asymptotic."""
+    level = study.level
     keys = condition_keys(df)
     head = keys + ["n", "estimator", "estimand"]
     rows = []
@@ -39,13 +46,15 @@ def coverage(df: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             verdict = "nominal"
         else:
             verdict = "under" if p["coverage"] < level else "over"
-        rows.append(dict(zip(head, key, strict=True), S=S, nominal=level,
+        est = study.estimator(key[len(keys) + 1])
+        exact = bool(est.estimator.has_exact_interval(study.family, key[len(keys) + 2]))
+        rows.append(dict(zip(head, key, strict=True), S=S, nominal=level, exact=exact,
                          coverage=p["coverage"], coverage_mcse=p["coverage_mcse"],
                          band_low=level - band, band_high=level + band,
                          pvalue=test.pvalue, verdict=verdict,
                          becoverage=p["becoverage"], becoverage_mcse=p["becoverage_mcse"],
                          width=p["width"], width_mcse=p["width_mcse"]))
-    cols = head + ["S", "nominal", "coverage", "coverage_mcse", "band_low", "band_high",
+    cols = head + ["S", "nominal", "exact", "coverage", "coverage_mcse", "band_low", "band_high",
                    "pvalue", "verdict", "becoverage", "becoverage_mcse", "width",
                    "width_mcse"]
     return pd.DataFrame(rows, columns=cols)

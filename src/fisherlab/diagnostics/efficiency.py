@@ -1,10 +1,18 @@
-"""Efficiency against the Cramér–Rao bound.
+"""Efficiency against the Cramér-Rao bound.
 
 For an unbiased estimator, Var(theta_hat) >= CRLB = g' I(theta)^-1 g / n (Family.crlb),
 so the efficiency ratio Var / CRLB = n Var(theta_hat) I(theta) is >= 1 and tends to 1
-for the MLE of a regular family. The empirical variance empSE^2 has relative MCSE
-sqrt(2/(S-1)) (Morris et al. 2019, Table 6: MCSE(empSE) = empSE / sqrt(2(S-1)), and
-d(empSE^2) = 2 empSE d(empSE)). MSE / CRLB is shown too: biased estimators can go below 1.
+for the MLE of a regular family. MSE / CRLB is shown too: biased estimators can go
+below 1.
+
+MCSE of Var / CRLB: the relative MCSE of the empirical variance,
+sqrt(2/(S-1) + kappa/S) with kappa the excess kurtosis of the estimates
+(:func:`fisherlab.measures.variance_rel_mcse`). The normal-theory sqrt(2/(S-1)) alone
+understates it for skewed, heavy-tailed estimates (the gamma shape MLE at small n).
+
+Every cell gets a row, with ``crlb_source`` saying where its bound comes from or why
+there is none (no Fisher information in the family, a truth drawn per replicate, a
+singular information matrix): the study box and the efficiency section both read it.
 """
 
 from __future__ import annotations
@@ -12,30 +20,61 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import condition_keys, crlb_or_nan, good, groups, perf, theta_of
+from ..measures import variance_rel_mcse
+from . import diagnostic
+from ._common import condition_keys, crlb_of, good, groups, perf, theta_of
+
+#: |Var/CRLB - 1| / MCSE below this: the estimator attains the bound
+Z = 3
 
 
-def efficiency(df: pd.DataFrame, family) -> pd.DataFrame:
-    """One row per condition × n × estimator × estimand: ``crlb, var, var_ratio
-    (Var/CRLB), var_ratio_mcse, mse_ratio, mse_ratio_mcse``. Empty when the family
-    declares no Fisher information (e.g. the uniform)."""
+@diagnostic("efficiency")
+def efficiency(df: pd.DataFrame, study) -> pd.DataFrame:
+    """One row per condition × n × estimator × estimand: ``crlb, crlb_source, var,
+    var_ratio (Var/CRLB), var_ratio_mcse, mse_ratio, mse_ratio_mcse, verdict`` ('at the
+    bound', 'above', 'below'; '' without a bound)."""
     keys = condition_keys(df)
-    cols = keys + ["n", "estimator", "estimand", "crlb", "var", "var_ratio",
-                   "var_ratio_mcse", "mse_ratio", "mse_ratio_mcse"]
-    if not family.has_information():
-        return pd.DataFrame(columns=cols)
+    head = keys + ["n", "estimator", "estimand"]
+    cols = head + ["crlb", "crlb_source", "var", "var_ratio", "var_ratio_mcse",
+                   "mse_ratio", "mse_ratio_mcse", "verdict"]
     rows = []
-    for key, g in groups(good(df), keys + ["n", "estimator", "estimand"]):
-        row = dict(zip(keys + ["n", "estimator", "estimand"], key, strict=True))
-        crlb = crlb_or_nan(family, theta_of(row, keys), row["estimand"], int(row["n"]))
-        if not np.isfinite(crlb) or crlb <= 0:
-            continue
-        p = perf(g)
-        S = len(g)
-        var = p["empse"] ** 2
-        ratio = var / crlb
-        row.update(crlb=crlb, var=var, var_ratio=ratio,
-                   var_ratio_mcse=ratio * np.sqrt(2.0 / (S - 1)) if S > 1 else np.nan,
-                   mse_ratio=p["mse"] / crlb, mse_ratio_mcse=p["mse_mcse"] / crlb)
+    for key, g in groups(good(df), head):
+        row = dict(zip(head, key, strict=True))
+        crlb, source = crlb_of(study.family, theta_of(row, keys), row["estimand"],
+                               int(row["n"]))
+        row.update(crlb=crlb, crlb_source=source)
+        if np.isfinite(crlb):
+            p = perf(g)
+            err = g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)
+            ratio = p["empse"] ** 2 / crlb
+            mcse = ratio * variance_rel_mcse(err)
+            z = (ratio - 1) / mcse if mcse > 0 else np.nan
+            verdict = ("at the bound" if abs(z) < Z else "above" if z > 0 else "below") \
+                if np.isfinite(z) else ""
+            row.update(var=p["empse"] ** 2, var_ratio=ratio, var_ratio_mcse=mcse,
+                       mse_ratio=p["mse"] / crlb, mse_ratio_mcse=p["mse_mcse"] / crlb,
+                       verdict=verdict)
+        else:
+            row.update(dict.fromkeys(cols[len(head) + 2:-1], np.nan), verdict="")
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
+
+
+def with_bound(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows that have a Cramér-Rao bound."""
+    return table[np.isfinite(table["crlb"].to_numpy(float))]
+
+
+def information_statement(table: pd.DataFrame) -> str:
+    """What the page says about Fisher information, from this table alone."""
+    if table.empty:
+        return "no estimates to compare"
+    have = with_bound(table)
+    if len(have) == len(table):
+        return f"yes, {table['crlb_source'].iloc[0]}: a Cramér–Rao bound in every cell"
+    reasons = table.loc[~np.isfinite(table["crlb"].to_numpy(float)), "crlb_source"]
+    why = reasons.value_counts().index[0].removeprefix("none: ")
+    if have.empty:
+        return f"no Cramér–Rao bound here ({why})"
+    return (f"a Cramér–Rao bound in {len(have)} of {len(table)} cells; none in the "
+            f"others ({why})")

@@ -1,38 +1,67 @@
-"""Failed or non-converged fits: how many, and why, per condition and estimator.
+"""Failed fits: how many, and why, per condition and estimator, grouped by kind.
 
-:func:`failures` is the report's table (one row per reason); :func:`failure_rates` and
-:func:`check_failure_rate` are the study's stop rule (``max_failure_rate``), which
+:func:`failures` is the report's table (one row per kind of reason); :func:`failure_rates`
+and :func:`check_failure_rate` are the study's stop rule (``max_failure_rate``), which
 counts a replicate once per estimator whatever its reasons.
+
+A reason's *kind* is its text with the numbers taken out (``"R-hat 1.020 > 1.02"`` and
+``"R-hat 1.031 > 1.02"`` are one kind, ``"R-hat # > #"``), so a table lists a handful
+of kinds with a count, the range of the first number and one example, not a row per
+value. A reason that joins several problems with ``"; "`` counts under each.
 """
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 
-from ..measures import condition_columns
+from ..labels import condition_columns
+from . import diagnostic
 from ._common import condition_keys
 
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b")
 
-def failures(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per condition × n × estimator × reason with at least one failure:
-    ``failed`` (replicates), ``of`` (replicates run), ``rate``, ``estimands``.
 
-    A replicate counts once per estimator even when several estimands failed.
+def reason_kind(reason: str) -> tuple[str, float]:
+    """``(kind, first number or NaN)`` of one failure reason."""
+    nums = _NUMBER.findall(reason)
+    kind = _NUMBER.sub("#", reason).strip() or "unspecified"
+    try:
+        value = float(nums[0]) if nums else np.nan
+    except ValueError:
+        value = np.nan
+    return kind, value
+
+
+@diagnostic("failures")
+def failures(df: pd.DataFrame, study=None) -> pd.DataFrame:
+    """One row per condition × n × estimator × kind of reason with at least one failed
+    fit: ``failed`` (replicates), ``of`` (replicates run), ``rate``, the range of the
+    reason's first number (``low``, ``high``; NaN when it has none), ``example`` (the
+    commonest full reason) and ``estimands``.
+
+    A replicate counts once per estimator and kind even when several estimands failed.
     """
     keys = condition_keys(df)
     head = keys + ["n", "estimator"]
-    cols = head + ["reason", "failed", "of", "rate", "estimands"]
+    cols = head + ["kind", "failed", "of", "rate", "low", "high", "example", "estimands"]
     total = df.groupby(head, dropna=False)["replicate"].nunique().rename("of")
-    bad = df[~df["converged"].to_numpy(bool)].copy()
+    bad = df.loc[~df["converged"].to_numpy(bool), head + ["replicate", "estimand", "reason"]]
     if bad.empty:
         return pd.DataFrame(columns=cols)
-    bad["reason"] = bad["reason"].fillna("").replace("", "unspecified")
-    agg = bad.groupby(head + ["reason"], dropna=False).agg(
-        failed=("replicate", "nunique"),
+    bad = bad.assign(reason=bad["reason"].fillna("").replace("", "unspecified")
+                     .str.split("; ")).explode("reason")
+    kinds = [reason_kind(r) for r in bad["reason"]]
+    bad = bad.assign(kind=[k for k, _ in kinds], value=[v for _, v in kinds])
+    agg = bad.groupby(head + ["kind"], dropna=False).agg(
+        failed=("replicate", "nunique"), low=("value", "min"), high=("value", "max"),
+        example=("reason", lambda r: r.value_counts().index[0]),
         estimands=("estimand", lambda s: ", ".join(sorted(set(s)))))
     out = agg.reset_index().merge(total.reset_index(), on=head, how="left")
     out["rate"] = out["failed"] / out["of"]
-    return out[cols].sort_values(head + ["reason"], ignore_index=True)
+    return out[cols].sort_values(head + ["kind"], ignore_index=True)
 
 
 class FailureRateError(RuntimeError):

@@ -23,28 +23,37 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import condition_keys, crlb_or_nan, good, groups, theta_of
+from ..labels import condition_columns
+from . import diagnostic
+from ._common import condition_keys, crlb_of, good, groups, is_lattice, theta_of
 
+#: a test with p below this says 'not normal'
 ALPHA = 0.01
+#: fewer finite z than this: no test ('too few'; normaltest needs 20)
+MIN_S = 20
 
 
 def describe_z(z) -> dict:
-    """Moments of ``z`` and the KS test against N(0, 1), with a verdict."""
+    """Moments of ``z`` and the test against N(0, 1), with a verdict. ``crit`` is the
+    KS statistic's critical value at ALPHA for this S (``scipy.stats.kstwo``): the ECDF
+    of Phi(z) stays within ±crit of the uniform CDF exactly when KS says 'normal', the
+    band the report's figure draws."""
     z = np.asarray(z, dtype=float)
     z = z[np.isfinite(z)]
     out = dict(S=z.size, mean=np.nan, sd=np.nan, skew=np.nan, ex_kurtosis=np.nan,
-               test="", statistic=np.nan, pvalue=np.nan, verdict="too few")
-    if z.size < 20:  # normaltest needs 20
+               test="", statistic=np.nan, pvalue=np.nan, crit=np.nan, verdict="too few")
+    if z.size < MIN_S:
         return out
     if np.ptp(z) == 0:  # every replicate gave the same value (e.g. n = 1 and discrete)
         out.update(mean=float(z[0]), sd=0.0, verdict="not normal", test="degenerate")
         return out
     with warnings.catch_warnings():  # nearly constant z: scipy warns of lost precision
         warnings.simplefilter("ignore", RuntimeWarning)
-        if np.unique(z).size < z.size / 2:
+        if is_lattice(z):
             res, test = stats.normaltest(z), "K2"
         else:
             res, test = stats.kstest(z, "norm"), "KS"
+            out["crit"] = float(stats.kstwo.ppf(1 - ALPHA, z.size))
         skew, kurt = float(stats.skew(z)), float(stats.kurtosis(z))  # Fisher: normal -> 0
     p = float(res.pvalue)
     out.update(mean=float(z.mean()), sd=float(z.std(ddof=1)), skew=skew, ex_kurtosis=kurt,
@@ -54,39 +63,57 @@ def describe_z(z) -> dict:
 
 
 def standardised(g: pd.DataFrame, family, theta: dict, estimand: str, n: int) -> dict:
-    """The z values of one cell under each available standardisation."""
+    """The z values of one cell under each available standardisation, in the
+    estimates' replicate order (NaN where a replicate's se is 0 or missing)."""
     err = g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)
     out = {}
     se = g["se"].to_numpy(float)
     if np.isfinite(se).any():
         with np.errstate(divide="ignore", invalid="ignore"):
             out["se"] = err / se
-    crlb = crlb_or_nan(family, theta, estimand, n)
-    if np.isfinite(crlb) and crlb > 0:
+    crlb, _ = crlb_of(family, theta, estimand, n)
+    if np.isfinite(crlb):
         out["information"] = err / np.sqrt(crlb)
     return out
 
 
-def normality(df: pd.DataFrame, family) -> pd.DataFrame:
-    """One row per condition × n × estimator × estimand × standardisation."""
+def z_values(df: pd.DataFrame, study, standardisation: str = "se"):
+    """``(cell key, z)`` for every condition × n × estimator × estimand cell: what the
+    table tests, for the report's figure to draw (finite values only)."""
+    keys = condition_keys(df)
+    head = keys + ["n", "estimator", "estimand"]
+    for key, g in groups(good(df), head):
+        base = dict(zip(head, key, strict=True))
+        z = standardised(g, study.family, theta_of(base, keys), base["estimand"],
+                         int(base["n"])).get(standardisation)
+        if z is not None:
+            yield base, z[np.isfinite(z)]
+
+
+@diagnostic("normality")
+def normality(df: pd.DataFrame, study) -> pd.DataFrame:
+    """One row per condition × n × estimator × estimand × standardisation: moments of z,
+    the test against N(0, 1) (KS, or K² for lattice-valued estimates), its p-value, the
+    KS critical value ``crit`` and the verdict."""
     keys = condition_keys(df)
     head = keys + ["n", "estimator", "estimand"]
     rows = []
     for key, g in groups(good(df), head):
         base = dict(zip(head, key, strict=True))
-        zs = standardised(g, family, theta_of(base, keys), base["estimand"], int(base["n"]))
+        zs = standardised(g, study.family, theta_of(base, keys), base["estimand"],
+                          int(base["n"]))
+        lattice = is_lattice(g["estimate"])
         for kind, z in zs.items():
-            rows.append(dict(base, standardisation=kind, **describe_z(z)))
-    cols = head + ["standardisation", "S", "mean", "sd", "skew", "ex_kurtosis", "test",
-                   "statistic", "pvalue", "verdict"]
+            rows.append(dict(base, standardisation=kind, lattice=lattice, **describe_z(z)))
+    cols = head + ["standardisation", "lattice", "S", "mean", "sd", "skew", "ex_kurtosis",
+                   "test", "statistic", "pvalue", "crit", "verdict"]
     return pd.DataFrame(rows, columns=cols)
 
 
 def normal_from(table: pd.DataFrame) -> pd.DataFrame:
     """Per condition × estimator × estimand × standardisation, the smallest n from which
     every larger n is judged normal (NaN: not normal at the largest n)."""
-    keys = [c for c in table.columns if c.startswith("true_")]
-    head = keys + ["estimator", "estimand", "standardisation"]
+    head = condition_columns(table) + ["estimator", "estimand", "standardisation"]
     rows = []
     for key, g in groups(table, head):
         g = g.sort_values("n")

@@ -45,22 +45,64 @@ class EstimandFit:
     iterations: np.ndarray
     #: posterior draws ``(R, chain, draw)`` where the estimator samples (PIT, keep_draws)
     draws: np.ndarray | None = None
+    #: sampler warnings per replicate (see :class:`~fisherlab.families.base.Point`):
+    #: ``flagged`` (R,) bool, ``flag_reason`` (R,) str, ``flags`` name -> (R,) values
+    flagged: np.ndarray | None = None
+    flag_reason: np.ndarray | None = None
+    flags: dict[str, np.ndarray] | None = None
 
 
 class Estimator:
-    """Base class. Subclasses set ``name``, ``doc``, ``options_schema`` and implement
-    :meth:`applies_to`, :meth:`estimands_for` and :meth:`point`."""
+    """Base class. Subclasses set ``name``, ``doc``, ``options_schema``, their traits,
+    and implement :meth:`applies_to`, :meth:`estimands_for` and :meth:`point`.
+
+    Traits tell the diagnostics what kind of estimator this is; no diagnostic, family
+    or report ever tests an estimator's name.
+    """
 
     name: ClassVar[str]
     doc: ClassVar[str] = ""
     #: JSON-Schema ``properties`` of the options a study may pass
     options_schema: ClassVar[dict] = {}
+    #: options that change what is estimated, shown in the estimator's label
+    label_options: ClassVar[tuple[str, ...]] = ()
+
+    # ---------------------------------------------------------------- traits
+    #: a smooth function of sample means: RMSE ~ n^-1/2 in any family (delta method)
+    moment_based: ClassVar[bool] = False
+    #: the classical unbiased estimator: exact bias 0 for every estimand it reports
+    classically_unbiased: ClassVar[bool] = False
+    #: uses a prior (its intervals are credible intervals; shrinks towards the prior)
+    bayesian: ClassVar[bool] = False
+    #: draws random numbers (a sampler): gets one seed per replicate and reports draws
+    #: (``EstimandFit.draws``) and sampler warnings (``flagged``, ``flags``)
+    samples: ClassVar[bool] = False
 
     def __init__(self, **options):
         self.options = options
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.options})"
+
+    def label(self, family: Family | None = None) -> str:
+        """What people read: ``map, Beta(2, 2) prior`` (:mod:`fisherlab.labels`)."""
+        from ..labels import estimator_label
+
+        shown = {k: self.options[k] for k in ("prior", *self.label_options)
+                 if k in self.options}
+        one = family is not None and len(family.estimated()) == 1
+        return estimator_label(self.name, shown, one)
+
+    def has_exact_interval(self, family: Family, estimand: str) -> bool:
+        """Whether the interval of ``estimand`` is exact at every n (a pivot, or the
+        family's declared exact interval), not asymptotic (Wald)."""
+        return False
+
+    def theoretical_bias(self, family: Family, estimand: str, theta: Theta,
+                         n: int) -> float | None:
+        """The exact bias E[estimate] - truth at ``theta`` and n, where known (the
+        Bessel diagnostic's theory column); None when unknown."""
+        return 0.0 if self.classically_unbiased else None
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
@@ -78,19 +120,24 @@ class Estimator:
 
     @classmethod
     def min_n(cls, family: Family) -> int:
-        return max(family.min_n, family.estimator_min_n.get(cls.name, 0))
+        return family.min_n
 
-    def point(self, family: Family, x: np.ndarray, theta_fixed: Theta, level: float) -> Point:
+    def point(self, family: Family, x: np.ndarray, theta_fixed: Theta, level: float,
+              **kw) -> Point:
+        """Estimates for every dataset (row of ``x``). An estimator that ``samples``
+        receives ``seeds``, one integer per replicate (:func:`fisherlab.seeds.replicate_seeds`)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ the shared path
     def fit(self, family: Family, x: np.ndarray, theta_fixed: Theta,
-            estimands: tuple[str, ...], level: float) -> dict[str, EstimandFit]:
+            estimands: tuple[str, ...], level: float,
+            seeds: np.ndarray | None = None) -> dict[str, EstimandFit]:
         """Fit every dataset (row of ``x``) and report each requested estimand."""
         R = x.shape[0]
+        kw = {"seeds": seeds} if self.samples else {}
         try:
             with np.errstate(all="ignore"):
-                pt = self.point(family, x, theta_fixed, level)
+                pt = self.point(family, x, theta_fixed, level, **kw)
                 return complete(family, pt, theta_fixed, estimands, level, R)
         except Exception as exc:  # noqa: BLE001 - a failed fit is recorded, never fatal
             return {e: failed(R, failure_reason(exc)) for e in estimands}
@@ -105,49 +152,6 @@ def failed(R: int, reason: str) -> EstimandFit:
     nan = np.full(R, np.nan)
     return EstimandFit(nan, nan.copy(), nan.copy(), nan.copy(), np.zeros(R, bool),
                        np.full(R, reason, dtype=object), np.zeros(R, np.int64))
-
-
-def safe_inv(mat: np.ndarray) -> np.ndarray:
-    """Inverse of a stack of square matrices; an infinite 1x1 information gives variance 0
-    (a boundary estimate such as p_hat = 0), a singular matrix gives NaN."""
-    if mat.shape[-1] == 1:
-        with np.errstate(divide="ignore"):
-            return 1.0 / mat
-    out = np.full_like(mat, np.nan, dtype=float)
-    ok = np.all(np.isfinite(mat), axis=(-2, -1))
-    if mat.shape[-1] == 2:  # [[a, b], [c, d]]^-1 = [[d, -b], [-c, a]] / (ad - bc): 4x faster
-        a, b, c, d = mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0], mat[..., 1, 1]
-        with np.errstate(all="ignore"):
-            det = a * d - b * c
-            ok &= det != 0
-            adj = np.stack([np.stack([d, -b], -1), np.stack([-c, a], -1)], -2)
-            inv = adj / det[..., None, None]
-        out[ok] = inv[ok]
-        return out
-    if ok.any():
-        try:
-            out[ok] = np.linalg.inv(mat[ok])
-        except np.linalg.LinAlgError:
-            for i in np.flatnonzero(ok):
-                try:
-                    out[i] = np.linalg.inv(mat[i])
-                except np.linalg.LinAlgError:
-                    pass
-    return out
-
-
-def positive_definite(mat: np.ndarray) -> np.ndarray:
-    """Whether each symmetric matrix of a stack is positive definite (False if not finite):
-    Sylvester's criterion in closed form for 1x1 and 2x2, eigenvalues otherwise."""
-    k = mat.shape[-1]
-    finite = np.all(np.isfinite(mat), axis=(-2, -1))
-    m = np.where(finite[..., None, None], mat, 0.0)
-    if k == 1:
-        return finite & (m[..., 0, 0] > 0)
-    if k == 2:
-        det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
-        return finite & (m[..., 0, 0] > 0) & (det > 0)
-    return finite & np.all(np.linalg.eigvalsh(0.5 * (m + np.swapaxes(m, -1, -2))) > 0, axis=-1)
 
 
 def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str, ...],
@@ -185,7 +189,8 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
         ok = conv & np.isfinite(est)
         why = np.where(conv & ~np.isfinite(est), "non-finite estimate", reason)
         draws = None if pt.draws is None else pt.draws.get(e)
-        out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters, draws)
+        out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters, draws,
+                             pt.flagged, pt.flag_reason, pt.flags)
     return out
 
 

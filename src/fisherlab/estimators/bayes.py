@@ -54,8 +54,9 @@ from scipy import optimize
 
 from .. import priors as prior_mod
 from ..families.base import Family, Point
+from ..numerics import safe_inv
 from . import register
-from .base import Estimator, OneFit, fit_each, safe_inv
+from .base import Estimator, OneFit, fit_each
 
 _PRIOR_SCHEMA = {
     "type": "object",
@@ -87,6 +88,7 @@ def build_model(family: Family, priors: dict, theta_fixed, x0: np.ndarray):
 
 class _Bayes(Estimator):
     options_schema = {"prior": _PRIOR_SCHEMA}
+    bayesian = True
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
@@ -378,8 +380,10 @@ class Posterior(_Bayes):
     }
 
     compiler = CompiledNUTS
+    samples = True
+    label_options = ("point", "interval")
 
-    def point(self, family, x, theta_fixed, level):
+    def point(self, family, x, theta_fixed, level, seeds=None):
         logging.getLogger("pymc").setLevel(logging.ERROR)
         o = self.options
         chains = int(o.get("chains", 2))

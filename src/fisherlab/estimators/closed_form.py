@@ -10,8 +10,9 @@ import numpy as np
 from scipy import differentiate
 
 from ..families.base import Family, Point
+from ..numerics import safe_inv
 from . import numeric, register
-from .base import Estimator, safe_inv
+from .base import Estimator
 
 
 @register
@@ -21,13 +22,23 @@ class MLE(Estimator):
            "see estimators/numeric.py); standard error from the observed information at "
            "the optimum, Wald interval unless the family has an exact one")
     options_schema = numeric.OPTIONS_SCHEMA
+    label_options = ("method",)
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
         return family.has("mle") or family.has("mle_batched") or family.has("logpdf")
 
+    def closed_form(self, family: Family) -> bool:
+        return family.has("mle") and self.options.get("method", "auto") == "auto"
+
+    def theoretical_bias(self, family, estimand, theta, n):
+        return family.mle_bias(estimand, theta, n) if self.closed_form(family) else None
+
+    def has_exact_interval(self, family, estimand):
+        return self.closed_form(family) and estimand in family.exact_mle_intervals
+
     def point(self, family, x, theta_fixed, level):
-        if not family.has("mle") or self.options.get("method", "auto") != "auto":
+        if not self.closed_form(family):
             return numeric.numeric_mle(family, x, theta_fixed, self.options)
         pt = family.mle(x, theta_fixed, level)
         needs_cov = any(e not in pt.se for e in family.estimands())
@@ -43,10 +54,14 @@ class MethodOfMoments(Estimator):
     name = "mom"
     doc = ("method of moments: match the first k raw moments; standard error by the delta "
            "method on the sample moments (sandwich), Wald interval")
+    moment_based = True
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
         return family.has("mom")
+
+    def theoretical_bias(self, family, estimand, theta, n):
+        return family.mom_bias(estimand, theta, n)
 
     def point(self, family, x, theta_fixed, level):
         k = family.mom_moments
@@ -76,10 +91,18 @@ class Unbiased(Estimator):
     doc = ("the classical unbiased estimator where one exists (Bessel's n-1 for the normal "
            "variance, (n-1)/Σx for the exponential rate, the uniform UMVUE, ...), with its "
            "exact interval where the family has one")
+    classically_unbiased = True
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
         return family.has("unbiased")
+
+    @classmethod
+    def min_n(cls, family: Family) -> int:
+        return max(family.min_n, family.unbiased_min_n)
+
+    def has_exact_interval(self, family, estimand):
+        return estimand in family.exact_unbiased_intervals
 
     @classmethod
     def estimands_for(cls, family: Family) -> tuple[str, ...]:

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import differentiate, optimize
-from scipy.optimize import elementwise
 
 from ..families.base import Family, Point, Theta
-from .base import OneFit, fit_each, positive_definite, safe_inv
+from ..numerics import positive_definite, safe_inv
+from .base import OneFit, fit_each
 
 #: scipy.optimize.minimize methods a study may name (all unconstrained-capable)
 SCIPY_METHODS = ["BFGS", "L-BFGS-B", "Nelder-Mead", "Powell", "CG", "TNC", "SLSQP"]
@@ -244,51 +244,3 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
     if pt.iterations is None:
         pt.iterations = np.zeros(R, np.int64)
     return pt
-
-
-# --------------------------------------------------------------------------- helpers
-def monotone_root(f, lo, hi, *, args=(), tol: float = 1e-12, maxiter: int = 100,
-                  xmin=None, xmax=None):
-    """Elementwise root of a monotone function, vectorised over replicates:
-    ``scipy.optimize.elementwise.bracket_root`` widens ``[lo, hi]`` until it brackets a
-    sign change, ``find_root`` (Chandrupatla) refines it. Returns
-    ``(root, converged, iterations)``, arrays of the broadcast shape."""
-    lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
-    br = elementwise.bracket_root(f, lo, hi, args=args, xmin=xmin, xmax=xmax, maxiter=200)
-    ok = np.asarray(br.success)
-    xl = np.where(ok, br.bracket[0], lo)
-    xr = np.where(ok, br.bracket[1], hi)
-    res = elementwise.find_root(f, (xl, xr), args=args, maxiter=maxiter,
-                                tolerances={"xrtol": tol, "xatol": 0.0})
-    conv = ok & np.asarray(res.success)
-    nit = np.asarray(br.nit) + np.asarray(res.nit)
-    return np.asarray(res.x, float), conv, nit.astype(np.int64)
-
-
-def newton_bracketed(f, fprime, lo, hi, *, x0=None, tol: float = 1e-12, maxiter: int = 100):
-    """Safeguarded Newton for a decreasing function with a known bracket
-    ``f(lo) > 0 > f(hi)``, vectorised over replicates (Press et al., Numerical Recipes,
-    ``rtsafe``): a Newton step that leaves the current bracket is replaced by
-    bisection, and the bracket shrinks on every evaluation. Returns
-    ``(root, converged, iterations)``; ``x0`` is the start (default the midpoint)."""
-    lo, hi = (np.array(v, dtype=float, copy=True) for v in np.broadcast_arrays(lo, hi))
-    x = 0.5 * (lo + hi) if x0 is None else np.clip(np.asarray(x0, float), lo, hi)
-    conv = np.zeros(x.shape, bool)
-    nit = np.zeros(x.shape, np.int64)
-    active = np.flatnonzero(np.isfinite(x))
-    for _ in range(maxiter):
-        if active.size == 0:
-            break
-        xa = x[active]
-        fx = f(xa, active)
-        lo[active] = np.where(fx > 0, xa, lo[active])  # decreasing: root above x
-        hi[active] = np.where(fx > 0, hi[active], xa)
-        new = xa - fx / fprime(xa, active)
-        out = ~((new > lo[active]) & (new < hi[active]))
-        new[out] = 0.5 * (lo[active] + hi[active])[out]
-        x[active] = new
-        nit[active] += 1
-        done = (np.abs(new - xa) <= tol * np.abs(new)) | (fx == 0)
-        conv[active[done]] = True
-        active = active[~done]
-    return x, conv, nit

@@ -161,6 +161,13 @@ class Point:
     iterations: np.ndarray | None = None
     #: posterior draws per estimand, ``(R, chain, draw)``, for estimators that sample
     draws: dict[str, np.ndarray] | None = None
+    #: sampler warnings (divergences, high R-hat, low ESS): a flagged replicate still
+    #: has a usable estimate (``converged`` stays True) and the measures keep it;
+    #: ``flag_reason`` says why, ``flags`` holds the values (e.g. ``rhat``, ``ess_bulk``,
+    #: ``divergences``), each ``(R,)``
+    flagged: np.ndarray | None = None
+    flag_reason: np.ndarray | None = None
+    flags: dict[str, np.ndarray] | None = None
 
 
 class Family:
@@ -180,8 +187,8 @@ class Family:
     regular: ClassVar[bool] = True
     #: estimands for which the family declares a classical unbiased estimator
     unbiased_estimands: ClassVar[tuple[str, ...]] = ()
-    #: smallest n per estimator where it is larger than ``min_n``
-    estimator_min_n: ClassVar[dict[str, int]] = {}
+    #: smallest n of the classical unbiased estimators where larger than ``min_n``
+    unbiased_min_n: ClassVar[int] = 0
     #: for a full-rank exponential family the observed information at the MLE equals
     #: n times the expected information at the MLE (the term with the score vanishes)
     exponential_family: ClassVar[bool] = False
@@ -320,11 +327,19 @@ class Family:
         return x
 
     # ----------------------------------------------------------------- theory
-    def theoretical_bias(self, estimator: str, estimand: str, theta: Theta,
-                         n: int) -> float | None:
-        """The exact bias of ``estimator`` for ``estimand`` at ``theta`` and n, where the
-        family knows it (the Bessel diagnostic's theory column); None when unknown."""
+    def mle_bias(self, estimand: str, theta: Theta, n: int) -> float | None:
+        """The exact bias of the closed-form MLE of ``estimand`` at ``theta`` and n,
+        where the family knows it (the Bessel diagnostic's theory column); else None."""
         return None
+
+    def mom_bias(self, estimand: str, theta: Theta, n: int) -> float | None:
+        """The exact bias of the method of moments, where known; else None."""
+        return None
+
+    #: estimands whose ``unbiased`` interval is exact (t, chi-square, gamma, pivot)
+    exact_unbiased_intervals: ClassVar[tuple[str, ...]] = ()
+    #: estimands whose closed-form MLE interval is exact (the uniform's pivot)
+    exact_mle_intervals: ClassVar[tuple[str, ...]] = ()
 
     # ----------------------------------------------------------------- capabilities
     @classmethod

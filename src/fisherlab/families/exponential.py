@@ -25,7 +25,8 @@ class Exponential(Family):
     exponential_family = True
     unbiased_estimands = ("rate", "mean")
     #: (n-1)/Σx needs n >= 2, and its variance rate^2/(n-2) needs n >= 3
-    estimator_min_n = {"unbiased": 3}
+    unbiased_min_n = 3
+    exact_unbiased_intervals = ("rate", "mean")  # gamma pivots
 
     def sample(self, rng, theta, size):
         return rng.exponential(1.0 / np.asarray(theta["rate"], dtype=float), size=size)
@@ -64,17 +65,11 @@ class Exponential(Family):
         rate = np.asarray(theta["rate"], dtype=float)
         return (1.0 / rate**2)[..., None, None]
 
-    def theoretical_bias(self, estimator, estimand, theta, n):
-        """Exact bias E[estimate] - truth, or None when not known (used by the report).
+    def mle_bias(self, estimand, theta, n):
+        """mle = 1/x̄: E[n/Σx] = n rate/(n-1) (module docstring), a bias of rate/(n-1);
+        the plug-in mean x̄ is unbiased."""
+        if estimand == "rate":
+            return float(theta["rate"]) / (n - 1)
+        return 0.0 if estimand == "mean" else None
 
-        mle = mom = 1/x̄: E[n/Σx] = n rate/(n-1) (module docstring), a bias of
-        rate/(n-1); x̄ is unbiased for the mean; the unbiased estimators have bias 0.
-        """
-        if estimator == "unbiased" and estimand in ("rate", "mean"):
-            return 0.0
-        if estimator in ("mle", "mom"):
-            if estimand == "rate":
-                return float(theta["rate"]) / (n - 1)
-            if estimand == "mean":
-                return 0.0
-        return None
+    mom_bias = mle_bias  # the method of moments is the same 1/x̄

@@ -24,7 +24,7 @@ class Geometric(Family):
     mom_moments = 1
     exponential_family = True
     unbiased_estimands = ("p", "mean")
-    estimator_min_n = {"unbiased": 2}
+    unbiased_min_n = 2
 
     def sample(self, rng, theta, size):
         return rng.geometric(theta["p"], size=size).astype(float)

@@ -40,7 +40,9 @@ class LinearRegression(RegressionFamily):
 
     def configure(self, design):
         cls = self.specialise(design, (SIGMA,))
-        cls.unbiased_estimands = tuple(p.name for p in cls.params) + ("sigma2",)
+        # t intervals for the coefficients, chi-square for sigma2 and sigma: all exact
+        cls.unbiased_estimands = cls.exact_unbiased_intervals = (
+            tuple(p.name for p in cls.params) + ("sigma2",))
         return cls()
 
     def sample(self, rng, theta, size):
@@ -88,7 +90,7 @@ class LinearRegression(RegressionFamily):
         info[:, :k, :k] = xtx / sigma[:, None, None] ** 2
         info[:, k, k] = 2 * n / sigma**2
         est = dict(zip(self.coefficients(), beta.T, strict=True))
-        from ..estimators.base import safe_inv
+        from ..numerics import safe_inv
 
         return Point({**est, "sigma": sigma}, cov=safe_inv(info))
 
@@ -124,4 +126,5 @@ class LinearRegression(RegressionFamily):
         return info
 
 
-LinearRegression.unbiased_estimands = tuple(p.name for p in LinearRegression.params) + ("sigma2",)
+LinearRegression.unbiased_estimands = LinearRegression.exact_unbiased_intervals = (
+    tuple(p.name for p in LinearRegression.params) + ("sigma2",))

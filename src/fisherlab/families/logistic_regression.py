@@ -107,7 +107,7 @@ class LogisticRegression(RegressionFamily):
             if kind:
                 reason[i] = f"{kind} separation: the MLE does not exist"
                 conv[i] = False
-        from ..estimators.base import safe_inv
+        from ..numerics import safe_inv
 
         return Point(dict(zip(self.coefficients(), beta.T, strict=True)), cov=safe_inv(H),
                      converged=conv, reason=reason, iterations=iters)

@@ -37,6 +37,7 @@ class Normal(Family):
     mom_moments = 2
     exponential_family = True
     unbiased_estimands = ("mu", "sigma", "sigma2")
+    exact_unbiased_intervals = ("mu", "sigma", "sigma2")  # t and chi-square pivots
 
     def sample(self, rng, theta, size):
         return rng.normal(theta["mu"], theta["sigma"], size=size)
@@ -88,21 +89,16 @@ class Normal(Family):
         info[..., 1, 1] = 2.0 / sigma**2
         return info
 
-    def theoretical_bias(self, estimator, estimand, theta, n):
-        """Exact bias E[estimate] - truth, or None when not known (used by the report).
-
-        mle and mom coincide here: mean and the 1/n variance. E[1/n variance] =
-        (n-1)/n sigma^2 gives -sigma^2/n; E[s] = c4(n) sigma gives the bias of
-        sqrt((n-1)/n) s. The unbiased estimators have bias 0 by construction.
-        """
+    def mle_bias(self, estimand, theta, n):
+        """The mean is unbiased; E[1/n variance] = (n-1)/n sigma^2 gives -sigma^2/n;
+        E[s] = c4(n) sigma gives the bias of sqrt((n-1)/n) s."""
         sigma = float(theta["sigma"])
-        if estimand == "mu" and estimator in ("mle", "mom", "unbiased"):
+        if estimand == "mu":
             return 0.0
-        if estimator == "unbiased" and estimand in ("sigma", "sigma2"):
-            return 0.0
-        if estimator in ("mle", "mom"):
-            if estimand == "sigma2":
-                return -sigma**2 / n
-            if estimand == "sigma":
-                return sigma * (float(c4(n)) * np.sqrt((n - 1) / n) - 1.0)
+        if estimand == "sigma2":
+            return -sigma**2 / n
+        if estimand == "sigma":
+            return sigma * (float(c4(n)) * np.sqrt((n - 1) / n) - 1.0)
         return None
+
+    mom_bias = mle_bias  # mle and mom coincide: the mean and the 1/n variance

@@ -79,21 +79,15 @@ class Uniform(Family):
                      se={"lower": se, "upper": se}, interval=interval)
 
     unbiased_estimands = ("lower", "upper")
+    # the pivotal (German-tank) interval of both the MLE and the UMVUE is exact
+    exact_unbiased_intervals = exact_mle_intervals = ("lower", "upper")
 
     def mom_from_moments(self, m, theta_fixed):
         # mean = (a+b)/2, variance = (b-a)^2/12  =>  a, b = mean -/+ sqrt(3 variance)
         half = np.sqrt(3.0 * np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))
         return {"lower": m[..., 0] - half, "upper": m[..., 0] + half}
 
-    def theoretical_bias(self, estimator, estimand, theta, n):
-        """Exact bias E[estimate] - truth, or None when not known (used by the report).
-
-        E[max] = upper - w/(n+1) and E[min] = lower + w/(n+1) (module docstring);
-        the UMVUEs have bias 0.
-        """
+    def mle_bias(self, estimand, theta, n):
+        """E[max] = upper - w/(n+1) and E[min] = lower + w/(n+1) (module docstring)."""
         w = float(theta["upper"]) - float(theta["lower"])
-        if estimator == "unbiased" and estimand in ("lower", "upper"):
-            return 0.0
-        if estimator == "mle":
-            return {"upper": -w / (n + 1), "lower": w / (n + 1)}.get(estimand)
-        return None
+        return {"upper": -w / (n + 1), "lower": w / (n + 1)}.get(estimand)

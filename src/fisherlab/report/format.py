@@ -35,3 +35,18 @@ def fmt_pm(value: float, mcse: float | None, sig: int = 4) -> str:
     if mcse is None or not (isinstance(mcse, float | int) and math.isfinite(mcse)):
         return fmt(value, None, sig)
     return f"{fmt(value, mcse)} ({fmt(mcse, mcse)})"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value as every page and figure prints it: two significant digits."""
+    if p is None or not math.isfinite(p):
+        return "–"
+    return f"{p:.2g}"
+
+
+def rate(slope: float) -> str:
+    """A rate as people write it: ``n^−1/2``, ``n^−1``."""
+    from fractions import Fraction
+
+    f = Fraction(slope).limit_denominator(8)
+    return f"n^{'−' if f < 0 else ''}{abs(f)}"

@@ -27,7 +27,10 @@ def render(verdicts: list[dict]) -> str:
             f"{rows}</table></body></html>")
 
 
-def write_index(verdict_files: list[str | Path], out: str | Path) -> None:
+def write_index(results: str | Path, out: str | Path) -> None:
+    """The index of every study with a finished page under ``results`` (its
+    ``verdict.json``), whichever studies this run selected."""
+    verdict_files = sorted(Path(results).glob("*/verdict.json"))
     verdicts = [json.loads(Path(p).read_text(encoding="utf-8")) for p in verdict_files]
     out = Path(out)
     for v, p in zip(verdicts, verdict_files, strict=True):

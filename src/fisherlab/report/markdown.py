@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..measures import condition_columns
+from ..labels import condition_columns, condition_label
 from ..study import Study
 from .format import fmt, fmt_pm
 
 
-def condition_label(row: pd.Series, keys: list[str]) -> str:
-    """``mu = 5, sigma = 1``; a parameter drawn per replicate shows its prior."""
-    return ", ".join(f"{k.removeprefix('prior_')} ~ {row[k]}" if k.startswith("prior_")
-                     else f"{k.removeprefix('true_')} = {row[k]:g}" for k in keys)
-
-
-def summary_tables(summary: pd.DataFrame, keys: list[str]) -> str:
+def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str:
     """One table per condition and estimand: rows n × estimator."""
     out = []
     groups = summary.groupby(keys, sort=False, dropna=False) if keys else [((), summary)]
@@ -30,7 +24,8 @@ def summary_tables(summary: pd.DataFrame, keys: list[str]) -> str:
             out.append("|---:|:---|---:|---:|---:|---:|---:|---:|---:|")
             for _, r in ge.sort_values(["n", "estimator"]).iterrows():
                 out.append(
-                    f"| {r.n} | {r.estimator} | {fmt(r['mean'], r.bias_mcse)} "
+                    f"| {r.n} | {labels.get(r.estimator, r.estimator)} "
+                    f"| {fmt(r['mean'], r.bias_mcse)} "
                     f"| {fmt_pm(r.bias, r.bias_mcse)} | {fmt(r.empse, r.empse_mcse)} "
                     f"| {fmt(r.rmse, r.rmse_mcse)} | {fmt(r.modelse, r.modelse_mcse)} "
                     f"| {fmt_pm(r.coverage, r.coverage_mcse)} | {r.n_failed}/{r.n_rep} |")
@@ -42,10 +37,10 @@ def render(study: Study, summary: pd.DataFrame) -> str:
     keys = condition_columns(summary)
     grid = ", ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vs)}}}"
                      for k, vs in study.params.items())
-    est = ", ".join(e.name + (f" {e.options}" if e.options else "") for e in study.estimators)
+    est = "; ".join(e.label for e in study.estimators)
     head = [
         f"# {study.name}", "", study.description, "",
-        f"- **model**: {study.family} with {grid}",
+        f"- **model**: {study.family.name} with {grid}",
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
         f"- **replications**: {study.replications} per condition, seed {study.seed}",
         f"- **estimators**: {est}",
@@ -58,4 +53,4 @@ def render(study: Study, summary: pd.DataFrame) -> str:
         "the others.", "",
         "## Performance", "",
     ]
-    return "\n".join(head) + summary_tables(summary, keys) + "\n"
+    return "\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"

@@ -1,0 +1,106 @@
+"""Generic numerical routines, vectorised over replicates: the bottom layer.
+
+Families and estimators both build on these; this module imports nothing of fisherlab.
+
+* :func:`safe_inv`, :func:`positive_definite`: stacks of small symmetric matrices
+  (information matrices and their inverses);
+* :func:`monotone_root`: an elementwise root of a monotone function (scipy's bracket
+  and Chandrupatla search);
+* :func:`newton_bracketed`: safeguarded Newton for a decreasing function with a known
+  bracket (Numerical Recipes' ``rtsafe``), vectorised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import elementwise
+
+
+def safe_inv(mat: np.ndarray) -> np.ndarray:
+    """Inverse of a stack of square matrices; an infinite 1x1 information gives variance 0
+    (a boundary estimate such as p_hat = 0), a singular matrix gives NaN."""
+    if mat.shape[-1] == 1:
+        with np.errstate(divide="ignore"):
+            return 1.0 / mat
+    out = np.full_like(mat, np.nan, dtype=float)
+    ok = np.all(np.isfinite(mat), axis=(-2, -1))
+    if mat.shape[-1] == 2:  # [[a, b], [c, d]]^-1 = [[d, -b], [-c, a]] / (ad - bc): 4x faster
+        a, b, c, d = mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0], mat[..., 1, 1]
+        with np.errstate(all="ignore"):
+            det = a * d - b * c
+            ok &= det != 0
+            adj = np.stack([np.stack([d, -b], -1), np.stack([-c, a], -1)], -2)
+            inv = adj / det[..., None, None]
+        out[ok] = inv[ok]
+        return out
+    if ok.any():
+        try:
+            out[ok] = np.linalg.inv(mat[ok])
+        except np.linalg.LinAlgError:
+            for i in np.flatnonzero(ok):
+                try:
+                    out[i] = np.linalg.inv(mat[i])
+                except np.linalg.LinAlgError:
+                    pass
+    return out
+
+
+def positive_definite(mat: np.ndarray) -> np.ndarray:
+    """Whether each symmetric matrix of a stack is positive definite (False if not finite):
+    Sylvester's criterion in closed form for 1x1 and 2x2, eigenvalues otherwise."""
+    k = mat.shape[-1]
+    finite = np.all(np.isfinite(mat), axis=(-2, -1))
+    m = np.where(finite[..., None, None], mat, 0.0)
+    if k == 1:
+        return finite & (m[..., 0, 0] > 0)
+    if k == 2:
+        det = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+        return finite & (m[..., 0, 0] > 0) & (det > 0)
+    return finite & np.all(np.linalg.eigvalsh(0.5 * (m + np.swapaxes(m, -1, -2))) > 0, axis=-1)
+
+
+def monotone_root(f, lo, hi, *, args=(), tol: float = 1e-12, maxiter: int = 100,
+                  xmin=None, xmax=None):
+    """Elementwise root of a monotone function, vectorised over replicates:
+    ``scipy.optimize.elementwise.bracket_root`` widens ``[lo, hi]`` until it brackets a
+    sign change, ``find_root`` (Chandrupatla) refines it. Returns
+    ``(root, converged, iterations)``, arrays of the broadcast shape."""
+    lo, hi = np.broadcast_arrays(np.asarray(lo, float), np.asarray(hi, float))
+    br = elementwise.bracket_root(f, lo, hi, args=args, xmin=xmin, xmax=xmax, maxiter=200)
+    ok = np.asarray(br.success)
+    xl = np.where(ok, br.bracket[0], lo)
+    xr = np.where(ok, br.bracket[1], hi)
+    res = elementwise.find_root(f, (xl, xr), args=args, maxiter=maxiter,
+                                tolerances={"xrtol": tol, "xatol": 0.0})
+    conv = ok & np.asarray(res.success)
+    nit = np.asarray(br.nit) + np.asarray(res.nit)
+    return np.asarray(res.x, float), conv, nit.astype(np.int64)
+
+
+def newton_bracketed(f, fprime, lo, hi, *, x0=None, tol: float = 1e-12, maxiter: int = 100):
+    """Safeguarded Newton for a decreasing function with a known bracket
+    ``f(lo) > 0 > f(hi)``, vectorised over replicates (Press et al., Numerical Recipes,
+    ``rtsafe``): a Newton step that leaves the current bracket is replaced by
+    bisection, and the bracket shrinks on every evaluation. Returns
+    ``(root, converged, iterations)``; ``x0`` is the start (default the midpoint)."""
+    lo, hi = (np.array(v, dtype=float, copy=True) for v in np.broadcast_arrays(lo, hi))
+    x = 0.5 * (lo + hi) if x0 is None else np.clip(np.asarray(x0, float), lo, hi)
+    conv = np.zeros(x.shape, bool)
+    nit = np.zeros(x.shape, np.int64)
+    active = np.flatnonzero(np.isfinite(x))
+    for _ in range(maxiter):
+        if active.size == 0:
+            break
+        xa = x[active]
+        fx = f(xa, active)
+        lo[active] = np.where(fx > 0, xa, lo[active])  # decreasing: root above x
+        hi[active] = np.where(fx > 0, hi[active], xa)
+        new = xa - fx / fprime(xa, active)
+        out = ~((new > lo[active]) & (new < hi[active]))
+        new[out] = 0.5 * (lo[active] + hi[active])[out]
+        x[active] = new
+        nit[active] += 1
+        done = (np.abs(new - xa) <= tol * np.abs(new)) | (fx == 0)
+        conv[active[done]] = True
+        active = active[~done]
+    return x, conv, nit

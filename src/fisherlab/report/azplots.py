@@ -1,0 +1,168 @@
+"""The report's ArviZ figures (arviz-plots), drawn from the replicate rows and tables.
+
+* :func:`dist_plot`: sampling distributions (``plot_dist``); ECDFs instead of KDEs
+  where estimates sit on a lattice (k/n) or failed fits leave gaps;
+* :func:`pit_plot`: ECDF of PIT values minus the uniform CDF (``plot_ecdf_pit``), one
+  panel per cell, each titled with its table's test and p-value, with the band
+  ±crit of the table's KS critical value: the line leaves the band exactly when the
+  table's verdict says so. The plot's own p-values and marks are switched off;
+* :func:`forest_plot`: estimation errors by estimator and n (``plot_forest``), every
+  cell, drawn from the fits that succeeded, with the count of failed fits beside it.
+
+ArviZ reads an xarray DataTree whose ``replicate`` dimension is the sample dimension.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from .format import fmt_p
+from .plots import first_condition
+
+#: at most this many sample sizes in the ArviZ panels (smallest, ..., largest)
+MAX_N_PANELS = 4
+
+
+def _az():
+    import arviz_plots as azp
+
+    return azp
+
+
+def styled(fn):
+    """Draw with ArviZ's ``arviz-variat`` style, without changing the style of the
+    matplotlib figures drawn after."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kw):
+        import matplotlib.pyplot as plt
+
+        _az()  # registers the style with matplotlib
+        with plt.style.context("arviz-variat"):
+            return fn(*args, **kw)
+
+    return wrapper
+
+
+def _figure(pc):
+    """The matplotlib Figure behind a PlotCollection."""
+    return pc.get_viz("figure")
+
+
+def pick_sizes(sizes, k: int = MAX_N_PANELS) -> list[int]:
+    """Up to ``k`` sample sizes spread over the sorted list, always the ends."""
+    sizes = sorted(set(int(s) for s in sizes))
+    if len(sizes) <= k:
+        return sizes
+    idx = np.unique(np.round(np.linspace(0, len(sizes) - 1, k)).astype(int))
+    return [sizes[i] for i in idx]
+
+
+def replicate_tree(df: pd.DataFrame, labels: dict[str, str], value: str = "estimate",
+                   sizes=None) -> xr.DataTree:
+    """The rows of ONE condition as a DataTree: a variable per estimand, dims
+    ``(estimator, n, replicate)``, failed fits NaN; coordinates read as labels."""
+    d = df if sizes is None else df[df["n"].isin(sizes)]
+    d = d.assign(**{value: np.where(d["converged"].to_numpy(bool), d[value], np.nan)})
+    ds = xr.Dataset({e: g.set_index(["estimator", "n", "replicate"])[value].to_xarray()
+                     for e, g in d.groupby("estimand", sort=False)})
+    ds = ds.assign_coords(n=[f"n = {v}" for v in ds["n"].to_numpy()],
+                          estimator=[labels.get(e, e) for e in ds["estimator"].to_numpy()])
+    return xr.DataTree.from_dict({"estimates": ds})
+
+
+@styled
+def dist_plot(df: pd.DataFrame, labels: dict[str, str], lattice: bool):
+    """Sampling distribution of each estimator, per n (columns) and estimand (rows),
+    first condition, estimators by colour. ``lattice``: some estimates take few values
+    (the normality table's ``lattice``): ECDFs, as also when fits failed."""
+    azp = _az()
+    d, label = first_condition(df)
+    sizes = pick_sizes(d["n"].unique())
+    d = d[d["n"].isin(sizes)]
+    kind = "ecdf" if lattice or not d["converged"].all() else "kde"
+    dt = replicate_tree(d, labels, sizes=sizes)
+    rows = len(dt["estimates"].data_vars)
+    pc = azp.plot_dist(dt, group="estimates", sample_dims=["replicate"], kind=kind,
+                       cols=["__variable__", "n"], col_wrap=len(sizes),
+                       aes={"color": ["estimator"]}, backend="matplotlib",
+                       visuals={"point_estimate_text": False, "credible_interval": False,
+                                "point_estimate": False},
+                       figure_kwargs={"figsize": (3.2 * len(sizes), 2.3 * rows + 0.9)})
+    pc.add_legend("estimator", loc="outside lower center", ncols=3)
+    fig = _figure(pc)
+    if label:
+        fig.suptitle(label, fontsize=9)
+    return fig, kind
+
+
+@styled
+def pit_plot(cells: list[tuple[str, np.ndarray, pd.Series]], title: str):
+    """ECDF of PIT minus uniform, one panel per cell: ``cells`` are (panel label, PIT
+    values, the cell's table row with ``test``, ``pvalue``, ``crit``). Each panel is
+    titled with the row's test and p-value and drawn with the band ±crit."""
+    if not cells:
+        return None
+    azp = _az()
+    data, rows = {}, {}
+    for i, (lab, pit, row) in enumerate(cells):
+        name = f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'])}"
+        data[name] = ((f"r{i}",), np.asarray(pit, float))
+        rows[name] = row
+    dt = xr.DataTree.from_dict({"pit": xr.Dataset(data)})
+    k = len(cells)
+    ncol = min(len({c[2]["estimator"] for c in cells}), 4)  # a row per n, mostly
+    pc = azp.plot_ecdf_pit(dt, group="pit", sample_dims=[f"r{i}" for i in range(k)],
+                           method="pot_c", backend="matplotlib", col_wrap=ncol,
+                           visuals={"p_value_text": False, "suspicious_points": False},
+                           figure_kwargs={"figsize": (3.3 * ncol, 2.5 * -(-k // ncol) + 0.5),
+                                          "sharey": False})
+    for name, row in rows.items():
+        crit = float(row["crit"])
+        ax = pc.viz["plot"][name].item()
+        if np.isfinite(crit):
+            ax.axhspan(-crit, crit, color="0.85", zorder=0)
+        # each panel shows its whole curve: no clipping by a shared axis
+        y = np.asarray(pc.viz["ecdf_lines"][name].item().get_ydata(), float)
+        top = 1.15 * max(np.nanmax(np.abs(y)) if y.size else 0.0,
+                         crit if np.isfinite(crit) else 0.0, 0.02)
+        ax.set_ylim(-top, top)
+    fig = _figure(pc)
+    fig.suptitle(title, fontsize=9)
+    return fig
+
+
+@styled
+def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]):
+    """Estimation errors θ̂ − θ by estimator and n, every estimand, first condition:
+    ``arviz_plots.plot_forest`` (median and central intervals of the fits that
+    succeeded, NaN skipped), with the summary's count of failed fits beside each row."""
+    azp = _az()
+    d, label = first_condition(df)
+    s, _ = first_condition(summary)
+    sizes = pick_sizes(d["n"].unique(), 3)
+    d = d.assign(error=d["estimate"] - d["true_value"])
+    dt = replicate_tree(d, labels, value="error", sizes=sizes)
+    ds = dt["estimates"].to_dataset()
+    rows = len(ds.data_vars) * ds.sizes["estimator"] * ds.sizes["n"]
+    skip = {"skipna": True}
+    pc = azp.plot_forest(dt, group="estimates", sample_dims=["replicate"],
+                         backend="matplotlib",
+                         stats={"trunk": skip, "twig": skip, "point_estimate": skip},
+                         figure_kwargs={"figsize": (10, 0.3 * rows + 1.6)})
+    fig = _figure(pc)
+    ax = fig.axes[-1]  # the forest column is last
+    ax.axvline(0, color="0.3", lw=0.8, ls="--")
+    points = pc.viz["point_estimate"]
+    for _, r in s[s["n"].isin(sizes) & (s["n_failed"] > 0)].iterrows():
+        art = points[r["estimand"]].sel(estimator=labels.get(r["estimator"], r["estimator"]),
+                                        n=f"n = {r['n']}").item()
+        y = float(np.atleast_1d(art.get_ydata())[0])
+        ax.annotate(f"{int(r['n_failed'])} of {int(r['n_rep'])} failed", (1.0, y),
+                    xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=7, color="#b3261e")
+    fig.suptitle("estimate − truth" + (f" ({label})" if label else ""), fontsize=9)
+    return fig

@@ -1,0 +1,165 @@
+"""``report.html``: one self-contained page per study, rendered from its results folder.
+
+:func:`write_report` reads the study's tables once into a :class:`Results`, draws every
+figure that :data:`~fisherlab.report.sections.SECTIONS` declares, and renders the
+sections in order. Figures are embedded as base64 PNG, so the page opens straight
+from disk and can be mailed as one file. The page computes no statistic: it prints
+the tables' values, rounded to what their Monte Carlo standard errors support.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import io
+from ..diagnostics import TABLES
+from ..labels import condition_columns, condition_label
+from ..study import Study
+from . import plots, readings
+from .html import CSS, details, esc, figure
+from .sections import SECTIONS, Section
+
+
+@dataclass
+class Results:
+    """Everything a study's page shows: the study, its replicate rows, its summary and
+    its diagnostic tables, read once."""
+
+    study: Study
+    estimates: pd.DataFrame
+    summary: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.labels = self.labels or self.study.labels()
+
+    def label(self, estimator: str) -> str:
+        return self.labels.get(estimator, estimator)
+
+    @cached_property
+    def params(self) -> list[str]:
+        return condition_columns(self.estimates)
+
+    @cached_property
+    def conditions(self) -> int:
+        return len(self.estimates[self.params].drop_duplicates()) if self.params else 1
+
+    @cached_property
+    def fits(self) -> int:
+        return readings.count_fits(self.estimates)
+
+    @cached_property
+    def _first(self) -> dict:
+        if not self.params:
+            return {}
+        return self.estimates[self.params].drop_duplicates().sort_values(
+            self.params).iloc[0].to_dict()
+
+    def is_first(self, row) -> bool:
+        """Whether a table row (or mapping) belongs to the first condition."""
+        return all(row[k] == v for k, v in self._first.items())
+
+    def first_mask(self, df: pd.DataFrame) -> np.ndarray:
+        return np.logical_and.reduce([df[k].to_numpy() == v for k, v in self._first.items()]
+                                     + [np.ones(len(df), bool)])
+
+    @property
+    def shown(self) -> str:
+        """A caption's note on which condition a one-condition figure shows."""
+        if self.conditions < 2:
+            return ""
+        return f" Figures show the first condition ({condition_label(self._first, self.params)})."
+
+
+def load(study: Study, folder: Path) -> Results:
+    folder = Path(folder)
+    return Results(study, pd.read_parquet(folder / "estimates.parquet"),
+                   pd.read_csv(folder / "summary.csv"),
+                   {name: pd.read_csv(folder / f"{name}.csv") for name in TABLES})
+
+
+def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, bytes, str]]]:
+    """Every figure of the page, per section id: (name, PNG bytes, caption HTML); also
+    written to ``outdir`` as ``<name>.png`` when given. A figure that cannot be drawn is
+    reported on stderr and left out, never sinking the page."""
+    out: dict[str, list] = {}
+    if outdir is not None:
+        Path(outdir).mkdir(parents=True, exist_ok=True)
+    for sec in SECTIONS:
+        if not sec.when(r):
+            continue
+        out[sec.id] = []
+        for make in sec.figures:
+            try:
+                made = list(make(r))
+            except Exception as exc:  # noqa: BLE001 - a figure must not sink the page
+                print(f"fisherlab html: a figure of {sec.id!r} skipped: "
+                      f"{type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
+            for name, fig, caption in made:
+                if fig is None:
+                    continue
+                buf = _io.BytesIO()
+                plots.save(fig, buf)
+                out[sec.id].append((name, buf.getvalue(), caption))
+                if outdir is not None:
+                    (Path(outdir) / f"{name}.png").write_bytes(buf.getvalue())
+    return out
+
+
+def section_html(sec: Section, r: Results, figs: list[tuple[str, bytes, str]]) -> str:
+    parts = []
+    if sec.body is not None:
+        parts.append(sec.body(r))
+    if sec.reading is not None:
+        parts.append(f"<p class='reading'>{sec.reading(r)}</p>")
+    if sec.how:
+        parts.append(f"<p class='how'>{sec.how}</p>")
+    parts += [figure(png, caption, name) for name, png, caption in figs]
+    if sec.table is not None:
+        inner = sec.table(r)
+        if inner:
+            parts.append(details(sec.table_note, inner))
+    return "".join(parts)
+
+
+def render(r: Results, figs: dict[str, list]) -> tuple[str, str]:
+    """The page's HTML and the study's one-line verdict (for the index)."""
+    verdict = readings.verdict(r)
+    shown = [s for s in SECTIONS if s.when(r)]
+    nav = "".join(f'<a href="#{s.id}">{esc(s.title)}</a>' for s in shown)
+    body = "".join(f'<section id="{s.id}"><h2>{esc(s.title)}</h2>'
+                   f"{section_html(s, r, figs.get(s.id, []))}</section>" for s in shown)
+    study = r.study
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
+            f"<title>{esc(study.name)} · fisherlab</title><style>{CSS}</style></head><body>"
+            f"<p><a href='../index.html'>← all studies</a></p>"
+            f"<h1>{esc(study.name)}</h1><p class='lede'>{esc(study.description)}</p>"
+            f"<p class='verdict'><b>Verdict:</b> <span data-fact='verdict'>{esc(verdict)}"
+            f"</span></p><nav>{nav}</nav>{body}</body></html>")
+    return page, verdict
+
+
+def write_report(study: Study, folder: Path, out: Path, figures_dir: Path | None = None,
+                 verdict_file: Path | None = None) -> str:
+    """Read a study's results folder, render its page, write it; return the verdict."""
+    r = load(study, folder)
+    figs = draw(r, figures_dir)
+    page, verdict = render(r, figs)
+    io.write_text(out, page)
+    if verdict_file is not None:
+        io.write_text(verdict_file, json.dumps(
+            {"study": study.name, "description": study.description,
+             "family": study.family.name, "verdict": verdict,
+             "report": f"{study.name}/report.html"}, indent=1))
+    return verdict
