@@ -34,12 +34,28 @@ def write_study(tmp_path):
 def run_study(path, chunk_size: int = 1000) -> pd.DataFrame:
     """All replicate rows of a study, computed in this process."""
     study = load_study(path)
-    return pd.concat([run_chunk(study.spec(ch)) for ch in study.chunks(chunk_size)],
+    return pd.concat([run_chunk(study, ch) for ch in study.chunks(chunk_size)],
                      ignore_index=True)
 
 
 def summary_of(path, chunk_size: int = 1000) -> pd.DataFrame:
     return summarise(run_study(path, chunk_size))
+
+
+def study_for(family: str = "normal", estimators=("mle",), level: float = 0.95,
+              design: dict | None = None):
+    """A Study object around a family and estimators, for diagnostics on constructed
+    replicate rows (the rows' parameters need not match ``params``)."""
+    from fisherlab.estimators import make_estimator
+    from fisherlab.families import get_family
+    from fisherlab.study import EstimatorSpec, Study
+
+    fam = get_family(family, design)
+    specs = [EstimatorSpec(e, {}, make_estimator(e), e) for e in estimators]
+    return Study(name="constructed", path=Path("constructed.yaml"), description="",
+                 family=fam, params={p.name: [1.0] for p in fam.params}, sample_sizes=[10],
+                 replications=100, seed=0, estimators=specs,
+                 estimands=list(fam.default_estimands()), level=level, design=design)
 
 
 # ------------------------------------------------------------ the real workflow, in a copy

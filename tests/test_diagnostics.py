@@ -11,12 +11,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.diagnostics import bessel, consistency, coverage, efficiency, failures, normality
-from fisherlab.diagnostics.consistency import asymptotic_sizes, fit_slope, theoretical_slope
-from fisherlab.diagnostics.normality import describe_z, normal_from
+from fisherlab.diagnostics.bessel import bessel
+from fisherlab.diagnostics.consistency import (
+    asymptotic_sizes,
+    consistency,
+    fit_slope,
+    theoretical_slope,
+)
+from fisherlab.diagnostics.coverage import coverage
+from fisherlab.diagnostics.efficiency import efficiency, with_bound
+from fisherlab.diagnostics.failures import failures, reason_kind
+from fisherlab.diagnostics.normality import describe_z, normal_from, normality
+from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
+from fisherlab.study import load_study
 
-from .conftest import run_study
+from .conftest import run_study, study_for
 
 SIZES = [10, 20, 50, 100, 200, 500, 1000]
 
@@ -48,9 +58,9 @@ def test_fit_slope_is_exact_on_power_laws():
 
 def test_theoretical_slopes():
     assert theoretical_slope(get_family("normal")) == -0.5
-    assert theoretical_slope(get_family("uniform"), "mle") == -1.0
-    assert theoretical_slope(get_family("uniform"), "unbiased") == -1.0
-    assert theoretical_slope(get_family("uniform"), "mom") == -0.5  # a function of means
+    for name, slope in (("mle", -1.0), ("unbiased", -1.0), ("mom", -0.5)):
+        # the method of moments is moment_based (a function of means): -1/2 anywhere
+        assert theoretical_slope(get_family("uniform"), make_estimator(name)) == slope
     assert asymptotic_sizes([2, 5, 10, 20, 50, 100, 500]) == [20, 50, 100, 500]
     assert asymptotic_sizes([20, 100]) == [20, 100]
 
@@ -61,15 +71,15 @@ def test_consistency_root_n_against_one_over_n():
     rng = np.random.default_rng(1)
     means = {n: rng.normal(0.0, 1.0, (2000, n)).mean(axis=1) for n in SIZES}
     maxes = {n: rng.uniform(0.0, 1.0, (2000, n)).max(axis=1) for n in SIZES}
-    c_mean = consistency(rows(means, 0.0), get_family("normal")).iloc[0]
-    c_max = consistency(rows(maxes, 1.0), get_family("uniform")).iloc[0]
+    c_mean = consistency(rows(means, 0.0), study_for("normal")).iloc[0]
+    c_max = consistency(rows(maxes, 1.0), study_for("uniform")).iloc[0]
     assert abs(c_mean.slope + 0.5) < 3 * c_mean.slope_se
     assert c_mean.verdict == "as theory"
     assert abs(c_max.slope + 1.0) < 3 * c_max.slope_se
     assert c_max.verdict == "as theory"
     # the 1/n estimator judged against the regular rate is flagged, and vice versa
-    assert consistency(rows(maxes, 1.0), get_family("normal")).iloc[0].verdict == "faster"
-    assert consistency(rows(means, 0.0), get_family("uniform")).iloc[0].verdict == "slower"
+    assert consistency(rows(maxes, 1.0), study_for("normal")).iloc[0].verdict == "faster"
+    assert consistency(rows(means, 0.0), study_for("uniform")).iloc[0].verdict == "slower"
 
 
 # --------------------------------------------------------------------------- normality
@@ -122,11 +132,12 @@ replications: 1000
 seed: 7
 estimators: [mle, unbiased, mom]
 """)
-    return run_study(path)
+    return load_study(path), run_study(path)
 
 
 def test_uniform_max_flagged_not_normal_at_every_n(uniform_rows):
-    t = normality(uniform_rows, get_family("uniform"))
+    study, uniform_rows = uniform_rows
+    t = normality(uniform_rows, study)
     assert set(t["standardisation"]) == {"se"}  # no Fisher information
     for est in ("mle", "unbiased"):
         cell = t[(t.estimator == est) & (t.estimand == "upper")]
@@ -136,14 +147,16 @@ def test_uniform_max_flagged_not_normal_at_every_n(uniform_rows):
     assert (mom["verdict"] == "normal").all()
     nf = normal_from(t)
     assert nf[(nf.estimator == "mle")]["normal_at"].eq(0).all()
-    assert efficiency(uniform_rows, get_family("uniform")).empty
+    eff = efficiency(uniform_rows, study)
+    assert with_bound(eff).empty
+    assert set(eff["crlb_source"]) == {"none: the family declares no Fisher information"}
 
 
 def test_uniform_consistency_and_bessel(uniform_rows):
-    fam = get_family("uniform")
-    c = consistency(uniform_rows, fam)
+    study, uniform_rows = uniform_rows
+    c = consistency(uniform_rows, study)
     assert (c["verdict"] == "as theory").all(), c
-    b = bessel(uniform_rows, fam)
+    b = bessel(uniform_rows, study)
     mle = b[(b.estimator == "mle") & (b.estimand == "upper")]
     # E[max] - upper = -w/(n+1)
     assert np.allclose(mle["theory_bias"], -1.0 / (mle["n"] + 1))
@@ -161,11 +174,11 @@ replications: 2000
 seed: 11
 estimators: [mle, unbiased]
 """)
-    return run_study(path)
+    return load_study(path), run_study(path)
 
 
 def test_bessel_normal_variance(normal_rows):
-    b = bessel(normal_rows, get_family("normal"))
+    b = bessel(normal_rows[1], normal_rows[0])
     assert "mu" not in set(b["estimand"])  # every estimator of mu is the same sample mean
     mle = b[(b.estimator == "mle") & (b.estimand == "sigma2")].sort_values("n")
     unb = b[(b.estimator == "unbiased") & (b.estimand == "sigma2")].sort_values("n")
@@ -179,7 +192,7 @@ def test_bessel_normal_variance(normal_rows):
 
 
 def test_efficiency_of_the_normal_mean_is_one(normal_rows):
-    e = efficiency(normal_rows, get_family("normal"))
+    e = efficiency(normal_rows[1], normal_rows[0])
     mu = e[(e.estimand == "mu")]
     assert np.allclose(mu["crlb"], 4.0 / mu["n"])  # sigma^2 / n
     assert ((mu["var_ratio"] - 1).abs() < 4 * mu["var_ratio_mcse"]).all()
@@ -197,7 +210,7 @@ def test_coverage_exact_counts(hits, verdict):
     est = np.zeros(S)
     lo, hi = np.full(S, -1.0), np.full(S, 1.0)
     lo[hits:] = 0.5  # these intervals [0.5, 1] miss the truth 0
-    t = coverage(rows({10: est}, 0.0, lo={10: lo}, hi={10: hi}), level=0.95).iloc[0]
+    t = coverage(rows({10: est}, 0.0, lo={10: lo}, hi={10: hi}), study_for(level=0.95)).iloc[0]
     assert t.coverage == hits / S
     assert t.coverage_mcse == pytest.approx(np.sqrt(hits / S * (1 - hits / S) / S))
     assert t.band_low == pytest.approx(0.95 - 2 * np.sqrt(0.95 * 0.05 / S))
@@ -206,20 +219,88 @@ def test_coverage_exact_counts(hits, verdict):
 
 
 def test_coverage_of_the_exact_t_interval(normal_rows):
-    t = coverage(normal_rows, 0.95)
+    t = coverage(normal_rows[1], normal_rows[0])
     exact = t[(t.estimator == "unbiased") & (t.estimand == "mu")]
+    assert exact["exact"].all()  # the estimator declares it: a t pivot
     assert ((exact["coverage"] - 0.95).abs() < 4 * np.sqrt(0.95 * 0.05 / 2000)).all()
 
 
 # --------------------------------------------------------------------------- failures
-def test_failures_counted_per_reason():
+def test_failures_counted_per_kind_of_reason():
     df = rows({10: np.zeros(6)}, 0.0)
     df = pd.concat([df, df.assign(estimand="other")], ignore_index=True)
     df.loc[[0, 1, 6], "converged"] = False  # replicate 0 fails for both estimands
     df.loc[[0, 6], "reason"] = "separation"
     df.loc[1, "reason"] = ""
     t = failures(df)
-    assert list(t["reason"]) == ["separation", "unspecified"]
+    assert list(t["kind"]) == ["separation", "unspecified"]
     assert list(t["failed"]) == [1, 1] and list(t["of"]) == [6, 6]
     assert t["estimands"].iloc[0] == "other, theta"
     assert failures(rows({10: np.zeros(6)}, 0.0)).empty
+
+
+def test_failure_reasons_group_by_kind_with_their_range():
+    """Reasons that differ only in their numbers are one kind, with the range of the
+    numbers; joined reasons count under each kind."""
+    df = rows({10: np.zeros(5)}, 0.0)
+    df["converged"] = False
+    df["reason"] = ["R-hat 1.020 > 1.02", "R-hat 1.031 > 1.02", "ESS 150 < 200.0",
+                    "R-hat 1.050 > 1.02; ESS 90 < 200.0", "optimiser did not converge"]
+    t = failures(df).set_index("kind")
+    assert t.loc["R-hat … > …", "failed"] == 3
+    assert (t.loc["R-hat … > …", "low"], t.loc["R-hat … > …", "high"]) == (1.02, 1.05)
+    assert t.loc["ESS … < …", "failed"] == 2 and t.loc["ESS … < …", "low"] == 90
+    assert np.isnan(t.loc["optimiser did not converge", "low"])
+    assert reason_kind("non-finite estimate: mu=nan") == ("non-finite estimate: mu=…",
+                                                          pytest.approx(np.nan, nan_ok=True))
+
+
+# --------------------------------------------------------------------------- designs
+def test_regression_efficiency_uses_the_study_design(tmp_path):
+    """OLS slope with an N(50, 15) covariate and sigma = 2: Var(beta1_hat) =
+    sigma^2 E[1/sum (x - xbar)^2] = sigma^2 / (15^2 (n - 3)) (1/chi^2_{n-1} has mean
+    1/(n-3)), against the bound sigma^2 / (n 15^2): n Var I = n / (n - 3) exactly, -> 1.
+    The bound must come from the study's design, not a standard-normal default."""
+    path = tmp_path / "reg.yaml"
+    path.write_text("""description: slope with a wide covariate
+model:
+  family: linear_regression
+  params: {beta0: 1.0, beta1: 0.5, sigma: 2.0}
+  design: {covariates: [{name: income, distribution: norm, loc: 50, scale: 15}]}
+sample_sizes: [20, 100, 1000]
+replications: 2000
+seed: 21
+estimators: [mle]
+estimands: [beta1]
+""")
+    study = load_study(path)
+    e = efficiency(run_study(path), study).sort_values("n")
+    n = e["n"].to_numpy()
+    assert np.allclose(e["crlb"], 4.0 / (n * 225.0))  # 1.8e-4 at n = 100
+    exact = n / (n - 3)
+    assert (np.abs(e["var_ratio"] - exact) < 4 * e["var_ratio_mcse"]).all(), e
+    big = e.iloc[-1]
+    assert abs(big["var_ratio"] - 1) < 4 * big["var_ratio_mcse"]
+
+
+def test_two_covariates_with_beta2_run_through_every_diagnostic(tmp_path):
+    path = tmp_path / "reg2.yaml"
+    path.write_text("""description: two covariates
+model:
+  family: linear_regression
+  params: {beta0: 0.0, beta1: 1.0, beta2: -0.5, sigma: 1.0}
+  design: {p: 2}
+sample_sizes: [10, 40]
+replications: 200
+seed: 22
+estimators: [mle, unbiased]
+estimands: [beta1, beta2, sigma2]
+""")
+    from fisherlab.diagnostics import run_all
+
+    study = load_study(path)
+    tables = run_all(run_study(path), study)
+    eff = tables["efficiency"]
+    b2 = eff[eff["estimand"] == "beta2"]
+    # standard normal covariates: the bound of each slope is sigma^2 / n
+    assert len(b2) == 4 and np.allclose(b2["crlb"], 1.0 / b2["n"])

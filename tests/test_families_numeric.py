@@ -10,7 +10,7 @@ import pytest
 
 from fisherlab.families import get_family
 from fisherlab.simulate import run_chunk
-from fisherlab.study import StudyError, load_study
+from fisherlab.study import Chunk, StudyError, load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ["gamma_shape", "beta_mle", "logistic_credit", "linear_regression_sigma2",
@@ -28,21 +28,20 @@ def test_bundled_studies_load(name, in_root):
     assert s.conditions()
 
 
-def small_spec(study, reps=100):
+def small_chunk(study, reps=100):
+    """The study and its first condition's first ``reps`` replicates."""
     s = load_study(ROOT / "studies" / f"{study}.yaml")
     ch = s.chunks(100)[0]
-    spec = s.spec(ch)
-    spec["stop"] = reps
-    return spec
+    return s, Chunk(ch.condition, 0, 0, reps)
 
 
 @pytest.mark.parametrize("name", ["logistic_credit", "linear_regression_sigma2", "custom_model"])
 def test_chunk_runs_and_is_deterministic(name, in_root):
-    spec = small_spec(name)
-    a, b = run_chunk(spec), run_chunk(spec)
+    s, ch = small_chunk(name)
+    a, b = run_chunk(s, ch), run_chunk(s, ch)
     assert a.equals(b)
     assert a["converged"].mean() > 0.95
-    assert set(a["estimand"]) == set(spec["estimands"])
+    assert set(a["estimand"]) == set(s.estimands)
 
 
 def test_regression_design_shapes():

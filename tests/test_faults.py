@@ -50,17 +50,18 @@ def faulty():
         _REGISTRY.pop(cls.name, None)
 
 
-def spec_of(tmp_path, options: str, reps: int = 200, extra: str = "") -> dict:
+def spec_of(tmp_path, options: str, reps: int = 200, extra: str = "") -> tuple:
+    """The study and its one chunk."""
     p = tmp_path / "faults.yaml"
     p.write_text(STUDY.format(options=options, reps=reps, extra=extra))
     study = load_study(p)
     (chunk,) = study.chunks(reps)
-    return study.spec(chunk)
+    return study, chunk
 
 
-def planted(spec: dict, threshold: float = 0.0) -> np.ndarray:
+def planted(spec: tuple, threshold: float = 0.0) -> np.ndarray:
     """Replicates whose first observation is below the threshold: those that fail."""
-    return draw(spec)[:, 0] < threshold
+    return draw(*spec)[:, 0] < threshold
 
 
 @pytest.mark.parametrize("mode, reason", [
@@ -72,7 +73,7 @@ def test_a_failing_fit_is_recorded_and_the_job_goes_on(tmp_path, faulty, mode, r
     spec = spec_of(tmp_path, f"{{mode: {mode}}}")
     bad = planted(spec)
     assert 0 < bad.sum() < len(bad)  # the planted failures hit some replicates, not all
-    df = run_chunk(spec)
+    df = run_chunk(*spec)
     f = df[df.estimator == "faulty"]
     for estimand, rows in f.groupby("estimand"):
         rows = rows.sort_values("replicate")
@@ -94,7 +95,7 @@ def test_a_raising_batch_fails_every_replicate_and_other_estimators_go_on(tmp_pa
     p.write_text(STUDY.format(options="{}", reps=100, extra="").replace(
         "[mle, {faulty: {}}]", "[mle, broken]"))
     study = load_study(p)
-    df = run_chunk(study.spec(study.chunks(100)[0]))
+    df = run_chunk(study, study.chunks(100)[0])
     b = df[df.estimator == "broken"]
     assert not b.converged.any()
     assert set(b.reason) == {"RuntimeError: this estimator is broken"}
@@ -105,11 +106,11 @@ def test_a_slow_fit_is_stopped_at_fit_timeout(tmp_path, faulty):
     # datasets whose first value is below -1.5 (~7%) sleep 5 s; the limit is 0.1 s
     spec = spec_of(tmp_path, "{mode: sleep, threshold: -1.5, sleep: 5}", reps=100,
                    extra="fit_timeout: 0.1")
-    assert spec["fit_timeout"] == 0.1
+    assert spec[0].fit_timeout == 0.1
     bad = planted(spec, -1.5)
     assert bad.sum() >= 2
     t0 = time.perf_counter()
-    df = run_chunk(spec)
+    df = run_chunk(*spec)
     elapsed = time.perf_counter() - t0
     assert elapsed < 5  # interrupted: without the limit one sleeping fit alone takes 5 s
     f = df[(df.estimator == "faulty") & (df.estimand == "mu")].sort_values("replicate")
@@ -123,7 +124,7 @@ def test_fit_timeout_off_the_main_thread_is_checked_afterwards(tmp_path, faulty)
                    extra="fit_timeout: 0.05")
     bad = planted(spec, -2.0)
     out = {}
-    th = threading.Thread(target=lambda: out.setdefault("df", run_chunk(spec)))
+    th = threading.Thread(target=lambda: out.setdefault("df", run_chunk(*spec)))
     th.start()
     th.join(60)
     f = out["df"].query("estimator == 'faulty' and estimand == 'mu'").sort_values("replicate")
@@ -132,8 +133,9 @@ def test_fit_timeout_off_the_main_thread_is_checked_afterwards(tmp_path, faulty)
 
 
 def test_a_study_without_fit_timeout_keeps_its_chunk_specs(tmp_path, faulty):
-    spec = spec_of(tmp_path, "{mode: raise}")
-    assert "fit_timeout" not in spec  # specs (and so chunks) of older studies unchanged
+    study, chunk = spec_of(tmp_path, "{mode: raise}")
+    # specs (and so chunks) of older studies unchanged
+    assert "fit_timeout" not in study.spec(chunk)
 
 
 def test_time_limit_gives_an_outer_timer_back_its_remaining_time():
@@ -166,7 +168,7 @@ def test_fit_timeout_context_is_scoped():
 # ----------------------------------------------------------------- max_failure_rate
 def test_max_failure_rate_stops_and_names_the_condition(tmp_path, faulty):
     spec = spec_of(tmp_path, "{mode: raise}")
-    df = run_chunk(spec)
+    df = run_chunk(*spec)
     rate = planted(spec).mean()  # about one half
     check_failure_rate(df, None)  # no limit: nothing to say
     check_failure_rate(df, rate)  # exactly at the limit is allowed
@@ -185,13 +187,14 @@ def test_summarise_cli_checks_the_study_limit(tmp_path, faulty, capsys):
                                   extra="max_failure_rate: 0.05"))
     s = load_study(study)
     est = tmp_path / "estimates.parquet"
-    io.write_parquet(run_chunk(s.spec(s.chunks(200)[0])), est)
+    io.write_parquet(run_chunk(s, s.chunks(200)[0]), est)
     out = tmp_path / "summary.csv"
     assert cli.main(["summarise", str(est), "--out", str(out), "--study", str(study)]) == 3
     assert not out.exists()
     assert "non-finite estimate: mu=nan" in capsys.readouterr().err
-    # without --study (or without the key) it summarises, failures excluded by measures
-    assert cli.main(["summarise", str(est), "--out", str(out)]) == 0
+    # without the key it summarises, failures excluded by measures
+    study.write_text(STUDY.format(options="{mode: nan}", reps=200, extra=""))
+    assert cli.main(["summarise", str(est), "--out", str(out), "--study", str(study)]) == 0
     assert len(pd.read_csv(out)) == 2 * 3
 
 
@@ -247,23 +250,24 @@ def test_every_cli_output_is_written_atomically(tmp_path, monkeypatch):
         estimators: [mle]
         """))
     s = load_study(study)
-    spec = s.spec(s.chunks(100)[0])
-    import json
+    chunk = s.chunks(100)[0]
+    chunk_args = ["chunk", "--study", str(study), "--chunk", chunk.id, "--chunk-size", "100",
+                  "--out", str(tmp_path / "c.parquet")]
 
     for argv, name in [
-        (["chunk", "--spec", json.dumps(spec), "--out", str(tmp_path / "c.parquet")],
-         "c.parquet"),
+        (chunk_args, "c.parquet"),
     ]:
         with pytest.raises(OSError, match="simulated crash"):
             cli.main(argv)
         assert not (tmp_path / name).exists()
     monkeypatch.setattr(io.os, "replace", real)
-    cli.main(["chunk", "--spec", json.dumps(spec), "--out", str(tmp_path / "c.parquet")])
+    cli.main(chunk_args)
     monkeypatch.setattr(io.os, "replace", refuse)
     for argv, name in [
         (["combine", "--out", str(tmp_path / "e.parquet"), "--study", str(study),
           "--provenance", str(tmp_path / "p.json"), str(tmp_path / "c.parquet")], "e.parquet"),
-        (["summarise", str(tmp_path / "c.parquet"), "--out", str(tmp_path / "s.csv")], "s.csv"),
+        (["summarise", str(tmp_path / "c.parquet"), "--study", str(study), "--out",
+          str(tmp_path / "s.csv")], "s.csv"),
     ]:
         with pytest.raises(OSError, match="simulated crash"):
             cli.main(argv)

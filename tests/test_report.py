@@ -8,13 +8,11 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from fisherlab.cli import main
 from fisherlab.diagnostics import TABLES
-from fisherlab.report import readings
-from fisherlab.report.html import SECTIONS
+from fisherlab.report.sections import SECTIONS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -62,7 +60,7 @@ estimators: [mle, unbiased]
 """)
     out = root / "results"
     for name in ("normal_small", "uniform_small"):
-        assert main(["run", str(root / f"{name}.yaml"), "--results", str(out), "--html"]) == 0
+        assert main(["run", str(root / f"{name}.yaml"), "--results", str(out)]) == 0
     return out
 
 
@@ -71,7 +69,7 @@ def test_page_has_every_section_and_only_embedded_images(results, study):
     folder = results / study
     page = parse(folder / "report.html")
     # every section; calibration only where truths were drawn from a prior
-    assert set(SECTIONS) - {"calibration"} <= page.ids
+    assert {s.id for s in SECTIONS} - {"calibration", "flags"} <= page.ids
     assert "calibration" not in page.ids
     assert len(page.imgs) >= 5
     for src in page.imgs:
@@ -89,7 +87,9 @@ def test_page_has_every_section_and_only_embedded_images(results, study):
 
 def test_page_reads_the_science(results):
     text = (results / "uniform_small" / "report.html").read_text(encoding="utf-8")
-    assert "No Fisher information" in text  # efficiency section explains its absence
+    # the efficiency section and the study box say the same about Fisher information
+    assert text.count("no Cramér–Rao bound here (the family declares no Fisher "
+                      "information)") == 2
     never = text.split("Not normal at any n: ", 1)[1].split(".", 1)[0]
     assert "mle of upper" in never and "unbiased of lower" in never
     text = (results / "normal_small" / "report.html").read_text(encoding="utf-8")
@@ -106,18 +106,6 @@ def test_index_links_every_study_with_a_verdict(results):
     assert v["verdict"].startswith("rate as theory")
 
 
-def test_readings_on_constructed_tables():
-    c = pd.DataFrame({"estimator": ["mle", "mom"], "estimand": ["p", "p"],
-                      "slope": [-0.5, -0.2], "slope_se": [0.01, 0.01],
-                      "theory_slope": [-0.5, -0.5], "verdict": ["as theory", "slower"]})
-    text = readings.consistency(c)
-    assert text.startswith("1 of 2") and "mom of p (slower" in text
-    f = pd.DataFrame({"reason": ["separation", "separation", "nan"], "failed": [3, 2, 1]})
-    assert readings.failures(f, 100) == "6 of 100 fits failed; most common reason: " \
-        "'separation' (5)."
-    assert readings.failures(f.iloc[:0], 100) == "No fit failed (100 fits)."
-
-
 def test_prior_drawn_truths_get_a_calibration_section(tmp_path):
     study = tmp_path / "drawn.yaml"
     study.write_text("""description: truths from a prior
@@ -127,10 +115,10 @@ replications: 200
 seed: 9
 estimators: [mle]
 """)
-    assert main(["run", str(study), "--results", str(tmp_path / "results"), "--html"]) == 0
+    assert main(["run", str(study), "--results", str(tmp_path / "results")]) == 0
     page = parse(tmp_path / "results" / "drawn" / "report.html")
     assert "calibration" in page.ids
     text = (tmp_path / "results" / "drawn" / "report.html").read_text(encoding="utf-8")
-    assert 'alt="sbc"' in text and "PIT" in text
+    assert 'alt="sbc_lam"' in text and "PIT" in text
     md = (tmp_path / "results" / "drawn" / "report.md").read_text(encoding="utf-8")
     assert "lam (drawn per replicate) — lam ~ Gamma(alpha=4, beta=1)" in md

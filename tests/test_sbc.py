@@ -212,7 +212,6 @@ def test_no_draws_file_without_the_option(tmp_path):
 # --------------------------------------------------------------------------- the report
 def test_pit_ecdf_plot_and_uniformity(posterior_run):
     import matplotlib.figure
-
     from fisherlab.report.sbc import FROM_DRAWS, FROM_NORMAL, pit_ecdf_plot, uniformity
 
     spec, post, _ = posterior_run

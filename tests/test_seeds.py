@@ -59,7 +59,7 @@ def test_conditions_draw_independent_streams(write_study):
     study = load_study(write_study(STUDY))
     from fisherlab.simulate import draw
 
-    first = [draw(study.spec(ch))[0, 0] for ch in study.chunks(1000)]
+    first = [draw(study, ch)[0, 0] for ch in study.chunks(1000)]
     assert len(set(first)) == len(first)
 
 

@@ -154,13 +154,14 @@ def cmd_index(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="fisherlab", usage=USAGE,
+    ap = argparse.ArgumentParser(prog="fisherlab", usage="fisherlab [--version] COMMAND ...",
+                                 description=USAGE, add_help=True,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="version", version=f"fisherlab {_version()}")
-    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", help=argparse.SUPPRESS)
 
     def cmd(name, fn, text):
-        p = sub.add_parser(name, help=text, description=text)
+        p = sub.add_parser(name, prog=f"fisherlab {name}", help=text, description=text)
         p.set_defaults(fn=fn)
         return p
 
@@ -182,34 +183,32 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--studies-dir", default="studies", help="default: studies")
     cmd("families", cmd_families, "print the families table (Markdown)")
 
-    # the workflow's stages (internal)
-    p = cmd("chunk", cmd_chunk, "internal: draw and fit one chunk")
-    p.add_argument("--study", required=True, help="the study file")
+    def stage(name, fn, text):  # the workflow's stages: each takes the study file
+        p = cmd(name, fn, f"internal: {text}")
+        p.add_argument("--study", required=True, help="the study file")
+        return p
+
+    p = stage("chunk", cmd_chunk, "draw and fit one chunk")
     p.add_argument("--chunk", required=True, help="<cond>/n<n>/c<k>, as in the chunk's path")
     p.add_argument("--chunk-size", type=int, required=True, help="replications per chunk")
     p.add_argument("--spec-sha256", help="refuse to run if the chunk's spec hash differs "
                    "(the study file changed after planning)")
     p.add_argument("--out", required=True, help="the chunk's parquet file")
-    p = cmd("combine", cmd_combine, "internal: all chunks of a study as estimates.parquet")
-    p.add_argument("--study", required=True, help="the study file")
+    p = stage("combine", cmd_combine, "all chunks of a study as estimates.parquet")
     p.add_argument("--out", required=True, help="estimates.parquet")
     p.add_argument("--provenance", help="also write the provenance as JSON here")
     p.add_argument("chunks", nargs="+", help="the chunk files")
-    p = cmd("summarise", cmd_summarise, "internal: summary.csv (stops when the study's "
-            "max_failure_rate is exceeded)")
+    p = stage("summarise", cmd_summarise, "summary.csv (stops when the study's "
+              "max_failure_rate is exceeded)")
     p.add_argument("estimates", help="estimates.parquet")
-    p.add_argument("--study", required=True, help="the study file")
     p.add_argument("--out", required=True, help="summary.csv")
-    p = cmd("report", cmd_report, "internal: report.md")
-    p.add_argument("--study", required=True, help="the study file")
+    p = stage("report", cmd_report, "report.md")
     p.add_argument("--summary", required=True, help="summary.csv")
     p.add_argument("--out", required=True, help="report.md")
-    p = cmd("diagnose", cmd_diagnose, "internal: the diagnostic tables")
+    p = stage("diagnose", cmd_diagnose, "the diagnostic tables")
     p.add_argument("estimates", help="estimates.parquet")
-    p.add_argument("--study", required=True, help="the study file")
     p.add_argument("--out-dir", required=True, help="where <diagnostic>.csv go")
-    p = cmd("html", cmd_html, "internal: report.html of one study")
-    p.add_argument("--study", required=True, help="the study file")
+    p = stage("html", cmd_html, "report.html of one study")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="report.html")
     p.add_argument("--figures", help="also write each figure as PNG here")

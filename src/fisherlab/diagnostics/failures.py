@@ -5,7 +5,7 @@ and :func:`check_failure_rate` are the study's stop rule (``max_failure_rate``),
 counts a replicate once per estimator whatever its reasons.
 
 A reason's *kind* is its text with the numbers taken out (``"R-hat 1.020 > 1.02"`` and
-``"R-hat 1.031 > 1.02"`` are one kind, ``"R-hat # > #"``), so a table lists a handful
+``"R-hat 1.031 > 1.02"`` are one kind, ``"R-hat … > …"``), so a table lists a handful
 of kinds with a count, the range of the first number and one example, not a row per
 value. A reason that joins several problems with ``"; "`` counts under each.
 """
@@ -27,7 +27,7 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b
 def reason_kind(reason: str) -> tuple[str, float]:
     """``(kind, first number or NaN)`` of one failure reason."""
     nums = _NUMBER.findall(reason)
-    kind = _NUMBER.sub("#", reason).strip() or "unspecified"
+    kind = _NUMBER.sub("…", reason).strip() or "unspecified"
     try:
         value = float(nums[0]) if nums else np.nan
     except ValueError:

@@ -33,7 +33,7 @@ ALPHA = 0.01
 MIN_S = 20
 
 
-def describe_z(z) -> dict:
+def describe_z(z, lattice: bool | None = None) -> dict:
     """Moments of ``z`` and the test against N(0, 1), with a verdict. ``crit`` is the
     KS statistic's critical value at ALPHA for this S (``scipy.stats.kstwo``): the ECDF
     of Phi(z) stays within ±crit of the uniform CDF exactly when KS says 'normal', the
@@ -49,7 +49,7 @@ def describe_z(z) -> dict:
         return out
     with warnings.catch_warnings():  # nearly constant z: scipy warns of lost precision
         warnings.simplefilter("ignore", RuntimeWarning)
-        if is_lattice(z):
+        if is_lattice(z) if lattice is None else lattice:
             res, test = stats.normaltest(z), "K2"
         else:
             res, test = stats.kstest(z, "norm"), "KS"
@@ -102,9 +102,11 @@ def normality(df: pd.DataFrame, study) -> pd.DataFrame:
         base = dict(zip(head, key, strict=True))
         zs = standardised(g, study.family, theta_of(base, keys), base["estimand"],
                           int(base["n"]))
-        lattice = is_lattice(g["estimate"])
+        # counts give lattice-valued estimates, even where a sampler's noise smears them
+        lattice = study.family.discrete or is_lattice(g["estimate"])
         for kind, z in zs.items():
-            rows.append(dict(base, standardisation=kind, lattice=lattice, **describe_z(z)))
+            rows.append(dict(base, standardisation=kind, lattice=lattice,
+                             **describe_z(z, lattice or None)))
     cols = head + ["standardisation", "lattice", "S", "mean", "sd", "skew", "ex_kurtosis",
                    "test", "statistic", "pvalue", "crit", "verdict"]
     return pd.DataFrame(rows, columns=cols)

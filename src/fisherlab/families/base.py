@@ -185,6 +185,9 @@ class Family:
     mom_moments: ClassVar[int] = 0
     #: the MLE of this family is regular (RMSE ~ n^-1/2); the uniform endpoints are not
     regular: ClassVar[bool] = True
+    #: observations are counts (integer support): every estimate is a function of a
+    #: lattice-valued statistic, so its distribution has steps (normality uses K², not KS)
+    discrete: ClassVar[bool] = False
     #: estimands for which the family declares a classical unbiased estimator
     unbiased_estimands: ClassVar[tuple[str, ...]] = ()
     #: smallest n of the classical unbiased estimators where larger than ``min_n``

@@ -12,6 +12,7 @@ from .base import Family, Param, Point
 class Bernoulli(Family):
     name = "bernoulli"
     doc = "one trial with success probability p; x in {0, 1}"
+    discrete = True
     params = (Param("p", 0.0, 1.0, low_open=False, high_open=False, typical=(0.1, 0.9),
                     doc="success probability"),)
     mom_moments = 1

@@ -11,6 +11,7 @@ from .base import Family, Param, Point
 class Binomial(Family):
     name = "binomial"
     doc = "successes in `trials` independent trials with probability p; trials is fixed"
+    discrete = True
     params = (
         Param("p", 0.0, 1.0, low_open=False, high_open=False, typical=(0.1, 0.9),
               doc="success probability"),

@@ -14,6 +14,7 @@ from .base import Derived, Family, Param, Point
 class Geometric(Family):
     name = "geometric"
     doc = "trials up to and including the first success, x = 1, 2, ..."
+    discrete = True
     params = (Param("p", 0.0, 1.0, low_open=True, high_open=False, typical=(0.05, 0.9),
                     doc="success probability"),)
     derived = (

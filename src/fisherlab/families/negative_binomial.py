@@ -22,6 +22,7 @@ from .base import Family, Param, Point
 class NegativeBinomial(Family):
     name = "negative_binomial"
     doc = "overdispersed counts: failures before the r-th success with success prob p"
+    discrete = True
     params = (
         Param("r", 0.0, typical=(1.0, 10.0), doc="number of successes (real > 0)"),
         Param("p", 0.0, 1.0, typical=(0.2, 0.8), doc="success probability"),

@@ -15,6 +15,7 @@ from .base import Derived, Family, Param, Point
 class Poisson(Family):
     name = "poisson"
     doc = "counts with rate lam"
+    discrete = True
     params = (Param("lam", 0.0, typical=(0.5, 20.0), doc="mean count (rate)"),)
     derived = (
         Derived("prob_zero", lambda t: np.exp(-np.asarray(t["lam"], dtype=float)),

@@ -41,14 +41,9 @@ class Uniform(Family):
         lo = np.asarray(theta["lower"], dtype=float)
         return stats.uniform.logpdf(x, lo, np.asarray(theta["upper"], dtype=float) - lo)
 
-    def pymc_likelihood(self, theta, x, theta_fixed):
-        import pymc as pm  # imported here: PyMC costs seconds to import
-
-        # the support depends on the parameters: the likelihood is not regular and
-        # MAP/NUTS may fail at the data's range; such fits are recorded as failed
-        data = pm.Data("x", np.asarray(x, dtype="float64"))
-        pm.Uniform("obs", lower=theta["lower"], upper=theta["upper"], observed=data)
-        return data
+    # No PyMC form (so no map or posterior): the support depends on the parameters, and
+    # independent per-parameter priors cannot say lower < upper; every fit started at
+    # the priors' centres (lower = upper) was a failure, not an estimate.
 
     @staticmethod
     def _pivot_interval(x, level):

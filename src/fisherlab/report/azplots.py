@@ -100,29 +100,40 @@ def dist_plot(df: pd.DataFrame, labels: dict[str, str], lattice: bool):
 
 
 @styled
-def pit_plot(cells: list[tuple[str, np.ndarray, pd.Series]], title: str):
-    """ECDF of PIT minus uniform, one panel per cell: ``cells`` are (panel label, PIT
-    values, the cell's table row with ``test``, ``pvalue``, ``crit``). Each panel is
-    titled with the row's test and p-value and drawn with the band ±crit."""
-    if not cells:
+def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title: str,
+             ncol: int):
+    """ECDF of PIT minus uniform, one panel per cell, ``ncol`` panels a row: ``cells``
+    are (panel label, PIT values, the cell's table row with ``test``, ``pvalue``,
+    ``crit``); a cell without values is an empty place that keeps the grid aligned.
+    Each panel is titled with the row's test and p-value, with the band ±crit."""
+    if not any(pit is not None for _, pit, _ in cells):
         return None
     azp = _az()
-    data, rows = {}, {}
+    data, rows, blank = {}, {}, []
     for i, (lab, pit, row) in enumerate(cells):
-        name = f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'])}"
+        if pit is None:  # a place holder, hidden below
+            name = f"{lab}\n(no test)"
+            pit, row = np.linspace(0.0, 1.0, 20), None
+            blank.append(name)
+        else:
+            name = f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'])}"
         data[name] = ((f"r{i}",), np.asarray(pit, float))
         rows[name] = row
     dt = xr.DataTree.from_dict({"pit": xr.Dataset(data)})
     k = len(cells)
-    ncol = min(len({c[2]["estimator"] for c in cells}), 4)  # a row per n, mostly
     pc = azp.plot_ecdf_pit(dt, group="pit", sample_dims=[f"r{i}" for i in range(k)],
                            method="pot_c", backend="matplotlib", col_wrap=ncol,
                            visuals={"p_value_text": False, "suspicious_points": False},
                            figure_kwargs={"figsize": (3.3 * ncol, 2.5 * -(-k // ncol) + 0.5),
                                           "sharey": False})
+    for name in blank:
+        pc.viz["plot"][name].item().set_visible(False)
     for name, row in rows.items():
+        if row is None:
+            continue
         crit = float(row["crit"])
         ax = pc.viz["plot"][name].item()
+        ax.title.set_fontsize(9)
         if np.isfinite(crit):
             ax.axhspan(-crit, crit, color="0.85", zorder=0)
         # each panel shows its whole curve: no clipping by a shared axis
@@ -152,7 +163,8 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str])
     pc = azp.plot_forest(dt, group="estimates", sample_dims=["replicate"],
                          backend="matplotlib",
                          stats={"trunk": skip, "twig": skip, "point_estimate": skip},
-                         figure_kwargs={"figsize": (10, 0.3 * rows + 1.6)})
+                         figure_kwargs={"figsize": (11, 0.3 * rows + 1.6),
+                                        "width_ratios": [1.4, 2.0]})  # labels, forest
     fig = _figure(pc)
     ax = fig.axes[-1]  # the forest column is last
     ax.axvline(0, color="0.3", lw=0.8, ls="--")
@@ -160,7 +172,7 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str])
     for _, r in s[s["n"].isin(sizes) & (s["n_failed"] > 0)].iterrows():
         art = points[r["estimand"]].sel(estimator=labels.get(r["estimator"], r["estimator"]),
                                         n=f"n = {r['n']}").item()
-        y = float(np.atleast_1d(art.get_ydata())[0])
+        y = float(np.asarray(art.get_offsets())[0, 1])  # the point estimate's marker
         ax.annotate(f"{int(r['n_failed'])} of {int(r['n_rep'])} failed", (1.0, y),
                     xycoords=("axes fraction", "data"), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=7, color="#b3261e")

@@ -40,6 +40,11 @@ def esc(x) -> str:
     return html.escape(str(x))
 
 
+def text(v) -> str:
+    """A table's text value, escaped; an empty cell (read back as NaN) prints nothing."""
+    return "" if not isinstance(v, str) and pd.isna(v) else esc(v)
+
+
 def cite(table: str, row: int, col: str, text: str) -> str:
     """``text`` (a value of ``table``'s row ``row``, column ``col``) as a span that says so."""
     return (f'<span data-t="{esc(table)}" data-r="{int(row)}" data-c="{esc(col)}">'
@@ -47,7 +52,10 @@ def cite(table: str, row: int, col: str, text: str) -> str:
 
 
 def mark(verdict: str, good: str | tuple[str, ...]) -> str:
-    """A verdict in green when it is ``good``, red otherwise."""
+    """A verdict in green when it is ``good``, red otherwise; nothing for no verdict
+    (an empty CSV cell reads back as NaN)."""
+    if not isinstance(verdict, str) or not verdict:
+        return ""
     ok = verdict in ((good,) if isinstance(good, str) else good)
     return f'<span class="{"ok" if ok else "bad"}">{esc(verdict)}</span>'
 

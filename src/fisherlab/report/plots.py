@@ -49,9 +49,13 @@ def conditions(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
             for key, g in df.groupby(keys, sort=True, dropna=False)]
 
 
-def grid(k: int, width: float = 3.6, height: float = 3.0, rows: int = 1):
+def grid(k: int, width: float = 3.6, height: float = 3.0, rows: int = 1,
+         min_width: float = 6.0):
+    """``k`` panels in ``rows`` rows; at least ``min_width`` inches wide, so that the
+    legend below the panels has room."""
     cols = max(1, int(np.ceil(k / rows)))
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows),
+    fig, axes = plt.subplots(rows, cols, figsize=(max(width * cols, min_width),
+                                                  height * rows + 0.6),
                              squeeze=False, layout="constrained")
     for ax in axes.flat[k:]:
         ax.set_visible(False)
@@ -77,8 +81,10 @@ def legend_below(fig, axes, ncol: int = 3) -> None:
                 handles[lab] = h
                 labels.append(lab)
     if labels:
+        # as many columns as the figure's width holds, at about 2.6 inches a label
+        fit = max(1, int(fig.get_figwidth() / 2.6))
         fig.legend([handles[lab] for lab in labels], labels, loc="outside lower center",
-                   ncol=min(ncol, len(labels)), fontsize=8, frameon=False)
+                   ncol=min(ncol, len(labels), fit), fontsize=8, frameon=False)
 
 
 def save(fig, path) -> None:
@@ -203,15 +209,22 @@ def coverage_plot(cov: pd.DataFrame, labels: dict[str, str]):
     return fig
 
 
+def zip_n(sizes) -> int:
+    """The n of the zip plot: the smallest with n >= 10 (smaller ones give intervals of
+    a few distinct widths, or none), else the largest."""
+    sizes = sorted(int(v) for v in sizes)
+    return next((v for v in sizes if v >= 10), sizes[-1])
+
+
 def zip_plot(df: pd.DataFrame, summary: pd.DataFrame, level: float,
              labels: dict[str, str], n: int | None = None):
-    """Zip plot (Morris et al. 2019, Fig. 3): each interval of one n (the smallest),
+    """Zip plot (Morris et al. 2019, Fig. 3): each interval of one n (:func:`zip_n`),
     ranked by how far the truth is from its centre in half-widths; red ones miss the
     truth; the dotted line is at the study's level. Every estimator × estimand gets a
     panel: failed fits (counted in the summary) are named, and an estimator without
     intervals says so."""
     d, label = first_condition(df)
-    n = int(d["n"].min()) if n is None else n
+    n = zip_n(d["n"].unique()) if n is None else n
     d = d[d["n"] == n]
     s, _ = first_condition(summary)
     failed = s[s["n"] == n].set_index(["estimator", "estimand"])["n_failed"].to_dict()

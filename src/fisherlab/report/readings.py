@@ -8,6 +8,7 @@ that made them; numbers are rounded to their Monte Carlo standard errors.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..diagnostics import bessel as bessel_diag
@@ -60,8 +61,12 @@ def bessel(r) -> str:
         return ("No estimand here has both a classically unbiased estimator and another "
                 "one that differs from it, so there is no Bessel comparison.")
     out = []
+    found = {}  # estimators with identical biases (mle and mom often coincide): once
     for (estimand, est), g in t[~t["unbiased"]].groupby(["estimand", "estimator"],
                                                       sort=False):
+        sig = (estimand, tuple(np.round(g["bias"].to_numpy(), 12)))
+        found.setdefault(sig, [[], g])[0].append(est)
+    for (estimand, _), (names, g) in found.items():
         g = g.sort_values("n")
         small = g.iloc[0]
         known = bool(g["theory_bias"].notna().all())
@@ -69,7 +74,8 @@ def bessel(r) -> str:
                   else (g["bias"].abs() > bessel_diag.Z * g["bias_mcse"]).any())
         if not biased:
             continue
-        txt = (f"{esc(r.label(est))} of {esc(estimand)}: biased (at n = {small.n}: "
+        txt = (f"{' and '.join(esc(r.label(e)) for e in names)} of {esc(estimand)}: "
+               f"biased (at n = {small.n}: "
                f"{cite('bessel', small.name, 'bias', fmt(small.bias, small.bias_mcse))}")
         if known:
             agree = bool((g["verdict"] == "as theory").all())

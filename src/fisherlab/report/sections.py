@@ -44,21 +44,32 @@ def _one(name, make, caption):
     return lambda r: [(name, make(r), caption(r) if callable(caption) else caption)]
 
 
-def _pit_cells(r, table: str, values: dict, label_of) -> list:
-    """(panel label, PIT values, table row) for the first condition's cells."""
-    t = r.tables[table]
-    first, _ = plots.first_condition(t)
-    out = []
-    for i, row in first.iterrows():
-        v = values.get((row["estimator"], row["estimand"], int(row["n"])))
-        if v is not None and len(v):
-            out.append((label_of(row), v, row.rename(i)))
-    return out
+def _pit_grid(r, rows, values: dict, estimand: str, sizes) -> tuple[list, int]:
+    """The PIT panels of one estimand: a row per n, a column per estimator; a cell the
+    table did not test (too few values) is an empty place. ``rows``: the table's rows of
+    the first condition; ``values``: (estimator, estimand, n) -> PIT values."""
+    ests = [e.id for e in r.study.estimators if e.id in set(rows["estimator"])]
+    cells = []
+    for n in sizes:
+        for est in ests:
+            sel = rows[(rows["estimator"] == est) & (rows["estimand"] == estimand)
+                       & (rows["n"] == n)]
+            v = values.get((est, estimand, int(n)))
+            ok = len(sel) and v is not None and len(v) and sel["test"].iloc[0] != ""
+            lab = f"{r.label(est)}\nn = {n}"
+            cells.append((lab, v, sel.iloc[0]) if ok else (lab, None, None))
+    return cells, max(len(ests), 1)
+
+
+def _cite_panels(table: str, cells) -> str:
+    return "; ".join(f"{esc(lab.replace(chr(10), ', '))}: {esc(row['test'])} p = "
+                     + cite(table, row.name, "pvalue", fmt_p(row["pvalue"]))
+                     for lab, v, row in cells if row is not None) + "."
 
 
 def normality_figures(r) -> Iterable[FigureOut]:
     t = r.tables["normality"]
-    t = t[t["standardisation"] == "se"]
+    t = t[t["standardisation"] == "se"].fillna({"test": ""})
     if t.empty:
         return
     first, label = plots.first_condition(t)
@@ -67,41 +78,29 @@ def normality_figures(r) -> Iterable[FigureOut]:
          for k, v in z_values(r.estimates, r.study, "se")
          if int(k["n"]) in sizes and r.is_first(k)}
     for estimand in dict.fromkeys(first["estimand"]):
-        rows = first[(first["estimand"] == estimand) & first["n"].isin(sizes)]
-        rows = rows[rows["test"] != ""]
-        cells = [(f"{r.label(row.estimator)}, n = {row.n}",
-                  z.get((row.estimator, estimand, int(row.n))), t.loc[i])
-                 for i, row in rows.iterrows()]
-        cells = [c for c in cells if c[1] is not None and len(c[1])]
+        cells, ncol = _pit_grid(r, first, z, estimand, sizes)
         title = (f"{estimand}: ECDF of Φ(z) − uniform, z = (θ̂ − θ)/se; grey: the KS band "
                  "at the table's level" + (f" ({label})" if label else ""))
         cap = (f"ECDF of Φ(z) for {esc(estimand)}: inside the grey band means the KS test "
-               "says normal. Panel p-values, from the normality table: " + "; ".join(
-                   f"{esc(lab)}: {esc(row['test'])} p = "
-                   + cite("normality", row.name, "pvalue", fmt_p(row["pvalue"]))
-                   for lab, _, row in cells) + ".")
-        yield f"ecdf_pit_{estimand}", azplots.pit_plot(cells, title), cap
+               "says normal (K² tests have no band). Panel p-values, from the normality "
+               "table: " + _cite_panels("normality", cells))
+        yield f"ecdf_pit_{estimand}", azplots.pit_plot(cells, title, ncol), cap
 
 
 def calibration_figures(r) -> Iterable[FigureOut]:
     d = pit_values(r.estimates)
-    values = {k: g["pit"].to_numpy(float)
-              for k, g in d[r.first_mask(d)].groupby(["estimator", "estimand", "n"])}
-    t = r.tables["calibration"]
-    for estimand in dict.fromkeys(t["estimand"]):
-        cells = _pit_cells(r, "calibration", values,
-                           lambda row: f"{r.label(row['estimator'])}, n = {row['n']}")
-        cells = [c for c in cells if c[2]["estimand"] == estimand]
-        for c in cells:
-            c[2]["test"] = "KS"
+    values = {(e, m, int(n)): g["pit"].to_numpy(float)
+              for (e, m, n), g in d[r.first_mask(d)].groupby(["estimator", "estimand", "n"])}
+    t = r.tables["calibration"].assign(test="KS")
+    first, _ = plots.first_condition(t)
+    sizes = azplots.pick_sizes(first["n"].unique(), 3)
+    for estimand in dict.fromkeys(first["estimand"]):
+        cells, ncol = _pit_grid(r, first, values, estimand, sizes)
         cap = (f"SBC for {esc(estimand)}: ECDF of the PIT minus the uniform CDF; inside the "
                "grey band means the KS test says calibrated. Panel p-values, from the "
-               "calibration table: " + "; ".join(
-                   f"{esc(lab)}: " + cite("calibration", row.name, "pvalue",
-                                          fmt_p(row["pvalue"])) for lab, _, row in cells)
-               + ".")
+               "calibration table: " + _cite_panels("calibration", cells))
         title = f"SBC, {estimand}: ECDF of PIT − uniform; grey: the KS band"
-        yield f"sbc_{estimand}", azplots.pit_plot(cells, title), cap
+        yield f"sbc_{estimand}", azplots.pit_plot(cells, title, ncol), cap
 
 
 def dist_figure(r) -> Iterable[FigureOut]:
@@ -173,14 +172,15 @@ SECTIONS: list[Section] = [
         "Coverage against n with ±2 MCSE bars; the grey band is nominal ± 2 binomial "
         "MCSEs. The verdict is the exact binomial test. Bias-eliminated coverage uses the "
         "mean estimate as truth: if it is nominal while coverage is not, bias is the "
-        "cause. The zip plot ranks the intervals of the smallest n: red ones miss; their "
-        "share should be about 1 − level, with the line bending near the dotted level."),
+        "cause. The zip plot ranks the intervals of one n (the smallest from 10 on): red "
+        "ones miss; their share should be about 1 − level, where the dotted line is."),
         figures=(
             _one("coverage", lambda r: plots.coverage_plot(r.tables["coverage"], r.labels),
                  "Coverage against nominal with MCSE bands."),
             _one("zip", lambda r: plots.zip_plot(r.estimates, r.summary, r.study.level,
                                                  r.labels),
-                 lambda r: "Zip plot of intervals at the smallest n." + r.shown),
+                 lambda r: f"Zip plot of the intervals at n = "
+                 f"{plots.zip_n(r.estimates['n'].unique())}." + r.shown),
             _one("forest", lambda r: azplots.forest_plot(r.estimates, r.summary, r.labels),
                  lambda r: "Estimation error θ̂ − θ by estimator and n (ArviZ forest: "
                  "median, central intervals of the fits that succeeded)." + r.shown)),

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..labels import column_label, number
 from .format import fmt, fmt_p, fmt_pm
-from .html import Col, esc, mark, table
+from .html import Col, esc, mark, table, text
 
 
 def _cond(r) -> list[Col]:
@@ -96,13 +96,13 @@ def normality(r) -> str:
     t = _sorted(r.tables["normality"], r, "estimator", "estimand", "standardisation", "n")
     cols = _cond(r) + [
         _est(r), _estimand(),
-        Col("z from", lambda x: esc(x.standardisation), "standardisation", True), _n(),
+        Col("z from", lambda x: text(x.standardisation), "standardisation", True), _n(),
         Col("S", lambda x: str(x.S), "S"),
         Col("mean", lambda x: fmt(x.mean, 0.001), "mean"),
         Col("sd", lambda x: fmt(x.sd, 0.001), "sd"),
         Col("skew", lambda x: fmt(x.skew, 0.01), "skew"),
         Col("excess kurtosis", lambda x: fmt(x.ex_kurtosis, 0.01), "ex_kurtosis"),
-        Col("test", lambda x: esc(x.test), "test"),
+        Col("test", lambda x: text(x.test), "test"),
         Col("p-value", lambda x: fmt_p(x.pvalue), "pvalue"),
         Col("verdict", lambda x: mark(x.verdict, "normal"), "verdict")]
     return table(t, cols, "normality", group="standardisation")
@@ -128,7 +128,7 @@ def calibration(r) -> str:
     cols = _cond(r) + [
         _estimand(), _est(r), _n(),
         Col("replicates", lambda x: str(x.replicates), "replicates"),
-        Col("PIT from", lambda x: esc(x.pit_from), "pit_from", True),
+        Col("PIT from", lambda x: text(x.pit_from), "pit_from", True),
         Col("KS", lambda x: f"{x.ks:.3f}", "ks"),
         Col("p-value", lambda x: fmt_p(x.pvalue), "pvalue"),
         Col("verdict", lambda x: mark(x.verdict, "calibrated"), "verdict")]
@@ -142,10 +142,10 @@ def failures(r) -> str:
         return f"{x.low:.4g}" if x.low == x.high else f"{x.low:.4g} to {x.high:.4g}"
 
     cols = _cond(r) + [
-        _n(), _est(r), Col("kind of reason", lambda x: esc(x.kind), "kind", True),
+        _n(), _est(r), Col("kind of reason", lambda x: text(x.kind), "kind", True),
         Col("failed", lambda x: f"{x.failed}/{x.of}", "failed"),
         Col("rate", lambda x: f"{x.rate:.1%}", "rate"),
         Col("values", value_range),
-        Col("e.g.", lambda x: esc(x.example), "example", True),
-        Col("estimands", lambda x: esc(x.estimands), "estimands", True)]
+        Col("e.g.", lambda x: text(x.example), "example", True),
+        Col("estimands", lambda x: text(x.estimands), "estimands", True)]
     return table(r.tables["failures"], cols, "failures")

@@ -1,0 +1,194 @@
+"""Every bundled study's page says what its tables say, and nothing else.
+
+Each bundled study runs through every stage (fewer replications: the page's wiring,
+not the science, is under test here), then its report.html is read back: every cell
+and quoted value bound to a table (``data-c`` cells, ``data-t`` spans) must equal the
+table's value as printed; no p-value may appear that is not bound to a table; the
+"Fisher information" statement and the verdict line must be what the tables give.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fisherlab import stages
+from fisherlab.diagnostics.efficiency import information_statement
+from fisherlab.labels import condition_columns, condition_label
+from fisherlab.report.format import fmt_p
+from fisherlab.study import load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted(p.stem for p in (ROOT / "studies").glob("*.yaml"))
+REPS = 100
+P_VALUE = re.compile(r"\bp\s*=\s*[-+0-9.]")
+
+
+class BoundValues(HTMLParser):
+    """Collects the page's bound values (table, row, column, text), its facts and the
+    text that is bound to nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.bound: list[tuple[str, int, str, str]] = []
+        self.facts: dict[str, str] = {}
+        self.free: list[str] = []
+        self._table = ""
+        self._row = -1
+        self._stack: list[tuple[str, object]] = []  # (tag, record or None)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        rec = None
+        if tag == "table":
+            self._table = a.get("data-table", "")
+        if tag == "tr" and "data-r" in a:
+            self._row = int(a["data-r"])
+        if tag == "td" and "data-c" in a:
+            rec = [self._table, self._row, a["data-c"], ""]
+        elif "data-t" in a:
+            rec = [a["data-t"], int(a["data-r"]), a["data-c"], ""]
+        elif "data-fact" in a:
+            rec = ["fact", -1, a["data-fact"], ""]
+        self._stack.append((tag, rec))
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            t, rec = self._stack.pop()
+            if rec is not None:
+                if rec[0] == "fact":
+                    self.facts[rec[2]] = rec[3]
+                else:
+                    self.bound.append(tuple(rec))
+                self.free.append(" ⟨bound⟩ ")
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        for _, rec in reversed(self._stack):
+            if rec is not None:
+                rec[3] += data
+                return
+        self.free.append(data)
+
+
+def _number(text: str) -> float:
+    m = re.match(r"\s*([-+−]?[0-9.]+(?:e[-+]?\d+)?)", text.replace("−", "-"))
+    return float(m.group(1)) if m else math.nan
+
+
+def _matches(text: str, value, col: str, labels: dict) -> bool:
+    if col == "pvalue":
+        return text == fmt_p(float(value))
+    if col == "estimator":
+        return text == labels.get(value, value)
+    if isinstance(value, str) or isinstance(value, bool | np.bool_):
+        return text in (str(value), "exact", "asymptotic") if col == "exact" else \
+            text == str(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return text in ("", "–", "drawn")
+    if text.endswith("%"):  # a share printed as a percentage
+        text, value = text[:-1], 100 * float(value)
+    got = _number(text)
+    digits = text.split("(")[0].split("/")[0].strip()
+    if "e" in digits:
+        return math.isclose(got, value, rel_tol=1e-2)
+    dec = len(digits.split(".")[1]) if "." in digits else 0
+    return abs(got - float(value)) <= 0.51 * 10.0 ** (-dec) + 1e-12 * abs(float(value))
+
+
+def verdict_from_tables(folder: Path) -> str:
+    """The verdict line, counted from the CSVs here (independently of the report code)."""
+    c = pd.read_csv(folder / "consistency.csv")
+    norm = pd.read_csv(folder / "normality.csv", keep_default_na=False,
+                       na_values=[""])
+    cov = pd.read_csv(folder / "coverage.csv")
+    est = pd.read_parquet(folder / "estimates.parquet")
+    parts = []
+    if len(c):
+        parts.append(f"rate as theory {int((c.verdict == 'as theory').sum())}/{len(c)}")
+    if len(norm):
+        kind = "se" if (norm.standardisation == "se").any() else "information"
+        nf = norm[norm.standardisation == kind]
+        keys = [k for k in nf.columns if k.startswith(("true_", "prior_"))] + [
+            "estimator", "estimand"]
+        last = nf.sort_values("n").groupby(keys, dropna=False).tail(1)
+        parts.append(f"normal at largest n {int((last.verdict == 'normal').sum())}/"
+                     f"{len(last)}")
+    if len(cov):
+        last = cov[cov.n == cov.n.max()]
+        parts.append(f"coverage nominal at largest n "
+                     f"{int((last.verdict == 'nominal').sum())}/{len(last)}")
+    cond = [k for k in est.columns if k.startswith("prior_")] or [
+        k for k in est.columns if k.startswith("true_") and k != "true_value"]
+    keys = cond + ["n", "replicate", "estimator"]
+    fits = len(est[keys].drop_duplicates())
+    failed = len(est.loc[~est.converged, keys].drop_duplicates())
+    parts.append(f"{failed} failed fits of {fits}" if failed else "no failed fits")
+    return " · ".join(parts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", BUNDLED)
+def test_page_equals_its_tables(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # python: families are imported from the project folder
+    monkeypatch.syspath_prepend(str(ROOT))
+    study = load_study(ROOT / "studies" / f"{name}.yaml")
+    study.replications = min(study.replications, REPS)
+    folder = stages.run(study, tmp_path, chunk_size=100, echo=lambda *_: None)
+    page = BoundValues()
+    page.feed((folder / "report.html").read_text(encoding="utf-8"))
+    tables = {"summary": pd.read_csv(folder / "summary.csv")}
+    labels = study.labels()
+    checked = 0
+    for table, row, col, text in page.bound:
+        if table not in tables:
+            tables[table] = pd.read_csv(folder / f"{table}.csv")
+        value = tables[table].loc[row, col]
+        assert _matches(text.strip(), value, col, labels), (table, row, col, text, value)
+        checked += 1
+    assert checked > 0
+    free = "".join(page.free)
+    # a parameter called p (the Bernoulli's) is no p-value: conditions' labels go first
+    est = pd.read_parquet(folder / "estimates.parquet")
+    keys = condition_columns(est)
+    for cond in est[keys].drop_duplicates().to_dict("records") if keys else []:
+        free = free.replace(condition_label(cond, keys), "⟨condition⟩")
+    assert not P_VALUE.search(free), free[max(0, P_VALUE.search(free).start() - 80):][:160]
+    eff = pd.read_csv(folder / "efficiency.csv")
+    assert page.facts["information"] == information_statement(eff)
+    assert page.facts["verdict"] == verdict_from_tables(folder)
+    if any(e.estimator.bayesian for e in study.estimators):
+        drawn, expected = forest_points(study, folder)
+        assert drawn == expected
+
+
+BAYESIAN = [n for n in BUNDLED if "prior" in n or "sbc" in n]
+
+
+def test_bayesian_studies_are_bundled():
+    for name in BAYESIAN:
+        study = load_study(ROOT / "studies" / f"{name}.yaml")
+        assert any(e.estimator.bayesian for e in study.estimators), name
+
+
+def forest_points(study, folder: Path) -> tuple[int, int]:
+    """(points the forest draws, points it should draw): every estimand × estimator × n
+    shown, failed fits or not (ArviZ skips a failed fit's NaN instead of the row)."""
+    import matplotlib.pyplot as plt
+
+    from fisherlab.report import azplots
+
+    df = pd.read_parquet(folder / "estimates.parquet")
+    fig = azplots.forest_plot(df, pd.read_csv(folder / "summary.csv"), study.labels())
+    sizes = azplots.pick_sizes(df["n"].unique(), 3)
+    drawn = [c for c in fig.axes[-1].collections if len(c.get_offsets()) == 1
+             and np.all(np.isfinite(np.asarray(c.get_offsets(), float)))]
+    plt.close(fig)
+    return len(drawn), len(study.estimands) * len(study.estimators) * len(sizes)
