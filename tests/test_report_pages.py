@@ -186,9 +186,12 @@ def forest_points(study, folder: Path) -> tuple[int, int]:
     from fisherlab.report import azplots
 
     df = pd.read_parquet(folder / "estimates.parquet")
-    fig = azplots.forest_plot(df, pd.read_csv(folder / "summary.csv"), study.labels())
+    summary = pd.read_csv(folder / "summary.csv")
+    drawn = 0
+    for estimand in study.estimands:
+        fig = azplots.forest_plot(df, summary, study.labels(), estimand)
+        drawn += len([c for c in fig.axes[-1].collections if len(c.get_offsets()) == 1
+                      and np.all(np.isfinite(np.asarray(c.get_offsets(), float)))])
+        plt.close(fig)
     sizes = azplots.pick_sizes(df["n"].unique(), 3)
-    drawn = [c for c in fig.axes[-1].collections if len(c.get_offsets()) == 1
-             and np.all(np.isfinite(np.asarray(c.get_offsets(), float)))]
-    plt.close(fig)
-    return len(drawn), len(study.estimands) * len(study.estimators) * len(sizes)
+    return drawn, len(study.estimands) * len(study.estimators) * len(sizes)

@@ -121,10 +121,12 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
         rows[name] = row
     dt = xr.DataTree.from_dict({"pit": xr.Dataset(data)})
     k = len(cells)
+    ncol = min(ncol, k)
     pc = azp.plot_ecdf_pit(dt, group="pit", sample_dims=[f"r{i}" for i in range(k)],
                            method="pot_c", backend="matplotlib", col_wrap=ncol,
                            visuals={"p_value_text": False, "suspicious_points": False},
-                           figure_kwargs={"figsize": (3.3 * ncol, 2.5 * -(-k // ncol) + 0.5),
+                           figure_kwargs={"figsize": (max(3.3 * ncol, 7.0),
+                                                      2.5 * -(-k // ncol) + 0.5),
                                           "sharey": False})
     for name in blank:
         pc.viz["plot"][name].item().set_visible(False)
@@ -147,13 +149,15 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
 
 
 @styled
-def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]):
-    """Estimation errors θ̂ − θ by estimator and n, every estimand, first condition:
+def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
+                estimand: str):
+    """Estimation errors θ̂ − θ of one estimand by estimator and n, first condition:
     ``arviz_plots.plot_forest`` (median and central intervals of the fits that
-    succeeded, NaN skipped), with the summary's count of failed fits beside each row."""
+    succeeded, NaN skipped), with the summary's count of failed fits beside each row.
+    One figure per estimand: estimands' errors differ in scale."""
     azp = _az()
-    d, label = first_condition(df)
-    s, _ = first_condition(summary)
+    d, label = first_condition(df[df["estimand"] == estimand])
+    s, _ = first_condition(summary[summary["estimand"] == estimand])
     sizes = pick_sizes(d["n"].unique(), 3)
     d = d.assign(error=d["estimate"] - d["true_value"])
     dt = replicate_tree(d, labels, value="error", sizes=sizes)
@@ -176,5 +180,6 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str])
         ax.annotate(f"{int(r['n_failed'])} of {int(r['n_rep'])} failed", (1.0, y),
                     xycoords=("axes fraction", "data"), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=7, color="#b3261e")
-    fig.suptitle("estimate − truth" + (f" ({label})" if label else ""), fontsize=9)
+    fig.suptitle(f"{estimand}: estimate − truth" + (f" ({label})" if label else ""),
+                 fontsize=9)
     return fig

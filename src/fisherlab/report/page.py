@@ -50,6 +50,12 @@ class Results:
         return condition_columns(self.estimates)
 
     @cached_property
+    def varying(self) -> list[str]:
+        """The condition columns that take more than one value: what tells conditions
+        apart in a sentence."""
+        return [k for k in self.params if self.estimates[k].nunique(dropna=False) > 1]
+
+    @cached_property
     def conditions(self) -> int:
         return len(self.estimates[self.params].drop_duplicates()) if self.params else 1
 
@@ -92,8 +98,10 @@ def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, by
     written to ``outdir`` as ``<name>.png`` when given. A figure that cannot be drawn is
     reported on stderr and left out, never sinking the page."""
     out: dict[str, list] = {}
-    if outdir is not None:
+    if outdir is not None:  # the folder holds this page's figures only, none of a past run
         Path(outdir).mkdir(parents=True, exist_ok=True)
+        for old in Path(outdir).glob("*.png"):
+            old.unlink()
     for sec in SECTIONS:
         if not sec.when(r):
             continue
@@ -122,13 +130,12 @@ def section_html(sec: Section, r: Results, figs: list[tuple[str, bytes, str]]) -
         parts.append(sec.body(r))
     if sec.reading is not None:
         parts.append(f"<p class='reading'>{sec.reading(r)}</p>")
-    if sec.how:
+    inner = sec.table(r) if sec.table is not None else ""
+    if sec.how and (figs or inner):  # how to read what is shown; nothing shown: no how
         parts.append(f"<p class='how'>{sec.how}</p>")
     parts += [figure(png, caption, name) for name, png, caption in figs]
-    if sec.table is not None:
-        inner = sec.table(r)
-        if inner:
-            parts.append(details(sec.table_note, inner))
+    if inner:
+        parts.append(details(sec.table_note, inner))
     return "".join(parts)
 
 

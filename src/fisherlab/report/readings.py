@@ -17,6 +17,7 @@ from ..diagnostics import consistency as consistency_diag
 from ..diagnostics import coverage as coverage_diag
 from ..diagnostics import efficiency as efficiency_diag
 from ..diagnostics import normality as normality_diag
+from ..labels import condition_label
 from .format import fmt, rate
 from .html import cite, esc
 
@@ -28,7 +29,12 @@ def _names(items, limit: int = 6) -> str:
 
 
 def _pair(r, row) -> str:
-    return f"{esc(r.label(row.estimator))} of {esc(row.estimand)}"
+    """``mle of sigma2``, and the condition when the study has several."""
+    text = f"{esc(r.label(row.estimator))} of {esc(row.estimand)}"
+    if r.varying:
+        values = {k: getattr(row, k) for k in r.varying}
+        text += f" ({esc(condition_label(values, r.varying))})"
+    return text
 
 
 def consistency(r) -> str:
@@ -165,12 +171,14 @@ def coverage(r) -> str:
         out.append(f"Off nominal even at n = {nmax}: " + _names(
             f"{_pair(r, row)} ({_coverage(i, row)}, {cite('coverage', i, 'verdict', row.verdict)})"
             for i, row in bad.iterrows()) + ".")
-    under = t[t["verdict"] == "under"]
-    if len(under) and not len(bad):
-        i = under.sort_values("n").index[0]
+    off = t[(t["verdict"] != "nominal") & (t["n"] < nmax)]
+    if len(off) and not len(bad):
+        i = off.sort_values("n").index[0]
         row = t.loc[i]
-        out.append(f"Small samples under-cover (e.g. {_pair(r, row)} at n = {row.n}: "
-                   f"{_coverage(i, row)}); by n = {nmax} every interval is nominal.")
+        how = {"under": "under-cover", "over": "over-cover"}.get(row.verdict, "are off")
+        out.append(f"Smaller samples {how} (e.g. {_pair(r, row)} at n = {row.n}: "
+                   f"{_coverage(i, row)}, {cite('coverage', i, 'verdict', row.verdict)}); "
+                   f"by n = {nmax} every interval is nominal.")
     exact = t[t["exact"].astype(bool) & (t["verdict"] != "nominal")]
     if len(exact):
         out.append("Exact intervals off nominal (these should hold at every n): " + _names(

@@ -58,7 +58,8 @@ def _pit_grid(r, rows, values: dict, estimand: str, sizes) -> tuple[list, int]:
             ok = len(sel) and v is not None and len(v) and sel["test"].iloc[0] != ""
             lab = f"{r.label(est)}\nn = {n}"
             cells.append((lab, v, sel.iloc[0]) if ok else (lab, None, None))
-    return cells, max(len(ests), 1)
+    # a row per n and a column per estimator; one estimator: the sizes side by side
+    return cells, len(ests) if len(ests) > 1 else len(sizes)
 
 
 def _cite_panels(table: str, cells) -> str:
@@ -101,6 +102,14 @@ def calibration_figures(r) -> Iterable[FigureOut]:
                "calibration table: " + _cite_panels("calibration", cells))
         title = f"SBC, {estimand}: ECDF of PIT − uniform; grey: the KS band"
         yield f"sbc_{estimand}", azplots.pit_plot(cells, title, ncol), cap
+
+
+def forest_figures(r) -> Iterable[FigureOut]:
+    for estimand in dict.fromkeys(r.estimates["estimand"]):
+        yield (f"forest_{estimand}", azplots.forest_plot(r.estimates, r.summary, r.labels,
+                                                         estimand),
+               f"Estimation error θ̂ − θ of {esc(estimand)} by estimator and n (ArviZ forest: "
+               "median, central intervals of the fits that succeeded)." + r.shown)
 
 
 def dist_figure(r) -> Iterable[FigureOut]:
@@ -181,9 +190,7 @@ SECTIONS: list[Section] = [
                                                  r.labels),
                  lambda r: f"Zip plot of the intervals at n = "
                  f"{plots.zip_n(r.estimates['n'].unique())}." + r.shown),
-            _one("forest", lambda r: azplots.forest_plot(r.estimates, r.summary, r.labels),
-                 lambda r: "Estimation error θ̂ − θ by estimator and n (ArviZ forest: "
-                 "median, central intervals of the fits that succeeded)." + r.shown)),
+            forest_figures),
         table=tables.coverage),
     Section("calibration", "Calibration (SBC)", readings.calibration, how=(
         "Each replicate drew its own truth θᵢ from the prior before its data. PIT = the "
