@@ -92,7 +92,9 @@ class _Bayes(Estimator):
         ``compiler(family, priors, theta_fixed, x0, **kw)``; ``kw`` is part of the key."""
         compiler = compiler or self.compiler
         pri = self.priors(family)
-        key = _key(compiler.__name__, family, pri, theta_fixed, len(x0)) + repr(sorted(kw.items()))
+        # a compiler whose model takes data of any n (``any_n``) is built once for all n
+        n = -1 if getattr(compiler, "any_n", False) else len(x0)
+        key = _key(compiler.__name__, family, pri, theta_fixed, n) + repr(sorted(kw.items()))
         if key not in _CACHE:
             _CACHE[key] = compiler(family, pri, theta_fixed, x0, **kw)
         return _CACHE[key]

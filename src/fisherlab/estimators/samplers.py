@@ -1,7 +1,8 @@
 """The posterior estimator's samplers: every replicate of a chunk, raw draws out.
 
-Each sampler is built ONCE per process and condition (family, priors, fixed values,
-n, block size; :meth:`fisherlab.estimators.bayes._Bayes.compiled`) from the study's
+Each sampler is built ONCE per process and model (family, priors, fixed values, block
+size, and n for the JAX sampler, whose shapes are static;
+:meth:`fisherlab.estimators.bayes._Bayes.compiled`) from the study's
 PyMC model, through PyMC/PyTensor's own backends, and returns :class:`Raw`: the
 constrained parameter draws ``(R, chain, draw)`` with per-replicate divergence and
 leapfrog-step counts. Diagnostics, estimates and intervals are computed from them for
@@ -109,6 +110,9 @@ def _read_nutpie(trace, names, draws: int, chains: int, shape=()) -> tuple:
 class NutpieEach:
     """One condition's model compiled once by nutpie; each dataset sampled on its own."""
 
+    #: the numba-compiled model takes ``pm.Data`` of any shape: one build for every n
+    any_n = True
+
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=1):
         import nutpie
 
@@ -144,6 +148,8 @@ class NutpieEach:
 class NutpieJoint:
     """``block`` replicates in one PyMC model (independent parameters per replicate),
     compiled once by nutpie and sampled block by block with ``with_data``."""
+
+    any_n = True  # as NutpieEach
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=10):
         import nutpie
@@ -197,6 +203,10 @@ def jax_cache() -> str:
     path = os.environ.get("FISHERLAB_JAX_CACHE",
                           str(Path.home() / ".cache" / "fisherlab" / "jax"))
     jax.config.update("jax_enable_x64", True)
+    # start JAX's backend now: importing pymc.sampling.jax later sets XLA_FLAGS to 100
+    # host devices, which would change the compiled programs' cache keys in the first
+    # process only (later processes load the exported program without importing it)
+    jax.devices()
     if jax.config.jax_compilation_cache_dir != path:
         jax.config.update("jax_compilation_cache_dir", path)
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
@@ -206,42 +216,72 @@ def jax_cache() -> str:
 class VmapNUTS:
     """BlackJAX window adaptation + NUTS, ``jax.vmap``-ed over ``block`` replicates ×
     chains lanes; one replicate's log-density is PyMC's JAX graph with the dataset as an
-    input. Compiled once per process (and cached on disk by JAX) per target_accept."""
+    input.
+
+    Compiled once per model for every process: the traced program is exported
+    (``jax.export``, StableHLO) to ``<jax cache>/exported/<key>.bin``, keyed by the model
+    (family, priors, fixed values, data shape and dtype, block, draws, tune, chains,
+    target_accept) and the versions of jax, jaxlib, blackjax, pymc, pytensor and this
+    file; a later process deserialises it (no PyMC model, no tracing) and JAX's
+    persistent cache serves the compiled executable.
+    """
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=50):
+        jax_cache()
+        self.args = (family, priors, theta_fixed, x0)
+        self.block, self.names, self.k = int(block), list(priors), len(priors)
+        self.dtype = np.asarray(family.pymc_data(x0[None]))[0].dtype
+        self._graph = None
+        self._runs: dict = {}
+
+    def _key(self, settings: tuple) -> str:
+        import hashlib
+        import json
+        from importlib.metadata import version
+
+        family, priors, theta_fixed, x0 = self.args
+        ident = {"family": family.name, "state": {k: repr(v) for k, v in
+                                                  sorted(vars(family).items())},
+                 "priors": priors, "fixed": {k: float(v) for k, v in theta_fixed.items()},
+                 "shape": list(np.shape(x0)), "block": self.block, "settings": settings,
+                 "versions": [version(p) for p in ("jax", "jaxlib", "blackjax", "pymc",
+                                                   "pytensor")],
+                 "source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}
+        text = json.dumps(ident, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _build(self):
+        """PyMC's JAX graphs of one replicate: log-density (with the Jacobians of the
+        transforms) and the constrained parameters, both of (values..., data)."""
         from pymc.sampling.jax import get_jaxified_graph
         from pytensor.graph.replace import graph_replace
 
         from .bayes import build_model
 
         _quiet()
-        jax_cache()
+        family, priors, theta_fixed, x0 = self.args
         model, theta, data = build_model(family, priors, theta_fixed, x0)
-        self.block, self.names = int(block), list(priors)
-        self.dtype = data.type.dtype
+        self.dtype = np.dtype(data.type.dtype)
         values = [model.rvs_to_values[theta[nm]] for nm in self.names]
         xin = data.type("x_in")
-        logp = graph_replace(model.logp(), {data: xin}, strict=False)  # with Jacobians
+        logp = graph_replace(model.logp(), {data: xin}, strict=False)
         cons = graph_replace(model.replace_rvs_by_values([theta[nm] for nm in self.names]),
                              {data: xin}, strict=False)
-        self._logp = get_jaxified_graph(inputs=[*values, xin], outputs=[logp])
-        self._cons = get_jaxified_graph(inputs=[*values, xin], outputs=cons)
-        self.k = len(values)
-        self._runs: dict = {}
+        return (get_jaxified_graph(inputs=[*values, xin], outputs=[logp]),
+                get_jaxified_graph(inputs=[*values, xin], outputs=cons))
 
-    def _run(self, draws, tune, chains, target_accept):
-        key = (draws, tune, chains, target_accept)
-        if key in self._runs:
-            return self._runs[key]
+    def _lane(self, draws, tune, target_accept):
         import blackjax
         import jax
 
         k = self.k
+        logp_fn, cons_fn = self._graph
 
-        def lane(rng, xr):
+        def lane(key_data, xr):
             def logdensity(u):
-                return self._logp(*[u[j] for j in range(k)], xr)[0]
+                return logp_fn(*[u[j] for j in range(k)], xr)[0]
 
+            rng = jax.random.wrap_key_data(key_data)
             k_init, k_warm, k_draw = jax.random.split(rng, 3)
             u0 = jax.random.uniform(k_init, (k,), minval=-1.0, maxval=1.0)  # PyMC's jitter
             warm = blackjax.window_adaptation(blackjax.nuts, logdensity,
@@ -255,11 +295,41 @@ class VmapNUTS:
 
             _, (pos, div, steps) = jax.lax.scan(body, state, jax.random.split(k_draw, draws))
             theta = jax.vmap(lambda u: jax.numpy.stack(
-                self._cons(*[u[j] for j in range(k)], xr)))(pos)
+                cons_fn(*[u[j] for j in range(k)], xr)))(pos)
             return theta, div.sum(), steps.sum()
 
-        self._runs[key] = jax.jit(jax.vmap(lane))
-        return self._runs[key]
+        return lane
+
+    def _run(self, draws, tune, chains, target_accept):
+        settings = (draws, tune, chains, target_accept)
+        if settings in self._runs:
+            return self._runs[settings]
+        import jax
+        from jax import export
+
+        from ..io import atomic_path
+
+        path = Path(jax_cache()) / "exported" / f"{self._key(settings)}.bin"
+        if path.exists():
+            exp = export.deserialize(bytearray(path.read_bytes()))
+        else:
+            if self._graph is None:
+                self._graph = self._build()
+            lanes = self.block * chains
+            x0 = np.asarray(self.args[3])
+            spec = (jax.ShapeDtypeStruct((lanes, 2), np.uint32),
+                    jax.ShapeDtypeStruct((lanes, *x0.shape), self.dtype))
+            exp = export.export(jax.jit(jax.vmap(self._lane(draws, tune, target_accept))))(
+                *spec)
+            blob = exp.serialize()
+            with atomic_path(path) as tmp:
+                Path(tmp).write_bytes(blob)
+            # run what later processes will load, so that they find its compiled form
+            # in JAX's cache (the fresh export and the loaded one key differently)
+            exp = export.deserialize(bytearray(blob))
+        self.dtype = np.dtype(exp.in_avals[1].dtype)  # the data's dtype in the model
+        self._runs[settings] = jax.jit(exp.call)
+        return self._runs[settings]
 
     def sample(self, x, seeds, *, draws, tune, chains, target_accept) -> Raw:
         import jax
@@ -271,10 +341,11 @@ class VmapNUTS:
         for a in range(0, R, B):
             b = min(a + B, R)
             xs = np.repeat(_pad(x[a:b], B), chains, axis=0)  # lanes: replicate-major
-            keys = [jax.random.split(jax.random.fold_in(  # all 64 bits of the seed
-                jax.random.key(np.uint32(s & 0xFFFFFFFF)), np.uint32(s >> 32)), chains)
-                for s in (int(v) for v in _pad(np.asarray(seeds[a:b]), B))]
-            theta, div, steps = run(jax.numpy.concatenate(keys), xs)
+            keys = np.concatenate([np.asarray(jax.random.key_data(jax.random.split(
+                jax.random.fold_in(jax.random.key(np.uint32(s & 0xFFFFFFFF)),  # all 64 bits
+                                   np.uint32(s >> 32)), chains)))
+                for s in (int(v) for v in _pad(np.asarray(seeds[a:b]), B))])
+            theta, div, steps = run(keys, xs)
             theta = np.asarray(theta).reshape(B, chains, draws, self.k)[: b - a]
             for j, nm in enumerate(self.names):
                 out.draws[nm][a:b] = theta[..., j]
