@@ -9,7 +9,7 @@ Samplers (option ``sampler``, :mod:`fisherlab.estimators.samplers`):
   for every later process by JAX's persistent cache, and runs on a GPU where JAX has one;
 * ``nutpie``: one dataset at a time, nutpie compiled once (for models the block model
   cannot take; ``joint`` and ``vectorized`` fall back to it when their model fails to
-  build).
+  build, and sample alone the replicates of a block whose sampling raised).
 
 From the draws, for all replicates at once (ArviZ's array functions on
 ``(replicate, chain, draw)``): point estimate the posterior mean (option ``point:
@@ -138,7 +138,14 @@ class Posterior(_Bayes):
         kw = {"draws": int(o.get("draws", 1000)), "tune": int(o.get("tune", 1000)),
               "chains": int(o.get("chains", 2))}
         fn = self.sampler(family, theta_fixed, x[0])
-        raw = fn.sample(x, seeds, target_accept=float(o.get("target_accept", 0.9)), **kw)
+        target = float(o.get("target_accept", 0.9))
+        raw = fn.sample(x, seeds, target_accept=target, **kw)
+        alone = np.flatnonzero(raw.error != "")
+        if alone.size and not isinstance(fn, NutpieEach):
+            # a joint block or vmapped batch that raised (e.g. no valid initial point for
+            # all its replicates at once): its replicates one by one, with their own seeds
+            each = self.compiled(family, theta_fixed, x[0], NutpieEach, block=1)
+            raw.put(alone, each.sample(x[alone], seeds[alone], target_accept=target, **kw))
         if o.get("retry_divergent", True):
             again = np.flatnonzero((raw.divergences > 0) & (raw.error == ""))
             if again.size:
