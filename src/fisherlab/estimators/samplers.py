@@ -84,6 +84,13 @@ def _pad(x: np.ndarray, size: int) -> np.ndarray:
     return x if len(x) == size else x[np.arange(size) % len(x)]
 
 
+def _reason(exc: BaseException) -> str:
+    """A sampler's exception as a failure reason, without nutpie's Rust backtrace."""
+    from .base import failure_reason
+
+    return failure_reason(exc).split("  Stack backtrace:")[0].strip()
+
+
 def _read_nutpie(trace, names, draws: int, chains: int, shape=()) -> tuple:
     """Post-warmup draws ``(chain, draw, *shape)`` per name, divergences and leapfrog
     steps per coordinate of ``shape`` (the block) from nutpie's raw Arrow trace."""
@@ -136,8 +143,7 @@ class NutpieEach:
                                    return_raw_trace=True, target_accept=target_accept)
                 got, div, steps = _read_nutpie(tr, self.names, draws, chains)
             except Exception as exc:  # noqa: BLE001 - one replicate's failure is recorded
-                from .base import failure_reason
-                out.error[i] = failure_reason(exc)
+                out.error[i] = _reason(exc)
                 continue
             for nm in self.names:
                 out.draws[nm][i] = got[nm]
@@ -183,8 +189,7 @@ class NutpieJoint:
                                    target_accept=target_accept)
                 got, div, steps = _read_nutpie(tr, self.names, draws, chains, (B,))
             except Exception as exc:  # noqa: BLE001 - the block's failure is recorded
-                from .base import failure_reason
-                out.error[a:b] = failure_reason(exc)
+                out.error[a:b] = _reason(exc)
                 continue
             for nm in self.names:  # (chain, draw, B) -> (B, chain, draw)
                 out.draws[nm][a:b] = np.moveaxis(got[nm], -1, 0)[: b - a]
