@@ -1,82 +1,243 @@
-"""The project's compiled-once Bayesian estimators against the naive per-dataset rebuild.
+"""The project's Bayesian estimators against what a user writes first, in one run.
 
-    python benchmarks/bench_pymc.py            # Beta-Bernoulli, n = 50
+    python benchmarks/bench_pymc.py                 # everything (about 10 minutes)
+    python benchmarks/bench_pymc.py --quick         # fewer datasets, no start-up runs
 
-Naive: for each dataset a new ``pm.Model`` and ``pm.find_MAP`` / ``pm.sample`` (what a
-user writes first). Project: ``map`` (one batched model per chunk, vectorised Newton)
-and ``posterior`` (nutpie compiled once, ``with_data`` per dataset), timed after their
-one-off compile, which is reported separately. Same datasets, same run; prints ratios.
-Targets (issue 5): >= 300x for MAP, >= 15x for posterior sampling.
+MAP (Beta-Bernoulli, n = 50): a new ``pm.Model`` + ``pm.find_MAP`` per dataset against
+``map`` (one batched model per chunk, vectorised Newton), after its one-off compile.
+
+Posterior, for a Bernoulli-Beta (n = 50) and a Normal(mu, sigma) (n = 100) model, on the
+same R = 1000 datasets, 2 chains x (1000 tune + 1000 draws) everywhere:
+
+* ``pm.sample``: a new ``pm.Model`` + ``pm.sample`` per dataset (its compile included,
+  as a user pays it; convergence checks on; PyMC 6 samples with nutpie), timed on the
+  first ``--naive`` datasets after one untimed warm-up call;
+* nutpie loop: the model compiled once, ``with_data`` per dataset, an ArviZ trace per
+  dataset and ArviZ's R-hat/ESS/interval on it (the estimator before issue 11), timed on
+  the first ``--loop`` datasets;
+* ``posterior`` with ``sampler: joint`` (nutpie on blocks of 20 replicates as one model)
+  and ``sampler: vectorized`` (BlackJAX vmapped over replicates), on all R datasets,
+  after their compile, everything included (draws, R-hat, ESS, intervals, flags).
+
+Ratios are per dataset (replicate), within this run. Start-up: a fresh process builds and
+compiles the ``posterior`` model and samples one block, first with empty PyTensor and JAX
+caches (first job), then again with the caches it left (a later job).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 
 import numpy as np
 
+MODELS = {
+    "bernoulli": {"n": 50, "theta": {"p": 0.3},
+                  "prior": {"p": {"dist": "Beta", "alpha": 2, "beta": 2}}},
+    "normal": {"n": 100, "theta": {"mu": 2.0, "sigma": 1.5},
+               "prior": {"mu": {"dist": "Normal", "mu": 0, "sigma": 1},
+                         "sigma": {"dist": "HalfNormal", "sigma": 5}}},
+}
+SETTINGS = {"draws": 1000, "tune": 1000, "chains": 2}
 
-def main(n: int = 50, naive_map: int = 10, naive_nuts: int = 4, fast_map: int = 1000,
-         fast_nuts: int = 20) -> None:
+
+def _quiet():
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+
+
+def data(model: str, R: int):
+    from fisherlab.families import get_family
+
+    m = MODELS[model]
+    fam = get_family(model)
+    return fam, fam.sample(np.random.default_rng(7), m["theta"], (R, m["n"]))
+
+
+def naive_model(model: str, xi):
+    import pymc as pm
+
+    with pm.Model() as m:
+        if model == "bernoulli":
+            p = pm.Beta("p", 2, 2)
+            pm.Bernoulli("obs", p=p, observed=xi.astype(int))
+        else:
+            mu = pm.Normal("mu", 0, 1)
+            sigma = pm.HalfNormal("sigma", 5)
+            pm.Normal("obs", mu=mu, sigma=sigma, observed=xi)
+    return m
+
+
+def time_pm_sample(model: str, x) -> float:
+    import pymc as pm
+
+    with naive_model(model, x[0]):  # once, untimed: the process's one-off start-up
+        pm.sample(draws=10, tune=10, chains=2, cores=1, progressbar=False, random_seed=1)
+    t = time.perf_counter()
+    for xi in x:
+        with naive_model(model, xi):
+            pm.sample(draws=1000, tune=1000, chains=2, cores=1, progressbar=False,
+                      random_seed=1)
+    return (time.perf_counter() - t) / len(x)
+
+
+def time_nutpie_loop(model: str, fam, x) -> tuple[float, float]:
+    """(seconds per dataset, compile seconds): the per-dataset path as it was."""
+    import nutpie
+    from arviz_stats.base import array_stats
+
+    from fisherlab.estimators.bayes import build_model
+
+    m = MODELS[model]
+    t = time.perf_counter()
+    pm_model, _, data_var = build_model(fam, m["prior"], {}, x[0])
+    compiled = nutpie.compile_pymc_model(pm_model)
+    t_compile = time.perf_counter() - t
+    t = time.perf_counter()
+    for i, xi in enumerate(np.asarray(x, dtype=data_var.type.dtype)):
+        tr = nutpie.sample(compiled.with_data(x=xi), **SETTINGS, cores=1, seed=i,
+                           progress_bar=False, save_warmup=False)
+        for nm in m["prior"]:
+            ary = np.asarray(tr["posterior"][nm].values, float)
+            array_stats.rhat(ary), array_stats.ess(ary, method="bulk")
+            array_stats.ess(ary, method="tail", prob=0.05)
+            array_stats.eti(ary.ravel(), 0.95)
+        int(np.asarray(tr["sample_stats"]["diverging"].values).sum())
+    return (time.perf_counter() - t) / len(x), t_compile
+
+
+def time_posterior(model: str, fam, x, sampler: str) -> tuple[float, float, object]:
+    """(seconds per replicate after compile, compile seconds, the fits)."""
+    from fisherlab.estimators import make_estimator
+    from fisherlab.seeds import replicate_seeds
+
+    m = MODELS[model]
+    est = make_estimator("posterior", {"prior": m["prior"], "sampler": sampler, **SETTINGS})
+    seeds = replicate_seeds(1, model, m["theta"], m["n"], 0, len(x))
+    block = 20 if sampler == "joint" else 50
+    estimands = fam.default_estimands()
+    t = time.perf_counter()
+    est.fit(fam, x[:block], {}, estimands, 0.95, seeds=seeds[:block])
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    est.fit(fam, x[:block], {}, estimands, 0.95, seeds=seeds[:block])
+    t_compile = first - (time.perf_counter() - t)
+    t = time.perf_counter()
+    fits = est.fit(fam, x, {}, estimands, 0.95, seeds=seeds)
+    return (time.perf_counter() - t) / len(x), t_compile, fits
+
+
+def startup_child(model: str, sampler: str) -> None:
+    """In a fresh process: import, build, compile and sample one block; print seconds."""
+    t0 = time.perf_counter()
+    _quiet()
+    fam, x = data(model, 50)
+    from fisherlab.estimators import make_estimator
+
+    m = MODELS[model]
+    est = make_estimator("posterior", {"prior": m["prior"], "sampler": sampler, **SETTINGS})
+    t1 = time.perf_counter()
+    est.fit(fam, x[:20 if sampler == "joint" else 50], {}, fam.default_estimands(), 0.95,
+            seeds=np.arange(50, dtype=np.uint64)[:20 if sampler == "joint" else 50])
+    print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f}")
+
+
+def startup(model: str, sampler: str) -> list[tuple[float, float, float]]:
+    """(process wall, imports, first block incl. compile) for a first and a later job."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp}/pytensor",
+               "FISHERLAB_JAX_CACHE": f"{tmp}/jax"}
+        for _ in range(2):
+            t = time.perf_counter()
+            res = subprocess.run([sys.executable, __file__, "--startup", model, sampler],
+                                 env=env, capture_output=True, text=True, check=True)
+            wall = time.perf_counter() - t
+            imports, first = map(float, res.stdout.split()[-2:])
+            out.append((wall, imports, first))
+    return out
+
+
+def bench_map(n: int = 50, naive: int = 10, fast: int = 1000) -> None:
     import pymc as pm
 
     from fisherlab.estimators import make_estimator
-    from fisherlab.families import get_family
 
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    fam = get_family("bernoulli")
-    x = fam.sample(np.random.default_rng(7), {"p": 0.3}, (fast_map, n))
-    prior = {"p": {"dist": "Beta", "alpha": 2, "beta": 2}}
-
-    def naive_model(xi):
-        with pm.Model() as m:
-            p = pm.Beta("p", 2, 2)
-            pm.Bernoulli("obs", p=p, observed=xi.astype(int))
-        return m
-
-    t = time.perf_counter()
-    ref = []
-    for xi in x[:naive_map]:
-        with naive_model(xi):
+    fam, x = data("bernoulli", fast)
+    ref, t = [], time.perf_counter()
+    for xi in x[:naive]:
+        with naive_model("bernoulli", xi):
             ref.append(float(pm.find_MAP(progressbar=False)["p"]))
-    t_naive_map = (time.perf_counter() - t) / naive_map
-
-    est = make_estimator("map", {"prior": prior})
+    t_naive = (time.perf_counter() - t) / naive
+    est = make_estimator("map", {"prior": MODELS["bernoulli"]["prior"]})
     t = time.perf_counter()
     est.fit(fam, x, {}, ("p",), 0.95)
-    t_compile_map = time.perf_counter() - t
+    t_compile = time.perf_counter() - t
     t = time.perf_counter()
     fits = est.fit(fam, x, {}, ("p",), 0.95)["p"]
-    t_map = (time.perf_counter() - t) / fast_map
-    diff = np.max(np.abs(fits.estimate[:naive_map] - np.array(ref)))
+    t_map = (time.perf_counter() - t) / fast
+    diff = np.max(np.abs(fits.estimate[:naive] - np.array(ref)))
+    print(f"MAP, Bernoulli-Beta n = {n}: pm.Model + find_MAP {t_naive * 1e3:.1f} ms/dataset; "
+          f"map (batched Newton) {t_map * 1e3:.4f} ms/dataset (+ {t_compile:.1f} s compile)"
+          f", ratio {t_naive / t_map:.0f}x, max |diff| {diff:.1e}")
 
-    t = time.perf_counter()
-    for xi in x[:naive_nuts]:
-        with naive_model(xi):
-            pm.sample(draws=1000, tune=1000, chains=2, cores=1, progressbar=False,
-                      random_seed=1, compute_convergence_checks=False)
-    t_naive_nuts = (time.perf_counter() - t) / naive_nuts
 
-    post = make_estimator("posterior", {"prior": prior, "draws": 1000, "tune": 1000})
-    t = time.perf_counter()
-    post.fit(fam, x[:1], {}, ("p",), 0.95)
-    t_compile_nuts = time.perf_counter() - t
-    t = time.perf_counter()
-    post.fit(fam, x[:fast_nuts], {}, ("p",), 0.95)
-    t_nuts = (time.perf_counter() - t) / fast_nuts
-
-    print(f"MAP       naive pm.Model + find_MAP: {t_naive_map * 1e3:9.3f} ms/dataset")
-    print(f"          project (batched Newton):  {t_map * 1e3:9.4f} ms/dataset "
-          f"(+ {t_compile_map:.1f} s compile once)  ratio {t_naive_map / t_map:8.0f}x "
-          f"(max |diff| {diff:.1e})")
-    print(f"posterior naive pm.Model + pm.sample: {t_naive_nuts * 1e3:8.1f} ms/dataset "
-          "(2 chains x 1000 + 1000)")
-    print(f"          project (nutpie with_data): {t_nuts * 1e3:8.1f} ms/dataset "
-          f"(+ {t_compile_nuts:.1f} s compile once)  ratio {t_naive_nuts / t_nuts:8.1f}x")
+def main(R: int = 1000, naive: int = 20, loop: int = 100, starts: bool = True) -> None:
+    _quiet()
+    bench_map()
+    print(f"\nposterior: 2 chains x (1000 tune + 1000 draws); ms per dataset; R = {R} for "
+          f"the posterior estimator, pm.sample on the first {naive}, the nutpie loop on the "
+          f"first {loop}; ratios = pm.sample / method, within this run")
+    head = f"{'model':<22}{'method':<44}{'ms/dataset':>11}{'compile s':>11}{'vs pm.sample':>14}"
+    print(head + f"{'vs loop':>9}")
+    for model in MODELS:
+        fam, x = data(model, R)
+        t_naive = time_pm_sample(model, x[:naive])
+        t_loop, c_loop = time_nutpie_loop(model, fam, x[:loop])
+        rows = [("new pm.Model + pm.sample per dataset", t_naive, np.nan),
+                ("nutpie compiled once, with_data, ArviZ trace", t_loop, c_loop)]
+        flagged = {}
+        for sampler in ("joint", "vectorized"):
+            t_s, c_s, fits = time_posterior(model, fam, x, sampler)
+            rows.append((f"posterior, sampler: {sampler}", t_s, c_s))
+            f = next(iter(fits.values()))
+            flagged[sampler] = (int(f.flagged.sum()), int((~f.converged).sum()))
+        label = f"{model}, n = {MODELS[model]['n']}"
+        for name, t, c in rows:
+            print(f"{label:<22}{name:<44}{t * 1e3:>11.2f}{c:>11.1f}{t_naive / t:>13.0f}x"
+                  f"{t_loop / t:>8.1f}x")
+        print(f"{'':<22}flagged / failed of {R}: " + ", ".join(
+            f"{k} {a}/{b}" for k, (a, b) in flagged.items()))
+    if not starts:
+        return
+    print("\nstart-up of a job (fresh process: imports, then build + compile + one block):")
+    print(f"{'model':<12}{'sampler':<12}{'job':<22}{'wall s':>8}{'imports s':>11}"
+          f"{'compile+block s':>17}")
+    for model in MODELS:
+        for sampler in ("joint", "vectorized"):
+            for job, (wall, imp, first) in zip(("first (empty caches)", "later (cached)"),
+                                               startup(model, sampler), strict=True):
+                print(f"{model:<12}{sampler:<12}{job:<22}{wall:>8.1f}{imp:>11.1f}"
+                      f"{first:>17.1f}")
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--naive", type=int, default=20)
+    ap.add_argument("--loop", type=int, default=100)
+    ap.add_argument("-R", type=int, default=1000)
+    ap.add_argument("--startup", nargs=2, metavar=("MODEL", "SAMPLER"))
+    a = ap.parse_args()
+    if a.startup:
+        startup_child(*a.startup)
+    elif a.quick:
+        main(R=200, naive=3, loop=20, starts=False)
+    else:
+        main(R=a.R, naive=a.naive, loop=a.loop)

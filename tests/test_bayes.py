@@ -10,6 +10,7 @@ from scipy import stats
 from fisherlab import priors
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
+from fisherlab.seeds import replicate_seeds
 from fisherlab.study import StudyError, load_study
 
 R, N = 40, 15
@@ -67,25 +68,153 @@ def test_map_normal_normal():
     np.testing.assert_allclose(sig, np.sqrt(s2), atol=1e-5)
 
 
-def test_posterior_beta_bernoulli_within_mcse():
-    a, b, chains = 2.0, 3.0, 2
-    x, fits = _fit("posterior", "bernoulli", {"p": 0.3}, {"p": {"dist": "Beta", "alpha": a,
-                                                                "beta": b}},
-                   r=6, draws=500, tune=500, chains=chains)
+# --------------------------------------------------------------------------- posterior
+# Exact conjugate posteriors: Beta(a + k, b + n - k) for a Bernoulli with a Beta(a, b)
+# prior, Gamma(a + sum x, rate b + n) for a Poisson with a Gamma(a, rate b) prior. Per
+# replicate, the posterior mean of the draws must sit within 4 of ArviZ's MCSE of the
+# mean (which accounts for the draws' autocorrelation) of the exact mean, and the
+# posterior SD within 4 MCSEs of the SD of the exact SD. Fixed seeds; R = 20 replicates,
+# so a false alarm has probability about 20 x 6e-5 per quantity.
+CONJ = {"draws": 500, "tune": 500, "chains": 2}
+
+
+def _posterior(family, theta, prior, r=20, n=N, seed=1, **opts):
+    fam = get_family(family)
+    x = fam.sample(np.random.default_rng(seed), theta, (r, n))
+    est = make_estimator("posterior", {"prior": prior, **CONJ, **opts})
+    seeds = replicate_seeds(seed, family, theta, n, 0, r)
+    return x, est.point(fam, x, {}, 0.95, seeds=seeds)
+
+
+def _within_mcse(pt, name, exact):
+    from arviz_stats.base import array_stats
+
+    draws = pt.draws[name]
+    mcse_mean = array_stats.mcse(draws, method="mean")
+    mcse_sd = array_stats.mcse(draws, method="sd")
+    assert pt.converged.all(), pt.reason
+    z_mean = (pt.estimate[name] - exact.mean()) / mcse_mean
+    z_sd = (pt.se[name] - exact.std()) / mcse_sd
+    assert np.all(np.abs(z_mean) < 4), z_mean
+    assert np.all(np.abs(z_sd) < 4), z_sd
+    lo, hi = pt.interval[name]  # the equal-tailed interval straddles the exact median
+    assert np.all((lo < exact.median()) & (exact.median() < hi))
+
+
+@pytest.mark.parametrize("sampler", ["joint", "vectorized", "nutpie"])
+def test_posterior_beta_bernoulli_within_mcse(sampler):
+    a, b = 2.0, 3.0
+    x, pt = _posterior("bernoulli", {"p": 0.3}, {"p": {"dist": "Beta", "alpha": a, "beta": b}},
+                       sampler=sampler, block=10 if sampler != "nutpie" else None)
     k, n = x.sum(axis=1), x.shape[1]
-    post = stats.beta(a + k, b + n - k)  # conjugate posterior
-    f = fits["p"]
-    ok = f.converged
-    assert ok.sum() >= 4, f.reason
-    # converged replicates have bulk ESS >= 100 per chain, so MCSE(mean) <= sd/sqrt(200)
-    mcse = f.se[ok] / np.sqrt(100 * chains)
-    assert np.all(np.abs(f.estimate[ok] - post.mean()[ok]) < 4 * mcse)
-    np.testing.assert_allclose(f.se[ok], post.std()[ok], rtol=0.15)
-    # same data, same seed: bit-identical draws
-    _, again = _fit("posterior", "bernoulli", {"p": 0.3},
-                    {"p": {"dist": "Beta", "alpha": a, "beta": b}},
-                    r=6, draws=500, tune=500, chains=chains)
-    np.testing.assert_array_equal(again["p"].estimate, f.estimate)
+    _within_mcse(pt, "p", stats.beta(a + k, b + n - k))  # conjugate posterior
+    assert pt.draws["p"].shape == (20, 2, 500)
+    assert set(pt.flags) == {"rhat", "ess_bulk", "ess_tail", "divergences"}
+
+
+def test_posterior_gamma_poisson_within_mcse():
+    a, b = 3.0, 0.5
+    x, pt = _posterior("poisson", {"lam": 4.0}, {"lam": {"dist": "Gamma", "alpha": a, "beta": b}})
+    # Gamma(a, rate b) prior x Poisson likelihood: Gamma(a + sum x, rate b + n)
+    _within_mcse(pt, "lam", stats.gamma(a + x.sum(axis=1), scale=1 / (b + x.shape[1])))
+
+
+BETA = {"p": {"dist": "Beta", "alpha": 2, "beta": 2}}
+
+
+@pytest.mark.parametrize("sampler", ["joint", "vectorized"])
+def test_identical_datasets_share_no_draws_unless_their_seeds_do(sampler):
+    """20 copies of one dataset: with 20 different seeds no two replicates have the same
+    draws; the same 10 seeds twice (two blocks of 10) give the same draws twice; and the
+    same seeds again reproduce every draw bit for bit."""
+    fam = get_family("bernoulli")
+    x = np.tile(fam.sample(np.random.default_rng(3), {"p": 0.3}, (1, 5)), (20, 1))
+    est = make_estimator("posterior", {"prior": BETA, "draws": 100, "tune": 100,
+                                       "sampler": sampler, "block": 10})
+    seeds = replicate_seeds(7, "bernoulli", {"p": 0.3}, 5, 0, 20)
+    draws = est.point(fam, x, {}, 0.95, seeds=seeds).draws["p"].reshape(20, -1)
+    assert len({d.tobytes() for d in draws}) == 20
+    again = est.point(fam, x, {}, 0.95, seeds=seeds).draws["p"].reshape(20, -1)
+    np.testing.assert_array_equal(again, draws)
+    twice = np.concatenate([seeds[:10], seeds[:10]])
+    pair = est.point(fam, x, {}, 0.95, seeds=twice).draws["p"].reshape(20, -1)
+    np.testing.assert_array_equal(pair[:10], pair[10:])
+    assert len({d.tobytes() for d in pair}) == 10
+
+
+def test_results_do_not_depend_on_the_chunk_size(tmp_path):
+    """A tiny posterior study run in chunks of 100 and of 200: byte-identical rows."""
+    import pandas as pd
+
+    from fisherlab.simulate import combine, run_chunk
+
+    f = tmp_path / "tiny.yaml"
+    f.write_text("description: t\nmodel: {family: bernoulli, params: {p: 0.3}}\n"
+                 "sample_sizes: [5]\nreplications: 200\nseed: 3\nestimators:\n"
+                 "  - posterior: {prior: {p: {dist: Beta, alpha: 2, beta: 2}}, draws: 50, "
+                 "tune: 50}\n")
+    study = load_study(f)
+
+    def rows(size):
+        df = combine([run_chunk(study, ch) for ch in study.chunks(size)])
+        return df.drop(columns="chunk")
+
+    a, b = rows(100), rows(200)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a["estimate"].notna().all() and a["converged"].all()
+
+
+def test_warnings_are_flags_not_failures():
+    """Thresholds no chain can meet flag every replicate, with the kinds named and the
+    values kept; none fails, and every estimate is usable."""
+    fam = get_family("bernoulli")
+    x = fam.sample(np.random.default_rng(4), {"p": 0.3}, (10, 10))
+    est = make_estimator("posterior", {"prior": BETA, "draws": 100, "tune": 100, "block": 10,
+                                       "max_rhat": 1.0, "min_ess": 1e9})
+    fits = est.fit(fam, x, {}, ("p",), 0.95, seeds=np.arange(10, dtype=np.uint64))["p"]
+    assert fits.converged.all() and np.isfinite(fits.estimate).all()
+    assert fits.flagged.all()
+    assert all("ESS below min_ess" in r for r in fits.flag_reason)
+    assert np.all(fits.flags["ess_bulk"] > 0) and np.all(fits.flags["rhat"] > 0.9)
+
+
+def test_divergences_are_retried_then_flagged():
+    """Normal(mu, sigma) at n = 5 (the funnel between mu and log sigma) sampled with a
+    deliberately large step size (target_accept 0.3, one dataset at a time) diverges; the
+    retry at target_accept 0.99 removes most divergences, and those left are flags."""
+    fam = get_family("normal")
+    x = fam.sample(np.random.default_rng(5), {"mu": 2.0, "sigma": 1.5}, (20, 5))
+    prior = {"mu": {"dist": "Normal", "mu": 0, "sigma": 1},
+             "sigma": {"dist": "HalfNormal", "sigma": 5}}
+    opts = {"prior": prior, "draws": 200, "tune": 200, "sampler": "nutpie",
+            "target_accept": 0.3}
+    seeds = np.arange(20, dtype=np.uint64)
+    raw = make_estimator("posterior", {**opts, "retry_divergent": False}).point(
+        fam, x, {}, 0.95, seeds=seeds)
+    div = raw.flags["divergences"]
+    assert (div > 0).sum() >= 5
+    assert raw.converged.all()
+    assert all("divergences" in r for r in raw.flag_reason[div > 0])
+    retried = make_estimator("posterior", opts).point(fam, x, {}, 0.95, seeds=seeds)
+    assert (retried.flags["divergences"] > 0).sum() <= (div > 0).sum() // 3
+    assert retried.converged.all()
+
+
+def test_a_failed_sampler_is_a_failure_with_its_reason():
+    """No usable posterior (sampling raised, or non-finite draws): converged False."""
+    from fisherlab.estimators.samplers import Raw
+
+    fam = get_family("bernoulli")
+    est = make_estimator("posterior", {"prior": BETA})
+    raw = Raw.empty(["p"], 3, 2, 50)
+    raw.draws["p"][0] = np.random.default_rng(0).uniform(size=(2, 50))
+    raw.draws["p"][1] = 0.5
+    raw.draws["p"][1, 0, 3] = np.nan
+    raw.error[2] = "RuntimeError: boom"
+    pt = est.summarise(fam, {}, raw, 0.95)
+    assert pt.converged.tolist() == [True, False, False]
+    assert pt.reason.tolist() == ["", "non-finite posterior draws", "RuntimeError: boom"]
+    assert not pt.flagged[1:].any() and np.isnan(pt.estimate["p"][1:]).all()
 
 
 STUDY = """description: t

@@ -15,24 +15,39 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 
 from fisherlab.diagnostics.failures import failure_rates
 from fisherlab.measures import performance, summarise
 from fisherlab.simulate import draw_with_truth, run_chunk
-from fisherlab.study import StudyError, load_study
+from fisherlab.study import Chunk, Study, StudyError, load_study
 
 A, B = 2.0, 2.0
 PRIOR = {"dist": "Beta", "alpha": A, "beta": B}
 
 
-def _spec(n=5, stop=100, estimators=(), seed=11, prior=PRIOR):
-    return {"study": "t", "family": "bernoulli", "params": {"p": dict(prior)}, "n": n,
-            "chunk": 0, "start": 0, "stop": stop, "seed": seed, "level": 0.95,
-            "estimators": list(estimators), "estimands": ["p"]}
+def _study(tmp_path, n=5, reps=100, estimators=("mle",), seed=11, prior=PRIOR,
+           name="sbc") -> Study:
+    """A Bernoulli study whose p is drawn from ``prior`` for every replicate."""
+    doc = {"description": "x", "model": {"family": "bernoulli", "params": {"p": dict(prior)}},
+           "sample_sizes": [n], "replications": reps, "seed": seed,
+           "estimators": list(estimators), "estimands": ["p"]}
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(yaml.safe_dump(doc))
+    return load_study(f)
 
 
-def _study(tmp_path, params: str, name="s"):
+def _chunk(study: Study, start: int = 0, stop: int | None = None) -> Chunk:
+    stop = study.replications if stop is None else stop
+    return Chunk(study.conditions()[0], start // 100, start, stop)
+
+
+def _run(study: Study, draws_path=None):
+    return run_chunk(study, _chunk(study), draws_path)
+
+
+def _file(tmp_path, params: str, name="s"):
     f = tmp_path / f"{name}.yaml"
     f.write_text(f"description: x\nmodel: {{family: bernoulli, params: {params}}}\n"
                  "sample_sizes: [5]\nreplications: 100\nseed: 1\nestimators: [mle]\n")
@@ -41,7 +56,7 @@ def _study(tmp_path, params: str, name="s"):
 
 # --------------------------------------------------------------------------- the study file
 def test_study_prior_param(tmp_path):
-    s = load_study(_study(tmp_path, "{p: {dist: Beta, alpha: 2, beta: 2}}"))
+    s = load_study(_file(tmp_path, "{p: {dist: Beta, alpha: 2, beta: 2}}"))
     (cond,) = s.conditions()
     assert cond.param_id == "p=prior" and cond.id == "p=prior/n5"
     assert f"{s.params['p'][0]:g}" == "Beta(alpha=2, beta=2)"  # reports format it
@@ -57,7 +72,7 @@ def test_study_prior_param(tmp_path):
 ])
 def test_study_bad_prior_param(tmp_path, params, key, words):
     with pytest.raises(StudyError) as exc:
-        load_study(_study(tmp_path, params))
+        load_study(_file(tmp_path, params))
     assert exc.value.key == key and words in exc.value.problem
     assert exc.value.file.endswith("s.yaml")
 
@@ -73,10 +88,10 @@ def test_study_prior_on_fixed_param(tmp_path):
 
 
 # --------------------------------------------------------------------------- drawing truths
-def test_truths_follow_the_prior_and_are_reproducible():
-    spec = _spec(n=50, stop=3000)
-    theta, x = draw_with_truth(spec)
-    theta2, x2 = draw_with_truth(spec)
+def test_truths_follow_the_prior_and_are_reproducible(tmp_path):
+    study = _study(tmp_path, n=50, reps=3000)
+    theta, x = draw_with_truth(study, _chunk(study))
+    theta2, x2 = draw_with_truth(study, _chunk(study))
     assert np.array_equal(theta["p"], theta2["p"]) and np.array_equal(x, x2)  # bit-identical
     assert theta["p"].shape == (3000,) and x.shape == (3000, 50)
     assert stats.kstest(theta["p"], stats.beta(A, B).cdf).pvalue > 0.001
@@ -85,11 +100,11 @@ def test_truths_follow_the_prior_and_are_reproducible():
     m = performance(z, 0.0)  # mean 0 and SD 1, each within 4 MCSE (Morris Table 6)
     assert abs(m["bias"]) < 4 * m["bias_mcse"] and abs(m["empse"] - 1) < 4 * m["empse_mcse"]
     # chunking does not matter: replicates 100..199 alone equal rows 100..199
-    part, xp = draw_with_truth({**spec, "start": 100, "stop": 200})
+    part, xp = draw_with_truth(study, _chunk(study, 100, 200))
     assert np.array_equal(part["p"], theta["p"][100:200]) and np.array_equal(xp, x[100:200])
     # another prior is another condition: other seeds
-    other, _ = draw_with_truth(_spec(n=50, stop=100, prior={**PRIOR, "alpha": 3.0}))
-    assert not np.array_equal(other["p"], theta["p"][:100])
+    other = _study(tmp_path, n=50, reps=100, prior={**PRIOR, "alpha": 3.0}, name="other")
+    assert not np.array_equal(draw_with_truth(other, _chunk(other))[0]["p"], theta["p"][:100])
 
 
 # --------------------------------------------------------------------------- measures
@@ -113,9 +128,8 @@ def test_performance_with_per_row_truth_by_hand():
             assert per_row[k] == pytest.approx(v, rel=1e-12, abs=1e-15), k
 
 
-def test_summarise_keeps_one_condition():
-    spec = _spec(n=5, stop=300, estimators=[{"name": "mle", "options": {}}])
-    df = run_chunk(spec)
+def test_summarise_keeps_one_condition(tmp_path):
+    df = _run(_study(tmp_path, n=5, reps=300))
     assert df["true_p"].nunique() == 300 and (df["prior_p"] == "Beta(alpha=2, beta=2)").all()
     s = summarise(df)
     assert len(s) == 1 and s["n_rep"].iloc[0] == 300
@@ -135,8 +149,9 @@ def _exact(x, truth, a, b, level=0.95):
 
 
 @pytest.mark.parametrize("n", [5, 20])
-def test_exact_posterior_is_calibrated(n):
-    theta, x = draw_with_truth(_spec(n=n, stop=4000, seed=3))
+def test_exact_posterior_is_calibrated(tmp_path, n):
+    study = _study(tmp_path, n=n, reps=4000, seed=3)
+    theta, x = draw_with_truth(study, _chunk(study))
     truth = theta["p"]
     lo, hi, pit = _exact(x, truth, A, B)
     m = performance((lo + hi) / 2, truth, None, lo, hi)
@@ -150,40 +165,53 @@ def test_exact_posterior_is_calibrated(n):
 
 
 @pytest.mark.parametrize("n", [20, 50])
-def test_map_laplace_interval_covers_drawn_truths(n):
+def test_map_laplace_interval_covers_drawn_truths(tmp_path, n):
     """MAP with the matching prior: its Laplace (Wald) interval covers the drawn truth
     at 95% within 4 MCSE for n >= 20 (at n = 5 the Laplace PIT is visibly not uniform,
     KS p ~ 0.001 at 4000 replicates: the approximation, not the machinery)."""
-    spec = _spec(n=n, stop=4000, seed=4,
-                 estimators=[{"name": "map", "options": {"prior": {"p": PRIOR}}}])
-    s = summarise(run_chunk(spec)).iloc[0]
+    study = _study(tmp_path, n=n, reps=4000, seed=4,
+                   estimators=[{"map": {"prior": {"p": PRIOR}}}])
+    s = summarise(_run(study)).iloc[0]
     assert s["n_failed"] == 0
     assert abs(s["coverage"] - 0.95) < 4 * s["coverage_mcse"]
     assert abs(s["bias"]) < 4 * s["bias_mcse"]  # E[theta_MAP - theta] -> 0 (prior mean 1/2)
 
 
 # --------------------------------------------------------------------------- PyMC
+POST = {"prior": {"p": PRIOR}, "draws": 500, "tune": 300, "chains": 2}
+
+
 @pytest.fixture(scope="module")
 def posterior_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("draws") / "c0.draws.nc"
-    opts = {"prior": {"p": PRIOR}, "draws": 500, "tune": 300, "chains": 2, "max_rhat": 1.05,
-            "keep_draws": True}
-    spec = _spec(n=5, stop=100, seed=5, estimators=[{"name": "posterior", "options": opts}])
-    return spec, run_chunk(spec, path), path
+    """200 replicates at n = 5, truths from the prior, the default (joint) sampler."""
+    tmp = tmp_path_factory.mktemp("draws")
+    study = _study(tmp, n=5, reps=200, seed=5,
+                   estimators=[{"posterior": {**POST, "keep_draws": True}}])
+    path = tmp / "c0.draws.nc"
+    return study, _run(study, path), path
 
 
 def test_posterior_pit_matches_exact_and_is_uniform(posterior_run):
-    spec, df, _ = posterior_run
-    theta, x = draw_with_truth(spec)
+    """Every replicate has a posterior (warnings are flags); its PIT, the share of draws
+    below the truth, is within 4 of its own MCSE (ArviZ, the indicator's autocorrelation
+    counted; at least 1/draws) of the exact posterior CDF at the truth; the PIT values are
+    uniform (KS) and the credible intervals cover within 4 binomial MCSEs."""
+    import xarray as xr
+    from arviz_stats.base import array_stats
+
+    study, df, path = posterior_run
+    theta, x = draw_with_truth(study, _chunk(study))
     assert np.array_equal(df["true_p"].to_numpy(), theta["p"])
-    lo, hi, exact = _exact(x, theta["p"], A, B)
-    ok = df["converged"].to_numpy(bool)
-    assert ok.sum() >= 95, df["reason"].value_counts()
-    # the PIT from 1000 draws estimates the exact posterior CDF at the truth; its MCSE
-    # is at most 0.5 / sqrt(ESS) with ESS >= min_ess = 200 (converged replicates)
+    _, _, exact = _exact(x, theta["p"], A, B)
+    assert df["converged"].all(), df["reason"].value_counts()
+    with xr.open_dataset(path) as ds:
+        draws = ds["p"].to_numpy()
+    below = (draws < theta["p"][:, None, None]).astype(float)
+    mcse = np.nan_to_num(array_stats.mcse(below, method="mean"))
     pit = df["pit"].to_numpy()
-    assert np.max(np.abs(pit[ok] - exact[ok])) < 4 * 0.5 / math.sqrt(200)
-    assert stats.kstest(pit[ok], "uniform").pvalue > 0.001
+    np.testing.assert_allclose(pit, below.mean(axis=(1, 2)), rtol=0, atol=1e-12)
+    assert np.all(np.abs(pit - exact) < 4 * np.maximum(mcse, 1 / below[0].size))
+    assert stats.kstest(pit, "uniform").pvalue > 0.001
     s = summarise(df).iloc[0]
     assert abs(s["coverage"] - 0.95) < 4 * s["coverage_mcse"]
 
@@ -191,9 +219,9 @@ def test_posterior_pit_matches_exact_and_is_uniform(posterior_run):
 def test_keep_draws_writes_the_chunk(posterior_run):
     import xarray as xr
 
-    spec, df, path = posterior_run
+    study, df, path = posterior_run
     with xr.open_dataset(path) as ds:
-        assert dict(ds["p"].sizes) == {"replicate": 100, "chain": 2, "draw": 500}
+        assert dict(ds["p"].sizes) == {"replicate": 200, "chain": 2, "draw": 500}
         assert ds.attrs["estimator"] == "posterior" and ds.attrs["n"] == 5
         np.testing.assert_array_equal(ds["true_p"].to_numpy(), df["true_p"].to_numpy())
         mean = ds["p"].mean(dim=("chain", "draw")).to_numpy()
@@ -202,27 +230,24 @@ def test_keep_draws_writes_the_chunk(posterior_run):
 
 
 def test_no_draws_file_without_the_option(tmp_path):
-    opts = {"prior": {"p": PRIOR}, "draws": 50, "tune": 50, "chains": 2, "max_rhat": 2.0,
-            "min_ess": 0}
-    spec = _spec(n=5, stop=3, estimators=[{"name": "posterior", "options": opts}])
-    df = run_chunk(spec, tmp_path / "c0.draws.nc")
+    study = _study(tmp_path, n=5, reps=3, estimators=[{"posterior": {
+        "prior": {"p": PRIOR}, "draws": 50, "tune": 50}}])
+    df = _run(study, tmp_path / "c0.draws.nc")
     assert df["pit"].notna().all() and not (tmp_path / "c0.draws.nc").exists()
+    assert {"flagged", "flag_reason", "rhat", "ess_bulk", "ess_tail", "divergences"} <= set(df)
 
 
 # --------------------------------------------------------------------------- the report
-def test_pit_ecdf_plot_and_uniformity(posterior_run):
-    import matplotlib.figure
-    from fisherlab.report.sbc import FROM_DRAWS, FROM_NORMAL, pit_ecdf_plot, uniformity
+def test_calibration_table_and_pit_sources(tmp_path, posterior_run):
+    from fisherlab.diagnostics.calibration import FROM_DRAWS, FROM_NORMAL, calibration
 
-    spec, post, _ = posterior_run
-    spec = {**spec, "estimators": [{"name": "map", "options": {"prior": {"p": PRIOR}}}]}
-    df = pd.concat([post, run_chunk(spec)], ignore_index=True)
-    u = uniformity(df).set_index("estimator")
-    assert u.loc["posterior", "pit_from"] == FROM_DRAWS
-    assert u.loc["map", "pit_from"] == FROM_NORMAL
-    assert (u["ks_pvalue"] > 0.001).all()
-    fig = pit_ecdf_plot(df)
-    assert isinstance(fig, matplotlib.figure.Figure)
-    assert len([a for a in fig.axes if a.get_visible()]) == 2
-    # a study with fixed truths has no SBC figure
-    assert pit_ecdf_plot(df.drop(columns="prior_p")) is None
+    study, post, _ = posterior_run
+    other = _study(tmp_path, n=5, reps=200, seed=5,
+                   estimators=[{"map": {"prior": {"p": PRIOR}}}])
+    df = pd.concat([post, _run(other)], ignore_index=True)
+    t = calibration(df, study).set_index("estimator")
+    assert t.loc["posterior", "pit_from"] == FROM_DRAWS
+    assert t.loc["map", "pit_from"] == FROM_NORMAL
+    assert (t["pvalue"] > 0.001).all()
+    # a study with fixed truths has no calibration rows
+    assert calibration(df.drop(columns="prior_p"), study).empty

@@ -16,6 +16,8 @@ workflow's outputs, the diagnose stage and ``fisherlab run`` pick it up from
 * ``normality``: standardised estimates against N(0, 1), per n;
 * ``coverage``: actual against nominal coverage, with MCSE bands;
 * ``calibration``: simulation-based calibration, PIT uniformity (truths from a prior);
+* ``flags``: sampler warnings (divergences, R-hat, ESS) by kind, and the measures with
+  and without the flagged replicates;
 * ``failures``: failed fits, grouped by kind of reason.
 """
 
@@ -65,6 +67,7 @@ from . import (  # noqa: E402,F401
     coverage,
     efficiency,
     failures,
+    flags,
     normality,
 )
 

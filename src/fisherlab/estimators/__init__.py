@@ -33,8 +33,9 @@ def estimators_for(family) -> list[str]:
 
 
 from . import (  # noqa: E402,F401  (importing registers them)
-    bayes,  # map, posterior
+    bayes,  # map
     closed_form,  # mle, mom, unbiased
+    posterior,  # posterior (samplers.py)
 )
 
 __all__ = ["EstimandFit", "Estimator", "estimator_class", "estimator_names",

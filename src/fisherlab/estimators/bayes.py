@@ -1,4 +1,4 @@
-"""Bayesian estimators with PyMC: the posterior mode (``map``) and NUTS (``posterior``).
+"""Bayesian estimators with PyMC: what they share, and the posterior mode (``map``).
 
 Priors come from the study file (:mod:`fisherlab.priors`); a family takes part when it
 declares its PyMC form (:meth:`fisherlab.families.base.Family.pymc_likelihood`).
@@ -14,8 +14,8 @@ constants and n, cached for the life of the process), with the data as ``pm.Data
   replicate. The log-posterior omits the Jacobian of the transforms
   (``model.logp(jacobian=False)``, as ``pm.find_MAP`` does), so the optimum is the mode
   of the posterior density of the parameters themselves.
-* ``posterior`` compiles the model once with nutpie (``compile_pymc_model``) and samples
-  each replicate with ``.with_data(x=...)``.
+* ``posterior`` (:mod:`fisherlab.estimators.posterior`) builds its samplers the same
+  way (:mod:`fisherlab.estimators.samplers`).
 
 Standard errors and intervals
 -----------------------------
@@ -25,29 +25,12 @@ and Cov(theta) = H_theta^{-1} = J H_u^{-1} J'. The shared completion
 (:func:`fisherlab.estimators.base.complete`) turns it into standard errors (delta
 method for derived estimands, which are plug-in g(theta_MAP)) and Wald intervals.
 
-``posterior``: point estimate the posterior mean (option ``point: median``), ``se`` the
-posterior SD, interval equal-tailed or HDI (ArviZ, option ``interval: eti|hdi``) at the
-study's level. Derived estimands are computed draw by draw, so their posterior is exact.
-Per replicate, rank-normalised R-hat and bulk/tail ESS (ArviZ; tail at the 5% and 95%
-quantiles, Vehtari et al. 2021) and the number of
-divergences are checked: R-hat above ``max_rhat`` (1.01), an ESS below ``min_ess``
-(100 per chain) or any divergence flags the replicate ``converged=False`` with the
-reason; its estimate is kept in the table but measures exclude it and count it.
-
-Seeds: each replicate's sampler seed is a hash of the study option ``seed`` and the
-dataset's bytes, so the same data give bit-identical draws whatever the chunking.
-
-Draws: the ``posterior`` fits carry each estimand's draws, (R, chain, draw)
-(``EstimandFit.draws``); :mod:`fisherlab.simulate` turns them into the ``pit`` column
-(posterior CDF at the true value) and, with the option ``keep_draws: true``, writes
-them to NetCDF beside the chunk file. The estimator itself never sees a truth.
+``posterior``: see :mod:`fisherlab.estimators.posterior`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 
 import numpy as np
 from scipy import optimize
@@ -103,13 +86,17 @@ class _Bayes(Estimator):
         except prior_mod.PriorError as exc:
             raise prior_mod.PriorError(f"prior.{exc.key}", exc.problem) from None
 
-    def compiled(self, family: Family, theta_fixed, x0: np.ndarray):
+    def compiled(self, family: Family, theta_fixed, x0: np.ndarray, compiler=None, **kw):
         """The compiled model for this family, priors, fixed values and n: built once per
-        process (``compiler`` is the subclass's CompiledMAP or CompiledNUTS)."""
+        process. ``compiler`` (default the subclass's, e.g. CompiledMAP) is called as
+        ``compiler(family, priors, theta_fixed, x0, **kw)``; ``kw`` is part of the key."""
+        compiler = compiler or self.compiler
         pri = self.priors(family)
-        key = _key(self.compiler.__name__, family, pri, theta_fixed, len(x0))
+        # a compiler whose model takes data of any n (``any_n``) is built once for all n
+        n = -1 if getattr(compiler, "any_n", False) else len(x0)
+        key = _key(compiler.__name__, family, pri, theta_fixed, n) + repr(sorted(kw.items()))
         if key not in _CACHE:
-            _CACHE[key] = self.compiler(family, pri, theta_fixed, x0)
+            _CACHE[key] = compiler(family, pri, theta_fixed, x0, **kw)
         return _CACHE[key]
 
     def priors(self, family: Family) -> dict:
@@ -295,117 +282,3 @@ class MAP(_Bayes):
         if self.options.get("method", "newton") == "lbfgs":
             return fit_each(fn.fit, x, fn.names, k=len(fn.names))
         return fn.fit_all(x)
-
-
-# --------------------------------------------------------------------------- posterior
-class CompiledNUTS:
-    """One condition's model compiled once by nutpie; ``fit(x)`` samples one dataset."""
-
-    def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray):
-        import nutpie
-
-        model, _, data = build_model(family, priors, theta_fixed, x0)
-        self.names = list(priors)
-        self.family, self.theta_fixed = family, dict(theta_fixed)
-        self.dtype = data.type.dtype
-        self.compiled = nutpie.compile_pymc_model(model)
-
-    def fit(self, x, *, draws, tune, chains, seed, estimands, level, interval, point,
-            max_rhat, min_ess, draws_out: dict | None = None) -> OneFit:
-        """Sample one dataset; with ``draws_out``, also store there each estimand's
-        draws, shape (chain, draw)."""
-        import nutpie
-        from arviz_stats.base import array_stats
-
-        x = np.asarray(x, dtype=self.dtype)
-        digest = hashlib.sha256(x.tobytes() + str(seed).encode()).digest()
-        trace = nutpie.sample(self.compiled.with_data(x=x), draws=draws, tune=tune,
-                              chains=chains, cores=1, seed=int.from_bytes(digest[:8], "little"),
-                              progress_bar=False, save_warmup=False)
-        post = trace["posterior"]
-        draws_of = {nm: np.asarray(post[nm].values, dtype=float) for nm in self.names}
-        theta = {**self.theta_fixed, **draws_of}  # (chain, draw) arrays
-        est, se, ci = {}, {}, {}
-        problems = []
-        rhat_max, ess_min = 1.0, np.inf
-        for e in estimands:
-            ary = np.broadcast_to(np.asarray(self.family.truth(theta, e), float),
-                                  draws_of[self.names[0]].shape)
-            if draws_out is not None:
-                draws_out[e] = ary
-            flat = ary.ravel()
-            est[e] = float(np.median(flat) if point == "median" else flat.mean())
-            se[e] = float(flat.std(ddof=1))
-            if interval == "hdi":
-                lo, hi = array_stats.hdi(flat, level)
-            else:
-                lo, hi = array_stats.eti(flat, level)
-            ci[e] = (float(lo), float(hi))
-            if e in self.names:  # diagnostics on the parameters themselves
-                rhat_max = max(rhat_max, float(array_stats.rhat(ary)))
-                ess_min = min(ess_min, float(array_stats.ess(ary, method="bulk")),
-                              float(array_stats.ess(ary, method="tail", prob=0.05)))
-        divergent = int(np.asarray(trace["sample_stats"]["diverging"].values).sum())
-        if not rhat_max <= max_rhat:
-            problems.append(f"R-hat {rhat_max:.3f} > {max_rhat}")
-        if not ess_min >= min_ess:
-            problems.append(f"ESS {ess_min:.0f} < {min_ess}")
-        if divergent:
-            problems.append(f"{divergent} divergent transitions")
-        steps = int(np.asarray(trace["sample_stats"]["n_steps"].values).sum())
-        return OneFit(est, se=se, interval=ci, converged=not problems,
-                      reason="; ".join(problems), iterations=steps)
-
-
-@register
-class Posterior(_Bayes):
-    name = "posterior"
-    doc = ("NUTS with nutpie (compiled once per condition): posterior mean (or median), "
-           "posterior SD as se, equal-tailed or HDI credible interval; replicates with "
-           "R-hat > max_rhat, low ESS or divergences are flagged")
-    options_schema = {
-        "prior": _PRIOR_SCHEMA,
-        "draws": {"type": "integer", "minimum": 10, "default": 1000},
-        "tune": {"type": "integer", "minimum": 10, "default": 1000},
-        "chains": {"type": "integer", "minimum": 2, "maximum": 16, "default": 2},
-        "interval": {"enum": ["eti", "hdi"], "default": "eti"},
-        "point": {"enum": ["mean", "median"], "default": "mean"},
-        "max_rhat": {"type": "number", "minimum": 1, "default": 1.01},
-        "min_ess": {"type": "number", "minimum": 0,
-                    "description": "smallest bulk/tail ESS; default 100 per chain"},
-        "seed": {"type": "integer", "minimum": 0, "default": 0},
-        "keep_draws": {"type": "boolean", "default": False,
-                       "description": "also write the chunk's posterior draws to NetCDF "
-                                      "beside the chunk file (<chunk>.draws.nc)"},
-    }
-
-    compiler = CompiledNUTS
-    samples = True
-    label_options = ("point", "interval")
-
-    def point(self, family, x, theta_fixed, level, seeds=None):
-        logging.getLogger("pymc").setLevel(logging.ERROR)
-        o = self.options
-        chains = int(o.get("chains", 2))
-        estimands = family.estimands()
-        x = family.pymc_data(x)
-        fn = self.compiled(family, theta_fixed, x[0])
-        n_draws = int(o.get("draws", 1000))
-        # every replicate's draws, (R, chain, draw) per estimand; NaN where a fit raised
-        kept = {e: np.full((x.shape[0], chains, n_draws), np.nan) for e in estimands}
-
-        def one(item):
-            i, xi = item
-            out: dict = {}
-            fit = fn.fit(xi, draws=n_draws, tune=int(o.get("tune", 1000)),
-                         chains=chains, seed=int(o.get("seed", 0)), estimands=estimands,
-                         level=level, interval=o.get("interval", "eti"),
-                         point=o.get("point", "mean"), max_rhat=float(o.get("max_rhat", 1.01)),
-                         min_ess=float(o.get("min_ess", 100 * chains)), draws_out=out)
-            for e, ary in out.items():
-                kept[e][i] = ary
-            return fit
-
-        pt = fit_each(one, list(enumerate(x)), list(estimands))
-        pt.draws = kept  # each estimand's fit carries them: PIT (simulate.py), keep_draws
-        return pt

@@ -18,6 +18,7 @@ from ..diagnostics.calibration import pit_values
 from ..diagnostics.efficiency import information_statement
 from ..diagnostics.normality import z_values
 from . import azplots, plots, readings, tables
+from . import flags as flags_section
 from .format import fmt_p
 from .format import rate as fmt_rate
 from .html import cite, esc
@@ -199,6 +200,9 @@ SECTIONS: list[Section] = [
         "values. Coverage of the drawn truths is in the Coverage section."),
         figures=(calibration_figures,), table=tables.calibration,
         when=lambda r: len(r.tables["calibration"]) > 0),
+    Section("flags", "Sampler warnings", flags_section.reading, how=flags_section.HOW,
+            table=flags_section.flags_table, table_note="show the warnings by kind",
+            when=lambda r: len(r.tables["flags"]) > 0),
     Section("failures", "Failures", readings.failures, table=tables.failures,
             table_note="show the failures by kind of reason"),
 ]

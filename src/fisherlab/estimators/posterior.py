@@ -1,0 +1,214 @@
+"""The ``posterior`` estimator: NUTS for every replicate of a chunk at once.
+
+Samplers (option ``sampler``, :mod:`fisherlab.estimators.samplers`):
+
+* ``joint`` (default): blocks of ``block`` replicates (20) as one PyMC model of
+  independent replicates, sampled by nutpie: the fastest on a CPU (docs/bayes.md);
+* ``vectorized``: BlackJAX NUTS ``jax.vmap``-ed over replicates and chains on PyMC's
+  JAX graph, each lane with its own adaptation (blocks of 50); compiled once per model
+  for every later process by JAX's persistent cache, and runs on a GPU where JAX has one;
+* ``nutpie``: one dataset at a time, nutpie compiled once (for models the block model
+  cannot take; ``joint`` and ``vectorized`` fall back to it when their model fails to
+  build, and sample alone the replicates of a block whose sampling raised).
+
+From the draws, for all replicates at once (ArviZ's array functions on
+``(replicate, chain, draw)``): point estimate the posterior mean (option ``point:
+median``), ``se`` the posterior SD, the equal-tailed or HDI interval (``interval``) at
+the study's level; derived estimands are computed draw by draw. Per replicate:
+rank-normalised R-hat (max over parameters), bulk and tail ESS (min over parameters;
+Vehtari et al. 2021) and the number of divergent transitions.
+
+Warnings are flags, not failures
+--------------------------------
+A replicate is *failed* (``converged=False``) only when there is no usable posterior:
+sampling raised, or a draw is not finite. Divergences, R-hat above ``max_rhat`` (1.01)
+and an ESS below ``min_ess`` (100 per chain) *flag* it (``flagged``, ``flag_reason``
+naming the kinds, ``flags`` with the values); its estimate stays in the measures, and
+the ``flags`` diagnostic shows the measures with and without the flagged replicates.
+With ``retry_divergent`` (default), replicates with divergences (for ``joint``: every
+replicate of a block whose joint trajectory diverged, since a divergence cannot be
+attributed inside a block) are sampled again one by one by nutpie at
+``retry_target_accept`` (0.99) before a flag is kept; their own divergences are then
+the ones reported.
+
+Seeds: the replicate's own seed (:func:`fisherlab.seeds.replicate_seeds`, from its seed
+block and index, never the data). A joint block uses the SeedSequence of its
+replicates' seeds; a retry uses the SeedSequence of (seed, 2^32 - 1, 1); a non-zero
+option ``seed`` is mixed into every replicate's seed. Called without seeds (outside a
+study), replicate i of the batch gets the i-th word of SeedSequence(option seed).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..families.base import Family, Point
+from . import register
+from .bayes import _PRIOR_SCHEMA, _Bayes
+from .samplers import BLOCKS, SAMPLERS, NutpieEach, Raw, seed_of
+
+log = logging.getLogger(__name__)
+
+#: default replicates per block, by sampler (docs/bayes.md: the measurements)
+DEFAULT_BLOCK = {"joint": 20, "vectorized": 50, "nutpie": 1}
+#: the kinds of sampler warning, as ``flag_reason`` names them
+DIVERGENCES, RHAT, ESS = "divergences", "R-hat above max_rhat", "ESS below min_ess"
+
+
+@register
+class Posterior(_Bayes):
+    name = "posterior"
+    doc = ("NUTS on every replicate of a chunk at once (nutpie on joint blocks of "
+           "replicates, or BlackJAX vmapped, or nutpie per dataset): posterior mean (or "
+           "median), posterior SD as se, equal-tailed or HDI credible interval; "
+           "divergences, high R-hat and low ESS are flags, not failures")
+    options_schema = {
+        "prior": _PRIOR_SCHEMA,
+        "draws": {"type": "integer", "minimum": 10, "default": 1000},
+        "tune": {"type": "integer", "minimum": 10, "default": 1000},
+        "chains": {"type": "integer", "minimum": 2, "maximum": 16, "default": 2},
+        "interval": {"enum": ["eti", "hdi"], "default": "eti"},
+        "point": {"enum": ["mean", "median"], "default": "mean"},
+        "max_rhat": {"type": "number", "minimum": 1, "default": 1.01},
+        "min_ess": {"type": "number", "minimum": 0,
+                    "description": "smallest bulk/tail ESS; default 100 per chain"},
+        "seed": {"type": "integer", "minimum": 0, "default": 0,
+                 "description": "mixed into every replicate's own seed when not 0"},
+        "sampler": {"enum": list(SAMPLERS), "default": "joint",
+                    "description": "joint: nutpie on blocks of replicates as one model; "
+                                   "vectorized: BlackJAX vmapped over replicates (JAX, GPU); "
+                                   "nutpie: one dataset at a time"},
+        "block": {"enum": list(BLOCKS),
+                  "description": "replicates per joint model or vmapped batch (a divisor "
+                                 "of 100); default 20 for joint, 50 for vectorized"},
+        "target_accept": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1,
+                          "default": 0.9},
+        "retry_divergent": {"type": "boolean", "default": True,
+                            "description": "sample replicates with divergences again, one "
+                                           "by one, at retry_target_accept"},
+        "retry_target_accept": {"type": "number", "exclusiveMinimum": 0,
+                                "exclusiveMaximum": 1, "default": 0.99},
+        "keep_draws": {"type": "boolean", "default": False,
+                       "description": "also write the chunk's posterior draws to NetCDF "
+                                      "beside the chunk file (<chunk>.draws.nc)"},
+    }
+
+    compiler = NutpieEach
+    samples = True
+    label_options = ("point", "interval")
+
+    def thresholds(self) -> tuple[float, float]:
+        """(max_rhat, min_ess) of this estimator's options (the flags diagnostic's too)."""
+        chains = int(self.options.get("chains", 2))
+        return (float(self.options.get("max_rhat", 1.01)),
+                float(self.options.get("min_ess", 100 * chains)))
+
+    def seeds_for(self, R: int, seeds) -> np.ndarray:
+        """Each replicate's sampler seed (see the module docstring)."""
+        extra = int(self.options.get("seed", 0))
+        if seeds is None:
+            return np.random.SeedSequence(extra).generate_state(R, dtype=np.uint64)
+        seeds = np.asarray(seeds, dtype=np.uint64)
+        if len(seeds) != R:
+            raise ValueError(f"{len(seeds)} seeds for {R} replicates")
+        return seeds if not extra else np.array([seed_of([s, extra]) for s in seeds],
+                                                dtype=np.uint64)
+
+    def sampler(self, family: Family, theta_fixed, x0):
+        """The compiled sampler of the option ``sampler``; nutpie per dataset when the
+        joint or vectorised model cannot be built for this family."""
+        kind = self.options.get("sampler", "joint")
+        block = int(self.options.get("block") or DEFAULT_BLOCK[kind])
+        try:
+            return self.compiled(family, theta_fixed, x0, SAMPLERS[kind], block=block)
+        except Exception as exc:  # noqa: BLE001 - the per-dataset path takes any model
+            if kind == "nutpie":
+                raise
+            log.warning("posterior: the %s sampler cannot take this model (%s: %s); "
+                        "sampling one dataset at a time", kind, type(exc).__name__, exc)
+            return self.compiled(family, theta_fixed, x0, NutpieEach, block=1)
+
+    def point(self, family, x, theta_fixed, level, seeds=None):
+        o = self.options
+        x = family.pymc_data(x)
+        R = x.shape[0]
+        seeds = self.seeds_for(R, seeds)
+        kw = {"draws": int(o.get("draws", 1000)), "tune": int(o.get("tune", 1000)),
+              "chains": int(o.get("chains", 2))}
+        fn = self.sampler(family, theta_fixed, x[0])
+        target = float(o.get("target_accept", 0.9))
+        raw = fn.sample(x, seeds, target_accept=target, **kw)
+        alone = np.flatnonzero(raw.error != "")
+        if alone.size and not isinstance(fn, NutpieEach):
+            # a joint block or vmapped batch that raised (e.g. no valid initial point for
+            # all its replicates at once): its replicates one by one, with their own seeds
+            each = self.compiled(family, theta_fixed, x[0], NutpieEach, block=1)
+            raw.put(alone, each.sample(x[alone], seeds[alone], target_accept=target, **kw))
+        if o.get("retry_divergent", True):
+            again = np.flatnonzero((raw.divergences > 0) & (raw.error == ""))
+            if again.size:
+                each = self.compiled(family, theta_fixed, x[0], NutpieEach, block=1)
+                retry_seeds = [seed_of([s, 0xFFFFFFFF, 1]) for s in seeds[again]]
+                raw.put(again, each.sample(
+                    x[again], retry_seeds,
+                    target_accept=float(o.get("retry_target_accept", 0.99)), **kw))
+        return self.summarise(family, theta_fixed, raw, level)
+
+    def summarise(self, family: Family, theta_fixed, raw: Raw, level: float) -> Point:
+        """Estimates, intervals, diagnostics and flags of every replicate, from the draws
+        ``(R, chain, draw)``, with ArviZ's array functions over all replicates at once."""
+        from arviz_stats.base import array_stats
+
+        names = list(raw.draws)
+        R = len(raw.error)
+        finite = np.ones(R, bool)
+        for v in raw.draws.values():
+            finite &= np.all(np.isfinite(v), axis=(1, 2))
+        ok = (raw.error == "") & finite
+        reason = np.where(raw.error != "", raw.error,
+                          np.where(finite, "", "non-finite posterior draws")).astype(object)
+        idx = np.flatnonzero(ok)
+        theta = {**theta_fixed, **{nm: v[idx] for nm, v in raw.draws.items()}}
+        shape = (idx.size, *raw.draws[names[0]].shape[1:])
+        median = self.options.get("point", "mean") == "median"
+        hdi = self.options.get("interval", "eti") == "hdi"
+        est, se, ci, kept = {}, {}, {}, {}
+        for e in family.estimands():
+            ary = np.broadcast_to(np.asarray(family.truth(theta, e), float), shape)
+            kept[e] = np.full((R, *shape[1:]), np.nan)
+            kept[e][idx] = ary
+            est[e], se[e] = np.full(R, np.nan), np.full(R, np.nan)
+            lo, hi = np.full(R, np.nan), np.full(R, np.nan)
+            if idx.size:
+                flat = ary.reshape(idx.size, -1)
+                est[e][idx] = np.median(flat, axis=1) if median else flat.mean(axis=1)
+                se[e][idx] = flat.std(axis=1, ddof=1)
+                bounds = (array_stats.hdi if hdi else array_stats.eti)(flat, level, axis=-1)
+                lo[idx], hi[idx] = bounds[..., 0], bounds[..., 1]
+            ci[e] = (lo, hi)
+        flags = {k: np.full(R, np.nan) for k in ("rhat", "ess_bulk", "ess_tail")}
+        if idx.size:  # diagnostics on the parameters themselves, max/min over them
+            pars = [raw.draws[nm][idx] for nm in names]
+            flags["rhat"][idx] = np.max([array_stats.rhat(a) for a in pars], axis=0)
+            flags["ess_bulk"][idx] = np.min([array_stats.ess(a, method="bulk")
+                                             for a in pars], axis=0)
+            flags["ess_tail"][idx] = np.min([array_stats.ess(a, method="tail", prob=0.05)
+                                             for a in pars], axis=0)
+        flags["divergences"] = np.asarray(raw.divergences, float)
+        flagged, why = self.flag(flags, ok)
+        return Point(est, se=se, interval=ci, converged=ok, reason=reason,
+                     iterations=np.asarray(raw.steps, np.int64), draws=kept,
+                     flagged=flagged, flag_reason=why, flags=flags)
+
+    def flag(self, flags: dict, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``flagged`` and ``flag_reason`` (the kinds, joined by '; ') per replicate."""
+        max_rhat, min_ess = self.thresholds()
+        ess = np.fmin(flags["ess_bulk"], flags["ess_tail"])
+        kinds = [(flags["divergences"] > 0, DIVERGENCES),
+                 (~(flags["rhat"] <= max_rhat), RHAT),  # NaN R-hat (stuck chains) too
+                 (~(ess >= min_ess), ESS)]
+        why = np.array(["; ".join(k for hit, k in kinds if hit[i]) if ok[i] else ""
+                        for i in range(len(ok))], dtype=object)
+        return ok & (why != ""), why

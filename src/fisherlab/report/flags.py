@@ -1,0 +1,82 @@
+"""The page's "Sampler warnings" section: the flags table and its reading.
+
+Reads only the ``flags`` table (:mod:`fisherlab.diagnostics.flags`); every number the
+reading quotes is cited from it (:func:`~fisherlab.report.html.cite`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..labels import column_label, number
+from .format import fmt, fmt_pm
+from .html import Col, cite, esc, table
+
+#: a shift of the bias larger than this many all-replicate MCSEs is pointed out
+SHIFT_Z = 2.0
+
+HOW = ("A sampler warning flags a replicate without failing it: its estimate stays in "
+       "every measure. Per kind: how many replicates it flagged, their share, and the "
+       "worst value among them (most divergent transitions, largest R-hat, smallest "
+       "bulk/tail ESS). Bias and coverage are shown on all replicates and on the "
+       "unflagged ones only: when they agree within their MCSEs, the warnings do not "
+       "change the conclusions. The shift is (bias unflagged − bias all) in MCSEs of "
+       "the latter, a description, not a test (the two sets overlap).")
+
+
+def _kind(x, k: str, fmt_worst) -> str:
+    count = getattr(x, f"{k}_count")
+    if not count:
+        return "0"
+    return f"{count} ({getattr(x, f'{k}_share'):.1%}), worst {fmt_worst(getattr(x, f'{k}_worst'))}"
+
+
+def flags_table(r) -> str:
+    t = r.tables["flags"]
+    keys = [k for k in r.params if k in t.columns and r.conditions > 1]
+    t = t.sort_values(keys + ["estimand", "estimator", "n"], kind="stable")
+    cond = [Col(column_label(k), (lambda row, k=k: esc(number(getattr(row, k)))), k, True)
+            for k in keys]
+    cols = cond + [
+        Col("estimand", lambda x: esc(x.estimand), "estimand", True),
+        Col("estimator", lambda x: esc(r.label(x.estimator)), "estimator", True),
+        Col("n", lambda x: str(x.n), "n"),
+        Col("flagged", lambda x: f"{x.flagged}/{x.replicates}", "flagged"),
+        Col("divergences", lambda x: _kind(x, "divergences", lambda v: f"{v:g}")),
+        Col("R-hat > max", lambda x: _kind(x, "rhat", lambda v: f"{v:.3f}")),
+        Col("ESS < min", lambda x: _kind(x, "ess", lambda v: f"{v:.0f}")),
+        Col("bias, all (MCSE)", lambda x: fmt_pm(x.bias_all, x.bias_mcse_all), "bias_all"),
+        Col("bias, unflagged (MCSE)", lambda x: fmt_pm(x.bias_unflagged, x.bias_mcse_unflagged),
+            "bias_unflagged"),
+        Col("shift (MCSE)", lambda x: fmt(x.bias_shift_z, 0.1), "bias_shift_z"),
+        Col("coverage, all (MCSE)", lambda x: fmt_pm(x.coverage_all, x.coverage_mcse_all),
+            "coverage_all"),
+        Col("coverage, unflagged (MCSE)",
+            lambda x: fmt_pm(x.coverage_unflagged, x.coverage_mcse_unflagged),
+            "coverage_unflagged")]
+    return table(t, cols, "flags", group="estimand")
+
+
+def reading(r) -> str:
+    t = r.tables["flags"]
+    if t.empty:
+        return "No estimator samples the posterior."
+    # a replicate is flagged once per estimator, whatever the estimand: count it once
+    per_fit = t.drop_duplicates(list(t.columns[:list(t.columns).index("estimator") + 1]))
+    flagged, total = int(per_fit["flagged"].sum()), int(per_fit["replicates"].sum())
+    worst = t.loc[t["flagged_share"].idxmax()]
+    head = (f"{flagged} of {total} sampled replicates carry a sampler warning; the largest "
+            f"share is " + cite("flags", worst.name, "flagged_share",
+                                f"{worst['flagged_share']:.1%}")
+            + f" ({esc(r.label(worst['estimator']))}, n = {worst['n']}).")
+    if not flagged:
+        return head
+    moved = t[pd.to_numeric(t["bias_shift_z"], errors="coerce").abs() > SHIFT_Z]
+    if moved.empty:
+        return head + (f" Leaving the flagged replicates out moves no bias by more than "
+                       f"{SHIFT_Z:g} MCSEs: the warnings do not change the conclusions.")
+    return head + (f" Leaving them out moves the bias by more than {SHIFT_Z:g} MCSEs for "
+                   + "; ".join(f"{esc(row.estimand)} of {esc(r.label(row.estimator))} at "
+                               f"n = {row.n} (" + cite("flags", i, "bias_shift_z",
+                                                       f"{row.bias_shift_z:.1f}") + ")"
+                               for i, row in moved.iterrows()) + ": read those with care.")
