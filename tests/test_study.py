@@ -30,7 +30,7 @@ def bad(write_study, text):
 
 def test_good_study_loads(write_study):
     s = load_study(write_study(GOOD))
-    assert s.name == "study" and s.family == "normal"
+    assert s.name == "study" and s.family.name == "normal"
     assert [c.params for c in s.conditions()][::2] == [{"mu": 5.0, "sigma": 1.0},
                                                         {"mu": 5.0, "sigma": 2.0}]
     assert len(s.conditions()) == 4
