@@ -34,7 +34,7 @@ def write_study(tmp_path):
 def run_study(path, chunk_size: int = 1000) -> pd.DataFrame:
     """All replicate rows of a study, computed in this process."""
     study = load_study(path)
-    return pd.concat([run_chunk(study.spec(ch)) for ch in study.chunks(chunk_size)],
+    return pd.concat([run_chunk(study, ch) for ch in study.chunks(chunk_size)],
                      ignore_index=True)
 
 

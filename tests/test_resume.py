@@ -195,8 +195,7 @@ def test_adding_replications_and_a_sample_size_runs_only_new_chunks(tmp_path):
 
     # the combined table is exactly what the extended study computes from scratch
     study = load_study(study_file)
-    fresh = combine_frames([run_chunk(study.spec(ch)) for ch in study.chunks(100)],
-                           tmp_path)
+    fresh = combine_frames([run_chunk(study, ch) for ch in study.chunks(100)], tmp_path)
     pd.testing.assert_frame_equal(estimates(where), fresh, check_exact=True)
 
 

@@ -31,10 +31,12 @@ from .studyfile import StudyError, StudyErrors
 GiB = 1 << 30
 #: past these a run stops unless it opts in (README, "Limits"):
 #: chunk jobs per run (Snakemake's DAG: ~3 ms and ~20 KB per job, measured by
-#: benchmarks/bench_dag.py), peak memory of one chunk job, peak of a summary step
-LIMITS = {"jobs": 10_000, "job_memory": 2 * GiB, "summary_memory": 4 * GiB}
-OPT_IN = ("or opt in: allow_large: true in config/config.yaml (snakemake --config "
-          "allow_large=true), fisherlab run/validate --allow-large")
+#: benchmarks/bench_dag.py), peak memory of one chunk job, peak of a summary step,
+#: estimated CPU time of one study (1000 CPU-hours: five days on 8 cores)
+LIMITS = {"jobs": 10_000, "job_memory": 2 * GiB, "summary_memory": 4 * GiB,
+          "cpu_seconds": 1000 * 3600}
+OPT_IN = ("or opt in: snakemake --config allow_large=true (or allow_large: true in "
+          "config/config.yaml), fisherlab run --allow-large")
 #: posterior defaults (estimators/bayes.py) the fit figures were measured at
 _DRAWS, _TUNE, _CHAINS = 1000, 1000, 2
 
@@ -55,6 +57,9 @@ class Cost:
     cpu_seconds: float
     #: estimators whose figures were not measured for this family (a bound was used)
     unmeasured: tuple[str, ...] = ()
+    #: the study file's key that drives the largest job's memory, and the CPU time
+    memory_key: str = "sample_sizes"
+    time_key: str = "replications"
 
     def line(self) -> str:
         est = f" (no measured figure for {', '.join(self.unmeasured)}: upper bound used)" \
@@ -138,7 +143,8 @@ def study_cost(study, chunk_size: int) -> Cost:
     n_max = max(sizes)
     per_obs, setup, draws_bytes, unmeasured = 0.0, 0.0, 0, []
     per_dataset = []  # (a, b) per estimator, scaled
-    for e in study.estimators:
+    most_draws, slowest = (0, ""), (0.0, "replications")
+    for i, e in enumerate(study.estimators):
         (a, b, s, m), measured = fit_figures(study.family.name, e.name)
         if not measured:
             unmeasured.append(e.name)
@@ -147,19 +153,26 @@ def study_cost(study, chunk_size: int) -> Cost:
             f, kept = _posterior(e.options)
             factor *= f
             draws_bytes += 2 * 8 * kept * n_estimands * chunk  # draws, and a copy
+            most_draws = max(most_draws, (kept, f"estimators[{i}].posterior.draws"))
+            slowest = max(slowest, (a * factor, f"estimators[{i}].posterior"))
         per_dataset.append((a * factor, b * factor))
         per_obs = max(per_obs, m * width)
         setup += s
-    job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + per_obs * chunk * n_max
-                    + draws_bytes + _ROW_BYTES * chunk * n_est * n_estimands)
+    data_bytes = per_obs * chunk * n_max
+    job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
+                    + _ROW_BYTES * chunk * n_est * n_estimands)
     summary_bytes = int(max(base + per_row * rows
                             for per_row, base, _, _ in cost_table.SUMMARY.values()))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = grid * len(sizes) * per_cond * (cost_table.JOB_START_SECONDS + setup)
     summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
+    # the posterior's sampling dominates when its seconds per dataset are most of all
+    time_key = slowest[1] if slowest[0] > 0.5 * sum(a for a, _ in per_dataset) \
+        else "replications"
     return Cost(study.name, str(study.path), grid * len(sizes), grid * len(sizes) * per_cond,
                 datasets, rows, n_max, chunk, job_bytes, summary_bytes,
-                fit_seconds + job_seconds + summary_seconds, tuple(unmeasured))
+                fit_seconds + job_seconds + summary_seconds, tuple(unmeasured),
+                most_draws[1] if draws_bytes > data_bytes else "sample_sizes", time_key)
 
 
 #: bytes per estimate row while a chunk job holds its rows (a share of a summary
@@ -185,10 +198,17 @@ def check_limits(costs: list[Cost], allow_large: bool = False,
                 f"raise {chunk_size_key}, run fewer studies at once, {OPT_IN}"))
     for c in costs:
         if c.job_bytes > lim["job_memory"]:
+            what = ("the posterior draws kept per replicate (draws × chains)"
+                    if c.memory_key != "sample_sizes" else "the largest sample size")
             errors.setdefault(c.file, []).append((
-                "sample_sizes", f"the largest job (n = {c.job_n:,}, {c.job_reps:,} replicates) "
+                c.memory_key, f"the largest job (n = {c.job_n:,}, {c.job_reps:,} replicates) "
                 f"needs about {size(c.job_bytes)}; the limit is {size(lim['job_memory'])} per "
-                f"job: lower the largest sample size or {chunk_size_key}, {OPT_IN}"))
+                f"job: lower {what} or {chunk_size_key}, {OPT_IN}"))
+        if c.cpu_seconds > lim["cpu_seconds"]:
+            errors.setdefault(c.file, []).append((
+                c.time_key, f"the study needs about {duration(c.cpu_seconds)} of CPU; the "
+                f"limit is {duration(lim['cpu_seconds'])}: lower replications, sample_sizes "
+                f"or the parameter lists (or the posterior's draws, tune or chains), {OPT_IN}"))
         if c.summary_bytes > lim["summary_memory"]:
             errors.setdefault(c.file, []).append((
                 "replications", f"{c.rows:,} estimate rows need about {size(c.summary_bytes)} "
@@ -216,5 +236,6 @@ def plan_text(costs: list[Cost], cores: int | None = None, per_study: bool = Tru
                      "(measured per-fit costs; the machine's load changes it)")
     lines.append(f"cost plan: limits: {LIMITS['jobs']:,} jobs per run, "
                  f"{size(LIMITS['job_memory'])} per job, {size(LIMITS['summary_memory'])} "
-                 "per summary step (README, 'Limits')")
+                 f"per summary step, {duration(LIMITS['cpu_seconds'])} of CPU per study "
+                 "(README, 'Limits')")
     return "\n".join(lines)

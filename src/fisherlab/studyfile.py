@@ -34,6 +34,9 @@ import yaml
 
 #: the largest study or config file read (a study file is a few hundred bytes)
 MAX_FILE_BYTES = 1 << 20
+#: deepest nesting of flow collections ([...], {...}) read: PyYAML's scanner takes time
+#: quadratic in it (1000 levels: 1.3 s before the parser gives up)
+MAX_FLOW_DEPTH = 100
 
 
 class StudyError(ValueError):
@@ -104,8 +107,8 @@ class Problems:
 
 # --------------------------------------------------------------------------- YAML
 class _AnchorError(yaml.YAMLError):
-    def __init__(self, mark, what: str):
-        self.problem_mark, self.problem = mark, what
+    def __init__(self, mark, key: str, what: str):
+        self.problem_mark, self.key, self.problem = mark, key, what
 
 
 #: YAML 1.2 floats: also 1e5 and 1.0e308 (YAML 1.1 needs a dot and a signed exponent)
@@ -129,14 +132,24 @@ class _StudyLoader(yaml.SafeLoader):
         for ch, lst in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def compose_node(self, parent, index):
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise _AnchorError(event.start_mark, f"an alias (*{event.anchor}) is not allowed "
-                               "in a study file; write the value out")
-        if getattr(event, "anchor", None) is not None:
-            raise _AnchorError(event.start_mark, f"an anchor (&{event.anchor}) is not "
-                               "allowed in a study file; write the value out")
-        return super().compose_node(parent, index)
+        # the key path of the node being composed: a mapping value's index is its key
+        # node, a sequence item's its position, a mapping key's None
+        path = getattr(self, "_path", None)
+        if path is None:
+            path = self._path = []
+        path.append(index.value if isinstance(index, yaml.ScalarNode) else index)
+        try:
+            event = self.peek_event()
+            key = key_path([p for p in path[1:] if p is not None])
+            if isinstance(event, yaml.AliasEvent):
+                raise _AnchorError(event.start_mark, key, f"an alias (*{event.anchor}) is "
+                                   "not allowed in a study file; write the value out")
+            if getattr(event, "anchor", None) is not None:
+                raise _AnchorError(event.start_mark, key, f"an anchor (&{event.anchor}) is "
+                                   "not allowed in a study file; write the value out")
+            return super().compose_node(parent, index)
+        finally:
+            path.pop()
 
     def construct_yaml_int(self, node):
         try:
@@ -180,15 +193,44 @@ def read_yaml(path: Path) -> Any:
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise StudyError(path, "", f"cannot read the file ({exc})") from None
+    depth, line = _flow_depth(text)
+    if depth > MAX_FLOW_DEPTH:
+        raise StudyError(path, "", f"not valid YAML at line {line}: lists or mappings nested "
+                         f"more than {MAX_FLOW_DEPTH} levels deep")
     try:
         return yaml.load(text, Loader=_StudyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyError(path, "", f"not valid YAML{where}: {problem}") from None
+        raise StudyError(path, getattr(exc, "key", ""), f"not valid YAML{where}: {problem}") \
+            from None
     except RecursionError:
         raise StudyError(path, "", "not valid YAML: nested too deeply") from None
+
+
+_FLOW = re.compile(r"""'(?:[^'\n]|'')*'|"(?:\\.|[^"\\\n])*"|(?:^|[ \t])\#[^\n]*|[\[\]{}]|\n""",
+                   re.M)
+
+
+def _flow_depth(text: str) -> tuple[int, int]:
+    """(deepest nesting of [ and { outside quotes and comments, its line): a cheap bound
+    checked before the YAML scanner runs."""
+    depth = deepest = 0
+    line = at = 1
+    for m in _FLOW.finditer(text):
+        c = m.group()
+        if c == "\n":
+            line += 1
+        elif c in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, line
+                if deepest > MAX_FLOW_DEPTH:
+                    break
+        elif c in "]}":
+            depth = max(0, depth - 1)
+    return deepest, at
 
 
 # --------------------------------------------------------------------------- schema
@@ -265,10 +307,17 @@ def check_finite(doc: Any, file: str | Path, problems: Problems, _path=()) -> No
         elif isinstance(node, list):
             stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(node))))
         elif isinstance(node, float) and not math.isfinite(node):
-            problems.add(key_path(path), f"must be a finite number, got {show_value(node)}")
+            _add_once(problems, key_path(path), f"must be a finite number, got "
+                      f"{show_value(node)}")
         elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > 1e308:
-            problems.add(key_path(path), "must be a finite number; this integer (about "
-                         f"10^{int(node.bit_length() * math.log10(2))}) is beyond any float")
+            _add_once(problems, key_path(path), "must be a finite number; this integer "
+                      f"(about 10^{int(node.bit_length() * math.log10(2))}) is beyond any float")
+
+
+def _add_once(problems: Problems, key: str, problem: str) -> None:
+    """Add a problem unless the key has one already (a schema error says enough)."""
+    if all(k != key for k, _ in problems.items):
+        problems.add(key, problem)
 
 
 def friendly_error(err: jsonschema.ValidationError, sch: dict, file) -> StudyError:
