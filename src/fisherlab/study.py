@@ -249,12 +249,13 @@ def load_config(doc: dict | None, file: str = "config/config.yaml") -> dict:
         studies = [s for s in re.split(r"[,\s]+", studies) if s]
     return {"studies": list(studies), "studies_dir": doc.get("studies_dir", "studies"),
             "chunk_size": int(doc.get("chunk_size", 1000)),
-            "allow_large": bool(doc.get("allow_large", False))}
+            "allow_large": str(doc.get("allow_large", False)).lower() == "true"}
 
 
-def discover(config: dict, root: str | Path = ".") -> list[Study]:
+def discover(config: dict, root: str | Path = ".", errors: list | None = None) -> list[Study]:
     """Load every study the config selects (all files in studies_dir when none is named);
-    one StudyErrors naming every problem of every file."""
+    one StudyErrors naming every problem of every file, or, given ``errors``, the
+    studies that loaded with each file's StudyError appended to ``errors``."""
     sdir = Path(root) / config["studies_dir"]
     try:  # show paths as a user typed them, relative to the working directory
         sdir = sdir.resolve().relative_to(Path.cwd().resolve())
@@ -262,7 +263,9 @@ def discover(config: dict, root: str | Path = ".") -> list[Study]:
         pass
     available = sorted(p.stem for p in sdir.glob("*.yaml"))
     names = config["studies"] or available
-    errors, studies = [], []
+    own = errors is None
+    errors = [] if own else errors
+    studies = []
     unknown = [nm for nm in names if nm not in available]
     if unknown:
         errors.append(StudyError("config", "studies", "; ".join(
@@ -274,6 +277,6 @@ def discover(config: dict, root: str | Path = ".") -> list[Study]:
                 studies.append(load_study(sdir / f"{nm}.yaml"))
             except StudyError as exc:
                 errors.append(exc)
-    if errors:
+    if errors and own:
         raise errors[0] if len(errors) == 1 else StudyErrors(errors)
     return studies

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .cost import Cost, check_limits, plan_text, study_cost
 from .stages import CHUNK_FILE, spec_sha256
-from .study import Chunk, Study, discover, load_config
+from .study import Chunk, Study, StudyError, StudyErrors, discover, load_config
 
 RESULTS = "results"
 CHUNK_PATH = RESULTS + "/" + CHUNK_FILE
@@ -47,11 +47,19 @@ class Plan:
         """Validate the config, load every selected study and check the cost plan's
         limits (StudyError on any problem); ``echo`` receives the cost plan's text."""
         cfg = load_config(config)
-        studies = discover(cfg, root)
+        errors: list[StudyError] = []
+        studies = discover(cfg, root, errors)
         costs = [study_cost(s, cfg["chunk_size"]) for s in studies]
-        if echo is not None:
+        if echo is not None and costs:
             echo(plan_text(costs, cores))
-        check_limits(costs, cfg["allow_large"])
+        try:
+            check_limits(costs, cfg["allow_large"])
+        except StudyErrors as exc:
+            errors += exc.each
+        except StudyError as exc:
+            errors.append(exc)
+        if errors:  # every problem of every file, and every limit passed, at once
+            raise errors[0] if len(errors) == 1 else StudyErrors(errors)
         return cls({s.name: s for s in studies}, cfg["chunk_size"], costs)
 
     def chunks(self, study: str) -> list[Chunk]:
@@ -149,8 +157,6 @@ def load_plan(config: dict, root: str | Path = ".", workflow=None) -> Plan:
     study file (file, key, what is allowed) and every limit passed, raised as Snakemake's
     WorkflowError so the run stops before any job. The cost plan is printed by the main
     Snakemake process (not by each job of a cluster run)."""
-    from .study import StudyError
-
     main = workflow is None or getattr(workflow, "is_main_process", True)
     cores = None
     if workflow is not None:
