@@ -1,8 +1,8 @@
 """The measured figures behind the cost plan (src/fisherlab/cost.py).
 
-    python benchmarks/bench_costs.py                   # measure all, write src/fisherlab/cost_table.py
-    python benchmarks/bench_costs.py --fits normal     # one family's fits, print only
-    python benchmarks/bench_costs.py --summary-only    # only the summary steps, print only
+    python benchmarks/bench_costs.py                 # all; writes src/fisherlab/cost_table.py
+    python benchmarks/bench_costs.py --fits normal   # one family's fits, print only
+    python benchmarks/bench_costs.py --summary-only  # only the summary steps, print only
 
 Run from the project root of an installed checkout (the custom family is imported from
 studies/models/). Every measurement runs in a fresh process, as a Snakemake job does:
