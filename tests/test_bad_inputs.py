@@ -134,6 +134,15 @@ CASES = [
      "estimators[1].posterior", "of CPU"),
     ("many-sizes", "s", sub(BASE, "[5, 10]", str(list(range(5, 2000)))), "sample_sizes",
      "at most 1000"),
+    # long lists and large mappings: refused before the schema (quadratic uniqueItems)
+    ("many-estimators", "s", sub(BASE, "[mle, unbiased]", "[" + ", ".join(["mle"] * 5000)
+                                 + "]"), "estimators", "at most 100 item(s), got 5000"),
+    ("many-unique-dicts", "s", sub(BASE, "[mu, sigma2]", "[" + ", ".join(["{}"] * 20000)
+                                   + "]"), "estimands", "at most 100 item(s), got 20000"),
+    ("many-keys", "s", BASE + "".join(f"k{i}: 1\n" for i in range(2000)), "",
+     "keys; at most 1000"),
+    ("long-param-list", "s", sub(BASE, "sigma: 2.0", "sigma: [" + ", ".join(
+        f"{i + 1}.5" for i in range(10001)) + "]"), "model.params.sigma", "at most 10000"),
     # names the workflow uses itself
     ("name-index", "index.html", BASE, "", "reserved"),
     ("name-logs", "logs", BASE, "", "reserved"),

@@ -20,12 +20,22 @@ from .estimators import Estimator, estimator_class
 from .families import Family
 from .seeds import SEED_BLOCK
 from .studycheck import check_estimands, check_estimators, check_family, check_params
-from .studyfile import Problems, StudyError, StudyErrors, check_finite, check_schema, read_yaml
+from .studyfile import (
+    Problems,
+    StudyError,
+    StudyErrors,
+    check_finite,
+    check_schema,
+    check_size,
+    read_yaml,
+)
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Study", "StudyError", "StudyErrors",
            "discover", "load_config", "load_study", "read_yaml"]
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+#: longest lists of a study file, checked before the schema (the schema's maxItems)
+SIZE_CAPS = {"sample_sizes": 1000, "estimators": 100, "estimands": 100}
 #: names of the workflow's own files and folders directly under results/ (lower case)
 RESERVED = frozenset({"index.html", "logs"})
 
@@ -201,8 +211,9 @@ def load_study(path: str | Path) -> Study:
     except StudyError as exc:
         problems.extend(exc)
     else:
-        check_schema(doc, "study", path, problems)
-        check_finite(doc, path, problems)
+        if check_size(doc, path, problems, SIZE_CAPS):
+            check_schema(doc, "study", path, problems)
+            check_finite(doc, path, problems)
     model = doc.get("model") if isinstance(doc, dict) else None
     fam = params = estimators = estimands = None
     if isinstance(model, dict) and problems.clean("model.family") \

@@ -6,10 +6,11 @@ a file with several problems gives one StudyError listing them all (``errors``).
 
 What a hostile or careless file cannot do here:
 
-* expand: YAML anchors and aliases (``&a``, ``*a``, ``<<: *a``) are refused while the
-  file is composed, before any value is built (an alias bomb of 600 bytes otherwise
-  becomes a tree of 10^9 nodes for the schema validator to walk);
-* be large or deep: at most :data:`MAX_FILE_BYTES`, and deep nesting is an error;
+* expand: YAML anchors and aliases (``&a``, ``*a``, ``<<: *a``) are refused before any
+  value is built (:mod:`fisherlab.safeyaml`; an alias bomb of 600 bytes otherwise
+  becomes a tree of 10^8 nodes for the schema validator to walk);
+* be large or deep: at most :data:`MAX_FILE_BYTES`, lists of :data:`MAX_ITEMS` and
+  mappings of :data:`MAX_KEYS` (checked before the schema), and deep nesting is an error;
 * run code: a SafeLoader (no ``!!python/...`` tags);
 * hide a NaN or an infinity: JSON Schema bounds are false for NaN, so every number is
   checked finite in code (:func:`check_finite`);
@@ -23,7 +24,6 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,11 +32,17 @@ from typing import Any
 import jsonschema
 import yaml
 
-#: the largest study or config file read (a study file is a few hundred bytes)
-MAX_FILE_BYTES = 1 << 20
-#: deepest nesting of flow collections ([...], {...}) read: PyYAML's scanner takes time
-#: quadratic in it (1000 levels: 1.3 s before the parser gives up)
-MAX_FLOW_DEPTH = 100
+from . import safeyaml
+
+#: the largest study or config file read (a study file is a few hundred bytes; the
+#: longest lists allowed take ~60 KB)
+MAX_FILE_BYTES = 128 << 10
+#: most problems one message lists (the rest are counted)
+MAX_LISTED = 30
+#: longest list and largest mapping read anywhere in a study file, checked before the
+#: schema (whose uniqueItems is quadratic in a list's length); tighter bounds per key
+#: are in the schema
+MAX_ITEMS, MAX_KEYS = 10_000, 1_000
 
 
 class StudyError(ValueError):
@@ -72,14 +78,20 @@ class StudyErrors(StudyError):
 
 
 class Problems:
-    """Collects every problem of one file; :meth:`raise_if_any` raises them as one."""
+    """Collects every problem of one file; :meth:`raise_if_any` raises them as one (the
+    first :data:`MAX_LISTED` listed, the rest counted)."""
 
     def __init__(self, file: str | Path):
-        self.file, self.items = str(file), []
+        self.file, self.items, self._seen, self.more = str(file), [], set(), 0
 
     def add(self, key: str, problem: str) -> None:
-        if (key, problem) not in self.items:
+        if (key, problem) in self._seen:
+            return
+        self._seen.add((key, problem))
+        if len(self.items) < MAX_LISTED:
             self.items.append((key, problem))
+        else:
+            self.more += 1
 
     def extend(self, err: StudyError) -> None:
         for k, p in err.errors:
@@ -87,17 +99,24 @@ class Problems:
 
     def clean(self, prefix: str) -> bool:
         """No problem at ``prefix``, inside it or at one of its parents."""
+        if self.more:
+            return False
         for k, _ in self.items:
             if not k or k == prefix or k.startswith((prefix + ".", prefix + "[")) \
                     or prefix.startswith((k + ".", k + "[")):
                 return False
         return True
 
+    def has(self, key: str) -> bool:
+        return any(k == key for k, _ in self.items)
+
     def __bool__(self) -> bool:
         return bool(self.items)
 
     def error(self) -> StudyError:
         (k, p), *more = self.items
+        if self.more:
+            more.append(("", f"... and {self.more} more problem(s)"))
         return StudyError(self.file, k, p, more)
 
     def raise_if_any(self) -> None:
@@ -106,84 +125,9 @@ class Problems:
 
 
 # --------------------------------------------------------------------------- YAML
-class _AnchorError(yaml.YAMLError):
-    def __init__(self, mark, key: str, what: str):
-        self.problem_mark, self.key, self.problem = mark, key, what
-
-
-#: YAML 1.2 floats: also 1e5 and 1.0e308 (YAML 1.1 needs a dot and a signed exponent)
-_FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-                    |[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?
-                    |[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
-                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-                    |[-+]?\.(?:inf|Inf|INF)
-                    |\.(?:nan|NaN|NAN))$""", re.X)
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-
-
-class _StudyLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (before anything is built),
-    duplicate and unhashable keys, and reads YAML 1.2 floats."""
-
-    # a copy of SafeLoader's resolvers with the float pattern replaced in place, so
-    # that the order (and so the int pattern) is unchanged; SafeLoader is not touched
-    yaml_implicit_resolvers = {
-        ch: [(tag, _FLOAT if tag == _FLOAT_TAG else rx) for tag, rx in lst]
-        for ch, lst in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-    def compose_node(self, parent, index):
-        # the key path of the node being composed: a mapping value's index is its key
-        # node, a sequence item's its position, a mapping key's None
-        path = getattr(self, "_path", None)
-        if path is None:
-            path = self._path = []
-        path.append(index.value if isinstance(index, yaml.ScalarNode) else index)
-        try:
-            event = self.peek_event()
-            key = key_path([p for p in path[1:] if p is not None])
-            if isinstance(event, yaml.AliasEvent):
-                raise _AnchorError(event.start_mark, key, f"an alias (*{event.anchor}) is "
-                                   "not allowed in a study file; write the value out")
-            if getattr(event, "anchor", None) is not None:
-                raise _AnchorError(event.start_mark, key, f"an anchor (&{event.anchor}) is "
-                                   "not allowed in a study file; write the value out")
-            return super().compose_node(parent, index)
-        finally:
-            path.pop()
-
-    def construct_yaml_int(self, node):
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # more digits than Python converts (sys.int_info)
-            raise yaml.constructor.ConstructorError(
-                None, None, "an integer with too many digits", node.start_mark) from None
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                "found a key that is a list or mapping", key_node.start_mark) from None
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                f"found duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StudyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_StudyLoader.add_constructor("tag:yaml.org,2002:int", _StudyLoader.construct_yaml_int)
-
-
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file safely (no code, no aliases, no duplicate keys, bounded size);
-    StudyError if malformed."""
+    """Parse a YAML file safely (:mod:`fisherlab.safeyaml`: no code, no anchors or
+    aliases, no duplicate keys, bounded size and nesting); StudyError if malformed."""
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
@@ -193,44 +137,10 @@ def read_yaml(path: Path) -> Any:
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise StudyError(path, "", f"cannot read the file ({exc})") from None
-    depth, line = _flow_depth(text)
-    if depth > MAX_FLOW_DEPTH:
-        raise StudyError(path, "", f"not valid YAML at line {line}: lists or mappings nested "
-                         f"more than {MAX_FLOW_DEPTH} levels deep")
     try:
-        return yaml.load(text, Loader=_StudyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyError(path, getattr(exc, "key", ""), f"not valid YAML{where}: {problem}") \
-            from None
-    except RecursionError:
-        raise StudyError(path, "", "not valid YAML: nested too deeply") from None
-
-
-_FLOW = re.compile(r"""'(?:[^'\n]|'')*'|"(?:\\.|[^"\\\n])*"|(?:^|[ \t])\#[^\n]*|[\[\]{}]|\n""",
-                   re.M)
-
-
-def _flow_depth(text: str) -> tuple[int, int]:
-    """(deepest nesting of [ and { outside quotes and comments, its line): a cheap bound
-    checked before the YAML scanner runs."""
-    depth = deepest = 0
-    line = at = 1
-    for m in _FLOW.finditer(text):
-        c = m.group()
-        if c == "\n":
-            line += 1
-        elif c in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest, at = depth, line
-                if deepest > MAX_FLOW_DEPTH:
-                    break
-        elif c in "]}":
-            depth = max(0, depth - 1)
-    return deepest, at
+        return safeyaml.load(text)
+    except safeyaml.YamlProblem as exc:
+        raise StudyError(path, exc.key, exc.problem) from None
 
 
 # --------------------------------------------------------------------------- schema
@@ -316,8 +226,35 @@ def check_finite(doc: Any, file: str | Path, problems: Problems, _path=()) -> No
 
 def _add_once(problems: Problems, key: str, problem: str) -> None:
     """Add a problem unless the key has one already (a schema error says enough)."""
-    if all(k != key for k, _ in problems.items):
+    if not problems.has(key):
         problems.add(key, problem)
+
+
+def check_size(doc: Any, file: str | Path, problems: Problems,
+               caps: dict[str, int] | None = None) -> bool:
+    """Whether every list and mapping in ``doc`` is within :data:`MAX_ITEMS` and
+    :data:`MAX_KEYS` (and a key's own cap in ``caps``): checked before the schema, which
+    is quadratic in a list's length where its items must be unique."""
+    caps = caps or {}
+    ok = True
+    stack = [((), doc)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            if len(node) > MAX_KEYS:
+                problems.add(key_path(path), f"has {len(node)} keys; at most {MAX_KEYS}")
+                ok = False
+                continue
+            stack.extend(((*path, str(k)), v) for k, v in node.items())
+        elif isinstance(node, list):
+            key = key_path(path)
+            cap = caps.get(key, MAX_ITEMS)
+            if len(node) > cap:
+                problems.add(key, f"must have at most {cap} item(s), got {len(node)}")
+                ok = False
+                continue
+            stack.extend(((*path, i), v) for i, v in enumerate(node))
+    return ok
 
 
 def friendly_error(err: jsonschema.ValidationError, sch: dict, file) -> StudyError:
