@@ -196,3 +196,11 @@ def test_a_chunk_s_checksum_catches_a_changed_value(tmp_path):
     other = pa.Table.from_pandas(df.assign(estimate=[1.0, 2.0, 3.5]), preserve_index=False)
     pq.write_table(other.replace_schema_metadata(table.schema.metadata), path)
     assert io.read_checked(path)[2] == "its rows do not match its checksum (the file is corrupt)"
+
+
+def test_a_command_s_help_is_its_own():
+    res = fisherlab("run", "--help")
+    assert res.returncode == 0
+    assert res.stdout.startswith("usage: fisherlab run") and "--allow-large" in res.stdout
+    res = fisherlab("run", "x", "--chunk-size", "150")
+    assert res.returncode == 2 and "must be a multiple of 100" in res.stderr

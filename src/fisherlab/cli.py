@@ -76,9 +76,18 @@ def resolve_study(arg: str | Path, studies_dir: str | Path = "studies") -> Path:
 
 
 # --------------------------------------------------------------------------- for people
+def chunk_size(text: str) -> int:
+    """argparse type: replications per chunk, a positive multiple of 100 (the seed block)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 100 or value % 100:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 100 (>= 100), got {text!r}")
+    return value
+
+
 def cmd_run(args) -> int:
-    if args.chunk_size < 100 or args.chunk_size % 100:
-        raise StudyError("--chunk-size", "", f"must be a multiple of 100, got {args.chunk_size}")
     study = load_study(resolve_study(args.study, args.studies_dir))
     plan = cost.study_cost(study, args.chunk_size)
     print(cost.plan_text([plan]), file=sys.stderr)
@@ -202,7 +211,7 @@ def cmd_index(args) -> int:
 def parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="fisherlab")
     ap.add_argument("--version", action="version", version=f"fisherlab {_version()}")
-    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=argparse.ArgumentParser)
 
     def cmd(name, fn, text):
         p = sub.add_parser(name, help=text, description=text)
@@ -216,7 +225,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="results", help="results folder (default: results)")
     p.add_argument("--studies-dir", default="studies",
                    help="where study names are looked up (default: studies)")
-    p.add_argument("--chunk-size", type=int, default=1000,
+    p.add_argument("--chunk-size", type=chunk_size, default=1000,
                    help="replications per chunk, a multiple of 100 (default: 1000); the "
                    "numbers do not depend on it")
     p.add_argument("--no-html", action="store_true",
@@ -230,7 +239,7 @@ def parser() -> argparse.ArgumentParser:
                    "file in --studies-dir)")
     p.add_argument("--studies-dir", default="studies",
                    help="where study names are looked up (default: studies)")
-    p.add_argument("--chunk-size", type=int, default=1000,
+    p.add_argument("--chunk-size", type=chunk_size, default=1000,
                    help="replications per job the cost is planned for (default: 1000)")
     p.add_argument("--allow-large", action="store_true",
                    help="do not count a cost past the limits as a problem")
