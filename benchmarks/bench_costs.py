@@ -23,7 +23,9 @@ studies/models/). Every measurement runs in a fresh process, as a Snakemake job 
   process on a study of ~2·10^5 and ~10^6 estimate rows: peak RSS and seconds, whose
   slopes give bytes and seconds per estimate row.
 
-Times depend on the machine and its load; the table records both.
+Times depend on the machine and its load; the table records both. Finished fit
+measurements are kept in $TMPDIR/fisherlab_bench_costs.json, so an interrupted run
+continues where it stopped; delete that file to measure everything again.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = ROOT / "src" / "fisherlab" / "cost_table.py"
+CACHE = Path(tempfile.gettempdir()) / "fisherlab_bench_costs.json"
 EXTRA_FAMILIES = ("scipy.gamma", "python:studies.models.zero_inflated_poisson:ZeroInflatedPoisson")
 BAYES = ("map", "posterior")
 
@@ -115,11 +118,14 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
 
 
 def run_child(*args) -> dict:
-    res = subprocess.run([sys.executable, __file__, "--child", *map(str, args)],
-                         capture_output=True, text=True, cwd=ROOT, timeout=3600)
-    if res.returncode:
-        raise RuntimeError(f"{args}: {res.stderr[-2000:]}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    for attempt in (1, 2):  # a child killed by a busy machine gets one more try
+        res = subprocess.run([sys.executable, __file__, "--child", *map(str, args)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=3600)
+        if res.returncode == 0:
+            return json.loads(res.stdout.strip().splitlines()[-1])
+        print(f"{args}: attempt {attempt} failed (exit {res.returncode}): "
+              f"{res.stderr[-500:]}", flush=True)
+    raise RuntimeError(f"{args}: {res.stderr[-2000:]}")
 
 
 def measure_fit(family: str, estimator: str) -> dict:
@@ -286,13 +292,20 @@ def main() -> None:
     from fisherlab.families import family_names, get_family
 
     if not args.summary_only:
+        # finished measurements are kept in CACHE, so an interrupted run goes on where
+        # it stopped (delete the file to measure everything again)
+        cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
         fits = {}
         for name in args.fits or [*family_names(), *EXTRA_FAMILIES]:
             fam = get_family(name)
             for est in estimators_for(fam):
                 key = name.split(".")[0] if name.startswith("scipy.") else (
                     "python" if name.startswith("python:") else name)
-                fits[(key, est)] = measure_fit(name, est)
+                tag = f"{key}/{est}"
+                if tag not in cache:
+                    cache[tag] = measure_fit(name, est)
+                    CACHE.write_text(json.dumps(cache, indent=1))
+                fits[(key, est)] = cache[tag]
     if args.fits:
         return
     summary = measure_summary()
