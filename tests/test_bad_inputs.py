@@ -79,6 +79,11 @@ CASES = [
     ("alias-of-key", "s", sub(BASE, "seed: 1", "seed: &s 1\nreplications2: *s"), "seed",
      "anchor (&s)"),
     ("merge-key", "s", BASE + "x: &base {a: 1}\ny:\n  <<: *base\n", "x", "anchor (&base)"),
+    ("anchor-deep", "s", sub(BAYES, "  - mle\n", "  - mle\n  - map: {prior: {p: &p {dist: "
+                             "Beta, alpha: 2, beta: 2}}}\n"), "estimators[1].map.prior.p",
+     "anchor (&p)"),
+    ("alias-in-list", "s", sub(BASE, "sigma: 2.0", "sigma: [1.0, *x]"),
+     "model.params.sigma[1]", "alias (*x)"),
     # NaN and infinity: every JSON Schema bound is false for NaN
     ("nan-level", "s", sub(BASE, "level: 0.9", "level: .nan"), "interval.level", "finite"),
     ("nan-timeout", "s", BASE + "fit_timeout: .nan\n", "fit_timeout", "finite"),
