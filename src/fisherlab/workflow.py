@@ -16,6 +16,7 @@ page of the studies that were not stopped only, so the other studies and the ind
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,9 +161,9 @@ def load_plan(config: dict, root: str | Path = ".", workflow=None) -> Plan:
     main = workflow is None or getattr(workflow, "is_main_process", True)
     cores = None
     if workflow is not None:
-        try:
-            cores = workflow.global_resources["_cores"].value
-        except (AttributeError, KeyError, TypeError):
+        try:  # --cores, but no more than the machine has (--cores 8 on 2 cores runs on 2)
+            cores = min(int(workflow.global_resources["_cores"].value), os.cpu_count() or 1)
+        except (AttributeError, KeyError, TypeError, ValueError):
             cores = None
     echo = (lambda text: print(text, file=sys.stderr)) if main else None
     try:
