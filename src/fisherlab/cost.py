@@ -30,7 +30,7 @@ from .studyfile import StudyError, StudyErrors
 
 GiB = 1 << 30
 #: past these a run stops unless it opts in (README, "Limits"):
-#: chunk jobs per run (Snakemake's DAG: ~3 ms and ~20 KB per job, measured by
+#: chunk jobs per run (Snakemake's DAG: ~2 ms and ~16 KB per job, measured by
 #: benchmarks/bench_dag.py), peak memory of one chunk job, peak of a summary step,
 #: estimated CPU time of one study (1000 CPU-hours: five days on 8 cores)
 LIMITS = {"jobs": 10_000, "job_memory": 2 * GiB, "summary_memory": 4 * GiB,
