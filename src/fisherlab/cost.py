@@ -23,6 +23,7 @@ behind them, are in README ("Limits").
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 from . import cost_table
@@ -68,6 +69,14 @@ class Cost:
                 f"largest job {size(self.job_bytes)} (n = {self.job_n:,}, "
                 f"{self.job_reps:,} replicates), summary steps {size(self.summary_bytes)}; "
                 f"about {duration(self.cpu_seconds)} of CPU{est}")
+
+
+def machine_memory() -> int | None:
+    """This machine's physical memory in bytes, where the OS says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def size(nbytes: float) -> str:
@@ -234,6 +243,15 @@ def plan_text(costs: list[Cost], cores: int | None = None, per_study: bool = Tru
         cpu = sum(c.cpu_seconds for c in costs)
         lines.append(f"cost plan: about {duration(cpu / cores)} on {cores} core(s) "
                      "(measured per-fit costs; the machine's load changes it)")
+    ram = machine_memory()
+    if ram and costs:
+        parallel = max(1, min(cores or 1, max(c.jobs for c in costs)))
+        need = max(max(c.job_bytes for c in costs) * parallel,
+                   max(c.summary_bytes for c in costs))
+        if need > ram:
+            lines.append(f"cost plan: WARNING: this machine has {size(ram)} of memory; "
+                         f"{parallel} job(s) at once or a summary step may need {size(need)}"
+                         " (run with fewer --cores, or on a larger machine)")
     lines.append(f"cost plan: limits: {LIMITS['jobs']:,} jobs per run, "
                  f"{size(LIMITS['job_memory'])} per job, {size(LIMITS['summary_memory'])} "
                  f"per summary step, {duration(LIMITS['cpu_seconds'])} of CPU per study "
