@@ -20,7 +20,13 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        PLAN.targets("estimates.parquet", "summary.csv", "report.md"),
-        PLAN.targets("consistency.csv", "normality.csv", "coverage.csv", "report.html"),
+        PLAN.targets("estimates.parquet", "status.json"),
+        # a study stopped by max_failure_rate has no summary or page (workflow.Plan.finished)
+        PLAN.finished(checkpoints, "summary.csv", "report.md", "consistency.csv",
+                      "normality.csv", "coverage.csv", "report.html"),
         "results/index.html",
     default_target: True
+
+
+onsuccess:
+    PLAN.announce_stopped()

@@ -86,7 +86,9 @@ def snakemake_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "snakemake", *args]
 
 
-def snakemake(where: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
-    """Run Snakemake in ``where`` and return the finished process (output captured)."""
-    return subprocess.run(snakemake_cmd(*args), cwd=where, env=snakemake_env(),
+def snakemake(where: Path, *args: str, timeout: int = 900,
+              env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run Snakemake in ``where`` and return the finished process (output captured);
+    ``env`` adds to the environment."""
+    return subprocess.run(snakemake_cmd(*args), cwd=where, env={**snakemake_env(), **(env or {})},
                           capture_output=True, text=True, timeout=timeout)

@@ -1,5 +1,7 @@
 """The real Snakemake workflow, end to end, on tiny studies (Snakemake's .test idea)."""
 
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -69,14 +71,33 @@ def test_summary_is_recomputed_from_the_rows(ran):
                                   check_dtype=False)
 
 
-def test_same_numbers_whatever_cores_and_chunk_size(ran, tmp_path):
+def test_same_bytes_whatever_cores_and_chunk_size(ran, tmp_path):
     where = workflow_copy(tmp_path, {"tiny": TINY})
     res = snakemake(where, "--cores", "1", "--config", "chunk_size=100", "studies=[tiny]")
     assert res.returncode == 0, res.stderr[-3000:]
-    a = pd.read_parquet(ran / "results/tiny/estimates.parquet").drop(columns="chunk")
-    b = pd.read_parquet(where / "results/tiny/estimates.parquet").drop(columns="chunk")
-    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    for name in ("estimates.parquet", "summary.csv"):  # timings are in provenance.json only
+        a = (ran / "results" / "tiny" / name).read_bytes()
+        b = (where / "results" / "tiny" / name).read_bytes()
+        assert a == b, name
+    assert "chunk" not in pd.read_parquet(where / "results/tiny/estimates.parquet").columns
+    prov = json.loads((where / "results/tiny/provenance.json").read_text())
+    assert len(prov["chunks"]) == 2 * 2 * 3 and prov["chunks"][0]["seconds"] > 0
+    assert prov["created"]
     assert not (where / "results" / "other").exists()  # --config studies= selects
+
+
+def test_the_index_lists_every_study_with_results_on_disk(tmp_path):
+    """A run of one study rebuilds the index with every study finished before."""
+    where = workflow_copy(tmp_path, {"tiny": TINY, "other": OTHER})
+    for name in ("other", "tiny"):
+        res = snakemake(where, "--cores", "2", "--config", "chunk_size=300",
+                        f"studies=[{name}]")
+        assert res.returncode == 0, res.stderr[-3000:]
+        assert f"cost plan: {name}: " in res.stderr
+    index = (where / "results" / "index.html").read_text()
+    assert "<a href='other/report.html'>other</a>" in index
+    assert "<a href='tiny/report.html'>tiny</a>" in index
+    assert index.count(" UTC</td>") == 2  # when each was run
 
 
 def test_invalid_study_stops_before_any_job(tmp_path):
@@ -87,6 +108,71 @@ def test_invalid_study_stops_before_any_job(tmp_path):
     assert "studies/broken.yaml: key 'model.params.p': 1.4 is outside the domain" in text
     assert "must be a number in [0, 1]" in text
     assert not (where / "results").exists()
+
+
+def test_every_problem_of_every_file_in_one_message(tmp_path):
+    bomb = "&a [&b [1, 1, 1], *b, *b]"
+    where = workflow_copy(tmp_path, {
+        "tiny": TINY,
+        "broken": OTHER.replace("p: 0.4", "p: 1.4").replace("seed: 6", "seed: 6.0")
+        + "interval: {level: .nan}\n",
+        "bomb": OTHER.replace("sample_sizes: [10]", f"sample_sizes: {bomb}"),
+        "huge": OTHER.replace("sample_sizes: [10]", "sample_sizes: [100000000]"),
+        "index.html": OTHER})
+    res = snakemake(where, "--cores", "2", "-n")
+    assert res.returncode != 0
+    text = res.stdout + res.stderr
+    for line in ["studies/broken.yaml: 3 problems:",
+                 "key 'model.params.p': 1.4 is outside the domain",
+                 "key 'seed': must be an integer, got 6.0 (write 6, without a decimal point)",
+                 "key 'interval.level': must be a finite number, got NaN",
+                 "studies/bomb.yaml: key 'sample_sizes': not valid YAML at line 3",
+                 "an anchor (&a) is not allowed",
+                 "studies/index.html.yaml: the study name 'index.html' is reserved",
+                 "studies/huge.yaml: key 'sample_sizes': the largest job (n = 100,000,000"]:
+        assert line in text, line
+    assert "ChildIOException" not in text and "Traceback" not in text
+    assert not (where / "results").exists()
+
+
+def test_past_a_limit_only_an_opt_in_reaches_a_job(tmp_path):
+    where = workflow_copy(tmp_path, {"huge": OTHER.replace("sample_sizes: [10]",
+                                                           "sample_sizes: [100000000]")})
+    res = snakemake(where, "--cores", "1", "-n")
+    assert res.returncode != 0 and "allow_large=true" in res.stdout + res.stderr
+    res = snakemake(where, "--cores", "1", "-n", "--config", "allow_large=true")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "cost plan: huge: 1 jobs" in res.stderr
+
+
+def test_a_stopped_study_stops_alone(tmp_path):
+    """max_failure_rate stops its study; the other study, and the index that marks the
+    stopped one, are still built; the run ends with an error naming it."""
+    bad = TINY_FAULTY
+    where = workflow_copy(tmp_path, {"bad": bad, "other": OTHER})
+    env = {"FISHERLAB_PLUGINS": "tests.faulty_estimators",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    res = snakemake(where, "--cores", "2", env=env)
+    text = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "1 study(ies) stopped by max_failure_rate" in text and "bad: see results/bad/" in text
+    assert (where / "results/other/report.html").exists()
+    assert not (where / "results/bad/summary.csv").exists()
+    status = json.loads((where / "results/bad/status.json").read_text())
+    assert status["stopped"] and "faulty" in status["message"]
+    index = (where / "results/index.html").read_text()
+    assert "other</a>" in index and "bad <b>(stopped)</b>" in index
+
+
+TINY_FAULTY = """\
+description: planted failures
+model: {family: normal, params: {mu: 0.0, sigma: 1.0}}
+sample_sizes: [10]
+replications: 100
+seed: 11
+estimators: [mle, {faulty: {mode: raise}}]
+max_failure_rate: 0.1
+"""
 
 
 def test_unknown_study_name_is_named(tmp_path):

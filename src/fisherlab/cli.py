@@ -9,28 +9,49 @@ object from it once (:func:`fisherlab.study.load_study`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from . import stages
+from . import cost, stages
 from .diagnostics.failures import FailureRateError
-from .study import StudyError, load_study
+from .study import StudyError, StudyErrors, load_study
 
-USAGE = """\
+HELP = """\
+usage: fisherlab [--version] [--help] COMMAND [ARGS]
+
 fisherlab: simulation studies of statistical estimators.
 
 commands:
   run STUDY             run one study in this process: every stage, report.html included
                         (STUDY is a name in studies/ or a path to a .yaml file)
-  validate [STUDY ...]  check study files without running anything (default: studies/)
+  validate [STUDY ...]  check study files and print what each will cost, without running
+                        anything (default: every file in studies/)
   families              the families, their parameters and estimators (Markdown)
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
 internal commands (the workflow's stages; the Snakemake rules call them):
-  chunk, combine, summarise, report, diagnose, html, index
-  `fisherlab <command> --help` describes each.
+  chunk, combine, check, summarise, report, diagnose, html, index
+
+options:
+  -h, --help            show this help and exit
+  --version             show the version and exit
+
+`fisherlab COMMAND --help` describes each command. Exit codes: 0 done, 1 validate found
+a problem, 2 an invalid study file or a limit of the cost plan, 3 a study stopped by
+max_failure_rate, 4 corrupt or stale chunks (removed; run again).
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser: its help lists the commands people use first."""
+
+    def format_help(self) -> str:
+        return HELP
+
+    def format_usage(self) -> str:
+        return HELP.splitlines()[0] + "\n"
 
 
 def _version() -> str:
@@ -55,8 +76,22 @@ def resolve_study(arg: str | Path, studies_dir: str | Path = "studies") -> Path:
 
 
 # --------------------------------------------------------------------------- for people
+def chunk_size(text: str) -> int:
+    """argparse type: replications per chunk, a positive multiple of 100 (the seed block)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 100 or value % 100:
+        raise argparse.ArgumentTypeError(f"must be a multiple of 100 (>= 100), got {text!r}")
+    return value
+
+
 def cmd_run(args) -> int:
     study = load_study(resolve_study(args.study, args.studies_dir))
+    plan = cost.study_cost(study, args.chunk_size)
+    print(cost.plan_text([plan]), file=sys.stderr)
+    cost.check_limits([plan], args.allow_large, "--chunk-size")
     stages.run(study, args.results, args.chunk_size, html_page=not args.no_html)
     return 0
 
@@ -67,13 +102,26 @@ def cmd_validate(args) -> int:
         print(f"fisherlab validate: no study files in {args.studies_dir}/ "
               "(give paths, or run it in a project folder)", file=sys.stderr)
         return 1
-    bad = 0
+    bad, plans = 0, []
     for f in files:
         try:
             s = load_study(resolve_study(f, args.studies_dir))
-            print(f"ok   {f}: {s.family.name}, {len(s.conditions())} conditions × "
-                  f"{s.replications} replications, estimators "
-                  f"{', '.join(e.id for e in s.estimators)}")
+        except StudyError as exc:
+            bad += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+            continue
+        plans.append(cost.study_cost(s, args.chunk_size))
+        print(f"ok   {f}: {s.family.name}, {plans[-1].conditions:,} conditions × "
+              f"{s.replications:,} replications, estimators "
+              f"{', '.join(e.id for e in s.estimators)}\n     cost: {plans[-1].line()}")
+    if plans:
+        print(cost.plan_text(plans, os.cpu_count(), per_study=False))
+        try:
+            cost.check_limits(plans, args.allow_large)
+        except StudyErrors as exc:
+            bad += len(exc.each)
+            for e in exc.each:
+                print(f"FAIL {e}", file=sys.stderr)
         except StudyError as exc:
             bad += 1
             print(f"FAIL {exc}", file=sys.stderr)
@@ -121,8 +169,15 @@ def cmd_chunk(args) -> int:
 
 
 def cmd_combine(args) -> int:
-    rows = stages.combine(load_study(args.study), args.chunks, args.out, args.provenance)
+    rows = stages.combine(load_study(args.study), args.chunks, args.out, args.provenance,
+                          args.chunk_size)
     print(f"{args.out}: {rows} rows from {len(args.chunks)} chunks")
+    return 0
+
+
+def cmd_check(args) -> int:
+    status = stages.check(load_study(args.study), args.estimates, args.out)
+    print(f"{args.out}: " + ("stopped: " + status["message"] if status["stopped"] else "ok"))
     return 0
 
 
@@ -154,11 +209,9 @@ def cmd_index(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="fisherlab", usage="fisherlab [--version] COMMAND ...",
-                                 description=USAGE, add_help=True,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = _Parser(prog="fisherlab")
     ap.add_argument("--version", action="version", version=f"fisherlab {_version()}")
-    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", help=argparse.SUPPRESS)
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=argparse.ArgumentParser)
 
     def cmd(name, fn, text):
         p = sub.add_parser(name, prog=f"fisherlab {name}", help=text, description=text)
@@ -172,15 +225,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="results", help="results folder (default: results)")
     p.add_argument("--studies-dir", default="studies",
                    help="where study names are looked up (default: studies)")
-    p.add_argument("--chunk-size", type=int, default=1000,
+    p.add_argument("--chunk-size", type=chunk_size, default=1000,
                    help="replications per chunk, a multiple of 100 (default: 1000); the "
                    "numbers do not depend on it")
     p.add_argument("--no-html", action="store_true",
                    help="stop after the diagnostics: no report.html, figures or index")
-    p = cmd("validate", cmd_validate, "check study files without running anything")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even past the cost plan's limits (jobs, memory per job and "
+                   "per summary step; README, 'Limits')")
+    p = cmd("validate", cmd_validate, "check study files and print what each will cost "
+            "(jobs, datasets, rows, memory, time), without running anything")
     p.add_argument("files", nargs="*", help="study names or paths (default: every .yaml "
                    "file in --studies-dir)")
-    p.add_argument("--studies-dir", default="studies", help="default: studies")
+    p.add_argument("--studies-dir", default="studies",
+                   help="where study names are looked up (default: studies)")
+    p.add_argument("--chunk-size", type=chunk_size, default=1000,
+                   help="replications per job the cost is planned for (default: 1000)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="do not count a cost past the limits as a problem")
     cmd("families", cmd_families, "print the families table (Markdown)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
@@ -194,10 +256,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--spec-sha256", help="refuse to run if the chunk's spec hash differs "
                    "(the study file changed after planning)")
     p.add_argument("--out", required=True, help="the chunk's parquet file")
-    p = stage("combine", cmd_combine, "all chunks of a study as estimates.parquet")
+    p = stage("combine", cmd_combine, "all chunks of a study as estimates.parquet "
+              "(checks each chunk; removes and names corrupt or stale ones)")
     p.add_argument("--out", required=True, help="estimates.parquet")
     p.add_argument("--provenance", help="also write the provenance as JSON here")
+    p.add_argument("--chunk-size", type=int, help="the chunks' size: also check each "
+                   "chunk's spec hash (the chunks then come in the study's order)")
     p.add_argument("chunks", nargs="+", help="the chunk files")
+    p = stage("check", cmd_check, "status.json, ok or stopped by max_failure_rate")
+    p.add_argument("--estimates", required=True, help="estimates.parquet")
+    p.add_argument("--out", required=True, help="status.json")
     p = stage("summarise", cmd_summarise, "summary.csv (stops when the study's "
               "max_failure_rate is exceeded)")
     p.add_argument("estimates", help="estimates.parquet")
@@ -233,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     except FailureRateError as exc:
         print(f"fisherlab: {exc}", file=sys.stderr)
         return 3
+    except stages.ChunkError as exc:
+        print(f"fisherlab: {exc}", file=sys.stderr)
+        return 4
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
-"""Writing outputs so that a killed job never leaves a half-written file.
+"""Writing outputs so that a killed job never leaves a half-written file, and reading
+back files that check themselves.
 
 Every output is written to a temporary file in the same directory and then renamed
 over the target with :func:`os.replace`, which is atomic on POSIX file systems.
+
+A parquet file written with ``checksum=True`` (a chunk) carries in its metadata the
+SHA-256 of its rows (:func:`table_digest`); :func:`read_checked` recomputes it, so a
+truncated, corrupted or half-copied file is found, never silently used.
 """
 
 from __future__ import annotations
@@ -40,18 +45,59 @@ def write_text(target: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_parquet(df, target: str | Path, meta: dict | None = None) -> None:
+def write_parquet(df, target: str | Path, meta: dict | None = None,
+                  checksum: bool = False) -> None:
     """Write ``df``; ``meta`` (JSON-able provenance) goes into the file's schema metadata
-    under the key ``fisherlab``."""
+    under the key ``fisherlab``. With ``checksum``, ``meta["rows_sha256"]`` is the
+    digest of the rows as they read back from the file (:func:`read_checked`)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
-    if meta is not None:
-        table = table.replace_schema_metadata(
-            {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
     with atomic_path(target) as tmp:
+        if checksum:
+            # the digest of the rows as a reader sees them: written once, read back,
+            # and that table (with the digest in its metadata) is the file
+            pq.write_table(table, tmp)
+            table = pq.read_table(tmp)
+            meta = {**(meta or {}), "rows_sha256": table_digest(table)}
+        if meta is not None:
+            table = table.replace_schema_metadata(
+                {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
         pq.write_table(table, tmp)
+
+
+def table_digest(table) -> str:
+    """SHA-256 of a table's columns and values (its Arrow IPC stream without metadata)."""
+    import hashlib
+
+    import pyarrow as pa
+
+    table = table.replace_schema_metadata(None).combine_chunks()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
+def read_checked(path: str | Path):
+    """``(rows as a DataFrame, meta)`` of a file written with ``checksum=True``, or
+    ``(None, meta, problem)`` when it cannot be read or its rows are not what it was
+    written with: returns ``(df, meta, "")`` when all is well."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+        raw = (table.schema.metadata or {}).get(b"fisherlab")
+        meta = json.loads(raw) if raw else {}
+    except Exception as exc:  # noqa: BLE001 - any failure to read is a corrupt file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return None, {}, f"cannot be read ({first})"
+    if "rows_sha256" not in meta:
+        return None, meta, "has no checksum (written by an older fisherlab, or not a chunk)"
+    if table_digest(table) != meta["rows_sha256"]:
+        return None, meta, "its rows do not match its checksum (the file is corrupt)"
+    return table.to_pandas(), meta, ""
 
 
 def read_meta(path: str | Path) -> dict:

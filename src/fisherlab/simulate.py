@@ -155,8 +155,9 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
 
 def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Chunks' rows as one estimates table, in a fixed order (condition, n, estimator,
-    estimand, replicate) that does not depend on how the study was chunked."""
-    df = pd.concat(frames, ignore_index=True)
+    estimand, replicate) that does not depend on how the study was chunked; without the
+    ``chunk`` column (which chunk held a replicate is in provenance.json)."""
+    df = pd.concat(frames, ignore_index=True).drop(columns="chunk", errors="ignore")
     return df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
 
 

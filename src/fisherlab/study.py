@@ -10,28 +10,34 @@ list positions.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jsonschema
-
-from . import priors
-from .estimators import Estimator, estimator_class, estimator_names, estimators_for, make_estimator
-from .families import Family, family_names, get_family
+from .estimators import Estimator, estimator_class
+from .families import Family
 from .seeds import SEED_BLOCK
-from .studyfile import StudyError, check_schema, friendly_error, key_path, read_yaml, show_value
+from .studycheck import check_estimands, check_estimators, check_family, check_params
+from .studyfile import (
+    Problems,
+    StudyError,
+    StudyErrors,
+    check_finite,
+    check_schema,
+    check_size,
+    read_yaml,
+)
 
-__all__ = ["Chunk", "Condition", "EstimatorSpec", "Study", "StudyError", "discover",
-           "load_config", "load_study", "read_yaml"]
+__all__ = ["Chunk", "Condition", "EstimatorSpec", "Study", "StudyError", "StudyErrors",
+           "discover", "load_config", "load_study", "read_yaml"]
 
-#: most parameter combinations a study may have (Snakemake's DAG slows beyond ~1e5 jobs)
-MAX_GRID = 100_000
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+#: longest lists of a study file, checked before the schema (the schema's maxItems)
+SIZE_CAPS = {"sample_sizes": 1000, "estimators": 100, "estimands": 100}
+#: names of the workflow's own files and folders directly under results/ (lower case)
+RESERVED = frozenset({"index.html", "logs"})
 
 
 # --------------------------------------------------------------------------- the model
@@ -181,182 +187,68 @@ class Study:
 
 
 # --------------------------------------------------------------------------- loading
-def load_study(path: str | Path) -> Study:
-    """Read, validate and normalise a study file; StudyError on any problem."""
-    path = Path(path)
-    name = path.stem
+def check_name(name: str) -> str | None:
+    """Why ``name`` (a file stem) cannot name a study, or None: it names results/<name>/."""
     if not NAME_RE.match(name):
-        raise StudyError(path, "", "the file name must be letters, digits, '_', '-' or '.', "
-                         "starting with a letter or digit (it names the results folder)")
-    doc = read_yaml(path)
-    check_schema(doc, "study", path)
+        return ("the file name must be letters, digits, '_', '-' or '.', starting with a "
+                "letter or digit (it names the results folder)")
+    if name.lower() in RESERVED:
+        return (f"the study name {name!r} is reserved: results/{name} is the workflow's own "
+                f"file or folder (reserved: {', '.join(sorted(RESERVED))}); rename the file")
+    return None
 
-    model = doc["model"]
-    fam = _check_family(path, model["family"], model.get("design"))
 
-    params = _check_params(path, fam, model["params"])
-    sizes = list(doc["sample_sizes"])
-    estimators = _check_estimators(path, fam, doc["estimators"])
-    estimands = _check_estimands(path, fam, doc.get("estimands"), estimators)
-    for spec in estimators:
-        low = estimator_class(spec.name).min_n(fam)
-        bad = [n for n in sizes if n < low]
-        if bad:
-            raise StudyError(path, "sample_sizes", f"{bad[0]} is below the smallest sample size "
-                             f"for {fam.name} with {spec.name!r}: every n must be >= {low}")
+def load_study(path: str | Path) -> Study:
+    """Read, validate and normalise a study file; one StudyError listing every problem.
+
+    A section's semantic checks (:mod:`fisherlab.studycheck`) run only where the schema
+    found nothing wrong in what they read, so each problem is reported once."""
+    path = Path(path)
+    problems = Problems(path)
+    doc = None
+    try:
+        doc = read_yaml(path)
+    except StudyError as exc:
+        problems.extend(exc)
+    else:
+        if check_size(doc, path, problems, SIZE_CAPS):
+            check_schema(doc, "study", path, problems)
+            check_finite(doc, path, problems)
+    model = doc.get("model") if isinstance(doc, dict) else None
+    fam = params = estimators = estimands = None
+    if isinstance(model, dict) and problems.clean("model.family") \
+            and problems.clean("model.design"):
+        fam = check_family(path, model["family"], model.get("design"), problems)
+    if fam is not None and problems.clean("model.params"):
+        params = check_params(path, fam, model["params"], problems)
+    if fam is not None and problems.clean("estimators"):
+        estimators = check_estimators(path, fam, doc["estimators"], problems)
+    if estimators is not None and problems.clean("estimands"):
+        estimands = check_estimands(fam, doc.get("estimands"), estimators, problems)
+    if estimators is not None and problems.clean("sample_sizes"):
+        for name, *_ in estimators:
+            low = estimator_class(name).min_n(fam)
+            bad = [n for n in doc["sample_sizes"] if n < low]
+            if bad:
+                problems.add("sample_sizes", f"{bad[0]} is below the smallest sample size for "
+                             f"{fam.name} with {name!r}: every n must be >= {low}")
+    bad_name = check_name(path.stem)
+    if bad_name:
+        problems.items.insert(0, ("", bad_name))
+    problems.raise_if_any()
     level = float((doc.get("interval") or {}).get("level", 0.95))
-    return Study(name=name, path=path, description=doc["description"], family=fam,
-                 params=params, sample_sizes=sizes, replications=int(doc["replications"]),
-                 seed=int(doc["seed"]), estimators=estimators, estimands=estimands,
-                 level=level, raw=doc, fit_timeout=_opt_float(doc.get("fit_timeout")),
+    return Study(name=path.stem, path=path, description=doc["description"], family=fam,
+                 params=params, sample_sizes=list(doc["sample_sizes"]),
+                 replications=doc["replications"], seed=doc["seed"],
+                 estimators=[EstimatorSpec(*e) for e in estimators],
+                 estimands=estimands, level=level, raw=doc,
+                 fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
                  design=model.get("design"))
 
 
-def _check_family(path, name: str, design):
-    """The family, specialised by its design; registered names, ``scipy.<name>`` (a
-    continuous scipy.stats distribution) and ``python:<module>:<object>``."""
-    dynamic = name.startswith(("scipy.", "python:"))
-    if not dynamic and name not in family_names():
-        near = difflib.get_close_matches(name, family_names(), n=1)
-        hint = f"did you mean '{near[0]}'? " if near else ""
-        raise StudyError(path, "model.family", f"unknown family {name!r}; {hint}"
-                         f"allowed: {', '.join(family_names())}, scipy.<name> (a continuous "
-                         "scipy.stats distribution) or python:<module>:<object>")
-    try:
-        fam = get_family(name)
-    except KeyError as exc:
-        raise StudyError(path, "model.family", str(exc.args[0] if exc.args else exc)) from None
-    try:
-        return fam.configure(design) if design else fam
-    except ValueError as exc:
-        raise StudyError(path, "model.design", str(exc)) from None
-
-
 def _opt_float(v) -> float | None:
     return None if v is None else float(v)
-
-
-def _check_params(path, fam, given: dict) -> dict[str, list[float]]:
-    allowed = [p.name for p in fam.params]
-    for k in given:
-        if k not in allowed:
-            near = difflib.get_close_matches(str(k), allowed, n=1)
-            hint = f"did you mean '{near[0]}'? " if near else ""
-            raise StudyError(path, f"model.params.{k}", f"is not a parameter of {fam.name}; "
-                             f"{hint}its parameters: {', '.join(allowed)}")
-    out = {}
-    for p in fam.params:
-        if p.name not in given:
-            raise StudyError(path, f"model.params.{p.name}", f"is missing; {fam.name} needs "
-                             f"{', '.join(allowed)}")
-        if isinstance(given[p.name], dict):  # a prior: each replicate draws its truth
-            out[p.name] = [_check_prior_param(path, fam, p, given[p.name])]
-            continue
-        values = given[p.name] if isinstance(given[p.name], list) else [given[p.name]]
-        for i, v in enumerate(values):
-            try:  # an integer beyond any float (YAML has no size limit) is out of range
-                float(v)
-            except OverflowError:
-                v = math.inf if v > 0 else -math.inf
-            except (TypeError, ValueError):
-                pass
-            if not p.contains(v):
-                key = f"model.params.{p.name}" + (f"[{i}]" if isinstance(given[p.name], list)
-                                                  else "")
-                raise StudyError(path, key, f"{show_value(v)} is outside the domain: {p.name} "
-                                 f"({p.doc or 'parameter'}) must be {p.describe()}")
-        if len(set(values)) != len(values):
-            raise StudyError(path, f"model.params.{p.name}", "repeats a value")
-        out[p.name] = [int(v) if p.integer else float(v) for v in values]
-    size = math.prod(len(v) for v in out.values())
-    if size > MAX_GRID:
-        raise StudyError(path, "model.params", f"the parameter lists give {size} combinations; "
-                         f"at most {MAX_GRID} (split the study into several files)")
-    names = list(out)
-    for combo in itertools.product(*out.values()):
-        # a prior-drawn parameter is checked at its prior's median (a typical truth)
-        combo = [float(priors.scipy_dist(v).median()) if isinstance(v, dict) else v
-                 for v in combo]
-        try:
-            fam.check_theta(dict(zip(names, combo, strict=True)))
-        except ValueError as exc:
-            raise StudyError(path, "model.params", str(exc)) from None
-    return out
-
-
-def _check_prior_param(path, fam, p, spec: dict) -> priors.Prior:
-    """A true value given as a prior (simulation-based calibration): validated like an
-    estimator's prior (:func:`fisherlab.priors.validate`), on an estimated, continuous
-    parameter only."""
-    key = f"model.params.{p.name}"
-    if not p.estimated or p.integer:
-        what = "fixed by the design" if not p.estimated else "an integer"
-        raise StudyError(path, key, f"{p.name} is {what}; only an estimated, continuous "
-                         "parameter can take a prior as its true value")
-    try:
-        return priors.Prior(priors.validate(spec, p))
-    except priors.PriorError as exc:
-        raise StudyError(path, f"{key}.{exc.key}" if exc.key else key, exc.problem) from None
-
-
-def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:
-    specs = []
-    for i, item in enumerate(items):
-        name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
-        opts = opts or {}
-        key = f"estimators[{i}]"
-        if name not in estimator_names():
-            near = difflib.get_close_matches(str(name), estimator_names(), n=1)
-            hint = f"did you mean '{near[0]}'? " if near else ""
-            raise StudyError(path, key, f"unknown estimator {name!r}; {hint}"
-                             f"allowed for {fam.name}: {', '.join(estimators_for(fam))}")
-        cls = estimator_class(name)
-        if not cls.applies_to(fam):
-            raise StudyError(path, key, f"{name!r} does not apply to the {fam.name} family; "
-                             f"estimators that do: {', '.join(estimators_for(fam))}")
-        sch = {"type": "object", "additionalProperties": False,
-               "properties": cls.options_schema}
-        errs = list(jsonschema.Draft202012Validator(sch).iter_errors(opts))
-        if errs:
-            e = errs[0]
-            if e.validator == "additionalProperties":
-                extra = sorted(set(opts) - set(cls.options_schema), key=str)[0]
-                allowed = ", ".join(sorted(cls.options_schema)) or "none"
-                raise StudyError(path, f"{key}.{name}.{extra}", f"is not an option of {name!r}; "
-                                 f"allowed options: {allowed}")
-            sub = f".{key_path(e.absolute_path)}" if e.absolute_path else ""
-            raise StudyError(path, f"{key}.{name}{sub}", friendly_error(e, sch, path).problem)
-        try:  # semantic checks beyond the schema (e.g. priors, see priors.py)
-            cls.check_options(fam, opts)
-        except ValueError as exc:
-            sub = getattr(exc, "key", "")
-            raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
-                             getattr(exc, "problem", str(exc))) from None
-        est = make_estimator(name, opts)
-        spec = EstimatorSpec(name, opts, est, est.label(fam))
-        if spec in specs:
-            raise StudyError(path, key, f"estimator {name!r} is listed twice with the same options")
-        specs.append(spec)
-    names = [s.name for s in specs]
-    if len(set(names)) != len(names):
-        dup = next(n for n in names if names.count(n) > 1)
-        raise StudyError(path, "estimators", f"{dup!r} appears twice; list each estimator once")
-    return specs
-
-
-def _check_estimands(path, fam, given, estimators) -> list[str]:
-    estimands = list(given) if given else list(fam.default_estimands())
-    for i, e in enumerate(estimands):
-        if e not in fam.estimands():
-            raise StudyError(path, f"estimands[{i}]", f"unknown estimand {e!r} for {fam.name}; "
-                             f"allowed: {', '.join(fam.estimands())}")
-        for spec in estimators:
-            can = estimator_class(spec.name).estimands_for(fam)
-            if e not in can:
-                raise StudyError(path, f"estimands[{i}]", f"{spec.name!r} gives no estimate of "
-                                 f"{e!r} for {fam.name}; it estimates: {', '.join(can)}")
-    return estimands
 
 
 def load_config(doc: dict | None, file: str = "config/config.yaml") -> dict:
@@ -367,11 +259,14 @@ def load_config(doc: dict | None, file: str = "config/config.yaml") -> dict:
     if isinstance(studies, str):
         studies = [s for s in re.split(r"[,\s]+", studies) if s]
     return {"studies": list(studies), "studies_dir": doc.get("studies_dir", "studies"),
-            "chunk_size": int(doc.get("chunk_size", 1000))}
+            "chunk_size": int(doc.get("chunk_size", 1000)),
+            "allow_large": str(doc.get("allow_large", False)).lower() == "true"}
 
 
-def discover(config: dict, root: str | Path = ".") -> list[Study]:
-    """Load every study the config selects (all files in studies_dir when none is named)."""
+def discover(config: dict, root: str | Path = ".", errors: list | None = None) -> list[Study]:
+    """Load every study the config selects (all files in studies_dir when none is named);
+    one StudyErrors naming every problem of every file, or, given ``errors``, the
+    studies that loaded with each file's StudyError appended to ``errors``."""
     sdir = Path(root) / config["studies_dir"]
     try:  # show paths as a user typed them, relative to the working directory
         sdir = sdir.resolve().relative_to(Path.cwd().resolve())
@@ -379,9 +274,20 @@ def discover(config: dict, root: str | Path = ".") -> list[Study]:
         pass
     available = sorted(p.stem for p in sdir.glob("*.yaml"))
     names = config["studies"] or available
+    own = errors is None
+    errors = [] if own else errors
+    studies = []
+    unknown = [nm for nm in names if nm not in available]
+    if unknown:
+        errors.append(StudyError("config", "studies", "; ".join(
+            f"no study named {nm!r} in {sdir}/" for nm in unknown)
+            + f"; available: {', '.join(available) or 'none'}"))
     for nm in names:
-        if nm not in available:
-            raise StudyError("config", "studies", f"no study named {nm!r} in {sdir}/; "
-                             f"available: {', '.join(available) or 'none'}")
-    return [load_study(sdir / f"{nm}.yaml") for nm in names]
-
+        if nm in available:
+            try:
+                studies.append(load_study(sdir / f"{nm}.yaml"))
+            except StudyError as exc:
+                errors.append(exc)
+    if errors and own:
+        raise errors[0] if len(errors) == 1 else StudyErrors(errors)
+    return studies

@@ -2,15 +2,28 @@
 
 The Snakefile stays thin: it asks :class:`Plan` for file lists and job specs and
 calls the CLI. Everything here is importable and tested without Snakemake.
+
+Before any job, :func:`load_plan` loads every selected study (all problems of all
+files in one message), prints the cost plan (:mod:`fisherlab.cost`) and stops past its
+limits unless the config says ``allow_large: true``.
+
+A study stopped by ``max_failure_rate`` stops alone: the ``check`` checkpoint writes
+its ``status.json``, and :meth:`Plan.finished` asks for the summary, diagnostics and
+page of the studies that were not stopped only, so the other studies and the index
+(which marks the stopped one) are still built.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cost import Cost, check_limits, plan_text, study_cost
 from .stages import CHUNK_FILE, spec_sha256
-from .study import Chunk, Study, discover, load_config
+from .study import Chunk, Study, StudyError, StudyErrors, discover, load_config
 
 RESULTS = "results"
 CHUNK_PATH = RESULTS + "/" + CHUNK_FILE
@@ -23,17 +36,32 @@ WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+"
 class Plan:
     studies: dict[str, Study]
     chunk_size: int
+    costs: list[Cost] = field(default_factory=list)
     #: chunks of each study, and the same keyed by (cond, n, chunk): built once, because
     #: Snakemake asks for every job's files and spec (10^4 jobs: a scan each is 10^8 steps)
     _chunks: dict = field(default_factory=dict, repr=False)
     _index: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_config(cls, config: dict | None, root: str | Path = ".") -> Plan:
-        """Validate the config and load every selected study (StudyError on any problem)."""
+    def from_config(cls, config: dict | None, root: str | Path = ".", echo=None,
+                    cores: int | None = None) -> Plan:
+        """Validate the config, load every selected study and check the cost plan's
+        limits (StudyError on any problem); ``echo`` receives the cost plan's text."""
         cfg = load_config(config)
-        studies = discover(cfg, root)
-        return cls({s.name: s for s in studies}, cfg["chunk_size"])
+        errors: list[StudyError] = []
+        studies = discover(cfg, root, errors)
+        costs = [study_cost(s, cfg["chunk_size"]) for s in studies]
+        if echo is not None and costs:
+            echo(plan_text(costs, cores))
+        try:
+            check_limits(costs, cfg["allow_large"])
+        except StudyErrors as exc:
+            errors += exc.each
+        except StudyError as exc:
+            errors.append(exc)
+        if errors:  # every problem of every file, and every limit passed, at once
+            raise errors[0] if len(errors) == 1 else StudyErrors(errors)
+        return cls({s.name: s for s in studies}, cfg["chunk_size"], costs)
 
     def chunks(self, study: str) -> list[Chunk]:
         if study not in self._chunks:
@@ -47,7 +75,7 @@ class Plan:
         return CHUNK_PATH.format(study=study, cond=c.param_id, n=c.n, chunk=chunk.index)
 
     def chunk_files(self, wildcards) -> list[str]:
-        """Input function: every chunk file of ``wildcards.study``."""
+        """Input function: every chunk file of ``wildcards.study``, in the study's order."""
         return [self.chunk_path(wildcards.study, ch) for ch in self.chunks(wildcards.study)]
 
     def spec(self, study: str, cond: str, n: int, chunk: int) -> dict:
@@ -70,14 +98,76 @@ class Plan:
         """Final outputs of every study, e.g. ``targets("summary.csv", "report.md")``."""
         return [f"{RESULTS}/{s}/{nm}" for s in self.studies for nm in names]
 
+    # ---------------------------------------------------------------- stopped studies
+    def finished(self, checkpoints, *names: str):
+        """Input function: each study's status.json, and ``names`` of every study its
+        ``check`` checkpoint did not stop. Asks for every checkpoint before raising, so
+        that all studies run side by side."""
 
-def load_plan(config: dict, root: str | Path = ".") -> Plan:
-    """The Snakefile's entry point: a Plan, or a one-line error naming file, key and what is
-    allowed, raised as Snakemake's WorkflowError so the run stops before any job."""
-    from .study import StudyError
+        def files(wildcards=None) -> list[str]:
+            from snakemake.exceptions import IncompleteCheckpointException
 
+            out, pending = [], []
+            for s in self.studies:
+                try:
+                    status = checkpoints.check.get(study=s).output[0]
+                except IncompleteCheckpointException as exc:
+                    pending.append(exc)
+                    continue
+                out.append(status)
+                if not _stopped(status):
+                    out += [f"{RESULTS}/{s}/{nm}" for nm in names]
+            if pending:
+                raise pending[0]
+            return out
+
+        return files
+
+    def stopped(self) -> dict[str, str]:
+        """Studies of this plan whose status.json says stopped: name -> message."""
+        out = {}
+        for s in self.studies:
+            status = Path(f"{RESULTS}/{s}/status.json")
+            if _stopped(status):
+                out[s] = json.loads(status.read_text(encoding="utf-8")).get("message", "")
+        return out
+
+    def announce_stopped(self, log=None) -> None:
+        """The Snakefile's ``onsuccess``: name every stopped study, and fail the run (after
+        everything else was built) so that a script notices."""
+        stopped = self.stopped()
+        if stopped:
+            from snakemake.exceptions import WorkflowError
+
+            raise WorkflowError(
+                f"{len(stopped)} study(ies) stopped by max_failure_rate; every other study "
+                f"and {RESULTS}/index.html are done:\n"
+                + "\n".join(f"{s}: see {RESULTS}/{s}/status.json\n{msg}"
+                            for s, msg in stopped.items()))
+
+
+def _stopped(status: str | Path) -> bool:
     try:
-        return Plan.from_config(config, root)
+        return bool(json.loads(Path(status).read_text(encoding="utf-8")).get("stopped"))
+    except (OSError, ValueError):
+        return False
+
+
+def load_plan(config: dict, root: str | Path = ".", workflow=None) -> Plan:
+    """The Snakefile's entry point: a Plan, or one message naming every problem of every
+    study file (file, key, what is allowed) and every limit passed, raised as Snakemake's
+    WorkflowError so the run stops before any job. The cost plan is printed by the main
+    Snakemake process (not by each job of a cluster run)."""
+    main = workflow is None or getattr(workflow, "is_main_process", True)
+    cores = None
+    if workflow is not None:
+        try:  # --cores, but no more than the machine has (--cores 8 on 2 cores runs on 2)
+            cores = min(int(workflow.global_resources["_cores"].value), os.cpu_count() or 1)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            cores = None
+    echo = (lambda text: print(text, file=sys.stderr)) if main else None
+    try:
+        return Plan.from_config(config, root, echo=echo, cores=cores)
     except StudyError as exc:
         from snakemake.exceptions import WorkflowError
 

@@ -1,8 +1,9 @@
-# Load and validate every selected study before any job is scheduled.
+# Load and validate every selected study, print the cost plan and check its limits,
+# before any job is scheduled (fisherlab.workflow.load_plan).
 from fisherlab.diagnostics import TABLES as DIAGNOSTICS
 from fisherlab.workflow import WILDCARDS, Plan, load_plan
 
-PLAN: Plan = load_plan(config, workflow.basedir)
+PLAN: Plan = load_plan(config, workflow.basedir, workflow)
 
 
 wildcard_constraints:

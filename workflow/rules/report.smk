@@ -66,10 +66,11 @@ rule report_html:
 
 
 rule index_html:
-    """results/index.html: every study with results on disk, with its one-line verdict."""
+    """results/index.html: every study with results on disk (this run's and earlier
+    runs'), with its verdict, or marked stopped; when each was run."""
     input:
-        verdicts=PLAN.targets("verdict.json"),
-        reports=PLAN.targets("report.html"),
+        statuses=PLAN.targets("status.json"),
+        pages=PLAN.finished(checkpoints, "verdict.json", "report.html"),
     output:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:

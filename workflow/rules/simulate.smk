@@ -18,17 +18,21 @@ rule simulate:
 
 
 rule combine:
-    """All replicate rows of a study in one table."""
+    """All replicate rows of a study in one table; corrupt or stale chunks are named and
+    removed (the next run regenerates them)."""
     input:
         chunks=PLAN.chunk_files,
         study=PLAN.study_file,
     output:
         estimates="results/{study}/estimates.parquet",
         provenance="results/{study}/provenance.json",
+    params:
+        size=PLAN.chunk_size,
     log:
         "results/{study}/logs/combine.log",
     conda:
         "../envs/fisherlab.yaml"
     shell:
         "fisherlab combine --out {output.estimates:q} --study {input.study:q} "
-        "--provenance {output.provenance:q} {input.chunks:q} > {log:q} 2>&1"
+        "--provenance {output.provenance:q} --chunk-size {params.size} {input.chunks:q} "
+        "> {log:q} 2>&1"

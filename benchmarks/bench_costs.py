@@ -1,0 +1,322 @@
+"""The measured figures behind the cost plan (src/fisherlab/cost.py).
+
+    python benchmarks/bench_costs.py                 # all; writes src/fisherlab/cost_table.py
+    python benchmarks/bench_costs.py --fits normal   # one family's fits, print only
+    python benchmarks/bench_costs.py --summary-only  # only the summary steps, print only
+
+Run from the project root of an installed checkout (the custom family is imported from
+studies/models/). Every measurement runs in a fresh process, as a Snakemake job does:
+
+* fits, per family × estimator (plus ``scipy.gamma`` for ``scipy.<name>`` families and
+  the bundled zero-inflated Poisson for ``python:`` families), one estimator per study:
+  - seconds per dataset at n = 20 and n = 1000, from chunks of R and 4R datasets (R
+    grown until a chunk takes >= 0.5 s), giving ``a + b·n``;
+  - ``setup``: the first call's extra seconds (imports used only by it, PyMC compiling
+    its model) and what a chunk costs beyond its datasets (a batched model compiled
+    for its size), paid once per job;
+  - bytes per observation: the slope of a job's peak RSS between chunks of R/4 and R
+    datasets of n = 10^4 (R up to 1000: 10^7 observations, fewer where fits are slow);
+  - ``base``: the job's peak RSS without its datasets (imports, compiled model);
+* a job's start: seconds from a new interpreter to a loaded study (``fisherlab chunk``'s
+  imports);
+* the summary steps (combine, summarise, report_md, diagnose, html), each in its own
+  process on a study of ~2·10^5 and ~10^6 estimate rows: peak RSS and seconds, whose
+  slopes give bytes and seconds per estimate row.
+
+Times depend on the machine and its load; the table records both. Finished fit
+measurements are kept in $TMPDIR/fisherlab_bench_costs.json, so an interrupted run
+continues where it stopped; delete that file to measure everything again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = ROOT / "src" / "fisherlab" / "cost_table.py"
+CACHE = Path(tempfile.gettempdir()) / "fisherlab_bench_costs.json"
+EXTRA_FAMILIES = ("scipy.gamma", "python:studies.models.zero_inflated_poisson:ZeroInflatedPoisson")
+BAYES = ("map", "posterior")
+
+
+def maxrss() -> int:
+    """Peak RSS of this process, bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def study_yaml(family: str, estimator: str, n: int) -> str:
+    from fisherlab.families import get_family
+
+    fam = get_family(family)
+    theta = fam.example_theta()
+    params = ", ".join(f"{k}: {v}" for k, v in theta.items())
+    return (f"description: cost benchmark\nmodel: {{family: '{family}', params: {{{params}}}}}\n"
+            f"sample_sizes: [{n}]\nreplications: 100\nseed: 1\nestimators: [{estimator}]\n")
+
+
+def child_study(family: str, estimator: str, n: int):
+    from fisherlab.study import load_study
+
+    d = Path(tempfile.mkdtemp())
+    p = d / "bench.yaml"
+    p.write_text(study_yaml(family, estimator, n))
+    return load_study(p)
+
+
+def chunk_of(study, n: int, R: int):
+    from fisherlab.study import Chunk, Condition
+
+    params = {k: v[0] for k, v in study.params.items()}
+    return Chunk(Condition(params, n), 0, 0, R)
+
+
+def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
+    """One measurement in this (fresh) process; prints JSON."""
+    from fisherlab.simulate import run_chunk
+
+    study = child_study(family, estimator, n)
+    t0 = time.perf_counter()
+    run_chunk(study, chunk_of(study, n, 2))  # warm-up: imports, compiled models
+    setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_chunk(study, chunk_of(study, n, 2))
+    setup -= time.perf_counter() - t0  # the first call's extra
+    base = maxrss()
+    if mode == "mem":  # peak RSS at R/4 and at R: the slope is per observation
+        run_chunk(study, chunk_of(study, n, max(1, R // 4)))
+        peak1 = maxrss()
+        run_chunk(study, chunk_of(study, n, R))
+        return {"base": base, "peak1": peak1, "peak": maxrss(), "R1": max(1, R // 4), "R": R,
+                "n": n, "setup": setup}
+    def timed(R: int) -> float:
+        t0 = time.perf_counter()
+        run_chunk(study, chunk_of(study, n, R))
+        return time.perf_counter() - t0
+
+    while True:  # time: grow R until a chunk takes >= 0.5 s, then time R and 4R
+        first, sec = timed(R), timed(R)  # the first call at a size may compile for it
+        if sec >= 0.5 or R >= 1000:
+            break
+        R = min(1000, max(2 * R, int(R * 0.6 / max(sec, 1e-3))))
+    timed(4 * R)
+    sec4 = timed(4 * R)
+    per = max(0.0, (sec4 - sec) / (3 * R))
+    # what a chunk costs beyond its datasets: a batched model compiled for its size, once
+    # per job (chunks of a job all have one size), and any fixed cost per call
+    return {"seconds_per_dataset": per, "per_chunk": max(0.0, first - R * per), "R": R,
+            "n": n, "setup": setup, "base": base}
+
+
+def run_child(*args) -> dict:
+    for attempt in (1, 2):  # a child killed by a busy machine gets one more try
+        res = subprocess.run([sys.executable, __file__, "--child", *map(str, args)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=3600)
+        lines = res.stdout.strip().splitlines()
+        if lines and lines[-1].startswith("{"):
+            if res.returncode:  # measured, then crashed on the way out (seen: uniform
+                # posterior, a segfault at interpreter exit): the figures stand
+                print(f"{args}: measured, then exit {res.returncode}", flush=True)
+            return json.loads(lines[-1])
+        print(f"{args}: attempt {attempt} failed (exit {res.returncode}): "
+              f"{res.stderr[-500:]}", flush=True)
+    raise RuntimeError(f"{args}: {res.stderr[-2000:]}")
+
+
+def measure_fit(family: str, estimator: str) -> dict:
+    bayes = estimator in BAYES
+    small = run_child("time", family, estimator, 20, 4 if bayes else 100)
+    large = run_child("time", family, estimator, 1000, 4 if bayes else 100)
+    b = max(0.0, (large["seconds_per_dataset"] - small["seconds_per_dataset"]) / 980)
+    a = max(0.0, small["seconds_per_dataset"] - 20 * b)
+    # the warm-up's first call compiled what a job compiles once (at another chunk size)
+    setup = max(0.0, small["setup"], small["per_chunk"], large["per_chunk"])
+    n_mem = 10_000
+    per = a + b * n_mem
+    R = int(min(1000, max(8, 10.0 / max(per, 1e-9))))  # ~10 s, at most 10^7 observations
+    mem = run_child("mem", family, estimator, n_mem, R)
+    per_obs = max(8.0, (mem["peak"] - mem["peak1"]) / ((R - mem["R1"]) * n_mem))
+    out = {"a": a, "b": b, "setup": setup, "bytes_per_obs": per_obs,
+           "base": max(mem["base"], mem["peak1"] - per_obs * mem["R1"] * n_mem),
+           "mem_R": R, "mem_n": n_mem}
+    print(f"{family:>22} {estimator:>10}: {1e3 * a:8.4f} ms + {1e6 * b:8.4f} us·n per dataset,"
+          f" setup {setup:.2f} s, {per_obs:6.1f} B/observation, base "
+          f"{out['base'] / 2**20:.0f} MiB", flush=True)
+    return out
+
+
+def measure_start() -> float:
+    code = ("import fisherlab.cli, fisherlab.simulate, fisherlab.stages, pandas, pyarrow; "
+            "from fisherlab.study import load_study; load_study('studies/normal_bessel.yaml')")
+    best = 1e9
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        best = min(best, time.perf_counter() - t0)
+    print(f"job start (interpreter, imports, study loaded): {best:.2f} s", flush=True)
+    return best
+
+
+# --------------------------------------------------------------------------- summary steps
+SUMMARY_STUDY = """\
+description: summary-step benchmark
+model: {{family: normal, params: {{mu: 0.0, sigma: 1.0}}}}
+sample_sizes: [5, 10, 20, 50]
+replications: {reps}
+seed: 1
+estimators: [mle, unbiased, mom]
+estimands: [mu, sigma, sigma2]
+"""
+STAGES = ("combine", "summarise", "report_md", "diagnose", "html")
+
+
+def stage_child(stage: str, folder: str) -> dict:
+    from fisherlab import stages
+    from fisherlab.study import load_study
+
+    folder = Path(folder)
+    study = load_study(folder / "bench.yaml")
+    base = maxrss()
+    t0 = time.perf_counter()
+    if stage == "combine":
+        chunks = sorted((folder / "chunks").glob("*.parquet"))
+        stages.combine(study, chunks, folder / "estimates.parquet", folder / "provenance.json")
+    elif stage == "summarise":
+        stages.summarise(study, folder / "estimates.parquet", folder / "summary.csv")
+    elif stage == "report_md":
+        stages.report_md(study, folder / "summary.csv", folder / "report.md")
+    elif stage == "diagnose":
+        stages.diagnose(study, folder / "estimates.parquet", folder)
+    elif stage == "html":
+        stages.html(study, folder, folder / "report.html", folder / "figures",
+                    folder / "verdict.json")
+    return {"base": base, "peak": maxrss(), "seconds": time.perf_counter() - t0}
+
+
+def measure_summary() -> dict:
+    from fisherlab import stages
+    from fisherlab.study import load_study
+
+    out = {}
+    for reps in (5_000, 25_000):
+        with tempfile.TemporaryDirectory() as d:
+            folder = Path(d)
+            (folder / "bench.yaml").write_text(SUMMARY_STUDY.format(reps=reps))
+            study = load_study(folder / "bench.yaml")
+            for k, ch in enumerate(study.chunks(5000)):
+                stages.chunk(study, ch, folder / "chunks" / f"c{k:04d}.parquet")
+            rows = 4 * reps * 9
+            for stage in STAGES:
+                res = subprocess.run([sys.executable, __file__, "--stage", stage, str(folder)],
+                                     capture_output=True, text=True, cwd=ROOT, timeout=3600)
+                if res.returncode:
+                    print(f"{stage}: failed: {res.stderr[-1500:]}", flush=True)
+                    continue
+                r = json.loads(res.stdout.strip().splitlines()[-1])
+                out.setdefault(stage, []).append((rows, r["peak"], r["seconds"], r["base"]))
+                print(f"{stage:>10} at {rows:>8} rows: peak {r['peak'] / 2**20:7.0f} MiB, "
+                      f"{r['seconds']:6.1f} s", flush=True)
+    table = {}
+    for stage, pts in out.items():
+        if len(pts) < 2:
+            continue
+        (r1, p1, s1, _), (r2, p2, s2, _) = pts
+        slope = max(0.0, (p2 - p1) / (r2 - r1))
+        table[stage] = {"bytes_per_row": slope, "base": max(0.0, p1 - slope * r1),
+                        "seconds_per_row": max(0.0, (s2 - s1) / (r2 - r1)),
+                        "seconds": max(0.0, s1 - (s2 - s1) / (r2 - r1) * r1)}
+        print(f"{stage:>10}: {slope:6.0f} B/row above {table[stage]['base'] / 2**20:.0f} MiB, "
+              f"{1e6 * table[stage]['seconds_per_row']:.2f} us/row", flush=True)
+    return table
+
+
+# --------------------------------------------------------------------------- the table
+def write_table(fits: dict, start: float, summary: dict) -> None:
+    bases = {}
+    for (_, est), f in fits.items():
+        kind = "pymc" if est in BAYES else "numpy"
+        bases[kind] = max(bases.get(kind, 0), f["base"])
+    lines = [
+        '"""Measured costs for the cost plan (:mod:`fisherlab.cost`). Generated by',
+        "``python benchmarks/bench_costs.py``; do not edit by hand.",
+        "",
+        f"Measured {date.today().isoformat()} on {platform.node() or 'a machine'} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}), under the load",
+        f"of the day (load average {os.getloadavg()[0]:.1f} at the end).",
+        '"""',
+        "",
+        "#: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds",
+        "#: per job, bytes per observation of a chunk job (data, fits and rows together)",
+        "FITS = {",
+    ]
+    for (fam, est), f in sorted(fits.items()):
+        lines.append(f"    ({fam!r}, {est!r}): ({f['a']:.3g}, {f['b']:.3g}, {f['setup']:.3g}, "
+                     f"{f['bytes_per_obs']:.3g}),")
+    lines += ["}", "",
+              "#: seconds from a new interpreter to a loaded study (a job's start)",
+              f"JOB_START_SECONDS = {start:.3g}",
+              "#: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind",
+              f"JOB_BASE_BYTES = {{'numpy': {bases.get('numpy', 0):.4g}, "
+              f"'pymc': {bases.get('pymc', 0):.4g}}}",
+              "#: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,",
+              "#: fixed seconds",
+              "SUMMARY = {"]
+    for stage, t in summary.items():
+        lines.append(f"    {stage!r}: ({t['bytes_per_row']:.4g}, {t['base']:.4g}, "
+                     f"{t['seconds_per_row']:.4g}, {t['seconds']:.3g}),")
+    lines += ["}", ""]
+    TABLE.write_text("\n".join(lines))
+    print(f"wrote {TABLE}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        mode, fam, est, n, R = sys.argv[2:7]
+        print(json.dumps(child(mode, fam, est, int(n), int(R))))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--stage":
+        print(json.dumps(stage_child(sys.argv[2], sys.argv[3])))
+        return
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--fits", nargs="*", help="only these families (print, do not write)")
+    ap.add_argument("--summary-only", action="store_true")
+    args = ap.parse_args()
+
+    from fisherlab.estimators import estimators_for
+    from fisherlab.families import family_names, get_family
+
+    if not args.summary_only:
+        # finished measurements are kept in CACHE, so an interrupted run goes on where
+        # it stopped (delete the file to measure everything again)
+        cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+        fits = {}
+        for name in args.fits or [*family_names(), *EXTRA_FAMILIES]:
+            fam = get_family(name)
+            for est in estimators_for(fam):
+                key = name.split(".")[0] if name.startswith("scipy.") else (
+                    "python" if name.startswith("python:") else name)
+                tag = f"{key}/{est}"
+                if tag not in cache:
+                    cache[tag] = measure_fit(name, est)
+                    CACHE.write_text(json.dumps(cache, indent=1))
+                fits[(key, est)] = cache[tag]
+    if args.fits:
+        return
+    summary = measure_summary()
+    if args.summary_only:
+        return
+    write_table(fits, measure_start(), summary)
+
+
+if __name__ == "__main__":
+    main()

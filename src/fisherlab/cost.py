@@ -1,0 +1,259 @@
+"""What a study will cost, before any job runs, and the limits past which a run stops.
+
+:func:`study_cost` counts, with arithmetic only (no list of chunks is built), a study's
+chunk jobs, datasets and estimate rows, and estimates from measured figures
+(:mod:`fisherlab.cost_table`, written by ``benchmarks/bench_costs.py``):
+
+* the peak memory of its largest chunk job: the job's base (imports; PyMC's compiled
+  model for ``map``/``posterior``) plus bytes per observation × chunk replicates × the
+  largest n (the most memory-hungry estimator's measured figure; regression data
+  scaled by its number of columns), plus kept posterior draws;
+* the peak memory of its summary steps (combine, summarise, report, diagnose, html):
+  a base plus bytes per estimate row, the largest over the steps;
+* CPU time: per job, a start (interpreter and imports) and each estimator's setup
+  (compiling), then seconds per dataset ``a + b·n`` per estimator; plus the summary
+  steps' seconds per row.
+
+:func:`check_limits` turns a cost past :data:`LIMITS` into a :class:`StudyError` naming
+the study file and the key to change, unless the run opts in (config ``allow_large:
+true``, ``fisherlab run/validate --allow-large``). The limits, and the measured figures
+behind them, are in README ("Limits").
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from . import cost_table
+from .studyfile import StudyError, StudyErrors
+
+GiB = 1 << 30
+#: past these a run stops unless it opts in (README, "Limits"):
+#: chunk jobs per run (Snakemake's DAG: ~2 ms and ~16 KB per job, measured by
+#: benchmarks/bench_dag.py), peak memory of one chunk job, peak of a summary step,
+#: estimated CPU time of one study (1000 CPU-hours: five days on 8 cores)
+LIMITS = {"jobs": 10_000, "job_memory": 2 * GiB, "summary_memory": 4 * GiB,
+          "cpu_seconds": 1000 * 3600}
+OPT_IN = ("or opt in: snakemake --config allow_large=true (or allow_large: true in "
+          "config/config.yaml), fisherlab run --allow-large")
+#: posterior defaults (estimators/bayes.py) the fit figures were measured at
+_DRAWS, _TUNE, _CHAINS = 1000, 1000, 2
+
+
+@dataclass(frozen=True)
+class Cost:
+    study: str
+    file: str
+    conditions: int
+    jobs: int
+    datasets: int
+    rows: int
+    #: the largest chunk job: its sample size, replicates, peak bytes
+    job_n: int
+    job_reps: int
+    job_bytes: int
+    summary_bytes: int
+    cpu_seconds: float
+    #: estimators whose figures were not measured for this family (a bound was used)
+    unmeasured: tuple[str, ...] = ()
+    #: the study file's key that drives the largest job's memory, and the CPU time
+    memory_key: str = "sample_sizes"
+    time_key: str = "replications"
+
+    def line(self) -> str:
+        est = f" (no measured figure for {', '.join(self.unmeasured)}: upper bound used)" \
+            if self.unmeasured else ""
+        return (f"{self.jobs:,} jobs, {self.datasets:,} datasets, {self.rows:,} estimate rows; "
+                f"largest job {size(self.job_bytes)} (n = {self.job_n:,}, "
+                f"{self.job_reps:,} replicates), summary steps {size(self.summary_bytes)}; "
+                f"about {duration(self.cpu_seconds)} of CPU{est}")
+
+
+def machine_memory() -> int | None:
+    """This machine's physical memory in bytes, where the OS says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def size(nbytes: float) -> str:
+    nbytes = float(min(nbytes, 1e30))
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.0f} {unit}" if unit in ("B", "KiB", "MiB") else \
+                f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def duration(seconds: float) -> str:
+    s = float(min(seconds, 1e30))
+    if s < 90:
+        return f"{max(s, 1):.0f} s"
+    if s < 90 * 60:
+        return f"{s / 60:.0f} min"
+    if s < 48 * 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:,.0f} days"
+
+
+def _family_key(name: str) -> str:
+    if name.startswith("scipy."):
+        return "scipy"
+    if name.startswith("python:"):
+        return "python"
+    return name
+
+
+def fit_figures(family: str, estimator: str) -> tuple[tuple, bool]:
+    """(a, b, setup, bytes_per_obs) of a family × estimator, and whether measured; an
+    unmeasured pair gets the largest of each figure measured for the estimator."""
+    key = (_family_key(family), estimator)
+    if key in cost_table.FITS:
+        return cost_table.FITS[key], True
+    same = [v for (_, e), v in cost_table.FITS.items() if e == estimator] or \
+        list(cost_table.FITS.values())
+    return tuple(max(v[i] for v in same) for i in range(4)), False
+
+
+def _width(family) -> float:
+    """Columns per observation relative to what was measured (regressions: y and X at
+    the default design, an intercept and one covariate)."""
+    covs = getattr(family, "covariates", None)
+    if covs is None:
+        return 1.0
+    return (1 + len(covs) + bool(getattr(family, "intercept", True))) / 3
+
+
+def _posterior(options: dict) -> tuple[float, int]:
+    """Time factor against the measured defaults, and draws kept per replicate and
+    estimand, of a posterior estimator's options."""
+    draws = int(options.get("draws", _DRAWS))
+    chains = int(options.get("chains", _CHAINS))
+    tune = int(options.get("tune", _TUNE))
+    return (draws + tune) * chains / ((_DRAWS + _TUNE) * _CHAINS), draws * chains
+
+
+def study_cost(study, chunk_size: int) -> Cost:
+    """What ``study`` costs in chunks of ``chunk_size`` replicates (arithmetic only)."""
+    grid = math.prod(len(v) for v in study.params.values())
+    sizes = list(study.sample_sizes)
+    reps = int(study.replications)
+    per_cond = -(-reps // chunk_size)
+    chunk = min(chunk_size, reps)
+    n_est, n_estimands = len(study.estimators), len(study.estimands)
+    datasets = grid * len(sizes) * reps
+    rows = datasets * n_est * n_estimands
+    width = _width(study.family)
+    kind = "pymc" if any(e.name in ("map", "posterior") for e in study.estimators) else "numpy"
+    n_max = max(sizes)
+    per_obs, setup, draws_bytes, unmeasured = 0.0, 0.0, 0, []
+    per_dataset = []  # (a, b) per estimator, scaled
+    most_draws, slowest = (0, ""), (0.0, "replications")
+    for i, e in enumerate(study.estimators):
+        (a, b, s, m), measured = fit_figures(study.family.name, e.name)
+        if not measured:
+            unmeasured.append(e.name)
+        factor = width
+        if e.name == "posterior":
+            f, kept = _posterior(e.options)
+            factor *= f
+            draws_bytes += 2 * 8 * kept * n_estimands * chunk  # draws, and a copy
+            most_draws = max(most_draws, (kept, f"estimators[{i}].posterior.draws"))
+            slowest = max(slowest, (a * factor, f"estimators[{i}].posterior"))
+        per_dataset.append((a * factor, b * factor))
+        per_obs = max(per_obs, m * width)
+        setup += s
+    data_bytes = per_obs * chunk * n_max
+    job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
+                    + _ROW_BYTES * chunk * n_est * n_estimands)
+    summary_bytes = int(max(base + per_row * rows
+                            for per_row, base, _, _ in cost_table.SUMMARY.values()))
+    fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
+    job_seconds = grid * len(sizes) * per_cond * (cost_table.JOB_START_SECONDS + setup)
+    summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
+    # the posterior's sampling dominates when its seconds per dataset are most of all
+    time_key = slowest[1] if slowest[0] > 0.5 * sum(a for a, _ in per_dataset) \
+        else "replications"
+    return Cost(study.name, str(study.path), grid * len(sizes), grid * len(sizes) * per_cond,
+                datasets, rows, n_max, chunk, job_bytes, summary_bytes,
+                fit_seconds + job_seconds + summary_seconds, tuple(unmeasured),
+                most_draws[1] if draws_bytes > data_bytes else "sample_sizes", time_key)
+
+
+#: bytes per estimate row while a chunk job holds its rows (a share of a summary
+#: step's figure: the job holds one chunk's rows once)
+_ROW_BYTES = 300
+
+
+def check_limits(costs: list[Cost], allow_large: bool = False,
+                 chunk_size_key: str = "chunk_size") -> None:
+    """A StudyError (StudyErrors for several files) for every study past a limit; the
+    job limit counts the jobs of all ``costs`` together (one Snakemake DAG)."""
+    if allow_large:
+        return
+    errors: dict[str, list[tuple[str, str]]] = {}
+    lim = LIMITS
+    total = sum(c.jobs for c in costs)
+    if total > lim["jobs"]:
+        for c in sorted(costs, key=lambda c: -c.jobs)[:3]:
+            errors.setdefault(c.file, []).append((
+                "replications", f"the run plans {total:,} chunk jobs ({c.jobs:,} of them this "
+                f"study's: conditions × replications / {chunk_size_key}); the limit is "
+                f"{lim['jobs']:,}: lower replications, the parameter lists or sample_sizes, "
+                f"raise {chunk_size_key}, run fewer studies at once, {OPT_IN}"))
+    for c in costs:
+        if c.job_bytes > lim["job_memory"]:
+            what = ("the posterior draws kept per replicate (draws × chains)"
+                    if c.memory_key != "sample_sizes" else "the largest sample size")
+            errors.setdefault(c.file, []).append((
+                c.memory_key, f"the largest job (n = {c.job_n:,}, {c.job_reps:,} replicates) "
+                f"needs about {size(c.job_bytes)}; the limit is {size(lim['job_memory'])} per "
+                f"job: lower {what} or {chunk_size_key}, {OPT_IN}"))
+        if c.cpu_seconds > lim["cpu_seconds"]:
+            errors.setdefault(c.file, []).append((
+                c.time_key, f"the study needs about {duration(c.cpu_seconds)} of CPU; the "
+                f"limit is {duration(lim['cpu_seconds'])}: lower replications, sample_sizes "
+                f"or the parameter lists (or the posterior's draws, tune or chains), {OPT_IN}"))
+        if c.summary_bytes > lim["summary_memory"]:
+            errors.setdefault(c.file, []).append((
+                "replications", f"{c.rows:,} estimate rows need about {size(c.summary_bytes)} "
+                f"in the summary steps; the limit is {size(lim['summary_memory'])}: lower "
+                f"replications, the parameter lists, sample_sizes, estimators or estimands, "
+                f"{OPT_IN}"))
+    each = [StudyError(f, k, p, more) for f, ((k, p), *more) in errors.items()]
+    if len(each) == 1:
+        raise each[0]
+    if each:
+        raise StudyErrors(each)
+
+
+def plan_text(costs: list[Cost], cores: int | None = None, per_study: bool = True) -> str:
+    """The cost plan as text: a line per study, a total, the limits."""
+    lines = [f"cost plan: {c.study}: {c.line()}" for c in costs] if per_study else []
+    if len(costs) > 1:
+        cpu = sum(c.cpu_seconds for c in costs)
+        lines.append(f"cost plan: total: {sum(c.jobs for c in costs):,} jobs, "
+                     f"{sum(c.rows for c in costs):,} estimate rows, about {duration(cpu)} "
+                     "of CPU")
+    if cores:
+        cpu = sum(c.cpu_seconds for c in costs)
+        lines.append(f"cost plan: about {duration(cpu / cores)} on {cores} core(s) "
+                     "(measured per-fit costs; the machine's load changes it)")
+    ram = machine_memory()
+    if ram and costs:
+        parallel = max(1, min(cores or 1, max(c.jobs for c in costs)))
+        need = max(max(c.job_bytes for c in costs) * parallel,
+                   max(c.summary_bytes for c in costs))
+        if need > ram:
+            lines.append(f"cost plan: WARNING: this machine has {size(ram)} of memory; "
+                         f"{parallel} job(s) at once or a summary step may need {size(need)}"
+                         " (run with fewer --cores, or on a larger machine)")
+    lines.append(f"cost plan: limits: {LIMITS['jobs']:,} jobs per run, "
+                 f"{size(LIMITS['job_memory'])} per job, {size(LIMITS['summary_memory'])} "
+                 f"per summary step, {duration(LIMITS['cpu_seconds'])} of CPU per study "
+                 "(README, 'Limits')")
+    return "\n".join(lines)

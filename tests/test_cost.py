@@ -1,0 +1,94 @@
+"""The cost plan: counts by arithmetic, memory and time from the measured table."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from fisherlab import cost, cost_table
+from fisherlab.estimators import estimators_for
+from fisherlab.families import family_names, get_family
+from fisherlab.study import StudyError, load_study
+
+STUDY = """\
+description: cost
+model: {{family: normal, params: {{mu: [0.0, 1.0, 2.0], sigma: [1.0, 2.0]}}}}
+sample_sizes: [5, 50, {n}]
+replications: {reps}
+seed: 1
+estimators: [mle, unbiased]
+estimands: [mu, sigma, sigma2]
+"""
+
+
+def study(write_study, n=500, reps=2500, **kw):
+    return load_study(write_study(STUDY.format(n=n, reps=reps), **kw))
+
+
+def test_counts_are_arithmetic(write_study):
+    c = cost.study_cost(study(write_study), 1000)
+    assert c.conditions == 6 * 3
+    assert c.jobs == 6 * 3 * 3  # 2500 replications in chunks of 1000: 3 per condition
+    assert c.datasets == 6 * 3 * 2500
+    assert c.rows == 6 * 3 * 2500 * 2 * 3
+    assert (c.job_n, c.job_reps) == (500, 1000)
+
+
+def test_memory_from_the_measured_figures(write_study):
+    c = cost.study_cost(study(write_study, n=20_000), 1000)
+    per_obs = max(cost_table.FITS[("normal", e)][3] for e in ("mle", "unbiased"))
+    expected = (cost_table.JOB_BASE_BYTES["numpy"] + per_obs * 1000 * 20_000
+                + 300 * 1000 * 2 * 3)
+    assert c.job_bytes == pytest.approx(expected, rel=1e-9)
+    rows = c.rows
+    assert c.summary_bytes == pytest.approx(max(b + r * rows for r, b, _, _ in
+                                                cost_table.SUMMARY.values()), rel=1e-9)
+    # twice the sample size: twice the data part of the largest job
+    c2 = cost.study_cost(study(write_study, n=40_000, name="s2"), 1000)
+    assert c2.job_bytes - c.job_bytes == pytest.approx(per_obs * 1000 * 20_000, rel=1e-9)
+
+
+def test_time_from_the_measured_figures(write_study):
+    c = cost.study_cost(study(write_study, reps=1000), 1000)
+    fits = sum(6 * 1000 * (a + b * n) for n in (5, 50, 500) for e in ("mle", "unbiased")
+               for a, b, _, _ in [cost_table.FITS[("normal", e)]])
+    setup = sum(cost_table.FITS[("normal", e)][2] for e in ("mle", "unbiased"))
+    jobs = 18 * (cost_table.JOB_START_SECONDS + setup)
+    summary = sum(s + r * c.rows for _, _, r, s in cost_table.SUMMARY.values())
+    assert c.cpu_seconds == pytest.approx(fits + jobs + summary, rel=1e-9)
+
+
+def test_every_registered_family_and_estimator_has_a_measured_figure():
+    missing = [(f, e) for f in family_names() for e in estimators_for(get_family(f))
+               if (f, e) not in cost_table.FITS]
+    assert not missing, f"run benchmarks/bench_costs.py: no figures for {missing}"
+    for key in ("scipy", "python"):
+        assert (key, "mle") in cost_table.FITS
+
+
+def test_an_unmeasured_pair_gets_the_largest_figure_and_says_so():
+    figures, measured = cost.fit_figures("no_such_family", "mle")
+    assert not measured
+    assert figures == tuple(max(v[i] for (_, e), v in cost_table.FITS.items() if e == "mle")
+                            for i in range(4))
+    assert cost.fit_figures("scipy.weibull_min", "mle") == (cost_table.FITS[("scipy", "mle")],
+                                                           True)
+
+
+def test_the_limit_names_the_key_that_drives_it(write_study):
+    with pytest.raises(StudyError) as info:
+        cost.check_limits([cost.study_cost(study(write_study, n=1_000_000), 1000)])
+    assert info.value.key == "sample_sizes" and "the largest job (n = 1,000,000" in str(info.value)
+    # a smaller chunk size brings the same study under the limit
+    cost.check_limits([cost.study_cost(study(write_study, n=1_000_000), 100)])
+
+
+def test_the_plan_warns_when_this_machine_is_too_small(write_study, monkeypatch):
+    c = cost.study_cost(study(write_study), 1000)
+    monkeypatch.setattr(cost, "machine_memory", lambda: 10 * 2**30)
+    assert "WARNING" not in cost.plan_text([c], 8)
+    big = dataclasses.replace(c, job_bytes=2 * 2**30)
+    text = cost.plan_text([big], 8)
+    assert "WARNING: this machine has 10.0 GiB of memory; 8 job(s) at once" in text
+    assert "WARNING" not in cost.plan_text([big], 4)
