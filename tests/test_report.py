@@ -88,7 +88,7 @@ def test_page_has_every_section_and_only_embedded_images(results, study):
 def test_page_reads_the_science(results):
     text = (results / "uniform_small" / "report.html").read_text(encoding="utf-8")
     # the efficiency section and the study box say the same about Fisher information
-    assert text.count("no Cramér–Rao bound here (the family declares no Fisher "
+    assert text.count("no Cramér–Rao bound here (a non-regular family has no Fisher "
                       "information)") == 2
     never = text.split("Not normal at any n: ", 1)[1].split(".", 1)[0]
     assert "mle of upper" in never and "unbiased of lower" in never

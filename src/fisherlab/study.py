@@ -45,10 +45,13 @@ class EstimatorSpec:
     options: dict = field(default_factory=dict)
     estimator: Estimator | None = field(default=None, compare=False, repr=False)
     label: str = field(default="", compare=False)
+    #: ``name[value]...`` for one of the estimators a study item expanded into
+    #: (``mle[newton]``, ``mle[likelihood_ratio]``); empty: the name alone
+    key: str = field(default="", compare=False)
 
     @property
     def id(self) -> str:
-        return self.name
+        return self.key or self.name
 
     def to_json(self) -> dict:
         return {"name": self.name, "options": self.options}
@@ -196,7 +199,9 @@ def load_study(path: str | Path) -> Study:
 
     params = _check_params(path, fam, model["params"])
     sizes = list(doc["sample_sizes"])
-    estimators = _check_estimators(path, fam, doc["estimators"])
+    method = (doc.get("interval") or {}).get("method", [])
+    estimators = _check_estimators(path, fam, doc["estimators"],
+                                   [method] if isinstance(method, str) else method)
     estimands = _check_estimands(path, fam, doc.get("estimands"), estimators)
     for spec in estimators:
         low = estimator_class(spec.name).min_n(fam)
@@ -300,7 +305,7 @@ def _check_prior_param(path, fam, p, spec: dict) -> priors.Prior:
         raise StudyError(path, f"{key}.{exc.key}" if exc.key else key, exc.problem) from None
 
 
-def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:
+def _check_estimators(path, fam, items: list, wanted: list[str] = ()) -> list[EstimatorSpec]:
     specs = []
     for i, item in enumerate(items):
         name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
@@ -333,15 +338,22 @@ def _check_estimators(path, fam, items: list) -> list[EstimatorSpec]:
             sub = getattr(exc, "key", "")
             raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
                              getattr(exc, "problem", str(exc))) from None
-        est = make_estimator(name, opts)
-        spec = EstimatorSpec(name, opts, est, est.label(fam))
-        if spec in specs:
-            raise StudyError(path, key, f"estimator {name!r} is listed twice with the same options")
-        specs.append(spec)
-    names = [s.name for s in specs]
+        for variant, suffix in cls.variants(fam, opts, list(wanted)):
+            est = make_estimator(name, variant)
+            spec = EstimatorSpec(name, variant, est, est.label(fam),
+                                 f"{name}{suffix}" if suffix else "")
+            if spec in specs:
+                raise StudyError(path, key, f"estimator {name!r} is listed twice with the same "
+                                 "options")
+            specs.append(spec)
+    names = [item if isinstance(item, str) else next(iter(item)) for item in items]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         raise StudyError(path, "estimators", f"{dup!r} appears twice; list each estimator once")
+    for m in wanted:  # each interval method a study asks for must be some estimator's
+        if not any(m in s.estimator.interval_methods(fam) for s in specs):
+            raise StudyError(path, "interval.method", f"no estimator here offers {m} "
+                             f"intervals for {fam.name}")
     return specs
 
 
