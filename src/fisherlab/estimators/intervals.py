@@ -107,16 +107,18 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
 
 
 def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: float,
-                 se: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The likelihood-ratio interval of every estimated parameter, ``(low, high)``
-    ``(R,)`` each (NaN where the MLE is missing). ``se``: Wald standard errors per
-    parameter, which scale the search."""
+                 se: dict | None = None, names=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The likelihood-ratio interval of every estimated parameter (or of ``names``),
+    ``(low, high)`` ``(R,)`` each (NaN where the MLE is missing). ``se``: Wald standard
+    errors per parameter, which scale the search."""
     R = x.shape[0]
     rows = np.arange(R)
     q = float(stats.chi2.ppf(level, 1))
     l_hat = loglik_at(family, x, theta_fixed, theta_hat, rows)
     out = {}
     for p in family.estimated():
+        if names is not None and p.name not in names:
+            continue
         with np.errstate(all="ignore"):
             u_hat = np.clip(p.to_unconstrained(theta_hat[p.name]), -EDGE_U, EDGE_U)
             s = (np.asarray(se[p.name], float) / p.jacobian(u_hat) if se and p.name in se

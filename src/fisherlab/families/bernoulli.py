@@ -56,6 +56,13 @@ class Bernoulli(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"p": m[..., 0]}
 
+    def score(self, x, theta):
+        # d/dp [k log p + (n - k) log(1 - p)] = k/p - (n - k)/(1 - p)
+        p = np.asarray(theta["p"], float)
+        k, n = x.sum(axis=-1), x.shape[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (k / p - (n - k) / (1.0 - p))[..., None]
+
     def score_interval(self, x, theta_fixed, level):
         return {"p": wilson(x.sum(axis=1), x.shape[1], level)}
 

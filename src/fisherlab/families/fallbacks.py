@@ -46,6 +46,9 @@ class Information:
     matrix: np.ndarray
     source: str
     rel_error: float = 0.0
+    #: the error of each entry (the Monte Carlo standard error, the quadrature's
+    #: estimate); None for a closed form
+    error: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------------- the score
@@ -142,7 +145,7 @@ def quadrature_information(family, theta: dict, support) -> Information | None:
         err[i, j] = err[j, i] = r.error
     if not ok:
         return None
-    return Information(info, QUADRATURE, _relative(err, info))
+    return Information(info, QUADRATURE, _relative(err, info), err)
 
 
 def monte_carlo_information(family, theta: dict, draws: int = MC_DRAWS,
@@ -159,7 +162,7 @@ def monte_carlo_information(family, theta: dict, draws: int = MC_DRAWS,
     info = outer.mean(axis=0)
     se = outer.std(axis=0, ddof=1) / np.sqrt(draws)
     rel = _relative(se, info)
-    return Information(info, f"Monte Carlo (±{100 * rel:.2g}%)", rel)
+    return Information(info, f"Monte Carlo (±{100 * rel:.2g}%)", rel, se)
 
 
 def _relative(err: np.ndarray, info: np.ndarray) -> float:

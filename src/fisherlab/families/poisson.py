@@ -48,6 +48,12 @@ class Poisson(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"lam": m[..., 0]}
 
+    def score(self, x, theta):
+        # d/dlam [sum x log lam - n lam] = sum x / lam - n
+        lam = np.asarray(theta["lam"], float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (x.sum(axis=-1) / lam - x.shape[-1])[..., None]
+
     def score_interval(self, x, theta_fixed, level):
         n = x.shape[1]
         mean = x.mean(axis=1)
