@@ -45,8 +45,7 @@ class EstimatorSpec:
     options: dict = field(default_factory=dict)
     estimator: Estimator | None = field(default=None, compare=False, repr=False)
     label: str = field(default="", compare=False)
-    #: ``name[value]...`` for one of the estimators a study item expanded into
-    #: (``mle[newton]``, ``mle[likelihood_ratio]``); empty: the name alone
+    #: ``mle[newton]``, ``mle[likelihood_ratio]``: one of those a study item expanded into
     key: str = field(default="", compare=False)
 
     @property
@@ -322,23 +321,25 @@ def _check_estimators(path, fam, items: list, wanted: list[str] = ()) -> list[Es
                              f"estimators that do: {', '.join(estimators_for(fam))}")
         sch = {"type": "object", "additionalProperties": False,
                "properties": cls.options_schema}
-        errs = list(jsonschema.Draft202012Validator(sch).iter_errors(opts))
-        if errs:
-            e = errs[0]
-            if e.validator == "additionalProperties":
-                extra = sorted(set(opts) - set(cls.options_schema), key=str)[0]
-                allowed = ", ".join(sorted(cls.options_schema)) or "none"
-                raise StudyError(path, f"{key}.{name}.{extra}", f"is not an option of {name!r}; "
-                                 f"allowed options: {allowed}")
-            sub = f".{key_path(e.absolute_path)}" if e.absolute_path else ""
-            raise StudyError(path, f"{key}.{name}{sub}", friendly_error(e, sch, path).problem)
+        variants = cls.variants(fam, opts, list(wanted))
+        for cand, _ in variants:  # each estimator the item gives (a list option expanded)
+            errs = list(jsonschema.Draft202012Validator(sch).iter_errors(cand))
+            if errs:
+                e = errs[0]
+                if e.validator == "additionalProperties":
+                    extra = sorted(set(cand) - set(cls.options_schema), key=str)[0]
+                    allowed = ", ".join(sorted(cls.options_schema)) or "none"
+                    raise StudyError(path, f"{key}.{name}.{extra}", f"is not an option of "
+                                     f"{name!r}; allowed options: {allowed}")
+                sub = f".{key_path(e.absolute_path)}" if e.absolute_path else ""
+                raise StudyError(path, f"{key}.{name}{sub}", friendly_error(e, sch, path).problem)
         try:  # semantic checks beyond the schema (e.g. priors, see priors.py)
             cls.check_options(fam, opts)
         except ValueError as exc:
             sub = getattr(exc, "key", "")
             raise StudyError(path, f"{key}.{name}" + (f".{sub}" if sub else ""),
                              getattr(exc, "problem", str(exc))) from None
-        for variant, suffix in cls.variants(fam, opts, list(wanted)):
+        for variant, suffix in variants:
             est = make_estimator(name, variant)
             spec = EstimatorSpec(name, variant, est, est.label(fam),
                                  f"{name}{suffix}" if suffix else "")

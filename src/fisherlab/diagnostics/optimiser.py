@@ -40,7 +40,7 @@ def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
     rows = []
     for key, g in groups(df[df["estimator"].isin(ids)], keys + ["n"]):
         base = dict(zip(keys + ["n"], key, strict=True))
-        r = g[g["estimator"] == ref].set_index(["replicate", "estimand"])
+        r = g[g["estimator"] == ref][["replicate", "estimand", "estimate", "se", "converged"]]
         for est in ids:
             e = g[g["estimator"] == est]
             # one fit per replicate: counts repeat over its estimands; it converged when
@@ -49,8 +49,7 @@ def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
                 converged=("converged", "all"), iterations=("iterations", "first"),
                 fevals=("fevals", "first"), gevals=("gevals", "first"),
                 hevals=("hevals", "first"))
-            both = e.set_index(["replicate", "estimand"]).join(
-                r[["estimate", "se", "converged"]], rsuffix="_ref", how="inner")
+            both = e.merge(r, on=["replicate", "estimand"], suffixes=("", "_ref"))
             both = both[both["converged"].to_numpy(bool)
                         & both["converged_ref"].to_numpy(bool)]
             diff = (both["estimate"] - both["estimate_ref"]).abs().to_numpy(float)

@@ -113,8 +113,8 @@ class Estimator:
         value of a list-valued :attr:`expand_options` option and each of the study's
         ``interval.method`` values it offers (explicit ``interval`` options win); a
         dimension with one value adds no suffix (``mle[newton][score]``)."""
-        dims = [(opt, options[opt]) for opt in cls.expand_options
-                if isinstance(options.get(opt), list)]
+        dims = [(opt, options[opt]) for opt in cls.expand_options  # (an empty list stays,
+                if isinstance(options.get(opt), list) and options[opt]]  # for the schema)
         offered = [m for m in interval_methods if m in cls.interval_methods(family)]
         if "interval" not in options and offered and offered != ["wald"]:
             dims.append(("interval", offered))

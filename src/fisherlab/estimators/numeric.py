@@ -35,12 +35,11 @@ from .intervals import METHODS
 
 #: scipy.optimize.minimize methods a study may name (all unconstrained-capable)
 SCIPY_METHODS = ["BFGS", "L-BFGS-B", "Nelder-Mead", "Powell", "CG", "TNC", "SLSQP"]
-_METHOD = {"enum": ["auto", *optimisers.METHODS, *SCIPY_METHODS]}
 
-#: JSON-Schema properties of the options of ``mle`` (see README, "Estimators")
+#: JSON-Schema properties of the options of ``mle`` (see README, "Estimators"); a study
+#: may give ``method`` a list (``MLE.expand_options``): each value is checked alone
 OPTIONS_SCHEMA = {
-    "method": {"oneOf": [_METHOD, {"type": "array", "items": _METHOD, "minItems": 1,
-                                   "uniqueItems": True}],
+    "method": {"enum": ["auto", *optimisers.METHODS, *SCIPY_METHODS],
                "description": "auto: closed form, else the family's batched solver, "
                               "else BFGS per dataset; newton, gradient_ascent, adam, em "
                               "(every replicate at once), bfgs, lbfgs, nelder_mead "

@@ -124,6 +124,18 @@ def quadrature_information(family, theta: dict, support) -> Information | None:
         return np.where(dens > 0, val, 0.0).reshape(shape)
 
     lo, hi = (float(v) for v in support)
+    half = np.isfinite(lo) != np.isfinite(hi)
+    if half:  # x = lo + e^t (or hi - e^t): a singularity at the finite end (a gamma shape
+        # below 1) becomes a smooth, exponentially decaying tail that tanh-sinh integrates
+        # to full precision
+        end, sign = (lo, 1.0) if np.isfinite(lo) else (hi, -1.0)
+        plain = integrand
+
+        def integrand(t, i, j):
+            e = np.exp(t)
+            return plain(end + sign * e, i, j) * e
+
+        lo, hi = -np.inf, np.inf
     info = np.empty((k, k))
     err = np.empty((k, k))
     # the diagonal to a relative tolerance; then each off-diagonal entry (often exactly
