@@ -149,7 +149,7 @@ def test_gamma_shape_lr_endpoints_solve_the_profile_equation():
                                  scale=1 / f["rate"].estimate[i]).sum()
         for end in (f["shape"].ci_low[i], f["shape"].ci_high[i]):
             res = optimize.minimize_scalar(
-                lambda lr: -stats.gamma.logpdf(x[i], end, scale=np.exp(-lr)).sum(),
+                lambda lr, xi=x[i], a=end: -stats.gamma.logpdf(xi, a, scale=np.exp(-lr)).sum(),
                 bracket=(-3, 3))
             assert 2 * (top + res.fun) == pytest.approx(Q, abs=1e-6)
 
