@@ -44,6 +44,15 @@ def groups(df: pd.DataFrame, keys: list[str]):
     yield from df.groupby(keys, sort=True, dropna=False)
 
 
+def with_intervals(df: pd.DataFrame, head: list[str]):
+    """``(key, rows)`` per cell of ``head``: the fits that gave an estimate and a finite
+    interval; a cell without any is left out."""
+    for key, g in groups(good(df), head):
+        fin = np.isfinite(g["ci_low"].to_numpy(float)) & np.isfinite(g["ci_high"].to_numpy(float))
+        if fin.any():
+            yield key, g[fin]
+
+
 def crlb_of(family, theta: dict, estimand: str, n: int) -> tuple[float, str]:
     """The Cramér-Rao bound of one cell and where it comes from, or NaN and why not:
     ``("closed form" | "numerical integration (...)" | "Monte Carlo (±x%)" |

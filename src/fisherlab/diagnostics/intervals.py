@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import diagnostic
-from ._common import condition_keys, good, groups
+from ._common import condition_keys, with_intervals
 
 COLUMNS = ["n", "estimand", "estimator", "kind", "S", "coverage", "coverage_mcse",
            "miss_below", "miss_above", "in_band", "width", "width_mcse"]
@@ -34,14 +34,10 @@ def intervals(df: pd.DataFrame, study) -> pd.DataFrame:
     head = keys + ["n", "estimand", "estimator"]
     level = study.level
     rows = []
-    for key, g in groups(good(df), head):
+    for key, g in with_intervals(df, head):
         lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
-        fin = np.isfinite(lo) & np.isfinite(hi)
-        if not fin.any():
-            continue
-        lo, hi = lo[fin], hi[fin]
-        truth = g["true_value"].to_numpy(float)[fin]
-        S = int(fin.sum())
+        truth = g["true_value"].to_numpy(float)
+        S = len(g)
         below, above = float(np.mean(hi < truth)), float(np.mean(lo > truth))
         cov = 1.0 - below - above
         width = hi - lo
