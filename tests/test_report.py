@@ -68,9 +68,13 @@ estimators: [mle, unbiased]
 def test_page_has_every_section_and_only_embedded_images(results, study):
     folder = results / study
     page = parse(folder / "report.html")
-    # every section; calibration only where truths were drawn from a prior
-    assert {s.id for s in SECTIONS} - {"calibration", "flags"} <= page.ids
-    assert "calibration" not in page.ids
+    # every section; calibration only where truths were drawn from a prior, interval
+    # methods and optimisers only where a study compares them, the score where the
+    # family is regular
+    assert {s.id for s in SECTIONS} - {"calibration", "flags", "intervals", "optimiser",
+                                       "score"} <= page.ids
+    assert "calibration" not in page.ids and "optimiser" not in page.ids
+    assert ("score" in page.ids) == (study == "normal_small")
     assert len(page.imgs) >= 5
     for src in page.imgs:
         assert src.startswith("data:image/png;base64,"), src[:60]

@@ -93,6 +93,8 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
         xs = x[rows]
         hat = {e: fits[e].estimate[rows] for e in est}
         se = {e: fits[e].se[rows] for e in est}
+        with np.errstate(divide="ignore"):  # se = 0 at a boundary (p_hat = 0): infinite
+            info = {e: 1.0 / se[e] ** 2 for e in est}
         lr = lr_intervals(fam, xs, fixed, hat, study.level, se, names)
         for i, r in enumerate(rows):
             for nm in names:
@@ -101,7 +103,7 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
                                    truth=float(np.broadcast_to(theta[nm], (len(x),))[r]),
                                    mle=float(hat[nm][i]), wald_low=hat[nm][i] - z * se[nm][i],
                                    wald_high=hat[nm][i] + z * se[nm][i],
-                                   mle_information=1.0 / se[nm][i] ** 2,
+                                   mle_information=info[nm][i],
                                    lr_low=float(lr[nm][0][i]), lr_high=float(lr[nm][1][i])))
     out = [_curve(fam, fixed, c, _grid(fam, c["parameter"], curves), study) for c in curves]
     mapped = _map_estimates(df, study, base)
@@ -115,11 +117,15 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
 
 
 def _grid(fam, name: str, curves: list[dict]) -> np.ndarray:
-    """The shared grid of one parameter: every curve's likelihood-ratio interval and
-    truth, widened by :data:`MARGIN`, inside the domain."""
+    """The shared grid of one parameter: every curve's intervals and truth, widened by
+    :data:`MARGIN`, inside the domain."""
     mine = [c for c in curves if c["parameter"] == name]
-    lo = min(min(c["lr_low"], c["truth"], c["mle"]) for c in mine)
-    hi = max(max(c["lr_high"], c["truth"], c["mle"]) for c in mine)
+    # an infinite likelihood-ratio end (a profile that never drops far enough, as for a
+    # mixture's mean) leaves the Wald ends to set the range
+    ends = np.array([[c[k] for k in ("lr_low", "lr_high", "wald_low", "wald_high", "truth",
+                                     "mle")] for c in mine], float)
+    lo, hi = np.nanmin(np.where(np.isfinite(ends), ends, np.nan)), np.nanmax(
+        np.where(np.isfinite(ends), ends, np.nan))
     pad = MARGIN * (hi - lo)
     p = fam.param(name)
     a, b = max(lo - pad, p.low), min(hi + pad, p.high)

@@ -55,9 +55,10 @@ def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
             diff = (both["estimate"] - both["estimate_ref"]).abs().to_numpy(float)
             with np.errstate(divide="ignore", invalid="ignore"):
                 rel = diff / both["se_ref"].to_numpy(float)
+            if est == ref:  # compared with itself: nothing to say
+                diff = rel = np.array([])
             worst = float(np.nanmax(rel)) if rel.size else np.nan
-            verdict = "" if est == ref or not rel.size else (
-                "agrees" if worst <= AGREE else "differs")
+            verdict = "" if not rel.size else ("agrees" if worst <= AGREE else "differs")
             it = fit["iterations"].to_numpy(float)
             rows.append(dict(base, estimator=est, reference=est == ref, fits=len(fit),
                              converged=int(fit["converged"].sum()),

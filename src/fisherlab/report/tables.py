@@ -210,7 +210,7 @@ def intervals(r) -> str:
     cols = _cond(r) + [
         _estimand(), _n(), _est(r), Col("interval", lambda x: text(x.kind), "kind", True),
         Col("coverage (MCSE)", lambda x: fmt_pm(x.coverage, x.coverage_mcse), "coverage"),
-        Col("in nominal band", lambda x: "yes" if x.in_band else "no", "in_band"),
+        Col("in nominal band", lambda x: "yes" if x.in_band else "no"),
         Col("missing below", lambda x: f"{x.miss_below:.3f}", "miss_below"),
         Col("missing above", lambda x: f"{x.miss_above:.3f}", "miss_above"),
         Col("mean width (MCSE)", lambda x: fmt_pm(x.width, x.width_mcse), "width")]
@@ -230,8 +230,8 @@ def optimiser(r) -> str:
         Col("gradient evals", lambda x: fmt(x.gevals_mean), "gevals_mean"),
         Col("Hessian evals", lambda x: fmt(x.hevals_mean), "hevals_mean"),
         Col("ms per fit (provenance)", lambda x: _timing(secs, x, r)),
-        Col("largest |Δ| / SE vs reference", lambda x: "reference" if x.reference
-            else fmt(x.max_diff_se), "max_diff_se"),
+        Col("reference", lambda x: "yes" if x.reference else ""),
+        Col("largest |Δ| / SE vs reference", lambda x: fmt(x.max_diff_se), "max_diff_se"),
         Col("verdict", lambda x: mark(x.verdict, ("agrees", "")), "verdict")]
     return table(t, cols, "optimiser", group="n")
 
