@@ -45,6 +45,9 @@ GRID_MANY = 41
 CANDIDATES = 10
 #: the grid reaches this share of the widest likelihood-ratio interval past its ends
 MARGIN = 0.6
+COLUMNS = ["n", "replicate", "parameter", "profile", "point", "theta", "loglik",
+           "rel_loglik", "score", "information", "truth", "mle", "mle_information",
+           "wald_low", "wald_high", "lr_low", "lr_high", "cutoff", "level", "map"]
 
 
 def shown_sizes(sizes) -> list[int]:
@@ -75,7 +78,7 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     ``truth, mle, map, wald_low, wald_high, lr_low, lr_high, cutoff``."""
     fam = study.family
     if not fam.regular:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=COLUMNS)
     names = shown_params(study)
     base = first_condition(study)
     fixed = {p.name: base.params[p.name] for p in fam.params if not p.estimated}
@@ -111,7 +114,7 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
         key = (int(t["n"].iloc[0]), int(t["replicate"].iloc[0]), t["parameter"].iloc[0])
         t["map"] = mapped.get(key, np.nan)
     if not out:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=COLUMNS)
     return pd.concat(out, ignore_index=True).assign(**condition_row(base))[
         list(condition_row(base)) + list(out[0].columns)]
 
