@@ -149,7 +149,7 @@ def test_uniform_max_flagged_not_normal_at_every_n(uniform_rows):
     assert nf[(nf.estimator == "mle")]["normal_at"].eq(0).all()
     eff = efficiency(uniform_rows, study)
     assert with_bound(eff).empty
-    assert set(eff["crlb_source"]) == {"none: the family declares no Fisher information"}
+    assert set(eff["crlb_source"]) == {"none: a non-regular family has no Fisher information"}
 
 
 def test_uniform_consistency_and_bessel(uniform_rows):

@@ -68,9 +68,13 @@ estimators: [mle, unbiased]
 def test_page_has_every_section_and_only_embedded_images(results, study):
     folder = results / study
     page = parse(folder / "report.html")
-    # every section; calibration only where truths were drawn from a prior
-    assert {s.id for s in SECTIONS} - {"calibration", "flags"} <= page.ids
-    assert "calibration" not in page.ids
+    # every section; calibration only where truths were drawn from a prior, interval
+    # methods and optimisers only where a study compares them, the score where the
+    # family is regular
+    assert {s.id for s in SECTIONS} - {"calibration", "flags", "intervals", "optimiser",
+                                       "score"} <= page.ids
+    assert "calibration" not in page.ids and "optimiser" not in page.ids
+    assert ("score" in page.ids) == (study == "normal_small")
     assert len(page.imgs) >= 5
     for src in page.imgs:
         assert src.startswith("data:image/png;base64,"), src[:60]
@@ -88,7 +92,7 @@ def test_page_has_every_section_and_only_embedded_images(results, study):
 def test_page_reads_the_science(results):
     text = (results / "uniform_small" / "report.html").read_text(encoding="utf-8")
     # the efficiency section and the study box say the same about Fisher information
-    assert text.count("no Cramér–Rao bound here (the family declares no Fisher "
+    assert text.count("no Cramér–Rao bound here (a non-regular family has no Fisher "
                       "information)") == 2
     never = text.split("Not normal at any n: ", 1)[1].split(".", 1)[0]
     assert "mle of upper" in never and "unbiased of lower" in never

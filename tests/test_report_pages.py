@@ -93,6 +93,8 @@ def _matches(text: str, value, col: str, labels: dict) -> bool:
             text == str(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return text in ("", "–", "drawn")
+    if isinstance(value, float) and math.isinf(value):  # an information at a boundary
+        return text == ("∞" if value > 0 else "−∞")
     if text.endswith("%"):  # a share printed as a percentage
         text, value = text[:-1], 100 * float(value)
     got = _number(text)

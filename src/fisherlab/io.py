@@ -112,3 +112,11 @@ def read_meta(path: str | Path) -> dict:
 def write_csv(df, target: str | Path) -> None:
     with atomic_path(target) as tmp:
         df.to_csv(tmp, index=False)
+
+
+def read_attrs(path: str | Path) -> dict:
+    """The ``DataFrame.attrs`` pandas stored in a parquet file's metadata ({} if none)."""
+    import pyarrow.parquet as pq
+
+    raw = (pq.read_schema(path).metadata or {}).get(b"pandas")
+    return (json.loads(raw).get("attributes") or {}) if raw else {}

@@ -100,12 +100,13 @@ def options_label(options: Mapping, one_param: bool = False) -> str:
         if isinstance(v, Mapping | list):
             v = ", ".join(f"{a} {number(b)}" for a, b in v.items()) if isinstance(
                 v, Mapping) else ", ".join(map(number, v))
-        parts.append(f"{k} {number(v)}")
+        parts.append(f"{k} {number(v).replace('_', ' ')}")
     return "; ".join(parts)
 
 
 def estimator_label(name: str, options: Mapping | None = None,
                     one_param: bool = False) -> str:
-    """``mle``; ``map, Beta(2, 2) prior``; ``mle, method BFGS``."""
+    """``mle``; ``map, Beta(2, 2) prior``; ``mle, method BFGS``; ``mle, method
+    gradient ascent`` (an underscore in a value reads as a space)."""
     text = options_label(options or {}, one_param)
     return f"{name}, {text}" if text else name

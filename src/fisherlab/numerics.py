@@ -7,7 +7,9 @@ Families and estimators both build on these; this module imports nothing of fish
 * :func:`monotone_root`: an elementwise root of a monotone function (scipy's bracket
   and Chandrupatla search);
 * :func:`newton_bracketed`: safeguarded Newton for a decreasing function with a known
-  bracket (Numerical Recipes' ``rtsafe``), vectorised.
+  bracket (Numerical Recipes' ``rtsafe``), vectorised;
+* :func:`em_iterate`: a fixed-point iteration (EM) over a batch, each member stopping
+  when its objective settles.
 """
 
 from __future__ import annotations
@@ -104,3 +106,35 @@ def newton_bracketed(f, fprime, lo, hi, *, x0=None, tol: float = 1e-12, maxiter:
         conv[active[done]] = True
         active = active[~done]
     return x, conv, nit
+
+
+def em_iterate(step, theta: dict, *, tol: float, maxiter: int, degenerate=None):
+    """Iterate ``step(theta_rows, rows) -> (new theta_rows, objective at theta_rows)``
+    for a batch (``theta``: name -> ``(R,)``), each member until its objective changes by
+    at most ``tol`` relative (EM: the log-likelihood, which never decreases). A member
+    whose new values are not finite, or ``degenerate(new, rows)``, stops as bad.
+    Returns ``(theta, converged, iterations, bad, objective)``."""
+    theta = {k: np.array(v, dtype=float, copy=True) for k, v in theta.items()}
+    R = len(next(iter(theta.values())))
+    obj = np.full(R, -np.inf)
+    iters = np.zeros(R, np.int64)
+    conv = np.zeros(R, bool)
+    bad = np.zeros(R, bool)
+    active = np.flatnonzero(np.all([np.isfinite(v) for v in theta.values()], axis=0))
+    bad[np.setdiff1d(np.arange(R), active)] = True
+    for _ in range(maxiter):
+        if active.size == 0:
+            break
+        new, value = step({k: v[active] for k, v in theta.items()}, active)
+        for k, v in new.items():
+            theta[k][active] = v
+        iters[active] += 1
+        done = np.abs(value - obj[active]) <= tol * (1.0 + np.abs(value))
+        obj[active] = value
+        broken = ~np.all([np.isfinite(v) for v in new.values()], axis=0)
+        if degenerate is not None:
+            broken |= degenerate(new, active)
+        bad[active[broken]] = True
+        conv[active[done & ~broken]] = True
+        active = active[~done & ~broken]
+    return theta, conv, iters, bad, obj

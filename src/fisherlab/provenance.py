@@ -27,15 +27,26 @@ def file_hash(path: str | Path) -> str:
 def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
     """Where a study's results came from: the study file and its SHA-256, its seed, the
     package versions of this process and of every chunk, and each chunk's spec hash and
-    time. Read from the chunks' parquet metadata (see :func:`fisherlab.io.write_parquet`)."""
+    time, and each estimator's wall time per condition × n (``timings``). Read from the
+    chunks' parquet metadata (see :func:`fisherlab.io.write_parquet`; the per-estimator
+    seconds are the chunk DataFrame's ``attrs``, :func:`fisherlab.simulate.run_chunk`)."""
     import json
 
-    from .io import read_meta
+    from .io import read_attrs, read_meta
 
     study_file = study.path
     chunks, seen_versions = [], []
+    timings: dict[tuple, dict] = {}
     for p in chunk_paths:
         meta = read_meta(p)
+        fit = read_attrs(p).get("fit_seconds") or {}
+        for est, sec in (fit.get("seconds") or {}).items():
+            spec = meta.get("spec", {})
+            key = (est, json.dumps(spec.get("params"), sort_keys=True), spec.get("n"))
+            t = timings.setdefault(key, {"estimator": est, "params": spec.get("params"),
+                                         "n": spec.get("n"), "seconds": 0.0, "fits": 0})
+            t["seconds"] += float(sec)
+            t["fits"] += int(fit.get("replicates", 0))
         spec = meta.get("spec", {})
         v = meta.get("versions", {})
         if v not in seen_versions:
@@ -46,11 +57,17 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
             "replicates": [spec.get("start"), spec.get("stop")],
             "spec_sha256": hashlib.sha256(json.dumps(spec, sort_keys=True).encode())
             .hexdigest() if spec else None,
-            "versions": seen_versions.index(v)})
+            "versions": seen_versions.index(v),
+            "estimator_seconds": fit.get("seconds")})
     seconds = [c["seconds"] for c in chunks if c["seconds"] is not None]
     return {"study": study.name, "study_file": str(study_file),
             "study_sha256": file_hash(study_file), "seed": study.seed,
             "versions": versions(),
             # versions of the processes that ran the chunks; `chunks[i].versions` indexes it
             "chunk_versions": seen_versions,
-            "chunk_seconds_total": round(sum(seconds), 4), "chunks": chunks}
+            "chunk_seconds_total": round(sum(seconds), 4), "chunks": chunks,
+            # wall time of each estimator per condition × n, over its chunks' fits (the
+            # report's optimiser section reads it; wall time is never a column)
+            "timings": [{**t, "seconds": round(t["seconds"], 6),
+                         "seconds_per_fit": t["seconds"] / t["fits"] if t["fits"] else None}
+                        for t in timings.values()]}

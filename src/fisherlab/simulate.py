@@ -88,6 +88,9 @@ def pit(draws: np.ndarray, truth) -> np.ndarray:
 #: sampler warnings as columns (estimators that ``samples``): flag name -> column
 FLAG_COLUMNS = {"rhat": "rhat", "ess_bulk": "ess_bulk", "ess_tail": "ess_tail",
                 "divergences": "divergences"}
+#: an optimiser's evaluations of the log-likelihood, gradient and Hessian per fit: columns
+#: of a study with a named ``mle`` method (``reports_evaluations``); 0 where not counted
+EVALUATION_COLUMNS = ("fevals", "gevals", "hevals")
 
 
 def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
@@ -112,11 +115,15 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     seeds = replicate_seeds(study.seed, fam.name, cond.params, cond.n, chunk.start, chunk.stop)
     # a study with a sampler gets its columns on every row (one dtype per column)
     sampling = any(s.estimator.samples for s in study.estimators)
+    counting = any(s.estimator.reports_evaluations() for s in study.estimators)
     frames = []
+    seconds = {}  # wall time per estimator: the chunk file's metadata, never a column
     for spec in study.estimators:
         estimator = spec.estimator
+        t0 = time.perf_counter()
         with fit_timeout(study.fit_timeout):
             fits = estimator.fit(fam, x, fixed, estimands, study.level, seeds=seeds)
+        seconds[spec.id] = round(time.perf_counter() - t0, 6)
         kept = {}
         for e in estimands:
             f = fits[e]
@@ -138,6 +145,8 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
                     frame[col] = np.asarray((f.flags or {}).get(k, np.full(R, np.nan)), float)
                 if f.draws is not None:
                     kept[e] = f.draws
+            for col in EVALUATION_COLUMNS if counting else ():
+                frame[col] = np.asarray((f.evaluations or {}).get(col, np.zeros(R)), np.int64)
             frames.append(frame)
         if kept and draws_path is not None and spec.options.get("keep_draws"):
             write_draws(draws_path, kept, replicate, theta, spec.id, study, chunk)
@@ -150,6 +159,9 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     for k in drawn_params(cond.params):
         df.insert(at, prior_col(k), describe_prior(cond.params[k]))
         at += 1
+    # seconds per estimator and the fits they cover: pandas keeps ``attrs`` in the chunk
+    # file's metadata, where provenance.json collects them (timings per fit)
+    df.attrs["fit_seconds"] = {"replicates": R, "seconds": seconds}
     return df
 
 
@@ -158,7 +170,9 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     estimand, replicate) that does not depend on how the study was chunked; without the
     ``chunk`` column (which chunk held a replicate is in provenance.json)."""
     df = pd.concat(frames, ignore_index=True).drop(columns="chunk", errors="ignore")
-    return df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
+    df = df.sort_values(group_columns(df) + ["replicate"], kind="stable", ignore_index=True)
+    df.attrs = {}  # chunk timings stay in provenance.json: the estimates are the same bytes
+    return df
 
 
 def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, theta,

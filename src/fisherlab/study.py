@@ -51,10 +51,12 @@ class EstimatorSpec:
     options: dict = field(default_factory=dict)
     estimator: Estimator | None = field(default=None, compare=False, repr=False)
     label: str = field(default="", compare=False)
+    #: ``mle[newton]``, ``mle[likelihood_ratio]``: one of those a study item expanded into
+    key: str = field(default="", compare=False)
 
     @property
     def id(self) -> str:
-        return self.name
+        return self.key or self.name
 
     def to_json(self) -> dict:
         return {"name": self.name, "options": self.options}
@@ -222,7 +224,10 @@ def load_study(path: str | Path) -> Study:
     if fam is not None and problems.clean("model.params"):
         params = check_params(path, fam, model["params"], problems)
     if fam is not None and problems.clean("estimators"):
-        estimators = check_estimators(path, fam, doc["estimators"], problems)
+        method = (doc.get("interval") or {}).get("method", []) \
+            if isinstance(doc.get("interval"), dict) else []
+        estimators = check_estimators(path, fam, doc["estimators"], problems,
+                                      [method] if isinstance(method, str) else list(method))
     if estimators is not None and problems.clean("estimands"):
         estimands = check_estimands(fam, doc.get("estimands"), estimators, problems)
     if estimators is not None and problems.clean("sample_sizes"):

@@ -116,8 +116,13 @@ def check_prior_param(fam, p, spec: dict, problems: Problems) -> priors.Prior | 
         return None
 
 
-def check_estimators(path, fam, items: list, problems: Problems) -> list[tuple] | None:
-    """Each estimator as ``(name, options, estimator object, label)``, or None."""
+def check_estimators(path, fam, items: list, problems: Problems,
+                     wanted: list[str] = ()) -> list[tuple] | None:
+    """Each estimator as ``(name, options, estimator object, label, key)``, or None.
+
+    One study item may stand for several estimators: a list-valued option its class
+    expands (``mle: {method: [newton, bfgs]}``) and each of the study's interval methods
+    ``wanted`` it offers; ``key`` is then the id (``mle[newton]``), each checked alone."""
     specs, before = [], len(problems.items)
     for i, item in enumerate(items):
         name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
@@ -136,10 +141,16 @@ def check_estimators(path, fam, items: list, problems: Problems) -> list[tuple] 
             continue
         sch = {"type": "object", "additionalProperties": False,
                "properties": cls.options_schema}
-        errs = schema_errors(opts, sch, path)
-        if not errs:  # NaN passes every bound of an option, too
-            check_finite(opts, path, sub := Problems(path))
-            errs = [sub.error()] if sub else []
+        variants = cls.variants(fam, opts, list(wanted)) if isinstance(opts, dict) \
+            else [(opts, "")]
+        errs = []
+        for cand, _ in variants:  # each estimator the item gives, checked alone
+            errs = schema_errors(cand, sch, path)
+            if not errs:  # NaN passes every bound of an option, too
+                check_finite(cand, path, sub := Problems(path))
+                errs = [sub.error()] if sub else []
+            if errs:
+                break
         for err in errs:
             for k, problem in err.errors:
                 if problem.startswith("is not a known key"):
@@ -155,15 +166,20 @@ def check_estimators(path, fam, items: list, problems: Problems) -> list[tuple] 
             problems.add(f"{key}.{name}" + (f".{sub}" if sub else ""),
                          getattr(exc, "problem", str(exc)))
             continue
-        if any((name, opts) == s[:2] for s in specs):
-            problems.add(key, f"estimator {name!r} is listed twice with the same options")
-            continue
-        est = make_estimator(name, opts)
-        specs.append((name, opts, est, est.label(fam)))
-    names = [s[0] for s in specs]
+        for variant, suffix in variants:
+            if any((name, variant) == s[:2] for s in specs):
+                problems.add(key, f"estimator {name!r} is listed twice with the same options")
+                continue
+            est = make_estimator(name, variant)
+            specs.append((name, variant, est, est.label(fam), f"{name}{suffix}" if suffix else ""))
+    names = [item if isinstance(item, str) else next(iter(item), None) for item in items]
     if len(set(names)) != len(names):
         dup = next(n for n in names if names.count(n) > 1)
         problems.add("estimators", f"{dup!r} appears twice; list each estimator once")
+    for m in wanted:  # each interval method a study asks for must be some estimator's
+        if specs and not any(m in s[2].interval_methods(fam) for s in specs):
+            problems.add("interval.method", f"no estimator here offers {m} intervals for "
+                         f"{fam.name}")
     return None if len(problems.items) > before else specs
 
 

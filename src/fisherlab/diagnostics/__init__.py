@@ -13,11 +13,16 @@ workflow's outputs, the diagnose stage and ``fisherlab run`` pick it up from
 * ``consistency``: slope of log RMSE on log n against -1/2 (regular) or -1;
 * ``bessel``: biased vs unbiased estimators: bias against theory, and MSE;
 * ``efficiency``: n Var(theta_hat) I(theta) against the Cramér-Rao bound 1;
+* ``information``: the Fisher information per observation, where it comes from, checked;
+* ``score``: the score at the truth: mean 0 and variance n I(theta) (Bartlett);
 * ``normality``: standardised estimates against N(0, 1), per n;
 * ``coverage``: actual against nominal coverage, with MCSE bands;
+* ``intervals``: interval methods (Wald, likelihood ratio, score) side by side;
 * ``calibration``: simulation-based calibration, PIT uniformity (truths from a prior);
 * ``flags``: sampler warnings (divergences, R-hat, ESS) by kind, and the measures with
   and without the flagged replicates;
+* ``likelihood``: the log-likelihood (or profile) around the MLE, for the explorer;
+* ``optimiser``: optimisers compared: convergence, iterations, agreement;
 * ``failures``: failed fits, grouped by kind of reason.
 """
 
@@ -68,7 +73,12 @@ from . import (  # noqa: E402,F401
     efficiency,
     failures,
     flags,
+    information,
+    intervals,
+    likelihood,
     normality,
+    optimiser,
+    score,
 )
 
 #: the table names, in page order

@@ -44,21 +44,39 @@ def groups(df: pd.DataFrame, keys: list[str]):
     yield from df.groupby(keys, sort=True, dropna=False)
 
 
+def with_intervals(df: pd.DataFrame, head: list[str]):
+    """``(key, rows)`` per cell of ``head``: the fits that gave an estimate and a finite
+    interval; a cell without any is left out."""
+    for key, g in groups(good(df), head):
+        fin = np.isfinite(g["ci_low"].to_numpy(float)) & np.isfinite(g["ci_high"].to_numpy(float))
+        if fin.any():
+            yield key, g[fin]
+
+
 def crlb_of(family, theta: dict, estimand: str, n: int) -> tuple[float, str]:
     """The Cramér-Rao bound of one cell and where it comes from, or NaN and why not:
-    ``("closed form" | "none: <reason>")``."""
-    if not family.has_information():
-        return float("nan"), "none: the family declares no Fisher information"
+    ``("closed form" | "numerical integration (...)" | "Monte Carlo (±x%)" |
+    "none: <reason>")``."""
+    value, source, _ = crlb_with_error(family, theta, estimand, n)
+    return value, source
+
+
+def crlb_with_error(family, theta: dict, estimand: str,
+                    n: int) -> tuple[float, str, float]:
+    """:func:`crlb_of` and the bound's relative error (that of the information it
+    inverts: 0 for a closed form, its Monte Carlo standard error when sampled)."""
     missing = [p.name for p in family.params if p.name not in theta]
     if missing:
-        return float("nan"), "none: the truth is drawn per replicate from a prior"
+        return float("nan"), "none: the truth is drawn per replicate from a prior", 0.0
     try:
+        info = family.information(theta)
         value = np.asarray(family.crlb(theta, estimand, n), dtype=float)
     except (NotImplementedError, ValueError, KeyError, np.linalg.LinAlgError) as exc:
-        return float("nan"), f"none: {type(exc).__name__}: {exc}"[:200]
+        why = str(exc) or type(exc).__name__
+        return float("nan"), f"none: {why}"[:200], 0.0
     if value.size != 1 or not np.isfinite(value) or value <= 0:
-        return float("nan"), "none: the information matrix is singular here"
-    return float(value), "closed form"
+        return float("nan"), "none: the information matrix is singular here", 0.0
+    return float(value), info.source, float(info.rel_error)
 
 
 def is_lattice(values) -> bool:

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from . import diagnostic
-from ._common import condition_keys, good, groups, perf
+from ._common import condition_keys, perf, with_intervals
 
 #: the exact binomial test at this level decides 'nominal'
 ALPHA = 0.01
@@ -31,12 +31,7 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
     keys = condition_keys(df)
     head = keys + ["n", "estimator", "estimand"]
     rows = []
-    for key, g in groups(good(df), head):
-        lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
-        fin = np.isfinite(lo) & np.isfinite(hi)
-        if not fin.any():
-            continue
-        g = g[fin]
+    for key, g in with_intervals(df, head):
         p = perf(g, ci=True)
         S = len(g)
         hits = int(round(p["coverage"] * S))

@@ -10,9 +10,12 @@ sqrt(2/(S-1) + kappa/S) with kappa the excess kurtosis of the estimates
 (:func:`fisherlab.measures.variance_rel_mcse`). The normal-theory sqrt(2/(S-1)) alone
 understates it for skewed, heavy-tailed estimates (the gamma shape MLE at small n).
 
-Every cell gets a row, with ``crlb_source`` saying where its bound comes from or why
-there is none (no Fisher information in the family, a truth drawn per replicate, a
-singular information matrix): the study box and the efficiency section both read it.
+Every cell gets a row, with ``crlb_source`` saying where its bound comes from (the
+family's closed form, numerical integration of the squared score, or Monte Carlo with
+its precision: :meth:`fisherlab.families.base.Family.information`) or why there is
+none (a non-regular family, a truth drawn per replicate, a singular information
+matrix): the study box and the efficiency section both read it. A Monte Carlo
+information's relative error adds in quadrature to the MCSE of Var / CRLB.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pandas as pd
 
 from ..measures import variance_rel_mcse
 from . import diagnostic
-from ._common import condition_keys, crlb_of, good, groups, perf, theta_of
+from ._common import condition_keys, crlb_with_error, good, groups, perf, theta_of
 
 #: |Var/CRLB - 1| / MCSE below this: the estimator attains the bound
 Z = 3
@@ -40,14 +43,15 @@ def efficiency(df: pd.DataFrame, study) -> pd.DataFrame:
     rows = []
     for key, g in groups(good(df), head):
         row = dict(zip(head, key, strict=True))
-        crlb, source = crlb_of(study.family, theta_of(row, keys), row["estimand"],
-                               int(row["n"]))
+        crlb, source, rel = crlb_with_error(study.family, theta_of(row, keys),
+                                            row["estimand"], int(row["n"]))
         row.update(crlb=crlb, crlb_source=source)
         if np.isfinite(crlb):
             p = perf(g)
             err = g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)
             ratio = p["empse"] ** 2 / crlb
-            mcse = ratio * variance_rel_mcse(err)
+            # the bound's own error (a Monte Carlo information) adds in quadrature
+            mcse = ratio * np.hypot(variance_rel_mcse(err), rel)
             z = (ratio - 1) / mcse if mcse > 0 else np.nan
             verdict = ("at the bound" if abs(z) < Z else "above" if z > 0 else "below") \
                 if np.isfinite(z) else ""

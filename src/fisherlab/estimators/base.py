@@ -50,6 +50,8 @@ class EstimandFit:
     flagged: np.ndarray | None = None
     flag_reason: np.ndarray | None = None
     flags: dict[str, np.ndarray] | None = None
+    #: an optimiser's work per replicate: ``fevals``, ``gevals``, ``hevals`` (R,) each
+    evaluations: dict[str, np.ndarray] | None = None
 
 
 class Estimator:
@@ -77,6 +79,8 @@ class Estimator:
     #: draws random numbers (a sampler): gets one seed per replicate and reports draws
     #: (``EstimandFit.draws``) and sampler warnings (``flagged``, ``flags``)
     samples: ClassVar[bool] = False
+    #: maximises the likelihood (its estimate is the peak the likelihood explorer marks)
+    maximum_likelihood: ClassVar[bool] = False
 
     def __init__(self, **options):
         self.options = options
@@ -96,6 +100,46 @@ class Estimator:
     def has_exact_interval(self, family: Family, estimand: str) -> bool:
         """Whether the interval of ``estimand`` is exact at every n (a pivot, or the
         family's declared exact interval), not asymptotic (Wald)."""
+        return False
+
+    #: options that may take a list in a study file: each value gives one estimator
+    #: (``mle: {method: [newton, bfgs]}`` -> ``mle[newton]``, ``mle[bfgs]``)
+    expand_options: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def variants(cls, family: Family, options: dict,
+                 interval_methods: list[str]) -> list[tuple[dict, str]]:
+        """The estimators one study item stands for: ``(options, id suffix)`` for each
+        value of a list-valued :attr:`expand_options` option and each of the study's
+        ``interval.method`` values it offers (explicit ``interval`` options win); a
+        dimension with one value adds no suffix (``mle[newton][score]``)."""
+        dims = [(opt, options[opt]) for opt in cls.expand_options  # (an empty list stays,
+                if isinstance(options.get(opt), list) and options[opt]]  # for the schema)
+        offered = [m for m in interval_methods if m in cls.interval_methods(family)]
+        if "interval" not in options and offered and offered != ["wald"]:
+            dims.append(("interval", offered))
+        out = [(dict(options), "")]
+        for opt, values in dims:
+            out = [({**o, opt: v}, sfx + (f"[{v}]" if len(values) > 1 else ""))
+                   for o, sfx in out for v in values]
+        return out
+
+    @classmethod
+    def interval_methods(cls, family: Family) -> tuple[str, ...]:
+        """The interval methods a study's ``interval.method`` may choose for this
+        estimator on ``family`` (its options' ``interval``); () when it has one kind."""
+        return ()
+
+    def interval_kind(self, family: Family, estimand: str) -> str:
+        """What kind of interval it reports for ``estimand``: 'exact', 'wald',
+        'likelihood ratio', 'score', 'credible' (the interval table's column)."""
+        if self.bayesian:  # a sampler's credible interval, or Laplace's at the mode
+            return "credible" if self.samples else "Laplace"
+        return "exact" if self.has_exact_interval(family, estimand) else "wald"
+
+    def reports_evaluations(self) -> bool:
+        """Whether its fits count optimiser evaluations (the estimates then carry the
+        columns ``fevals``, ``gevals``, ``hevals``)."""
         return False
 
     def theoretical_bias(self, family: Family, estimand: str, theta: Theta,
@@ -190,7 +234,7 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
         why = np.where(conv & ~np.isfinite(est), "non-finite estimate", reason)
         draws = None if pt.draws is None else pt.draws.get(e)
         out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters, draws,
-                             pt.flagged, pt.flag_reason, pt.flags)
+                             pt.flagged, pt.flag_reason, pt.flags, pt.evaluations)
     return out
 
 
@@ -205,6 +249,8 @@ class OneFit:
     converged: bool = True
     reason: str = ""
     iterations: int = 0
+    #: optimiser evaluations, e.g. ``{"fevals": 12, "gevals": 12}``
+    evaluations: dict[str, int] | None = None
 
 
 class FitTimeout(Exception):
@@ -270,6 +316,7 @@ def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point
     conv = np.zeros(R, bool)
     reason = np.full(R, "", dtype=object)
     iters = np.zeros(R, np.int64)
+    counts: dict[str, np.ndarray] = {}
     limit = _FIT_TIMEOUT.get()
     for i in range(R):
         try:
@@ -292,8 +339,10 @@ def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point
         if cov is not None and f.cov is not None:
             cov[i] = f.cov
         conv[i], reason[i], iters[i] = f.converged, f.reason, f.iterations
+        for nm, v in (f.evaluations or {}).items():
+            counts.setdefault(nm, np.zeros(R, np.int64))[i] = v
         bad = [f"{nm}={v}" for nm, v in values.items() if not np.isfinite(v)]
         if bad and f.converged:  # NaN or inf with no reason given: say so
             conv[i], reason[i] = False, "non-finite estimate: " + ", ".join(bad)
     return Point(est, se=se, interval=interval, cov=cov, converged=conv, reason=reason,
-                 iterations=iters)
+                 iterations=iters, evaluations=counts or None)

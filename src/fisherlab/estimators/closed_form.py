@@ -11,7 +11,7 @@ from scipy import differentiate
 
 from ..families.base import Family, Point
 from ..numerics import safe_inv
-from . import numeric, register
+from . import intervals, numeric, register
 from .base import Estimator
 
 
@@ -19,14 +19,48 @@ from .base import Estimator
 class MLE(Estimator):
     name = "mle"
     doc = ("maximum likelihood (closed form where the family has one, else numeric: "
-           "see estimators/numeric.py); standard error from the observed information at "
-           "the optimum, Wald interval unless the family has an exact one")
+           "see estimators/numeric.py, or a named optimiser: estimators/optimisers.py); "
+           "standard error from the observed information at the optimum; Wald interval "
+           "unless the family has an exact one, or likelihood-ratio or score intervals "
+           "(estimators/intervals.py)")
     options_schema = numeric.OPTIONS_SCHEMA
-    label_options = ("method",)
+    label_options = ("method", "interval")
+    #: a list of methods gives one estimator per method (an optimiser comparison)
+    expand_options = ("method",)
+    maximum_likelihood = True
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
         return family.has("mle") or family.has("mle_batched") or family.has("logpdf")
+
+    @classmethod
+    def check_options(cls, family: Family, options: dict) -> None:
+        methods = options.get("method", "auto")
+        if "em" in (methods if isinstance(methods, list) else [methods]) and not family.has(
+                "em_step"):
+            raise _option_error("method", f"em needs a family that declares an EM step "
+                                f"(em_step); {family.name} does not")
+        interval = options.get("interval", "wald")
+        if interval != "wald" and interval not in cls.interval_methods(family):
+            offered = ", ".join(cls.interval_methods(family)) or "none but its own"
+            raise _option_error("interval", f"{interval} intervals are not available for "
+                                f"{family.name}; it offers: {offered}")
+
+    @classmethod
+    def interval_methods(cls, family: Family) -> tuple[str, ...]:
+        if not family.regular:  # the uniform endpoints: their exact pivot only
+            return ()
+        return ("wald", "likelihood_ratio") + (("score",) if family.has("score_interval")
+                                                else ())
+
+    def interval_kind(self, family, estimand):
+        method = self.options.get("interval", "wald")
+        if method != "wald" and intervals.one_parameter(family, estimand) is not None:
+            return method.replace("_", " ")
+        return super().interval_kind(family, estimand)
+
+    def reports_evaluations(self) -> bool:
+        return self.options.get("method", "auto") != "auto"
 
     def closed_form(self, family: Family) -> bool:
         return family.has("mle") and self.options.get("method", "auto") == "auto"
@@ -39,14 +73,28 @@ class MLE(Estimator):
 
     def point(self, family, x, theta_fixed, level):
         if not self.closed_form(family):
-            return numeric.numeric_mle(family, x, theta_fixed, self.options)
-        pt = family.mle(x, theta_fixed, level)
-        needs_cov = any(e not in pt.se for e in family.estimands())
-        if pt.cov is None and needs_cov and (family.exponential_family
-                                             or family.has("observed_information")):
-            theta = {**theta_fixed, **pt.estimate}
-            pt.cov = safe_inv(family.observed_information(x, theta))
+            pt = numeric.numeric_mle(family, x, theta_fixed, self.options)
+        else:
+            pt = family.mle(x, theta_fixed, level)
+            needs_cov = any(e not in pt.se for e in family.estimands())
+            if pt.cov is None and needs_cov and (family.exponential_family
+                                                 or family.has("observed_information")):
+                theta = {**theta_fixed, **pt.estimate}
+                pt.cov = safe_inv(family.observed_information(x, theta))
+        method = self.options.get("interval", "wald")
+        if method != "wald":
+            names = [p.name for p in family.estimated()]
+            se = {nm: pt.se[nm] if nm in pt.se else np.sqrt(pt.cov[:, j, j])
+                  for j, nm in enumerate(names) if nm in pt.se or pt.cov is not None}
+            pt.interval.update(intervals.intervals(family, x, theta_fixed, pt.estimate, se,
+                                                   method, level))
         return pt
+
+
+def _option_error(key: str, problem: str) -> ValueError:
+    exc = ValueError(problem)
+    exc.key, exc.problem = key, problem
+    return exc
 
 
 @register

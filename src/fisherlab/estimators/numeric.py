@@ -29,23 +29,36 @@ from scipy import differentiate, optimize
 
 from ..families.base import Family, Point, Theta
 from ..numerics import positive_definite, safe_inv
+from . import optimisers
 from .base import OneFit, fit_each
+from .intervals import METHODS
 
 #: scipy.optimize.minimize methods a study may name (all unconstrained-capable)
 SCIPY_METHODS = ["BFGS", "L-BFGS-B", "Nelder-Mead", "Powell", "CG", "TNC", "SLSQP"]
 
-#: JSON-Schema properties of the options of ``mle`` (see README, "Estimators")
+#: JSON-Schema properties of the options of ``mle`` (see README, "Estimators"); a study
+#: may give ``method`` a list (``MLE.expand_options``): each value is checked alone
 OPTIONS_SCHEMA = {
-    "method": {"type": "string", "enum": ["auto", *SCIPY_METHODS],
+    "method": {"enum": ["auto", *optimisers.METHODS, *SCIPY_METHODS],
                "description": "auto: closed form, else the family's batched solver, "
-                              "else BFGS per dataset; a scipy method name forces the "
-                              "per-dataset scipy.optimize path"},
+                              "else BFGS per dataset; newton, gradient_ascent, adam, em "
+                              "(every replicate at once), bfgs, lbfgs, nelder_mead "
+                              "(scipy.optimize per dataset), or a scipy method name; a "
+                              "list gives one estimator per method (an optimiser "
+                              "comparison)"},
     "starts": {"type": "integer", "minimum": 1, "maximum": 100,
                "description": "starting points per dataset (the best optimum is kept)"},
     "tol": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.1,
-            "description": "convergence tolerance"},
+            "description": "convergence tolerance (gradient_ascent, adam: of the gradient "
+                           "of the mean log-likelihood)"},
     "maxiter": {"type": "integer", "minimum": 1, "maximum": 1000000,
                 "description": "iteration limit per fit"},
+    "learning_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 100,
+                      "description": "step size of gradient_ascent and adam"},
+    "interval": {"enum": list(METHODS),
+                 "description": "wald (default), likelihood_ratio (profile likelihood) "
+                                "or score (closed forms: Wilson, Poisson); usually set "
+                                "for every estimator by the study's interval.method"},
 }
 
 #: an unconstrained coordinate beyond this is a parameter on its boundary
@@ -62,8 +75,20 @@ def numeric_mle(family: Family, x, theta_fixed: Theta, options: dict) -> Point:
     if method == "auto" and family.has("mle_batched"):
         kw = {"tol": tol or 1e-10, "maxiter": maxiter, "starts": starts or 1}
         pt = family.mle_batched(x, theta_fixed, **kw)
+    elif method == "em":
+        pt = optimisers.em(family, x, theta_fixed, _safe_starts(family, x, theta_fixed),
+                           tol=tol, maxiter=maxiter)
+    elif method == "newton":
+        pt = optimisers.newton(family, x, theta_fixed, _safe_starts(family, x, theta_fixed),
+                               tol=tol, maxiter=maxiter)
+    elif method in optimisers.BATCHED:
+        pt = optimisers.ascend(family, x, theta_fixed, _safe_starts(family, x, theta_fixed),
+                               method=method, learning_rate=options.get("learning_rate"),
+                               tol=tol, maxiter=maxiter)
     else:
-        pt = scipy_mle(family, x, theta_fixed, method="BFGS" if method == "auto" else method,
+        pt = scipy_mle(family, x, theta_fixed,
+                       method=optimisers.SCIPY.get(method, "BFGS" if method == "auto"
+                                                   else method),
                        tol=tol or 1e-9, maxiter=maxiter, starts=starts or 1)
     return finish(family, x, theta_fixed, pt)
 
@@ -129,6 +154,7 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
 
         opts = {"maxiter": maxiter} if maxiter else {}
         best, total = None, 0
+        counts = dict.fromkeys(("fevals", "gevals", "hevals"), 0)
         for s in range(starts):
             start = u0[i] if s == 0 else u0[i] + jitter[s - 1]
             gradient_free = method in ("Nelder-Mead", "Powell")
@@ -136,6 +162,8 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
                                     jac=None if gradient_free else
                                     jac if use_score else "3-point")
             total += int(getattr(res, "nit", 0) or 0)
+            for key, attr in (("fevals", "nfev"), ("gevals", "njev"), ("hevals", "nhev")):
+                counts[key] += int(getattr(res, attr, 0) or 0)
             # BFGS may stop on "precision loss" at the optimum itself: accepted only when
             # the gradient there is ~0 (finish() then checks it is a maximum)
             if (not res.success and getattr(res, "status", None) == 2
@@ -147,11 +175,12 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
                 best = res
         if best is None:
             return OneFit({nm: np.nan for nm in names}, converged=False,
-                          reason="optimiser found no finite log-likelihood", iterations=total)
+                          reason="optimiser found no finite log-likelihood", iterations=total,
+                          evaluations=counts)
         theta = _from_u(family, best.x)
         reason = "" if best.success else f"optimiser did not converge: {best.message}"
         return OneFit({nm: float(theta[nm]) for nm in names}, converged=bool(best.success),
-                      reason=reason, iterations=total)
+                      reason=reason, iterations=total, evaluations=counts)
 
     return fit_each(fit_one, list(range(x.shape[0])), names)
 
@@ -167,17 +196,6 @@ def numeric_information(family: Family, x, theta_fixed: Theta,
     xr = np.asarray(x)
 
     R, n = xr.shape
-
-    def f(u):
-        # scipy.differentiate.hessian evaluates u of shape (k, k, k, R, *stencil): the
-        # replicate axis follows the (k, k) output axes; x broadcasts as (R, 1.., n)
-        assert u.shape[3] == R
-        xb = xr.reshape((R,) + (1,) * (u.ndim - 4) + (n,))
-        th = {**theta_fixed,
-              **{p.name: p.from_unconstrained(u[j])[..., None] for j, p in enumerate(est)}}
-        with np.errstate(all="ignore"):
-            return family.logpdf(xb, th).sum(axis=-1)
-
     jac = np.stack([p.jacobian(u_hat[:, j]) for j, p in enumerate(est)], -1)  # (R, k)
     if family.has("score"):
         def g(u):  # u: (k, k, R, *stencil) -> the analytic score (k, k, R, *stencil)
@@ -193,9 +211,7 @@ def numeric_information(family: Family, x, theta_fixed: Theta,
         h = np.moveaxis(np.asarray(res.df), -1, 0) / jac[:, None, :]
         h = 0.5 * (h + np.swapaxes(h, -1, -2))
         return -h
-    # order 4 and 3 refinements: ~1e-8 relative here, 5x faster than the defaults
-    res = differentiate.hessian(f, u_hat.T, initial_step=0.1, order=4, maxiter=3)
-    h = np.moveaxis(np.asarray(res.ddf), -1, 0)  # (R, k, k)
+    h = optimisers.hessian_u(family, xr, theta_fixed, u_hat)  # (R, k, k)
     return -h / (jac[:, :, None] * jac[:, None, :])
 
 

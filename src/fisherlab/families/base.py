@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 from scipy import special
 
+from .point import Point
+
 Theta = Mapping[str, "np.ndarray | float"]
+__all__ = ["Derived", "Family", "Param", "Point", "Theta", "z_quantile"]
 
 
 @dataclass(frozen=True)
@@ -140,36 +143,6 @@ class Derived:
     doc: str = ""
 
 
-@dataclass
-class Point:
-    """What an estimator produced for a batch of R datasets.
-
-    ``estimate`` maps estimand to an array of shape ``(R,)``. ``se`` and ``interval``
-    hold what the estimator knows itself (an exact variance, a pivotal interval);
-    :mod:`fisherlab.estimators` completes the rest (delta method, Wald intervals).
-    ``cov`` is the estimated covariance of the estimated parameters, ``(R, k, k)``,
-    used for derived estimands and for parameters without their own ``se``.
-    ``converged``/``reason`` mark replicates that failed (``reason`` is '' when fine).
-    """
-
-    estimate: dict[str, np.ndarray]
-    se: dict[str, np.ndarray] = field(default_factory=dict)
-    interval: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    cov: np.ndarray | None = None
-    converged: np.ndarray | None = None
-    reason: np.ndarray | None = None
-    iterations: np.ndarray | None = None
-    #: posterior draws per estimand, ``(R, chain, draw)``, for estimators that sample
-    draws: dict[str, np.ndarray] | None = None
-    #: sampler warnings (divergences, high R-hat, low ESS): a flagged replicate still
-    #: has a usable estimate (``converged`` stays True) and the measures keep it;
-    #: ``flag_reason`` says why, ``flags`` holds the values (e.g. ``rhat``, ``ess_bulk``,
-    #: ``divergences``), each ``(R,)``
-    flagged: np.ndarray | None = None
-    flag_reason: np.ndarray | None = None
-    flags: dict[str, np.ndarray] | None = None
-
-
 class Family:
     """Base class of a distribution family. Subclasses set the class attributes and
     override what they know; the base class supplies generic fallbacks."""
@@ -265,7 +238,22 @@ class Family:
 
     def fisher_information(self, theta: Theta) -> np.ndarray:
         """Expected information of ONE observation, ``(..., k, k)`` over the estimated
-        parameters in declared order."""
+        parameters in declared order. Declare the closed form where there is one; the
+        default computes it (:meth:`information`)."""
+        return self.information(theta).matrix
+
+    def information(self, theta: Theta):
+        """I(theta) of one observation and where it comes from, an
+        :class:`~.fallbacks.Information`: the declared closed form, else numerical
+        integration of the squared score over the declared :meth:`support`, else Monte
+        Carlo with its precision; NotImplementedError for a non-regular family."""
+        from .fallbacks import expected_information
+
+        return expected_information(self, theta)
+
+    def support(self, theta: Theta) -> tuple[float, float]:
+        """The support ``(low, high)`` of one continuous observation at ``theta``;
+        optional (it lets :meth:`information` integrate instead of sampling)."""
         raise NotImplementedError
 
     def observed_information(self, x: np.ndarray, theta: Theta) -> np.ndarray:
@@ -294,8 +282,24 @@ class Family:
                 for p in self.estimated()}
 
     def score(self, x, theta: Theta) -> np.ndarray:
-        """Analytic gradient of each dataset's log-likelihood, ``(R, k)`` over the
-        estimated parameters; optional (numeric MLE then uses finite differences)."""
+        """Gradient of each dataset's log-likelihood, ``(R, k)`` over the estimated
+        parameters. Declare it analytically where you can (``has("score")``: numeric MLE
+        then uses it); the default differentiates :meth:`loglik` numerically
+        (:func:`~.fallbacks.numerical_score`)."""
+        from .fallbacks import numerical_score
+
+        return numerical_score(self, x, theta)
+
+    def em_step(self, x, theta: Theta, theta_fixed: Theta) -> tuple[dict, np.ndarray]:
+        """One EM iteration (E-step, M-step) for every replicate at once: the new
+        estimates ``(R,)`` per estimated parameter, and each dataset's log-likelihood at
+        ``theta`` (the E-step computes it); optional (``mle: {method: em}``)."""
+        raise NotImplementedError
+
+    def score_interval(self, x, theta_fixed: Theta, level: float) -> dict[str, tuple]:
+        """Intervals from inverting the score test in closed form (Wilson for a
+        proportion), ``estimand -> (low (R,), high (R,))``; optional
+        (``interval: {method: score}``)."""
         raise NotImplementedError
 
     def mle_batched(self, x, theta_fixed: Theta, *, tol: float, maxiter: int,

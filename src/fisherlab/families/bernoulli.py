@@ -1,11 +1,25 @@
 """Bernoulli(p): coin flips. The MLE p̂ = k/n is also the method-of-moments estimator
-and is unbiased, with variance p(1-p)/n equal to the Cramér–Rao bound."""
+and is unbiased, with variance p(1-p)/n equal to the Cramér–Rao bound.
+
+The score test of p = p0 rejects when (k - N p0)^2 / (N p0 (1 - p0)) > z^2; the p0 it
+keeps form Wilson's (1927) interval (:func:`wilson`), which keeps close to nominal
+coverage where the Wald interval collapses (Brown, Cai & DasGupta 2001)."""
 
 import numpy as np
-from scipy import stats
 
 from . import register
-from .base import Family, Param, Point
+from .base import Family, Param, Point, z_quantile
+
+
+def wilson(k, N, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's score interval for k successes in N trials: the roots in p of
+    (k - N p)^2 = z^2 N p (1 - p), i.e. (k + z^2/2)/(N + z^2) -/+
+    z/(N + z^2) sqrt(k (N - k)/N + z^2/4)."""
+    k = np.asarray(k, float)
+    z2 = z_quantile(level) ** 2
+    centre = (k + z2 / 2) / (N + z2)
+    half = np.sqrt(z2) / (N + z2) * np.sqrt(k * (N - k) / N + z2 / 4)
+    return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
 @register
@@ -22,7 +36,11 @@ class Bernoulli(Family):
         return rng.binomial(1, theta["p"], size=size).astype(float)
 
     def logpdf(self, x, theta):
-        return stats.bernoulli.logpmf(x, theta["p"])
+        # x log p + (1-x) log(1-p), as stats.bernoulli.logpmf (up to rounding) but ten
+        # times faster: a likelihood-ratio interval evaluates it many times per replicate
+        p = np.asarray(theta["p"], float)
+        with np.errstate(divide="ignore"):
+            return np.where(x == 1, np.log(p), np.where(x == 0, np.log1p(-p), -np.inf))
 
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
@@ -37,6 +55,16 @@ class Bernoulli(Family):
 
     def mom_from_moments(self, m, theta_fixed):
         return {"p": m[..., 0]}
+
+    def score(self, x, theta):
+        # d/dp [k log p + (n - k) log(1 - p)] = k/p - (n - k)/(1 - p)
+        p = np.asarray(theta["p"], float)
+        k, n = x.sum(axis=-1), x.shape[-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (k / p - (n - k) / (1.0 - p))[..., None]
+
+    def score_interval(self, x, theta_fixed, level):
+        return {"p": wilson(x.sum(axis=1), x.shape[1], level)}
 
     def fisher_information(self, theta):
         p = np.asarray(theta["p"], dtype=float)

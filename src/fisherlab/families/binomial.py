@@ -5,6 +5,7 @@ from scipy import stats
 
 from . import register
 from .base import Family, Param, Point
+from .bernoulli import wilson
 
 
 @register
@@ -40,6 +41,10 @@ class Binomial(Family):
 
     def mom_from_moments(self, m, theta_fixed):
         return {"p": m[..., 0] / theta_fixed["trials"]}
+
+    def score_interval(self, x, theta_fixed, level):
+        # n observations of `trials` trials each: k = sum x successes in N = n trials
+        return {"p": wilson(x.sum(axis=1), x.shape[1] * int(theta_fixed["trials"]), level)}
 
     def fisher_information(self, theta):
         p = np.asarray(theta["p"], dtype=float)

@@ -65,52 +65,59 @@ class GaussianMixture(Family):
                  g * (z1**2 - 1) / s1, (1 - g) * (z2**2 - 1) / s2]
         return np.stack([q.sum(-1) for q in parts], -1)
 
+    def start(self, x, theta_fixed):
+        """EM's first start: equal weights, means at the quartiles, half the SD each."""
+        q = np.quantile(x, START_QUANTILES[0], axis=1)
+        sd = 0.5 * x.std(axis=1)
+        return {"w": np.full(len(x), 0.5), "mu1": q[0], "mu2": q[1], "sigma1": sd,
+                "sigma2": sd.copy()}
+
+    def em_step(self, x, theta, theta_fixed):
+        w, m1, m2, s1, s2 = (np.asarray(theta[k], float)[:, None] for k in
+                             ("w", "mu1", "mu2", "sigma1", "sigma2"))
+        n = x.shape[1]
+        l1 = np.log(w) + stats.norm.logpdf(x, m1, s1)
+        l2 = np.log1p(-w) + stats.norm.logpdf(x, m2, s2)
+        lse = np.logaddexp(l1, l2)
+        g = np.exp(l1 - lse)  # E-step: responsibilities of component 1
+        n1 = g.sum(-1)
+        n2 = n - n1
+        mu1 = (g * x).sum(-1) / n1
+        mu2 = ((1 - g) * x).sum(-1) / n2
+        v1 = (g * (x - mu1[:, None]) ** 2).sum(-1) / n1
+        v2 = ((1 - g) * (x - mu2[:, None]) ** 2).sum(-1) / n2
+        new = {"w": n1 / n, "mu1": mu1, "mu2": mu2, "sigma1": np.sqrt(v1),
+               "sigma2": np.sqrt(v2)}
+        return new, lse.sum(-1)
+
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
+        from ..numerics import em_iterate
+
         R, n = x.shape
         S = starts if starts > 1 else 4  # EM always uses several starts
         pairs = [START_QUANTILES[s % len(START_QUANTILES)] for s in range(S)]
         q = np.quantile(x, np.array(pairs).ravel(), axis=1).T.reshape(R, S, 2)
-        sd = x.std(axis=1)[:, None] * np.ones((1, S))
-        # flat (R*S,) state: w, mu1, mu2, s1, s2
-        st = np.stack([np.full((R, S), 0.5), q[..., 0], q[..., 1], 0.5 * sd, 0.5 * sd],
-                      -1).reshape(R * S, 5)
+        sd = (x.std(axis=1)[:, None] * np.ones((1, S))).ravel()
+        # flat (R*S,) state, one row per replicate × start
+        start = {"w": np.full(R * S, 0.5), "mu1": q[..., 0].ravel(), "mu2": q[..., 1].ravel(),
+                 "sigma1": 0.5 * sd, "sigma2": 0.5 * sd}
         xs = np.repeat(x, S, axis=0)
         floor = 1e-6 * np.repeat(x.std(axis=1), S)
-        maxiter = maxiter or 5000
-        ll = np.full(R * S, -np.inf)
-        iters = np.zeros(R * S, np.int64)
-        conv = np.zeros(R * S, bool)
-        degenerate = np.zeros(R * S, bool)
-        active = np.arange(R * S)
-        for _ in range(maxiter):
-            if active.size == 0:
-                break
-            w, m1, m2, s1, s2 = (st[active, j][:, None] for j in range(5))
-            xa = xs[active]
-            l1 = np.log(w) + stats.norm.logpdf(xa, m1, s1)
-            l2 = np.log1p(-w) + stats.norm.logpdf(xa, m2, s2)
-            lse = np.logaddexp(l1, l2)
-            new_ll = lse.sum(-1)
-            g = np.exp(l1 - lse)  # E-step: responsibilities of component 1
-            n1 = g.sum(-1)
-            n2 = n - n1
-            mu1 = (g * xa).sum(-1) / n1
-            mu2 = ((1 - g) * xa).sum(-1) / n2
-            v1 = (g * (xa - mu1[:, None]) ** 2).sum(-1) / n1
-            v2 = ((1 - g) * (xa - mu2[:, None]) ** 2).sum(-1) / n2
-            st[active] = np.stack([n1 / n, mu1, mu2, np.sqrt(v1), np.sqrt(v2)], -1)
-            iters[active] += 1
-            done = np.abs(new_ll - ll[active]) <= tol * (1.0 + np.abs(new_ll))
-            ll[active] = new_ll
-            bad = ~np.all(np.isfinite(st[active]), axis=-1) | (np.minimum(
-                np.sqrt(v1), np.sqrt(v2)) < floor[active]) | (n1 < 1e-8) | (n2 < 1e-8)
-            degenerate[active[bad]] = True
-            conv[active[done & ~bad]] = True
-            active = active[~done & ~bad]
-        score = np.where(degenerate, -np.inf, ll).reshape(R, S)
+
+        def degenerate(new, rows):  # a component collapsing onto points, or emptying
+            w = new["w"]
+            return ((np.minimum(new["sigma1"], new["sigma2"]) < floor[rows])
+                    | (w * n < 1e-8) | ((1 - w) * n < 1e-8))
+
+        st, conv, iters, bad, ll = em_iterate(
+            lambda th, rows: self.em_step(xs[rows], th, theta_fixed), start, tol=tol,
+            maxiter=maxiter or 5000, degenerate=degenerate)
+        names = ("w", "mu1", "mu2", "sigma1", "sigma2")
+        state = np.stack([st[k] for k in names], -1)
+        score = np.where(bad, -np.inf, ll).reshape(R, S)
         best = np.argmax(score, axis=1)
         pick = np.arange(R) * S + best
-        est = st[pick]
+        est = state[pick]
         ok_any = np.isfinite(score[np.arange(R), best])
         # label switching: order the means
         swap = est[:, 1] > est[:, 2]
@@ -119,8 +126,5 @@ class GaussianMixture(Family):
         reason = np.where(converged, "", np.where(
             ok_any, "EM did not converge within maxiter iterations",
             "every EM start degenerated (a component collapsed: sigma -> 0)")).astype(object)
-        return Point(dict(zip(("w", "mu1", "mu2", "sigma1", "sigma2"), est.T, strict=True)),
-                     converged=converged, reason=reason,
+        return Point(dict(zip(names, est.T, strict=True)), converged=converged, reason=reason,
                      iterations=iters.reshape(R, S).sum(axis=1))
-
-

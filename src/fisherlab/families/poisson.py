@@ -2,13 +2,15 @@
 
 The MLE x̄ is unbiased with variance lam/n (the Cramér–Rao bound). The plug-in MLE of
 P(X = 0) = exp(-lam) is biased; its classical unbiased estimator is ((n-1)/n)^Σx
-(the UMVUE, by Rao–Blackwell on the indicator of x_1 = 0)."""
+(the UMVUE, by Rao–Blackwell on the indicator of x_1 = 0). The score test of lam =
+lam0 rejects when n (x̄ - lam0)^2 / lam0 > z^2; the lam0 it keeps are the score interval
+x̄ + z^2/(2n) -/+ z sqrt(x̄/n + z^2/(4n^2))."""
 
 import numpy as np
 from scipy import stats
 
 from . import register
-from .base import Derived, Family, Param, Point
+from .base import Derived, Family, Param, Point, z_quantile
 
 
 @register
@@ -45,6 +47,20 @@ class Poisson(Family):
 
     def mom_from_moments(self, m, theta_fixed):
         return {"lam": m[..., 0]}
+
+    def score(self, x, theta):
+        # d/dlam [sum x log lam - n lam] = sum x / lam - n
+        lam = np.asarray(theta["lam"], float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (x.sum(axis=-1) / lam - x.shape[-1])[..., None]
+
+    def score_interval(self, x, theta_fixed, level):
+        n = x.shape[1]
+        mean = x.mean(axis=1)
+        z = z_quantile(level)
+        centre = mean + z**2 / (2 * n)
+        half = z * np.sqrt(mean / n + z**2 / (4 * n**2))
+        return {"lam": (centre - half, centre + half)}
 
     def unbiased(self, x, theta_fixed, level):
         n = x.shape[1]

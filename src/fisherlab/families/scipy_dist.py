@@ -5,7 +5,9 @@ Its parameters are the distribution's shapes (with the domains scipy declares), 
 their true values (known, not estimated), e.g. a gamma or Weibull on (0, inf). It
 samples with ``rvs`` and evaluates ``logpdf`` from scipy; everything else is the
 generic path of estimators/numeric.py: MLE by scipy.optimize on unconstrained
-parameters, the observed information from the numerical Hessian. The start sets
+parameters, the observed information from the numerical Hessian; the score and the
+expected information are the generic ones of families/fallbacks.py (the information by
+numerical integration over scipy's support). The start sets
 each shape to 1 (or the middle of its domain) and matches loc and scale to the
 sample mean and variance (the method of moments for loc and scale at that shape).
 """
@@ -86,6 +88,10 @@ class ScipyFamily(Family):
     def logpdf(self, x, theta):
         shapes, loc, scale = self._args(theta)
         return self.dist.logpdf(x, *shapes, loc=loc, scale=scale)
+
+    def support(self, theta):
+        shapes, loc, scale = self._args(theta)
+        return tuple(float(v) for v in self.dist.support(*shapes, loc=loc, scale=scale))
 
     def start(self, x, theta_fixed):
         R = x.shape[0]

@@ -176,6 +176,8 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
     for _, r in s[s["n"].isin(sizes) & (s["n_failed"] > 0)].iterrows():
         art = points[r["estimand"]].sel(estimator=labels.get(r["estimator"], r["estimator"]),
                                         n=f"n = {r['n']}").item()
+        if art is None:  # every fit of the row failed: nothing drawn to label
+            continue
         y = float(np.asarray(art.get_offsets())[0, 1])  # the point estimate's marker
         ax.annotate(f"{int(r['n_failed'])} of {int(r['n_rep'])} failed", (1.0, y),
                     xycoords=("axes fraction", "data"), xytext=(4, 0),

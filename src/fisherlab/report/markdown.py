@@ -46,7 +46,7 @@ def render(study: Study, summary: pd.DataFrame) -> str:
         f"- **estimators**: {est}",
         f"- **estimands**: {', '.join(study.estimands)}",
         f"- **intervals**: {study.level:.0%} (Wald from the observed information unless the "
-        "estimator has an exact one)", "",
+        "estimator has an exact one, or its label names another method)", "",
         "Measures follow Morris, White & Crowther (2019); the number in brackets is the "
         "Monte Carlo standard error, and each value is rounded to what it supports. "
         "*Failed* counts replicates whose fit gave no usable estimate; the measures use "

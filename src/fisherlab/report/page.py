@@ -38,6 +38,8 @@ class Results:
     summary: pd.DataFrame
     tables: dict[str, pd.DataFrame]
     labels: dict[str, str] = field(default_factory=dict)
+    #: provenance.json (package versions, each estimator's wall time per condition × n)
+    provenance: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.labels = self.labels or self.study.labels()
@@ -88,9 +90,20 @@ class Results:
 
 def load(study: Study, folder: Path) -> Results:
     folder = Path(folder)
+    prov = folder / "provenance.json"
     return Results(study, pd.read_parquet(folder / "estimates.parquet"),
                    pd.read_csv(folder / "summary.csv"),
-                   {name: pd.read_csv(folder / f"{name}.csv") for name in TABLES})
+                   {name: _read_table(folder / f"{name}.csv") for name in TABLES},
+                   provenance=json.loads(prov.read_text()) if prov.exists() else {})
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A diagnostic's CSV; an empty table (a diagnostic with nothing to say) is written
+    without columns, which pandas cannot read back."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, bytes, str]]]:

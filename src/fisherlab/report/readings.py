@@ -16,7 +16,10 @@ from ..diagnostics import calibration as calibration_diag
 from ..diagnostics import consistency as consistency_diag
 from ..diagnostics import coverage as coverage_diag
 from ..diagnostics import efficiency as efficiency_diag
+from ..diagnostics import information as information_diag
 from ..diagnostics import normality as normality_diag
+from ..diagnostics import optimiser as optimiser_diag
+from ..diagnostics import score as score_diag
 from ..labels import condition_label
 from .format import fmt, rate
 from .html import cite, esc
@@ -250,3 +253,126 @@ def count_fits(df: pd.DataFrame) -> int:
     keys = condition_columns(df)
     return int(len(df.drop_duplicates(keys + ["n", "replicate", "estimator"])))
 
+
+
+# --------------------------------------------------------------------------- the likelihood
+def likelihood(r) -> str:
+    """The explorer's reading: the curvature at the MLE across n, from the table."""
+    t = r.tables["likelihood"]
+    if t.empty:
+        return ("This family is not regular: its likelihood has no smooth peak to explore "
+                "(the estimate sits on the edge of the data).")
+    first = t.groupby(["parameter", "n", "replicate"], sort=False).head(1)
+    parts = []
+    for name, g in first.groupby("parameter", sort=False):
+        g = g[g["replicate"] == g["replicate"].iloc[0]].sort_values("n")
+        lo, hi = g.iloc[0], g.iloc[-1]
+        what = "profile log-likelihood" if bool(lo.profile) else "log-likelihood"
+        text = (f"The {what} of {esc(name)} peaks at the MLE, where the score is zero; its "
+                f"curvature there, the observed information, is "
+                f"{cite('likelihood', lo.name, 'mle_information', fmt(lo.mle_information))} "
+                f"at n = {lo.n}")
+        if len(g) > 1:
+            top = cite("likelihood", hi.name, "mle_information", fmt(hi.mle_information))
+            text += f" and {top} at n = {hi.n}"
+            text += (": the curve narrows as n grows, and with it both intervals"
+                     if hi.mle_information > lo.mle_information else
+                     " (these sizes are too close for n to show: the curvature also depends "
+                     "on the estimate itself)")
+        parts.append(text + ".")
+    return " ".join(parts) + (
+        " The intervals are where the curve stays above the dashed cutoff (likelihood "
+        "ratio) and the estimate ± z standard errors (Wald); they differ where the curve "
+        "is not symmetric.")
+
+
+def score(r) -> str:
+    t = r.tables["score"]
+    if t.empty:
+        return ("No score identities here: the family is not regular (its likelihood has no "
+                "smooth maximum).")
+    zero = int((t["mean_verdict"] == "zero").sum())
+    judged = t[t["var_verdict"].fillna("") != ""]
+    var_ok = int((judged["var_verdict"] == "n·I(θ)").sum())
+    how = ("the family's analytic score" if t["score_source"].iloc[0] == score_diag.ANALYTIC
+           else "the score, a numerical derivative of ℓ (scipy.differentiate),")
+    text = (f"At the true θ, {how} averages zero within "
+            f"{score_diag.Z} MCSE in {zero} of {len(t)} cells (condition × n × parameter)")
+    if len(judged):
+        last = judged.sort_values("n").iloc[-1]
+        ratio = cite("score", last.name, "var_ratio", fmt(last.var_ratio, last.var_ratio_mcse))
+        text += (f", and its variance equals n·I(θ) within {score_diag.Z} MCSE in {var_ok} "
+                 f"of {len(judged)} (at n = {last.n}, {esc(last.parameter)}: Var(score) / "
+                 f"(n I(θ)) = {ratio})")
+    bad = t[(t["mean_verdict"] == "not zero") | (t["var_verdict"] == "differs")]
+    if len(bad):
+        text += ". Off theory: " + _names(
+            f"{esc(row.parameter)} at n = {row.n}" for row in bad.itertuples())
+    return text + "."
+
+
+def information(r) -> str:
+    t = r.tables["information"]
+    have = t[t["information"].notna()] if "information" in t else t.iloc[0:0]
+    if have.empty:
+        why = t["source"].dropna().iloc[0] if len(t) and "source" in t else "none"
+        return f"No Fisher information here ({esc(why.removeprefix('none: '))})."
+    src = have["source"].iloc[0]
+    agree = int((have["verdict"] == "agrees").sum())
+    row = have.iloc[0]
+    what = ("the family's closed form" if src == "closed form" else f"computed by {src}")
+    return (f"The Fisher information of one observation is {esc(what)}; e.g. "
+            f"I({esc(row.parameter)}, {esc(row.parameter2)}) = "
+            f"{cite('information', row.name, 'information', fmt(row.information))}. "
+            f"{agree} of {len(have)} entries agree with an independent Monte Carlo check "
+            f"within {information_diag.Z} standard errors.")
+
+
+def intervals(r) -> str:
+    t = r.tables["intervals"]
+    parts = []
+    for (estimand, est), g in t.groupby(["estimand", "estimator"], sort=False):
+        lo, hi = g.loc[g["coverage"].idxmin()], g.loc[g["coverage"].idxmax()]
+        kind = g["kind"].iloc[0]
+        span = (f"{cite('intervals', lo.name, 'coverage', fmt(lo.coverage, lo.coverage_mcse))}"
+                f" (n = {lo.n}) to "
+                f"{cite('intervals', hi.name, 'coverage', fmt(hi.coverage, hi.coverage_mcse))}"
+                f" (n = {hi.n})")
+        side = ("mostly below the truth" if g["miss_below"].sum() > 2 * g["miss_above"].sum()
+                else "mostly above the truth" if g["miss_above"].sum() > 2 * g["miss_below"].sum()
+                else "on both sides")
+        lab = r.label(est) if kind in r.label(est) else f"{r.label(est)} ({kind})"
+        parts.append(f"{esc(lab)}, {esc(estimand)}: coverage from "
+                     f"{span}, inside the nominal band at {int(g['in_band'].sum())} of "
+                     f"{len(g)} sample sizes; its misses fall {side}.")
+    return " ".join(parts)
+
+
+def optimiser(r) -> str:
+    t = r.tables["optimiser"]
+    nmax = t["n"].max()
+    last = t[t["n"] == nmax]
+    ref = last[last["reference"].astype(bool)]
+    parts = [f"At n = {nmax} (share of fits converged, mean iterations per fit): " + "; ".join(
+        f"{esc(r.label(row.estimator))} "
+        f"{cite('optimiser', i, 'converged_share', f'{row.converged_share:.0%}')}, "
+        f"{cite('optimiser', i, 'iterations_mean', fmt(row.iterations_mean))}"
+        for i, row in last.iterrows()) + "."]
+    if len(ref):
+        judged = t[t["verdict"].fillna("") != ""]
+        agree = judged[judged["verdict"] == "agrees"]
+        parts.append(f"Where they converged, {len(agree)} of {len(judged)} method × n cells "
+                     f"agree with the reference ({esc(r.label(ref['estimator'].iloc[0]))}) "
+                     f"within {optimiser_diag.AGREE:g} of its standard errors.")
+        off = judged[judged["verdict"] == "differs"]
+        if len(off):
+            parts.append("They differ: " + _names(
+                f"{esc(r.label(row.estimator))} at n = {row.n} ("
+                f"{cite('optimiser', i, 'max_diff_se', fmt(row.max_diff_se))} SE)"
+                for i, row in off.iterrows()) + ".")
+    never = last[last["converged_share"] == 0]
+    if len(never):
+        parts.append("Never converged within the iteration limit at this n: " + _names(
+            esc(r.label(e)) for e in never["estimator"]) + " (a learning rate that suits "
+            "the steepest direction of the log-likelihood crawls along the flattest).")
+    return " ".join(parts)

@@ -16,8 +16,10 @@ from scipy import stats
 
 from ..diagnostics.calibration import pit_values
 from ..diagnostics.efficiency import information_statement
+from ..diagnostics.intervals import compared
 from ..diagnostics.normality import z_values
-from . import azplots, plots, readings, tables
+from ..diagnostics.optimiser import AGREE
+from . import azplots, explorer, likplots, plots, readings, tables
 from . import flags as flags_section
 from .format import fmt_p
 from .format import rate as fmt_rate
@@ -140,6 +142,18 @@ def definition(r) -> str:
             + f'<dt>Fisher information</dt><dd data-fact="information">{esc(info)}</dd></dl>')
 
 
+def likelihood_body(r) -> str:
+    """The explorer, after its reading (a body comes first in a section)."""
+    how = ("Choose n and a replicate; the slider moves the parameter along the highlighted "
+           "curve and reads off ℓ(θ), the score (the slope of the red tangent) and the "
+           "observed information (the curvature), each from the likelihood table. The "
+           "curves are ℓ(θ) − ℓ(θ̂); with several parameters, the profile: the others set "
+           "to their best values for each θ. Wald and likelihood-ratio (LR) intervals are "
+           "drawn below the axis.")
+    return (f"<p class='reading'>{readings.likelihood(r)}</p><p class='how'>{how}</p>"
+            + explorer.html(r))
+
+
 SECTIONS: list[Section] = [
     Section("definition", "The study", body=definition),
     Section("summary", "Performance summary", how=(
@@ -147,6 +161,22 @@ SECTIONS: list[Section] = [
         "Monte Carlo standard error (MCSE), and every value is rounded to what its MCSE "
         "supports. Also in <code>summary.csv</code>."),
         table=tables.summary, table_note="show the table"),
+    Section("likelihood", "The likelihood", body=likelihood_body, table=tables.likelihood,
+            table_note="show the curves' marks"),
+    Section("score", "The score at the truth", readings.score, how=(
+        "The score is the slope of the log-likelihood. At the true θ it averages zero and "
+        "its variance is n·I(θ), the Fisher information of n observations (the Bartlett "
+        "identities): computed here from every simulated dataset. Top: mean score over "
+        "√(n I), ±2 MCSE; bottom: Var(score)/(n I(θ)), ±2 MCSE."),
+        figures=(_one("score", lambda r: likplots.score_plot(r.tables["score"]),
+                      "The score at the truth, per n."),),
+        table=tables.score, when=lambda r: len(r.tables["score"]) > 0),
+    Section("information", "Fisher information", readings.information, how=(
+        "I(θ) of one observation: the family's closed form where it has one, else "
+        "numerical integration of the squared score against the density, or Monte Carlo "
+        "with its precision; each value checked against an independent Monte Carlo "
+        "estimate. The Cramér–Rao bound below inverts it."),
+        table=tables.information),
     Section("consistency", "Consistency", readings.consistency, how=(
         "RMSE against n on log-log axes: a consistent estimator's line falls; its slope "
         "is the rate. The grey line has the theoretical slope; error bars are ±2 MCSE. "
@@ -193,6 +223,17 @@ SECTIONS: list[Section] = [
                  f"{plots.zip_n(r.estimates['n'].unique())}." + r.shown),
             forest_figures),
         table=tables.coverage),
+    Section("intervals", "Interval methods", readings.intervals, how=(
+        "The same estimates with different intervals: Wald (estimate ± z·se), likelihood "
+        "ratio (where the log-likelihood stays within χ²₁(level)/2 of its peak) and score "
+        "(Wilson for a proportion: where the score test would not reject). Top: coverage "
+        "with the nominal band; bottom: the share of intervals wholly below the truth "
+        "(solid) and wholly above it (dashed). Brown, Cai &amp; DasGupta (2001) show the "
+        "Wald interval's coverage for a rare proportion jumping with n."),
+        figures=(_one("intervals", lambda r: likplots.intervals_plot(
+            r.tables["intervals"], r.labels, r.study.level),
+            "Coverage and misses of each interval method against n."),),
+        table=tables.intervals, when=lambda r: compared(r.tables["intervals"])),
     Section("calibration", "Calibration (SBC)", readings.calibration, how=(
         "Each replicate drew its own truth θᵢ from the prior before its data. PIT = the "
         "estimator's posterior CDF at θᵢ (share of posterior draws below θᵢ, or "
@@ -203,6 +244,17 @@ SECTIONS: list[Section] = [
     Section("flags", "Sampler warnings", flags_section.reading, how=flags_section.HOW,
             table=flags_section.flags_table, table_note="show the warnings by kind",
             when=lambda r: len(r.tables["flags"]) > 0),
+    Section("optimiser", "Optimisers compared", readings.optimiser, how=(
+        "Each method fits the same datasets from the same start. Newton's method uses the "
+        "curvature (the Hessian) and needs a handful of steps; gradient ascent and Adam "
+        "follow the slope with a learning rate and need many more. The reference is the "
+        "first method listed; 'agrees' means within "
+        f"{AGREE:g} of its standard error. Time per fit is the wall time recorded with "
+        "the chunks (provenance.json), which depends on the machine."),
+        figures=(_one("optimiser", lambda r: likplots.optimiser_plot(
+            r.tables["optimiser"], r.labels, AGREE),
+            "Iterations per fit and the largest difference from the reference, per n."),),
+        table=tables.optimiser, when=lambda r: len(r.tables["optimiser"]) > 0),
     Section("failures", "Failures", readings.failures, table=tables.failures,
             table_note="show the failures by kind of reason"),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..labels import column_label, number
+from ..labels import column_label, number, param_of
 from .format import fmt, fmt_p, fmt_pm
 from .html import Col, esc, mark, table, text
 
@@ -149,3 +149,109 @@ def failures(r) -> str:
         Col("e.g.", lambda x: text(x.example), "example", True),
         Col("estimands", lambda x: text(x.estimands), "estimands", True)]
     return table(r.tables["failures"], cols, "failures")
+
+
+# --------------------------------------------------------------------------- the likelihood
+def likelihood(r) -> str:
+    """One row per explorer curve: its marks (the first grid row of each curve)."""
+    t = r.tables["likelihood"]
+    if t.empty:
+        return ""
+    first = t.groupby(["parameter", "n", "replicate"], sort=False).head(1)
+    cols = [Col("parameter", lambda x: esc(x.parameter), "parameter", True), _n(),
+            Col("replicate", lambda x: str(x.replicate), "replicate"),
+            Col("truth", lambda x: fmt(x.truth), "truth"),
+            Col("MLE", lambda x: fmt(x.mle), "mle"),
+            Col("observed information at the MLE", lambda x: fmt(x.mle_information),
+                "mle_information"),
+            Col("Wald low", lambda x: fmt(x.wald_low), "wald_low"),
+            Col("Wald high", lambda x: fmt(x.wald_high), "wald_high"),
+            Col("LR low", lambda x: fmt(x.lr_low), "lr_low"),
+            Col("LR high", lambda x: fmt(x.lr_high), "lr_high"),
+            Col("MAP", lambda x: fmt(x.map), "map")]
+    return table(first, cols, "likelihood", group="parameter")
+
+
+def score(r) -> str:
+    t = _sorted(r.tables["score"], r, "parameter", "n")
+    cols = _cond(r) + [
+        Col("parameter", lambda x: esc(x.parameter), "parameter", True), _n(),
+        Col("S", lambda x: str(x.S), "S"),
+        Col("mean score (MCSE)", lambda x: fmt_pm(x.mean_score, x.mean_score_mcse),
+            "mean_score"),
+        Col("mean = 0?", lambda x: mark(x.mean_verdict, "zero"), "mean_verdict"),
+        Col("Var(score)", lambda x: fmt(x.var_score), "var_score"),
+        Col("n·I(θ)", lambda x: fmt(x.n_info), "n_info"),
+        Col("Var / (n I) (MCSE)", lambda x: fmt_pm(x.var_ratio, x.var_ratio_mcse),
+            "var_ratio"),
+        Col("Var = n·I?", lambda x: mark(x.var_verdict, "n·I(θ)"), "var_verdict"),
+        Col("score", lambda x: text(x.score_source), "score_source", True)]
+    return table(t, cols, "score", group="parameter")
+
+
+def information(r) -> str:
+    t = r.tables["information"]
+    if "information" not in t or t["information"].isna().all():
+        return ""
+    t = t[t["information"].notna()]
+    cols = _cond(r) + [
+        Col("parameter", lambda x: esc(x.parameter), "parameter", True),
+        Col("with", lambda x: esc(x.parameter2), "parameter2", True),
+        Col("I (one observation)", lambda x: fmt(x.information), "information"),
+        Col("source", lambda x: text(x.source), "source", True),
+        Col("Monte Carlo check", lambda x: fmt(x.check, x.check_se), "check"),
+        Col("(I − check)/SE", lambda x: fmt(x.check_z, 0.1), "check_z"),
+        Col("verdict", lambda x: mark(x.verdict, "agrees"), "verdict")]
+    return table(t, cols, "information")
+
+
+def intervals(r) -> str:
+    t = _sorted(r.tables["intervals"], r, "estimand", "n", "estimator")
+    cols = _cond(r) + [
+        _estimand(), _n(), _est(r), Col("interval", lambda x: text(x.kind), "kind", True),
+        Col("coverage (MCSE)", lambda x: fmt_pm(x.coverage, x.coverage_mcse), "coverage"),
+        Col("in nominal band", lambda x: "yes" if x.in_band else "no"),
+        Col("missing below", lambda x: f"{x.miss_below:.3f}", "miss_below"),
+        Col("missing above", lambda x: f"{x.miss_above:.3f}", "miss_above"),
+        Col("mean width (MCSE)", lambda x: fmt_pm(x.width, x.width_mcse), "width")]
+    return table(t, cols, "intervals", group="n")
+
+
+def optimiser(r) -> str:
+    t = _sorted(r.tables["optimiser"], r, "n")
+    secs = timings(r)
+    cols = _cond(r) + [
+        _n(), _est(r),
+        Col("converged", lambda x: f"{x.converged}/{x.fits}", "converged"),
+        Col("iterations mean", lambda x: fmt(x.iterations_mean), "iterations_mean"),
+        Col("median", lambda x: fmt(x.iterations_median), "iterations_median"),
+        Col("max", lambda x: str(x.iterations_max), "iterations_max"),
+        Col("ℓ evals", lambda x: fmt(x.fevals_mean), "fevals_mean"),
+        Col("gradient evals", lambda x: fmt(x.gevals_mean), "gevals_mean"),
+        Col("Hessian evals", lambda x: fmt(x.hevals_mean), "hevals_mean"),
+        Col("ms per fit (provenance)", lambda x: _timing(secs, x, r)),
+        Col("reference", lambda x: "yes" if x.reference else ""),
+        Col("largest |Δ| / SE vs reference", lambda x: fmt(x.max_diff_se), "max_diff_se"),
+        Col("verdict", lambda x: mark(x.verdict, ("agrees", "")), "verdict")]
+    return table(t, cols, "optimiser", group="n")
+
+
+def timings(r) -> dict:
+    """(estimator, condition values, n) -> seconds per fit, as provenance.json's
+    ``timings`` records them (the chunk files' wall times)."""
+    return {(t["estimator"], _key(t.get("params") or {}), int(t["n"])): t["seconds_per_fit"]
+            for t in r.provenance.get("timings", [])}
+
+
+def _key(params: dict) -> tuple:
+    return tuple(sorted((k, float(v)) for k, v in params.items()
+                        if isinstance(v, int | float)))
+
+
+def _timing(secs: dict, row, r) -> str:
+    params = {param_of(k): getattr(row, k) for k in r.params if k.startswith("true_")}
+    return _ms(secs.get((row.estimator, _key(params), int(row.n))))
+
+
+def _ms(seconds) -> str:
+    return "–" if seconds is None else f"{1000 * seconds:.3g}"

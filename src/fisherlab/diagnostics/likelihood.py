@@ -1,0 +1,172 @@
+"""The likelihood itself, for the report's explorer: the log-likelihood around the MLE.
+
+For the first condition, a few sample sizes (smallest, middle, largest) and the first
+:data:`REPLICATES` replicates whose MLE converged, this table holds the log-likelihood
+of one parameter on a grid (:data:`GRID` points, shared by every curve of that
+parameter so that the curvature can be compared across n), or its profile
+``l_p(psi) = max_lambda l(psi, lambda)`` for a family with several parameters
+(:func:`fisherlab.estimators.intervals.profile`). At each grid point:
+
+* ``loglik`` and ``rel_loglik`` = l_p(psi) - l(theta_hat) (0 at the MLE);
+* ``score``: d l_p / d psi, which by the envelope theorem is the partial score
+  d l / d psi at (psi, lambda_hat(psi)) (the family's score, analytic or numerical);
+* ``information``: the observed information -d^2 l_p / d psi^2, the derivative of
+  that score along the grid (``numpy.gradient``, second order): the curvature.
+
+Each curve carries its marks: the truth, the MLE and the observed information there
+(``mle_information`` = 1/se^2: the curvature at the peak), the MAP where the study has a
+MAP estimator (its estimate for that replicate), the Wald interval (MLE -/+ z se, se
+from the observed information) and the likelihood-ratio interval {psi: l_p(psi) >=
+l(theta_hat) - chi2_1(level)/2}, whose bound ``cutoff`` is the line the explorer draws.
+The explorer's script only looks up and interpolates these rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..estimators import make_estimator
+from ..estimators.intervals import loglik_at, lr_intervals, profile
+from ..families.base import z_quantile
+from ..study import Condition
+from . import diagnostic
+from ._data import condition_row, datasets, param_conditions
+
+#: replicates per n, sample sizes shown, parameters shown, grid points per curve
+REPLICATES = 2
+SIZES = 3
+PARAMS = 2
+GRID = 161
+#: with more than one nuisance parameter each grid point is an optimisation: fewer
+GRID_MANY = 41
+#: datasets fitted to find REPLICATES whose MLE converged
+CANDIDATES = 10
+#: the grid reaches this share of the widest likelihood-ratio interval past its ends
+MARGIN = 0.6
+COLUMNS = ["n", "replicate", "parameter", "profile", "point", "theta", "loglik",
+           "rel_loglik", "score", "information", "truth", "mle", "mle_information",
+           "wald_low", "wald_high", "lr_low", "lr_high", "cutoff", "level", "map"]
+
+
+def shown_sizes(sizes) -> list[int]:
+    """The smallest, the middle and the largest n (fewer when there are fewer)."""
+    s = sorted(int(v) for v in sizes)
+    return sorted({s[0], s[len(s) // 2], s[-1]})[:SIZES]
+
+
+def shown_params(study) -> list[str]:
+    """The estimated parameters the explorer shows: the study's estimands that are
+    parameters (at most :data:`PARAMS`), else the first parameters."""
+    names = [p.name for p in study.family.estimated()]
+    chosen = [e for e in study.estimands if e in names]
+    return (chosen or names)[:PARAMS]
+
+
+def first_condition(study) -> Condition:
+    """The condition the report's figures show: the first in sorted order."""
+    conds = param_conditions(study)
+    return min(conds, key=lambda c: tuple(str(v) if isinstance(v, str) else v
+                                          for v in condition_row(c).values()))
+
+
+@diagnostic("likelihood")
+def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
+    """One row per curve × grid point (curve: n × replicate × parameter of the first
+    condition): ``theta, loglik, rel_loglik, score, information`` and the curve's marks
+    ``truth, mle, map, wald_low, wald_high, lr_low, lr_high, cutoff``."""
+    fam = study.family
+    if not fam.regular:
+        return pd.DataFrame(columns=COLUMNS)
+    names = shown_params(study)
+    base = first_condition(study)
+    fixed = {p.name: base.params[p.name] for p in fam.params if not p.estimated}
+    z = z_quantile(study.level)
+    curves = []
+    for n in shown_sizes(study.sample_sizes):
+        cond = Condition(base.params, n)
+        _, theta, x = next(datasets(study, cond, stop=CANDIDATES))
+        est = [p.name for p in fam.estimated()]
+        fits = make_estimator("mle").fit(fam, x, fixed, tuple(est), study.level)
+        ok = np.all([fits[e].converged for e in est], axis=0)
+        rows = np.flatnonzero(ok)[:REPLICATES]
+        if rows.size == 0:
+            continue
+        xs = x[rows]
+        hat = {e: fits[e].estimate[rows] for e in est}
+        se = {e: fits[e].se[rows] for e in est}
+        with np.errstate(divide="ignore"):  # se = 0 at a boundary (p_hat = 0): infinite
+            info = {e: 1.0 / se[e] ** 2 for e in est}
+        lr = lr_intervals(fam, xs, fixed, hat, study.level, se, names)
+        for i, r in enumerate(rows):
+            for nm in names:
+                curves.append(dict(n=n, replicate=int(r), parameter=nm, x=xs[i:i + 1],
+                                   hat={e: v[i:i + 1] for e, v in hat.items()},
+                                   truth=float(np.broadcast_to(theta[nm], (len(x),))[r]),
+                                   mle=float(hat[nm][i]), wald_low=hat[nm][i] - z * se[nm][i],
+                                   wald_high=hat[nm][i] + z * se[nm][i],
+                                   mle_information=info[nm][i],
+                                   lr_low=float(lr[nm][0][i]), lr_high=float(lr[nm][1][i])))
+    out = [_curve(fam, fixed, c, _grid(fam, c["parameter"], curves), study) for c in curves]
+    mapped = _map_estimates(df, study, base)
+    for t in out:
+        key = (int(t["n"].iloc[0]), int(t["replicate"].iloc[0]), t["parameter"].iloc[0])
+        t["map"] = mapped.get(key, np.nan)
+    if not out:
+        return pd.DataFrame(columns=COLUMNS)
+    return pd.concat(out, ignore_index=True).assign(**condition_row(base))[
+        list(condition_row(base)) + list(out[0].columns)]
+
+
+def _grid(fam, name: str, curves: list[dict]) -> np.ndarray:
+    """The shared grid of one parameter: every curve's intervals and truth, widened by
+    :data:`MARGIN`, inside the domain."""
+    mine = [c for c in curves if c["parameter"] == name]
+    # an infinite likelihood-ratio end (a profile that never drops far enough, as for a
+    # mixture's mean) leaves the Wald ends to set the range
+    ends = np.array([[c[k] for k in ("lr_low", "lr_high", "wald_low", "wald_high", "truth",
+                                     "mle")] for c in mine], float)
+    lo, hi = np.nanmin(np.where(np.isfinite(ends), ends, np.nan)), np.nanmax(
+        np.where(np.isfinite(ends), ends, np.nan))
+    pad = MARGIN * (hi - lo)
+    p = fam.param(name)
+    a, b = max(lo - pad, p.low), min(hi + pad, p.high)
+    eps = 1e-9 * (b - a)
+    a, b = (a + eps if a <= p.low else a), (b - eps if b >= p.high else b)
+    k = len(fam.estimated())
+    return np.linspace(a, b, GRID if k <= 2 else GRID_MANY)
+
+
+def _curve(fam, fixed, c: dict, grid: np.ndarray, study) -> pd.DataFrame:
+    name = c["parameter"]
+    rows = np.zeros(grid.size, np.intp)
+    lp, nuis = profile(fam, c["x"], fixed, c["hat"], name, grid, rows)
+    at = {**{e: np.full(grid.size, v[0]) for e, v in c["hat"].items()}, **nuis, name: grid}
+    j = [p.name for p in fam.estimated()].index(name)
+    with np.errstate(all="ignore"):
+        score = fam.score(c["x"][rows], {**fixed, **at})[:, j]
+        info = -np.gradient(score, grid, edge_order=2)
+    l_hat = float(loglik_at(fam, c["x"], fixed, c["hat"], np.zeros(1))[0])
+    marks = {k: c[k] for k in ("truth", "mle", "mle_information", "wald_low", "wald_high",
+                               "lr_low", "lr_high")}
+    return pd.DataFrame(dict(
+        n=c["n"], replicate=c["replicate"], parameter=name,
+        profile=len(fam.estimated()) > 1, point=np.arange(grid.size), theta=grid,
+        loglik=lp, rel_loglik=lp - l_hat, score=score, information=info, **marks,
+        cutoff=-0.5 * float(stats.chi2.ppf(study.level, 1)), level=study.level))
+
+
+def _map_estimates(df: pd.DataFrame, study, base: Condition) -> dict:
+    """(n, replicate, parameter) -> the MAP estimate, from the estimates table, where the
+    study has a MAP estimator (bayesian, not a sampler)."""
+    ids = [e.id for e in study.estimators if e.estimator.bayesian
+           and not e.estimator.samples]
+    if not ids or df.empty:
+        return {}
+    sel = df[(df["estimator"] == ids[0]) & df["converged"].to_numpy(bool)]
+    for k, v in condition_row(base).items():
+        if k in sel.columns:
+            sel = sel[sel[k] == v]
+    return {(int(r.n), int(r.replicate), r.estimand): float(r.estimate)
+            for r in sel.itertuples()}

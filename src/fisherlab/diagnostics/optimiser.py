@@ -1,0 +1,75 @@
+"""Optimisers compared: ``mle: {method: [newton, bfgs, ..., gradient_ascent, adam]}``.
+
+Every estimator that counts its optimiser's work (``reports_evaluations``: an ``mle``
+with a named method) gets one row per condition × n: the share of fits that converged,
+the iterations per fit (mean, median, largest) and the evaluations of the
+log-likelihood, the gradient and the Hessian per fit (means), and how far its
+converged estimates are from the REFERENCE's, the first such estimator of the study
+(list the reference method first), over the replicates where both converged: the
+largest absolute difference and the largest difference in the reference's standard
+errors (``max_diff_se``). 'agrees' when that is at most :data:`AGREE` standard errors:
+a difference no study could see. Wall time per fit is not here (it differs from run to
+run): it is in ``provenance.json`` (``timings``), which the report shows beside this.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import diagnostic
+from ._common import condition_keys, groups
+
+#: largest difference from the reference MLE, in its standard errors, that 'agrees'
+AGREE = 1e-3
+COLUMNS = ["n", "estimator", "reference", "fits", "converged", "converged_share",
+           "iterations_mean", "iterations_median", "iterations_max", "fevals_mean",
+           "gevals_mean", "hevals_mean", "compared", "max_abs_diff", "max_diff_se",
+           "verdict"]
+
+
+@diagnostic("optimiser")
+def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
+    """One row per condition × n × estimator that counts its optimiser's work (see the
+    module docstring for the columns)."""
+    ids = [e.id for e in study.estimators if e.estimator.reports_evaluations()]
+    keys = condition_keys(df)
+    if not ids or df.empty:
+        return pd.DataFrame(columns=keys + COLUMNS)
+    ref = ids[0]
+    rows = []
+    for key, g in groups(df[df["estimator"].isin(ids)], keys + ["n"]):
+        base = dict(zip(keys + ["n"], key, strict=True))
+        r = g[g["estimator"] == ref][["replicate", "estimand", "estimate", "se", "converged"]]
+        for est in ids:
+            e = g[g["estimator"] == est]
+            # one fit per replicate: counts repeat over its estimands; it converged when
+            # every estimand did
+            fit = e.groupby("replicate").agg(
+                converged=("converged", "all"), iterations=("iterations", "first"),
+                fevals=("fevals", "first"), gevals=("gevals", "first"),
+                hevals=("hevals", "first"))
+            both = e.merge(r, on=["replicate", "estimand"], suffixes=("", "_ref"))
+            both = both[both["converged"].to_numpy(bool)
+                        & both["converged_ref"].to_numpy(bool)]
+            diff = (both["estimate"] - both["estimate_ref"]).abs().to_numpy(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rel = diff / both["se_ref"].to_numpy(float)
+            if est == ref:  # compared with itself: nothing to say
+                diff = rel = np.array([])
+            worst = float(np.nanmax(rel)) if rel.size else np.nan
+            verdict = "" if not rel.size else ("agrees" if worst <= AGREE else "differs")
+            it = fit["iterations"].to_numpy(float)
+            rows.append(dict(base, estimator=est, reference=est == ref, fits=len(fit),
+                             converged=int(fit["converged"].sum()),
+                             converged_share=float(fit["converged"].mean()),
+                             iterations_mean=float(it.mean()),
+                             iterations_median=float(np.median(it)),
+                             iterations_max=int(it.max()),
+                             fevals_mean=float(fit["fevals"].mean()),
+                             gevals_mean=float(fit["gevals"].mean()),
+                             hevals_mean=float(fit["hevals"].mean()),
+                             compared=int(diff.size),
+                             max_abs_diff=float(diff.max()) if diff.size else np.nan,
+                             max_diff_se=worst, verdict=verdict))
+    return pd.DataFrame(rows, columns=keys + COLUMNS)

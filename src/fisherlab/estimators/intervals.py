@@ -1,0 +1,193 @@
+"""Likelihood-ratio and score intervals, and the profile log-likelihood they rest on.
+
+A study chooses them with ``interval: {level: 0.95, method: [wald, likelihood_ratio,
+score]}`` (each method a row of its own: ``mle[likelihood_ratio]``, ...).
+
+* **Profile log-likelihood** of one estimated parameter psi, the others (lambda)
+  maximised: ``l_p(psi) = max_lambda l(psi, lambda)`` (:func:`profile`). One parameter:
+  l itself. One nuisance parameter: ``scipy.optimize.elementwise.bracket_minimum`` and
+  ``find_minimum`` on every replicate at once, in lambda's unconstrained coordinate.
+  More: ``scipy.optimize.minimize`` per replicate, started at the MLE.
+* **Likelihood-ratio interval** ``{psi: 2 (l(theta_hat) - l_p(psi)) <= chi2_1(level)}``
+  (:func:`lr_intervals`): each endpoint is a root of that difference minus the
+  quantile, found by ``scipy.optimize.elementwise.find_root`` (Chandrupatla) for every
+  replicate at once, in psi's unconstrained coordinate, between the MLE and a far
+  point (:data:`FAR` standard errors, at most :data:`FAR_U` on that scale). A side on
+  which the likelihood never drops that far ends at the domain's bound (p_hat = 0 gives
+  [0, upper]).
+* **Score intervals** invert the score test; where that is a closed form the family
+  declares it (:meth:`~fisherlab.families.base.Family.score_interval`: Wilson for a
+  proportion, the Poisson rate).
+* A derived estimand that is a function of one parameter (sigma2 = sigma^2, mean =
+  1/rate, prob_zero = e^-lam) gets that parameter's endpoints mapped through it (a
+  monotone map keeps the likelihood-ratio and score sets); any other keeps its Wald
+  interval (:func:`one_parameter`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, stats
+from scipy.optimize import elementwise
+
+from ..families.base import Family, Theta
+
+#: the interval methods an MLE can report
+METHODS = ("wald", "likelihood_ratio", "score")
+#: the far point of the endpoint search: FAR Wald standard errors from the MLE, on the
+#: unconstrained scale, at most FAR_U there (e^40: the boundary, for a log or logit)
+FAR = 40.0
+FAR_U = 40.0
+#: an MLE on its boundary (p_hat = 0) starts the search from this unconstrained value
+EDGE_U = 30.0
+
+
+def loglik_at(family: Family, x, theta_fixed: Theta, values: dict, rows) -> np.ndarray:
+    """l(theta) of the datasets ``x[rows]`` at parameter ``values`` shaped like ``rows``."""
+    rows = np.asarray(rows).astype(np.intp)
+    th = {k: np.asarray(v, float) for k, v in theta_fixed.items()}
+    th.update({k: np.asarray(v, float)[..., None] for k, v in values.items()})
+    with np.errstate(all="ignore"):
+        return family.logpdf(x[rows], th).sum(axis=-1)
+
+
+def profile(family: Family, x, theta_fixed: Theta, theta_hat: dict, name: str, psi,
+            rows) -> tuple[np.ndarray, dict]:
+    """``l_p(psi)`` at ``psi`` for the datasets ``x[rows]`` (arrays of one shape), and
+    the maximising nuisance values; ``theta_hat`` ``(R,)`` per parameter starts them."""
+    rows = np.asarray(rows).astype(np.intp)
+    psi = np.asarray(psi, float)
+    others = [p for p in family.estimated() if p.name != name]
+    if not others:
+        return loglik_at(family, x, theta_fixed, {name: psi}, rows), {}
+    if len(others) == 1:
+        q = others[0]
+        with np.errstate(all="ignore"):
+            v0 = q.to_unconstrained(np.asarray(theta_hat[q.name], float)[rows])
+
+        def neg(v, ps, r):
+            ll = loglik_at(family, x, theta_fixed, {name: ps, q.name: q.from_unconstrained(v)},
+                           r)
+            return np.where(np.isfinite(ll), -ll, np.inf)
+
+        ok = np.isfinite(v0) & np.isfinite(psi)
+        v0 = np.where(ok, v0, 0.0)
+        args = (psi, rows.astype(float))
+        br = elementwise.bracket_minimum(neg, v0, args=args)
+        res = elementwise.find_minimum(neg, br.bracket, args=args)
+        good = ok & np.asarray(br.success) & np.isfinite(res.f_x)
+        v = np.where(good, res.x, np.nan)
+        return np.where(good, -res.f_x, np.nan), {q.name: q.from_unconstrained(v)}
+    return _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows)
+
+
+def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
+    """More than one nuisance parameter: scipy.optimize.minimize per element."""
+    lp = np.full(psi.shape, np.nan)
+    nuis = {q.name: np.full(psi.shape, np.nan) for q in others}
+    for pos in np.ndindex(psi.shape):
+        r = int(rows[pos])
+        with np.errstate(all="ignore"):
+            u0 = np.array([q.to_unconstrained(theta_hat[q.name][r]) for q in others])
+        if not (np.isfinite(psi[pos]) and np.all(np.isfinite(u0))):
+            continue
+
+        def neg(u, r=r, ps=psi[pos]):
+            vals = {name: np.array(ps), **{q.name: q.from_unconstrained(u[j])
+                                           for j, q in enumerate(others)}}
+            ll = float(loglik_at(family, x, theta_fixed, vals, np.array(r)))
+            return -ll if np.isfinite(ll) else np.inf
+
+        res = optimize.minimize(neg, u0, method="Nelder-Mead" if len(u0) > 6 else "BFGS")
+        if np.isfinite(res.fun):
+            lp[pos] = -res.fun
+            for j, q in enumerate(others):
+                nuis[q.name][pos] = q.from_unconstrained(res.x[j])
+    return lp, nuis
+
+
+def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: float,
+                 se: dict | None = None, names=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The likelihood-ratio interval of every estimated parameter (or of ``names``),
+    ``(low, high)`` ``(R,)`` each (NaN where the MLE is missing). ``se``: Wald standard
+    errors per parameter, which scale the search."""
+    R = x.shape[0]
+    rows = np.arange(R)
+    q = float(stats.chi2.ppf(level, 1))
+    l_hat = loglik_at(family, x, theta_fixed, theta_hat, rows)
+    out = {}
+    for p in family.estimated():
+        if names is not None and p.name not in names:
+            continue
+        with np.errstate(all="ignore"):
+            u_hat = np.clip(p.to_unconstrained(theta_hat[p.name]), -EDGE_U, EDGE_U)
+            s = (np.asarray(se[p.name], float) / p.jacobian(u_hat) if se and p.name in se
+                 else np.full(R, np.nan))
+        step = np.where(np.isfinite(s) & (s > 0), np.minimum(FAR * s, FAR_U), FAR_U)
+        ok = np.isfinite(u_hat) & np.isfinite(l_hat)
+
+        def f(u, r, p=p):
+            r = r.astype(np.intp)
+            lp, _ = profile(family, x, theta_fixed, theta_hat, p.name, p.from_unconstrained(u),
+                            r)
+            d = 2.0 * (l_hat[r] - lp) - q
+            # beyond the support (or numerically so) the likelihood is 0: far above
+            return np.minimum(np.where(np.isfinite(d), d, np.inf), 1e6)
+
+        ends = []
+        for sign, bound in ((-1.0, p.low), (1.0, p.high)):
+            far = u_hat + sign * step
+            end = np.full(R, np.nan)
+            idx = np.flatnonzero(ok)
+            if idx.size:
+                f_far = f(far[idx], idx.astype(float))
+                cross = f_far > 0
+                end[idx[~cross]] = bound  # the likelihood never drops far enough
+                j = idx[cross]
+                if j.size:
+                    lo, hi = (u_hat[j], far[j]) if sign > 0 else (far[j], u_hat[j])
+                    res = elementwise.find_root(f, (lo, hi), args=(j.astype(float),))
+                    end[j] = np.where(res.success, p.from_unconstrained(res.x), np.nan)
+            ends.append(end)
+        out[p.name] = (ends[0], ends[1])
+    return out
+
+
+def one_parameter(family: Family, estimand: str) -> str | None:
+    """The one estimated parameter a derived estimand depends on (None for several)."""
+    names = [p.name for p in family.estimated()]
+    if estimand in names:
+        return estimand
+    theta = family.example_theta()
+    g = np.asarray(family.estimand_gradient(theta, estimand), float)
+    used = np.flatnonzero(np.abs(g) > 0)
+    return names[int(used[0])] if used.size == 1 else None
+
+
+def map_derived(family: Family, found: dict, theta_hat: dict,
+                estimands) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``found`` (parameter intervals) with the derived estimands that depend on one
+    parameter added: that parameter's endpoints mapped through the derived function."""
+    out = dict(found)
+    for e in estimands:
+        base = one_parameter(family, e)
+        if e in out or base is None or base not in found:
+            continue
+        lo, hi = found[base]
+        with np.errstate(all="ignore"):
+            a = np.asarray(family.truth({**theta_hat, base: lo}, e), float)
+            b = np.asarray(family.truth({**theta_hat, base: hi}, e), float)
+        out[e] = (np.fmin(a, b), np.fmax(a, b))
+    return out
+
+
+def intervals(family: Family, x, theta_fixed: Theta, estimate: dict, se: dict,
+              method: str, level: float) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The ``method`` intervals ('likelihood_ratio' or 'score') of every estimand they
+    cover, around the MLE ``estimate`` (every estimated parameter, ``(R,)`` each)."""
+    theta_hat = {p.name: np.asarray(estimate[p.name], float) for p in family.estimated()}
+    if method == "score":
+        found = family.score_interval(x, theta_fixed, level)
+    else:
+        found = lr_intervals(family, x, theta_fixed, theta_hat, level, se)
+    return map_derived(family, found, {**theta_fixed, **theta_hat}, family.estimands())

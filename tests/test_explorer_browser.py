@@ -1,0 +1,78 @@
+"""The likelihood explorer in a real browser: headless Chromium (Debian's ``chromium``)
+loads a study's page, a mouse drag moves the slider, and the readout changes to the
+likelihood table's values at the new point."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fisherlab import stages
+from fisherlab.study import load_study
+
+from .browser import Browser, find_chromium
+
+pytestmark = pytest.mark.skipif(find_chromium() is None,
+                                reason="no Chromium found: install Debian's chromium package")
+
+STUDY = """description: explorer
+model: {family: normal, params: {mu: 5.0, sigma: 2.0}}
+sample_sizes: [10, 160]
+replications: 100
+seed: 4
+estimators: [mle]
+estimands: [mu]
+interval: {method: [wald, likelihood_ratio]}
+"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    root = tmp_path_factory.mktemp("explorer")
+    (root / "explorer.yaml").write_text(STUDY)
+    folder = stages.run(load_study(root / "explorer.yaml"), root / "res", chunk_size=100,
+                        echo=lambda *_: None)
+    return folder
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def test_dragging_the_slider_moves_along_the_tables_curve(page, tmp_path):
+    table = pd.read_csv(page / "likelihood.csv")
+    box = ".lx[data-param='mu']"
+    with Browser(f"file://{page / 'report.html'}") as b:
+        assert b.eval("document.querySelectorAll('.lx').length") == 1
+
+        def read():
+            return {k: b.eval(f"document.querySelector(\"{box} output[data-lx='{k}']\")"
+                              ".textContent") for k in ("theta", "rel", "score", "info")}
+
+        before = read()
+        # the slider starts at the MLE: the score there is about 0
+        curve = table[(table.parameter == "mu") & (table.n == 10) & (table.replicate == 0)]
+        mle = curve["mle"].iloc[0]
+        assert _number(before["theta"]) == pytest.approx(mle, abs=(curve.theta.max()
+                                                                   - curve.theta.min()) / 900)
+        b.drag(f"{box} .lx-slider", 0.5, 0.85)
+        after = read()
+        assert after != before
+        theta = _number(after["theta"])
+        assert theta > mle
+        # the readout is the table's curve, linearly interpolated at that theta
+        for key, col in (("rel", "rel_loglik"), ("score", "score"), ("info", "information")):
+            want = np.interp(theta, curve["theta"], curve[col])
+            assert _number(after[key]) == pytest.approx(want, rel=2e-3, abs=1e-3), key
+        assert _number(after["score"]) < 0  # right of the peak the slope is downhill
+        # another n: the marks line names that curve's MLE
+        b.eval(f"(function(){{var s=document.querySelector(\"{box} .lx-n\");s.value='160';"
+               "s.dispatchEvent(new Event('change'));})()")
+        marks = b.eval(f"document.querySelector(\"{box} .lx-marks\").textContent")
+        big = table[(table.parameter == "mu") & (table.n == 160) & (table.replicate == 0)]
+        shown = float(re.search(r"MLE ([-0-9.e]+)", marks).group(1))
+        assert marks.startswith("n = 160") and shown == pytest.approx(big["mle"].iloc[0],
+                                                                      rel=1e-3)
+        b.screenshot(tmp_path / "explorer.png", box)
+        assert (tmp_path / "explorer.png").stat().st_size > 10_000
