@@ -20,7 +20,8 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        PLAN.targets("estimates.parquet", "summary.csv", "report.md"),
+        PLAN.targets("provenance.json", "summary.csv", "report.md"),
+        PLAN.single_files(),
         PLAN.targets("consistency.csv", "normality.csv", "coverage.csv", "report.html"),
         "results/index.html",
     default_target: True

@@ -40,9 +40,11 @@ def write_text(target: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_parquet(df, target: str | Path, meta: dict | None = None) -> None:
+def write_parquet(df, target: str | Path, meta: dict | None = None,
+                  row_group_size: int | None = None) -> None:
     """Write ``df``; ``meta`` (JSON-able provenance) goes into the file's schema metadata
-    under the key ``fisherlab``."""
+    under the key ``fisherlab``; ``row_group_size``: rows per row group (a chunk writes
+    one per cell, so that reading one cell skips the others)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -51,7 +53,7 @@ def write_parquet(df, target: str | Path, meta: dict | None = None) -> None:
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
     with atomic_path(target) as tmp:
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, row_group_size=row_group_size)
 
 
 def read_meta(path: str | Path) -> dict:

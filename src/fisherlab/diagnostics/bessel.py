@@ -30,7 +30,9 @@ def theory_bias(estimator, family, estimand: str, theta: dict, n: int) -> float:
     return float("nan") if b is None else float(b)
 
 
-@diagnostic("bessel")
+@diagnostic("bessel", by=("n", "estimand"),
+            columns=("n", "replicate", "estimator", "estimand", "estimate", "true_value",
+                     "converged"))
 def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimand × estimator, for estimands with a
     classically unbiased estimator and at least one other that differs from it.

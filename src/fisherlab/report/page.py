@@ -1,6 +1,7 @@
 """``report.html``: one self-contained page per study, rendered from its results folder.
 
-:func:`write_report` reads the study's tables once into a :class:`Results`, draws every
+:func:`write_report` reads the study's tables once into a :class:`Results` (with the
+first condition's replicate rows, read from the estimates dataset), draws every
 figure that :data:`~fisherlab.report.sections.SECTIONS` declares, and renders the
 sections in order. Figures are embedded as base64 PNG, so the page opens straight
 from disk and can be mailed as one file. The page computes no statistic: it prints
@@ -20,21 +21,28 @@ import numpy as np
 import pandas as pd
 
 from .. import io
+from ..dataset import Estimates
 from ..diagnostics import TABLES
-from ..labels import condition_columns, condition_label
+from ..labels import condition_label
 from ..study import Study
 from . import plots, readings
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section
 
 
+#: the estimate columns the figures draw (no reasons, iterations or sampler flags)
+FIGURE_COLUMNS = ("n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
+                  "ci_low", "ci_high", "converged", "pit")
+
+
 @dataclass
 class Results:
-    """Everything a study's page shows: the study, its replicate rows, its summary and
-    its diagnostic tables, read once."""
+    """Everything a study's page shows: the study, its summary and diagnostic tables,
+    and its estimates dataset, from which only the first condition's rows are read
+    (figures show the first condition; counts come from the cells' statistics)."""
 
     study: Study
-    estimates: pd.DataFrame
+    source: Estimates
     summary: pd.DataFrame
     tables: dict[str, pd.DataFrame]
     labels: dict[str, str] = field(default_factory=dict)
@@ -46,23 +54,32 @@ class Results:
         return self.labels.get(estimator, estimator)
 
     @cached_property
+    def estimates(self) -> pd.DataFrame:
+        """The replicate rows of the first condition (every n), figure columns only."""
+        cond = self.source.conditions()["cond"].iloc[0]
+        return self.source.read(cond, columns=FIGURE_COLUMNS)
+
+    @cached_property
     def params(self) -> list[str]:
-        return condition_columns(self.estimates)
+        return self.source.keys
 
     @cached_property
     def conditions(self) -> int:
-        return len(self.estimates[self.params].drop_duplicates()) if self.params else 1
+        return len(self.source.conditions())
 
     @cached_property
     def fits(self) -> int:
-        return readings.count_fits(self.estimates)
+        return self.source.fits()[0]
+
+    @cached_property
+    def failed_fits(self) -> int:
+        return self.source.fits()[1]
 
     @cached_property
     def _first(self) -> dict:
         if not self.params:
             return {}
-        return self.estimates[self.params].drop_duplicates().sort_values(
-            self.params).iloc[0].to_dict()
+        return self.source.conditions()[self.params].iloc[0].to_dict()
 
     def is_first(self, row) -> bool:
         """Whether a table row (or mapping) belongs to the first condition."""
@@ -82,8 +99,7 @@ class Results:
 
 def load(study: Study, folder: Path) -> Results:
     folder = Path(folder)
-    return Results(study, pd.read_parquet(folder / "estimates.parquet"),
-                   pd.read_csv(folder / "summary.csv"),
+    return Results(study, Estimates(folder), pd.read_csv(folder / "summary.csv"),
                    {name: pd.read_csv(folder / f"{name}.csv") for name in TABLES})
 
 
