@@ -77,21 +77,36 @@ def run_all(df: pd.DataFrame, study) -> dict[str, pd.DataFrame]:
 
 def stream_all(source, study) -> dict[str, pd.DataFrame]:
     """Every diagnostic table of one study from its dataset
-    (:class:`fisherlab.dataset.Estimates`), a unit at a time: diagnostics with the same
-    ``by`` share each unit's read (the union of their columns)."""
+    (:class:`fisherlab.dataset.Estimates`), a unit at a time. Diagnostics with the same
+    ``by`` share each read (the union of their columns); where ``by`` holds ``n``, one
+    condition × n file is read once and split into the units in memory."""
     out: dict[str, list] = {name: [] for name in REGISTRY}
     by_unit: dict[tuple, list[Diagnostic]] = {}
     for d in REGISTRY.values():
         by_unit.setdefault(d.by, []).append(d)
     for by, ds in by_unit.items():
         cols = None if any(d.columns is None for d in ds) else sorted(
-            {c for d in ds for c in d.columns})
-        for _, unit in source.units(by).iterrows():
-            equal = {k: unit[k] for k in by if k != "n"}
-            rows = source.read(unit["cond"], unit["n"] if "n" in by else None, cols, **equal)
+            {c for d in ds for c in d.columns} | set(by))
+        for frame in _frames(source, by, cols):
             for d in ds:
-                out[d.name].append(d.fn(rows, study))
+                out[d.name].append(d.fn(frame, study))
     return {name: _stack(parts) for name, parts in out.items()}
+
+
+def _frames(source, by: tuple[str, ...], cols):
+    """The units of ``by`` in table order, as frames."""
+    if "n" not in by:
+        for _, unit in source.units(by).iterrows():
+            yield source.read(unit["cond"], None, cols, **{k: unit[k] for k in by})
+        return
+    rest = [k for k in by if k != "n"]
+    for _, unit in source.units(("n",)).iterrows():
+        rows = source.read(unit["cond"], unit["n"], cols)
+        if not rest:
+            yield rows
+            continue
+        for _, g in rows.groupby(rest, sort=True):
+            yield g
 
 
 def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:

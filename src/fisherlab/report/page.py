@@ -29,7 +29,6 @@ from . import plots, readings
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section
 
-
 #: the estimate columns the figures draw (no reasons, iterations or sampler flags)
 FIGURE_COLUMNS = ("n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
                   "ci_low", "ci_high", "converged", "pit")

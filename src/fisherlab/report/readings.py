@@ -9,7 +9,6 @@ that made them; numbers are rounded to their Monte Carlo standard errors.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..diagnostics import bessel as bessel_diag
 from ..diagnostics import calibration as calibration_diag
