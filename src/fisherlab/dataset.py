@@ -148,9 +148,10 @@ class Estimates:
         return self.cells.drop_duplicates("cond")[["cond", *self.keys]]
 
     def read(self, cond: str, n: int | None = None, columns: Sequence[str] | None = None,
-             **equal) -> pd.DataFrame:
-        """The rows of one condition (one n, or all), optionally only ``columns`` and
-        only rows whose columns equal ``equal`` (e.g. ``estimator="mle"``)."""
+             replicates_below: int | None = None, **equal) -> pd.DataFrame:
+        """The rows of one condition (one n, or all), optionally only ``columns``, only
+        replicates below ``replicates_below``, and only rows whose columns equal
+        ``equal`` (e.g. ``estimator="mle"``)."""
         import pyarrow.dataset as ds
 
         sizes = sorted(self.cells.loc[self.cells["cond"] == cond, "n"].unique())
@@ -163,7 +164,7 @@ class Estimates:
             lead = param_columns(source.schema.names) + [
                 c for c in source.schema.names if c.startswith("prior_")]
             cols = list(dict.fromkeys([*lead, *(c for c in columns if c in have)]))
-        filt = None
+        filt = None if replicates_below is None else ds.field("replicate") < replicates_below
         for k, v in equal.items():
             f = ds.field(k) == v
             filt = f if filt is None else filt & f

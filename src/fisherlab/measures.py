@@ -89,16 +89,9 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
     if se is not None:
         se2 = np.asarray(se, dtype=float) ** 2
         if np.all(np.isfinite(se2)):
-            modse = np.sqrt(se2.mean())
-            out["modelse"] = modse
-            if S >= 2 and modse > 0:
-                var_se2 = np.sum((se2 - modse**2) ** 2) / (S - 1)
-                out["modelse_mcse"] = np.sqrt(var_se2 / (4 * S * modse**2))
-                if out["empse"] > 0:
-                    ratio = modse / out["empse"]
-                    out["relerr_modelse"] = 100 * (ratio - 1)
-                    out["relerr_modelse_mcse"] = 100 * ratio * np.sqrt(
-                        var_se2 / (4 * S * modse**4) + rel_var**2 / 4)
+            mean_se2 = se2.mean()
+            var_se2 = np.sum((se2 - mean_se2) ** 2) / (S - 1) if S >= 2 else nan
+            _model_se(out, S, mean_se2, var_se2, rel_var)
     if ci_low is not None and ci_high is not None:
         lo, hi = np.asarray(ci_low, dtype=float), np.asarray(ci_high, dtype=float)
         if np.all(np.isfinite(lo) & np.isfinite(hi)):
@@ -110,6 +103,20 @@ def performance(estimate, true_value: float, se=None, ci_low=None, ci_high=None)
             out["width"] = width.mean()
             out["width_mcse"] = width.std(ddof=1) / np.sqrt(S) if S >= 2 else nan
     return out
+
+
+def _model_se(out: dict, S: int, mean_se2: float, var_se2: float, rel_var: float) -> None:
+    """Model-based SE sqrt(mean se^2), its MCSE sqrt(Var(se^2) / (4 S modse^2)), and the
+    relative error in it against ``out["empse"]`` with its MCSE (module docstring)."""
+    modse = np.sqrt(mean_se2)
+    out["modelse"] = modse
+    if S >= 2 and modse > 0:
+        out["modelse_mcse"] = np.sqrt(var_se2 / (4 * S * modse**2))
+        if out["empse"] > 0:
+            ratio = modse / out["empse"]
+            out["relerr_modelse"] = 100 * (ratio - 1)
+            out["relerr_modelse_mcse"] = 100 * ratio * np.sqrt(
+                var_se2 / (4 * S * modse**4) + rel_var**2 / 4)
 
 
 def performance_from_stats(cell, drawn: bool) -> dict:
@@ -154,16 +161,7 @@ def performance_from_stats(cell, drawn: bool) -> dict:
         out["rmse_mcse"] = out["mse_mcse"] / (2 * out["rmse"]) if out["rmse"] > 0 else nan
     se2 = moments_of(cell, "se2")
     if int(se2["cnt"]) == S:
-        modse = np.sqrt(se2["mean"])
-        out["modelse"] = modse
-        if S >= 2 and modse > 0:
-            var_se2 = se2["m2"] / (S - 1)
-            out["modelse_mcse"] = np.sqrt(var_se2 / (4 * S * modse**2))
-            if out["empse"] > 0:
-                ratio = modse / out["empse"]
-                out["relerr_modelse"] = 100 * (ratio - 1)
-                out["relerr_modelse_mcse"] = 100 * ratio * np.sqrt(
-                    var_se2 / (4 * S * modse**4) + rel_var**2 / 4)
+        _model_se(out, S, se2["mean"], se2["m2"] / (S - 1) if S >= 2 else nan, rel_var)
     w = moments_of(cell, "width")
     if int(w["cnt"]) == S:
         cov = cell["ci_cover"] / S

@@ -102,7 +102,7 @@ def export(study: Study, folder: str | Path, out: str | Path) -> int:
 def summarise(study: Study, folder: str | Path, out: str | Path):
     """summary.csv from the cells' merged statistics; stops (FailureRateError) when the
     study's max_failure_rate is exceeded. Bias-eliminated coverage is counted from each
-    cell's intervals, one condition × n file at a time."""
+    cell's intervals, a cell at a time (one row group of its condition × n file)."""
     from .dataset import Estimates
     from .diagnostics.failures import check_failure_rate_of
     from .measures import becoverage, performance_from_stats, summarise_stats
@@ -113,17 +113,15 @@ def summarise(study: Study, folder: str | Path, out: str | Path):
     keys = source.keys + ["n", "estimator", "estimand"]
     drawn = any(c.startswith("prior_") for c in cells.columns)
     becov = {}
-    wanted = cells[(cells["x_cnt"] > 0) & (cells["width_cnt"] == cells["x_cnt"])]
-    for (cond, n), group in wanted.groupby(["cond", "n"], sort=False):
-        d = source.read(cond, n, ["estimator", "estimand", "true_value", "ci_low", "ci_high",
-                                  "converged"])
+    for _, c in cells.iterrows():
+        if not (c["x_cnt"] > 0 and c["width_cnt"] == c["x_cnt"]):
+            continue
+        p = performance_from_stats(c, drawn)
+        d = source.read(c["cond"], c["n"], ["true_value", "ci_low", "ci_high", "converged"],
+                        estimator=c["estimator"], estimand=c["estimand"])
         d = d[d["converged"].to_numpy(bool)]
-        parts = dict(iter(d.groupby(["estimator", "estimand"])))
-        for _, c in group.iterrows():
-            p = performance_from_stats(c, drawn)
-            g = parts[(c["estimator"], c["estimand"])]
-            centre = g["true_value"].to_numpy(float) + p["bias"] if drawn else p["mean"]
-            becov[tuple(c[k] for k in keys)] = becoverage(g["ci_low"], g["ci_high"], centre)
+        centre = d["true_value"].to_numpy(float) + p["bias"] if drawn else p["mean"]
+        becov[tuple(c[k] for k in keys)] = becoverage(d["ci_low"], d["ci_high"], centre)
     summary = summarise_stats(cells.drop(columns="cond"), becov)
     io.write_csv(summary, out)
     return summary

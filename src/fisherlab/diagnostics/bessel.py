@@ -45,7 +45,8 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     """
     keys = condition_keys(df)
     unbiased = {e.id for e in study.estimators if e.estimator.classically_unbiased}
-    pairs = df.groupby("estimand")["estimator"].agg(set)
+    pairs = (df[["estimand", "estimator"]].drop_duplicates()
+             .groupby("estimand")["estimator"].agg(set))
     wanted = [e for e, s in pairs.items() if s & unbiased and len(s) > 1
               and _differ(df[df["estimand"] == e], unbiased)]
     cols = keys + ["n", "estimand", "estimator", "unbiased", "true_value", "bias",

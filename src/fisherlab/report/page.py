@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .. import io
@@ -32,6 +31,10 @@ from .sections import SECTIONS, Section
 #: the estimate columns the figures draw (no reasons, iterations or sampler flags)
 FIGURE_COLUMNS = ("n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
                   "ci_low", "ci_high", "converged", "pit")
+#: figures of the replicates themselves (distributions, zip plot, forest) draw at most
+#: this many of each cell, the first ones; the normality and calibration ECDFs use every
+#: replicate (their bands are the tables' tests)
+DRAWN_REPLICATES = 5000
 
 
 @dataclass
@@ -53,10 +56,30 @@ class Results:
         return self.labels.get(estimator, estimator)
 
     @cached_property
-    def estimates(self) -> pd.DataFrame:
-        """The replicate rows of the first condition (every n), figure columns only."""
-        cond = self.source.conditions()["cond"].iloc[0]
-        return self.source.read(cond, columns=FIGURE_COLUMNS)
+    def sizes(self) -> list[int]:
+        """The sample sizes of the first condition."""
+        c = self.source.cells
+        return sorted(int(v) for v in c.loc[c["cond"] == self._cond, "n"].unique())
+
+    @cached_property
+    def _cond(self) -> str:
+        return self.source.conditions()["cond"].iloc[0]
+
+    def rows(self, sizes, columns=FIGURE_COLUMNS, capped: bool = True) -> pd.DataFrame:
+        """The first condition's replicate rows at ``sizes``: ``columns`` only and, when
+        ``capped``, the first :data:`DRAWN_REPLICATES` of each cell. Read per call, so
+        the page holds one figure's rows at a time."""
+        below = DRAWN_REPLICATES if capped else None
+        frames = [self.source.read(self._cond, int(n), columns, replicates_below=below)
+                  for n in sizes]
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def drawn(self) -> str:
+        """A caption's note when figures draw fewer replicates than there are."""
+        if int(self.source.cells["n_rep"].max()) <= DRAWN_REPLICATES:
+            return ""
+        return f" Drawn: the first {DRAWN_REPLICATES:,} replicates of each cell."
 
     @cached_property
     def params(self) -> list[str]:
@@ -79,14 +102,6 @@ class Results:
         if not self.params:
             return {}
         return self.source.conditions()[self.params].iloc[0].to_dict()
-
-    def is_first(self, row) -> bool:
-        """Whether a table row (or mapping) belongs to the first condition."""
-        return all(row[k] == v for k, v in self._first.items())
-
-    def first_mask(self, df: pd.DataFrame) -> np.ndarray:
-        return np.logical_and.reduce([df[k].to_numpy() == v for k, v in self._first.items()]
-                                     + [np.ones(len(df), bool)])
 
     @property
     def shown(self) -> str:

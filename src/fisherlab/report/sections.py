@@ -24,6 +24,8 @@ from .html import cite, esc
 
 #: (name, matplotlib Figure or None, caption HTML)
 FigureOut = tuple[str, object, str]
+#: what the standardised estimates need
+Z_COLUMNS = ("n", "estimator", "estimand", "estimate", "true_value", "se", "converged")
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ def normality_figures(r) -> Iterable[FigureOut]:
     first, label = plots.first_condition(t)
     sizes = azplots.pick_sizes(first["n"].unique(), 3)
     z = {(k["estimator"], k["estimand"], int(k["n"])): stats.norm.cdf(v)
-         for k, v in z_values(r.estimates, r.study, "se")
-         if int(k["n"]) in sizes and r.is_first(k)}
+         for n in sizes for k, v in z_values(r.rows([n], Z_COLUMNS, capped=False), r.study,
+                                             "se")}
     for estimand in dict.fromkeys(first["estimand"]):
         cells, ncol = _pit_grid(r, first, z, estimand, sizes)
         title = (f"{estimand}: ECDF of Φ(z) − uniform, z = (θ̂ − θ)/se; grey: the KS band "
@@ -88,12 +90,14 @@ def normality_figures(r) -> Iterable[FigureOut]:
 
 
 def calibration_figures(r) -> Iterable[FigureOut]:
-    d = pit_values(r.estimates)
-    values = {(e, m, int(n)): g["pit"].to_numpy(float)
-              for (e, m, n), g in d[r.first_mask(d)].groupby(["estimator", "estimand", "n"])}
     t = r.tables["calibration"].assign(test="KS")
     first, _ = plots.first_condition(t)
     sizes = azplots.pick_sizes(first["n"].unique(), 3)
+    values = {}
+    for size in sizes:
+        d = pit_values(r.rows([size], (*Z_COLUMNS, "pit"), capped=False))
+        values.update({(e, m, int(n)): g["pit"].to_numpy(float)
+                       for (e, m, n), g in d.groupby(["estimator", "estimand", "n"])})
     for estimand in dict.fromkeys(first["estimand"]):
         cells, ncol = _pit_grid(r, first, values, estimand, sizes)
         cap = (f"SBC for {esc(estimand)}: ECDF of the PIT minus the uniform CDF; inside the "
@@ -106,10 +110,11 @@ def calibration_figures(r) -> Iterable[FigureOut]:
 def dist_figure(r) -> Iterable[FigureOut]:
     lattice = bool(r.tables["normality"]["lattice"].astype(bool).any()) if len(
         r.tables["normality"]) else False
-    fig, kind = azplots.dist_plot(r.estimates, r.labels, lattice)
+    fig, kind = azplots.dist_plot(r.rows(azplots.pick_sizes(r.sizes)), r.labels, lattice)
     how = ("ECDFs: some estimates take few distinct values, or fits failed"
            if kind == "ecdf" else "kernel density estimates")
-    yield "dist", fig, f"Sampling distributions of each estimator (colour) per n ({how})."
+    yield "dist", fig, (f"Sampling distributions of each estimator (colour) per n ({how})."
+                        + r.drawn)
 
 
 # --------------------------------------------------------------------------- the page
@@ -177,13 +182,15 @@ SECTIONS: list[Section] = [
         figures=(
             _one("coverage", lambda r: plots.coverage_plot(r.tables["coverage"], r.labels),
                  "Coverage against nominal with MCSE bands."),
-            _one("zip", lambda r: plots.zip_plot(r.estimates, r.summary, r.study.level,
-                                                 r.labels),
-                 lambda r: f"Zip plot of the intervals at n = "
-                 f"{plots.zip_n(r.estimates['n'].unique())}." + r.shown),
-            _one("forest", lambda r: azplots.forest_plot(r.estimates, r.summary, r.labels),
+            _one("zip", lambda r: plots.zip_plot(r.rows([plots.zip_n(r.sizes)]), r.summary,
+                                                 r.study.level, r.labels),
+                 lambda r: f"Zip plot of the intervals at n = {plots.zip_n(r.sizes)}."
+                 + r.shown + r.drawn),
+            _one("forest", lambda r: azplots.forest_plot(
+                r.rows(azplots.pick_sizes(r.sizes, 3)), r.summary, r.labels),
                  lambda r: "Estimation error θ̂ − θ by estimator and n (ArviZ forest: "
-                 "median, central intervals of the fits that succeeded)." + r.shown)),
+                 "median, central intervals of the fits that succeeded)." + r.shown
+                 + r.drawn)),
         table=tables.coverage),
     Section("calibration", "Calibration (SBC)", readings.calibration, how=(
         "Each replicate drew its own truth θᵢ from the prior before its data. PIT = the "
