@@ -124,12 +124,13 @@ class Estimates:
     def cells(self) -> pd.DataFrame:
         """Every cell's merged statistics with its ``cond`` (the partition), in the
         order of :func:`fisherlab.labels.group_columns`."""
-        frames = []
-        for p in sorted((self.folder / STATS).glob("cond=*/n*.parquet")):
-            frames.append(pd.read_parquet(p).assign(cond=p.parent.name.removeprefix("cond=")))
-        if not frames:
-            raise FileNotFoundError(f"no statistics under {self.folder / STATS}")
-        df = pd.concat(frames, ignore_index=True)
+        import pyarrow.dataset as ds
+
+        root = self.folder / STATS
+        if not any(root.glob("cond=*/n*.parquet")):
+            raise FileNotFoundError(f"no statistics under {root}")
+        df = ds.dataset(root, format="parquet", partitioning="hive").to_table().to_pandas()
+        df["cond"] = df["cond"].astype(str)
         return df.sort_values(group_columns(df), kind="stable", ignore_index=True)
 
     @property
