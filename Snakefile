@@ -20,7 +20,8 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        PLAN.targets("estimates.parquet", "status.json"),
+        PLAN.targets("provenance.json", "status.json"),
+        PLAN.single_files(),
         # a study stopped by max_failure_rate has no summary or page (workflow.Plan.finished)
         PLAN.finished(checkpoints, "summary.csv", "report.md", "consistency.csv",
                       "normality.csv", "coverage.csv", "report.html"),

@@ -92,3 +92,48 @@ def snakemake(where: Path, *args: str, timeout: int = 900,
     ``env`` adds to the environment."""
     return subprocess.run(snakemake_cmd(*args), cwd=where, env={**snakemake_env(), **(env or {})},
                           capture_output=True, text=True, timeout=timeout)
+
+
+#: each measure's natural scale: a difference is judged relative to the larger of its
+#: own size and this column's (a bias of 1e-4 next to a mean of 5 carries the mean's
+#: rounding, in the one-pass computation as much as in the merged one)
+SCALE = {"mean": "mean", "bias": "mean", "rel_bias": "mean", "bias_mcse": "empse",
+         "empse_mcse": "empse", "mse": "mse", "mse_mcse": "mse", "rmse_mcse": "rmse",
+         "modelse_mcse": "modelse", "relerr_modelse_mcse": "relerr_modelse_mcse",
+         "width_mcse": "width",
+         "coverage_mcse": "coverage", "becoverage_mcse": "becoverage"}
+
+
+def assert_summaries_close(got: pd.DataFrame, ref: pd.DataFrame, rtol: float = 1e-12):
+    """Every column equal: text exactly, numbers to ``rtol`` relative to the larger of
+    the value and its scale (:data:`SCALE`; rel_bias's scale is mean / true_value, and
+    relerr_modelse = 100 (ratio - 1) is scaled by 100 ratio), NaN where the reference is
+    NaN. Returns the largest relative difference seen."""
+    import numpy as np
+
+    assert list(got.columns) == list(ref.columns)
+    assert len(got) == len(ref)
+    worst = 0.0
+    for c in ref.columns:
+        a, b = ref[c].to_numpy(), got[c].to_numpy()
+        if ref[c].dtype.kind not in "fiu":
+            assert (ref[c].astype(str).to_numpy() == got[c].astype(str).to_numpy()).all(), c
+            continue
+        a, b = a.astype(float), b.astype(float)
+        assert (np.isnan(a) == np.isnan(b)).all(), c
+        scale = np.abs(a)
+        if c == "relerr_modelse":
+            scale = np.fmax(scale, np.abs(100 + a))
+        if c in SCALE:
+            s = np.abs(ref[SCALE[c]].to_numpy(float))
+            if c == "rel_bias" and "true_value" in ref:
+                with np.errstate(divide="ignore"):
+                    s = s / np.abs(ref["true_value"].to_numpy(float))
+            scale = np.fmax(scale, s)
+        ok = ~np.isnan(a)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(a[ok] == b[ok], 0.0, np.abs(a[ok] - b[ok]) / scale[ok])
+        if rel.size:
+            worst = max(worst, float(np.max(rel)))
+            assert np.max(rel) <= rtol, (c, float(np.max(rel)))
+    return worst

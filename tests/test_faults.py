@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab import cli, io
+from fisherlab import cli, io, stages
 from fisherlab.diagnostics.failures import FailureRateError, check_failure_rate
 from fisherlab.estimators import _REGISTRY
 from fisherlab.estimators.base import FitTimeout, _time_limit, fit_timeout
@@ -186,15 +186,20 @@ def test_summarise_cli_checks_the_study_limit(tmp_path, faulty, capsys):
     study.write_text(STUDY.format(options="{mode: nan}", reps=200,
                                   extra="max_failure_rate: 0.05"))
     s = load_study(study)
-    est = tmp_path / "estimates.parquet"
-    io.write_parquet(run_chunk(s, s.chunks(200)[0]), est)
+    ch = s.chunks(200)[0]
+    chunk = tmp_path / "chunks" / "c0.parquet"
+    stages.chunk(s, ch, chunk)
+    folder = tmp_path / "faults"
+    stages.gather(s, ch.condition.param_id, ch.condition.n, [chunk], folder)
     out = tmp_path / "summary.csv"
-    assert cli.main(["summarise", str(est), "--out", str(out), "--study", str(study)]) == 3
+    assert cli.main(["summarise", "--dir", str(folder), "--out", str(out),
+                     "--study", str(study)]) == 3
     assert not out.exists()
     assert "non-finite estimate: mu=nan" in capsys.readouterr().err
     # without the key it summarises, failures excluded by measures
     study.write_text(STUDY.format(options="{mode: nan}", reps=200, extra=""))
-    assert cli.main(["summarise", str(est), "--out", str(out), "--study", str(study)]) == 0
+    assert cli.main(["summarise", "--dir", str(folder), "--out", str(out),
+                     "--study", str(study)]) == 0
     assert len(pd.read_csv(out)) == 2 * 3
 
 
@@ -262,15 +267,27 @@ def test_every_cli_output_is_written_atomically(tmp_path, monkeypatch):
         assert not (tmp_path / name).exists()
     monkeypatch.setattr(io.os, "replace", real)
     cli.main(chunk_args)
+    folder = tmp_path / "atomic"
+    gather_args = ["gather", "--study", str(study), "--cond", chunk.condition.param_id,
+                   "--n", "5", "--dir", str(folder), str(tmp_path / "c.parquet")]
+    part = f"cond={chunk.condition.param_id}/n5.parquet"
+    monkeypatch.setattr(io.os, "replace", refuse)
+    with pytest.raises(OSError, match="simulated crash"):
+        cli.main(gather_args)
+    assert not (folder / "estimates" / part).exists()
+    monkeypatch.setattr(io.os, "replace", real)
+    cli.main(gather_args)
     monkeypatch.setattr(io.os, "replace", refuse)
     for argv, name in [
-        (["combine", "--out", str(tmp_path / "e.parquet"), "--study", str(study),
-          "--provenance", str(tmp_path / "p.json"), str(tmp_path / "c.parquet")], "e.parquet"),
-        (["summarise", str(tmp_path / "c.parquet"), "--study", str(study), "--out",
+        (["combine", "--study", str(study), "--provenance", str(tmp_path / "p.json"),
+          str(tmp_path / "c.parquet")], "p.json"),
+        (["export", "--study", str(study), "--dir", str(folder), "--out",
+          str(tmp_path / "e.parquet")], "e.parquet"),
+        (["summarise", "--dir", str(folder), "--study", str(study), "--out",
           str(tmp_path / "s.csv")], "s.csv"),
     ]:
         with pytest.raises(OSError, match="simulated crash"):
             cli.main(argv)
         assert not (tmp_path / name).exists()
-    assert calls == ["c.parquet", "e.parquet", "s.csv"]
+    assert calls == ["c.stats.parquet", "n5.parquet", "p.json", "e.parquet", "s.csv"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

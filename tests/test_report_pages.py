@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from html.parser import HTMLParser
+from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,11 @@ import pytest
 from fisherlab import stages
 from fisherlab.diagnostics.efficiency import information_statement
 from fisherlab.labels import condition_columns, condition_label
+from fisherlab.measures import summarise
 from fisherlab.report.format import fmt_p
 from fisherlab.study import load_study
+
+from .conftest import assert_summaries_close
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = sorted(p.stem for p in (ROOT / "studies").glob("*.yaml"))
@@ -144,6 +148,10 @@ def test_page_equals_its_tables(name, tmp_path, monkeypatch):
     study = load_study(ROOT / "studies" / f"{name}.yaml")
     study.replications = min(study.replications, REPS)
     folder = stages.run(study, tmp_path, chunk_size=100, echo=lambda *_: None)
+    # summary.csv, merged from the chunks' statistics, equals the whole-table computation
+    whole = summarise(pd.read_parquet(folder / "estimates.parquet"))
+    assert_summaries_close(pd.read_csv(folder / "summary.csv"),
+                           pd.read_csv(StringIO(whole.to_csv(index=False))))
     page = BoundValues()
     page.feed((folder / "report.html").read_text(encoding="utf-8"))
     tables = {"summary": pd.read_csv(folder / "summary.csv")}

@@ -60,7 +60,8 @@ def chunk_files(where: Path) -> dict[str, tuple[int, str]]:
     """Every chunk file: (mtime in ns, sha256 of its bytes)."""
     return {str(p.relative_to(where)): (p.stat().st_mtime_ns,
                                         hashlib.sha256(p.read_bytes()).hexdigest())
-            for p in sorted((where / "results").rglob("c*.parquet"))}
+            for p in sorted((where / "results").rglob("c*.parquet"))
+            if re.fullmatch(r"c\d+\.parquet", p.name)}
 
 
 def session_pids(sid: int) -> list[int]:
@@ -203,7 +204,7 @@ def combine_frames(frames: list[pd.DataFrame], where: Path) -> pd.DataFrame:
     """What `fisherlab combine` writes for these chunks, read back (parquet round trip)."""
     from fisherlab import io
 
-    io.write_parquet(combine(frames), where / "fresh.parquet")
+    io.write_parquet(combine(frames).drop(columns="chunk"), where / "fresh.parquet")
     return pd.read_parquet(where / "fresh.parquet")
 
 

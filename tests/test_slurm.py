@@ -84,19 +84,19 @@ def test_a_study_through_the_slurm_executor_equals_the_local_run(slurm, tmp_path
         cluster, "--profile", "profiles/slurm",
         # no account on the test cluster; poll the scheduler every few seconds
         "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
-        # four submissions (the profile's groups): the 8 chunks as one group job, the
-        # study's combine -> check (a checkpoint), then summarise -> report (added to the
-        # DAG after the checkpoint), then the index page
+        # five submissions (the profile's groups): the 8 chunks as one group job, the 4
+        # gather jobs as another, the study's combine -> export -> check (a checkpoint),
+        # then summarise -> report (added to the DAG after the checkpoint), then the index
         )
     seconds = time.perf_counter() - t0
     log = res.stdout + res.stderr
     assert res.returncode == 0, log[-4000:]
     # it really went through sbatch: SLURM knows the jobs, and they completed
     ids = re.findall(r"submitted with SLURM jobid (\d+)", log)
-    assert len(ids) == 4, log[-4000:]
+    assert len(ids) == 5, log[-4000:]
     states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(ids), "-o", "%T"],
                             capture_output=True, text=True, timeout=20).stdout.split()
-    assert states == ["COMPLETED"] * 4, states
+    assert states == ["COMPLETED"] * 5, states
 
     res = snakemake(local, "--cores", "2")
     assert res.returncode == 0, res.stderr[-3000:]

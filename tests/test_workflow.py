@@ -75,10 +75,14 @@ def test_same_bytes_whatever_cores_and_chunk_size(ran, tmp_path):
     where = workflow_copy(tmp_path, {"tiny": TINY})
     res = snakemake(where, "--cores", "1", "--config", "chunk_size=100", "studies=[tiny]")
     assert res.returncode == 0, res.stderr[-3000:]
-    for name in ("estimates.parquet", "summary.csv"):  # timings are in provenance.json only
-        a = (ran / "results" / "tiny" / name).read_bytes()
-        b = (where / "results" / "tiny" / name).read_bytes()
-        assert a == b, name
+    # the estimates dataset, its statistics, the export and the summary: the same bytes;
+    # timings are in provenance.json only
+    a, b = ran / "results/tiny", where / "results/tiny"
+    files = sorted(str(p.relative_to(a)) for p in a.rglob("*")
+                   if p.is_file() and p.parts[len(a.parts)] in ("estimates", "stats"))
+    assert len(files) == 2 * 2 * 2
+    for f in files + ["estimates.parquet", "summary.csv"]:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
     assert "chunk" not in pd.read_parquet(where / "results/tiny/estimates.parquet").columns
     prov = json.loads((where / "results/tiny/provenance.json").read_text())
     assert len(prov["chunks"]) == 2 * 2 * 3 and prov["chunks"][0]["seconds"] > 0

@@ -32,7 +32,7 @@ commands:
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
 internal commands (the workflow's stages; the Snakemake rules call them):
-  chunk, combine, check, summarise, report, diagnose, html, index
+  chunk, gather, combine, export, check, summarise, report, diagnose, html, index
 
 options:
   -h, --help            show this help and exit
@@ -168,21 +168,32 @@ def cmd_chunk(args) -> int:
     return 0
 
 
+def cmd_gather(args) -> int:
+    rows = stages.gather(load_study(args.study), args.cond, args.n, args.chunks, args.dir,
+                         args.chunk_size)
+    print(f"{args.cond}/n{args.n}: {rows} rows from {len(args.chunks)} chunks")
+    return 0
+
+
+def cmd_export(args) -> int:
+    print(f"{args.out}: {stages.export(load_study(args.study), args.dir, args.out)} rows")
+    return 0
+
+
 def cmd_combine(args) -> int:
-    rows = stages.combine(load_study(args.study), args.chunks, args.out, args.provenance,
-                          args.chunk_size)
-    print(f"{args.out}: {rows} rows from {len(args.chunks)} chunks")
+    stages.combine(load_study(args.study), args.chunks, args.provenance)
+    print(f"{args.provenance}: {len(args.chunks)} chunks")
     return 0
 
 
 def cmd_check(args) -> int:
-    status = stages.check(load_study(args.study), args.estimates, args.out)
+    status = stages.check(load_study(args.study), args.dir, args.out)
     print(f"{args.out}: " + ("stopped: " + status["message"] if status["stopped"] else "ok"))
     return 0
 
 
 def cmd_summarise(args) -> int:
-    stages.summarise(load_study(args.study), args.estimates, args.out)
+    stages.summarise(load_study(args.study), args.dir, args.out)
     return 0
 
 
@@ -192,7 +203,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_diagnose(args) -> int:
-    stages.diagnose(load_study(args.study), args.estimates, args.out_dir)
+    stages.diagnose(load_study(args.study), args.dir, args.out_dir)
     return 0
 
 
@@ -206,6 +217,11 @@ def cmd_html(args) -> int:
 def cmd_index(args) -> int:
     print(stages.index(args.results, args.out))
     return 0
+
+
+def _chunk_size(v: str) -> int | str:
+    """argparse type: ``auto``, or a multiple of 100 (:func:`chunk_size`)."""
+    return "auto" if v == "auto" else chunk_size(v)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -225,9 +241,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default="results", help="results folder (default: results)")
     p.add_argument("--studies-dir", default="studies",
                    help="where study names are looked up (default: studies)")
-    p.add_argument("--chunk-size", type=chunk_size, default=1000,
-                   help="replications per chunk, a multiple of 100 (default: 1000); the "
-                   "numbers do not depend on it")
+    p.add_argument("--chunk-size", type=_chunk_size, default="auto",
+                   help="replications per chunk, a multiple of 100, or auto (default: from "
+                   "the measured per-fit cost); the numbers do not depend on it")
     p.add_argument("--no-html", action="store_true",
                    help="stop after the diagnostics: no report.html, figures or index")
     p.add_argument("--allow-large", action="store_true",
@@ -239,8 +255,9 @@ def parser() -> argparse.ArgumentParser:
                    "file in --studies-dir)")
     p.add_argument("--studies-dir", default="studies",
                    help="where study names are looked up (default: studies)")
-    p.add_argument("--chunk-size", type=chunk_size, default=1000,
-                   help="replications per job the cost is planned for (default: 1000)")
+    p.add_argument("--chunk-size", type=_chunk_size, default="auto",
+                   help="replications per job the cost is planned for: a multiple of 100, or "
+                   "auto (default, as the workflow plans them)")
     p.add_argument("--allow-large", action="store_true",
                    help="do not count a cost past the limits as a problem")
     cmd("families", cmd_families, "print the families table (Markdown)")
@@ -256,25 +273,32 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--spec-sha256", help="refuse to run if the chunk's spec hash differs "
                    "(the study file changed after planning)")
     p.add_argument("--out", required=True, help="the chunk's parquet file")
-    p = stage("combine", cmd_combine, "all chunks of a study as estimates.parquet "
-              "(checks each chunk; removes and names corrupt or stale ones)")
-    p.add_argument("--out", required=True, help="estimates.parquet")
-    p.add_argument("--provenance", help="also write the provenance as JSON here")
-    p.add_argument("--chunk-size", type=int, help="the chunks' size: also check each "
-                   "chunk's spec hash (the chunks then come in the study's order)")
+    p = stage("gather", cmd_gather, "one condition's rows and cell statistics (checks each "
+              "chunk; removes and names corrupt or stale ones)")
+    p.add_argument("--cond", required=True, help="the condition id, as in the chunk paths")
+    p.add_argument("--n", required=True, type=int, help="the sample size")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--chunk-size", type=_chunk_size, help="the chunk size the chunks were "
+                   "planned with (a multiple of 100, or auto): also check each chunk's spec hash")
+    p.add_argument("chunks", nargs="+", help="the condition's chunk files, in order")
+    p = stage("combine", cmd_combine, "provenance.json of a study")
+    p.add_argument("--provenance", required=True, help="provenance.json")
     p.add_argument("chunks", nargs="+", help="the chunk files")
+    p = stage("export", cmd_export, "every row of a study in one estimates.parquet")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="estimates.parquet")
     p = stage("check", cmd_check, "status.json, ok or stopped by max_failure_rate")
-    p.add_argument("--estimates", required=True, help="estimates.parquet")
+    p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="status.json")
     p = stage("summarise", cmd_summarise, "summary.csv (stops when the study's "
               "max_failure_rate is exceeded)")
-    p.add_argument("estimates", help="estimates.parquet")
+    p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="summary.csv")
     p = stage("report", cmd_report, "report.md")
     p.add_argument("--summary", required=True, help="summary.csv")
     p.add_argument("--out", required=True, help="report.md")
     p = stage("diagnose", cmd_diagnose, "the diagnostic tables")
-    p.add_argument("estimates", help="estimates.parquet")
+    p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out-dir", required=True, help="where <diagnostic>.csv go")
     p = stage("html", cmd_html, "report.html of one study")
     p.add_argument("--dir", required=True, help="the study's results folder")

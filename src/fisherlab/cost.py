@@ -137,18 +137,23 @@ def _posterior(options: dict) -> tuple[float, int]:
     return (draws + tune) * chains / ((_DRAWS + _TUNE) * _CHAINS), draws * chains
 
 
-def study_cost(study, chunk_size: int) -> Cost:
-    """What ``study`` costs in chunks of ``chunk_size`` replicates (arithmetic only)."""
+def study_cost(study, chunk_size: int | str) -> Cost:
+    """What ``study`` costs in chunks of ``chunk_size`` replicates, or ``"auto"``
+    (:mod:`fisherlab.chunking`) (arithmetic only)."""
+    from .chunking import sizes_for
+
     grid = math.prod(len(v) for v in study.params.values())
     sizes = list(study.sample_sizes)
     reps = int(study.replications)
-    per_cond = -(-reps // chunk_size)
-    chunk = min(chunk_size, reps)
+    size_of = sizes_for(study, chunk_size)
+    per = [size_of(c) if callable(size_of) else size_of for c in study.conditions()]
+    jobs = sum(-(-reps // k) for k in per)
+    chunk = min(max(per), reps)
     n_est, n_estimands = len(study.estimators), len(study.estimands)
     datasets = grid * len(sizes) * reps
     rows = datasets * n_est * n_estimands
     width = _width(study.family)
-    kind = "pymc" if any(e.name in ("map", "posterior") for e in study.estimators) else "numpy"
+    kind = "pymc" if any(e.estimator.bayesian for e in study.estimators) else "numpy"
     n_max = max(sizes)
     per_obs, setup, draws_bytes, unmeasured = 0.0, 0.0, 0, []
     per_dataset = []  # (a, b) per estimator, scaled
@@ -158,7 +163,7 @@ def study_cost(study, chunk_size: int) -> Cost:
         if not measured:
             unmeasured.append(e.name)
         factor = width
-        if e.name == "posterior":
+        if e.estimator.samples:
             f, kept = _posterior(e.options)
             factor *= f
             draws_bytes += 2 * 8 * kept * n_estimands * chunk  # draws, and a copy
@@ -170,15 +175,17 @@ def study_cost(study, chunk_size: int) -> Cost:
     data_bytes = per_obs * chunk * n_max
     job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
                     + _ROW_BYTES * chunk * n_est * n_estimands)
-    summary_bytes = int(max(base + per_row * rows
+    # the summary steps stream one condition × n at a time (fisherlab.dataset)
+    unit_rows = reps * n_est * n_estimands
+    summary_bytes = int(max(base + per_row * unit_rows
                             for per_row, base, _, _ in cost_table.SUMMARY.values()))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
-    job_seconds = grid * len(sizes) * per_cond * (cost_table.JOB_START_SECONDS + setup)
+    job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
     summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
     # the posterior's sampling dominates when its seconds per dataset are most of all
     time_key = slowest[1] if slowest[0] > 0.5 * sum(a for a, _ in per_dataset) \
         else "replications"
-    return Cost(study.name, str(study.path), grid * len(sizes), grid * len(sizes) * per_cond,
+    return Cost(study.name, str(study.path), grid * len(sizes), jobs,
                 datasets, rows, n_max, chunk, job_bytes, summary_bytes,
                 fit_seconds + job_seconds + summary_seconds, tuple(unmeasured),
                 most_draws[1] if draws_bytes > data_bytes else "sample_sizes", time_key)

@@ -46,10 +46,12 @@ def write_text(target: str | Path, text: str) -> None:
 
 
 def write_parquet(df, target: str | Path, meta: dict | None = None,
-                  checksum: bool = False) -> None:
+                  checksum: bool = False, row_group_size: int | None = None) -> None:
     """Write ``df``; ``meta`` (JSON-able provenance) goes into the file's schema metadata
     under the key ``fisherlab``. With ``checksum``, ``meta["rows_sha256"]`` is the
-    digest of the rows as they read back from the file (:func:`read_checked`)."""
+    digest of the rows as they read back from the file (:func:`read_checked`).
+    ``row_group_size``: rows per row group (a chunk writes one per cell, so that reading
+    one cell skips the others)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -58,13 +60,13 @@ def write_parquet(df, target: str | Path, meta: dict | None = None,
         if checksum:
             # the digest of the rows as a reader sees them: written once, read back,
             # and that table (with the digest in its metadata) is the file
-            pq.write_table(table, tmp)
+            pq.write_table(table, tmp, row_group_size=row_group_size)
             table = pq.read_table(tmp)
             meta = {**(meta or {}), "rows_sha256": table_digest(table)}
         if meta is not None:
             table = table.replace_schema_metadata(
                 {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, row_group_size=row_group_size)
 
 
 def table_digest(table) -> str:

@@ -112,10 +112,12 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
         truth[e] = float(t) if t.ndim == 0 else np.broadcast_to(t, (R,)).copy()
     replicate = np.arange(chunk.start, chunk.stop)
     cond = chunk.condition
-    seeds = replicate_seeds(study.seed, fam.name, cond.params, cond.n, chunk.start, chunk.stop)
-    # a study with a sampler gets its columns on every row (one dtype per column)
+    # a study with a sampler gets its columns on every row (one dtype per column), and
+    # per-replicate seeds (200 us each: only computed where an estimator samples)
     sampling = any(s.estimator.samples for s in study.estimators)
     counting = any(s.estimator.reports_evaluations() for s in study.estimators)
+    seeds = (replicate_seeds(study.seed, fam.name, cond.params, cond.n, chunk.start,
+                             chunk.stop) if sampling else None)
     frames = []
     seconds = {}  # wall time per estimator: the chunk file's metadata, never a column
     for spec in study.estimators:

@@ -4,26 +4,33 @@ The workflow's rules call these through the CLI (one sub-command per stage) and
 ``fisherlab run`` calls the same functions in one process, in the same order, writing
 the same files under ``<results>/<study>/``:
 
-    chunk      chunks/<cond>/n<n>/c<k>.parquet (+ .draws.nc)   draw and fit one chunk
-    combine    estimates.parquet, provenance.json               all replicate rows
-    check      status.json                                      ok, or stopped by
-                                                                max_failure_rate
-    summarise  summary.csv                                      Morris et al. measures
-    report_md  report.md                                        the summary, readable
-    diagnose   <diagnostic>.csv                                 every diagnostic table
-    html       report.html, figures/, verdict.json              the study's page
-    index      <results>/index.html                             every study on disk
+    chunk      chunks/<cond>/n<n>/c<k>.parquet (+ .stats.parquet, .draws.nc)
+                                                   draw and fit one chunk; its statistics
+    gather     estimates/cond=<cond>/n<n>.parquet, stats/cond=<cond>/n<n>.parquet
+                                                   one condition's rows and cell statistics
+    combine    provenance.json                      where every chunk came from
+    export     estimates.parquet                    optional: every row in one file
+    check      status.json                          ok, or stopped by max_failure_rate
+    summarise  summary.csv                          Morris et al. measures, from statistics
+    report_md  report.md                            the summary, readable
+    diagnose   <diagnostic>.csv                     every diagnostic table, a piece at a time
+    html       report.html, figures/, verdict.json  the study's page
+    index      <results>/index.html                 every study on disk
 
-No stage rebuilds the family or an estimator from a name: each receives the
-:class:`~fisherlab.study.Study` that :func:`~fisherlab.study.load_study` built.
+No stage after ``chunk`` holds the whole study in memory: ``gather`` holds one cell,
+``summarise`` merges statistics, ``diagnose`` and ``html`` read a condition or a cell
+at a time (:class:`fisherlab.dataset.Estimates`). No stage rebuilds the family or an
+estimator from a name: each receives the :class:`~fisherlab.study.Study` that
+:func:`~fisherlab.study.load_study` built.
 
-Chunks check themselves: each carries the digest of its rows and its spec's hash, and
-:func:`combine` verifies both; a corrupt or stale chunk is removed (so that the next run
-regenerates it) and named in a :class:`ChunkError`. ``combine`` first removes every file
-derived from the old estimates (:func:`derived_files`), so no summary or page is left
-beside estimates it was not computed from. estimates.parquet and summary.csv depend on
-nothing but the study file and the package versions: byte-identical across runs, cores
-and chunk sizes; timings and the chunk list are in provenance.json only.
+Chunks check themselves: each carries the digest of its rows and its spec's hash (its
+statistics file the same spec hash), and :func:`gather` verifies them; a corrupt or
+stale chunk is removed (so that the next run regenerates it) and named in a
+:class:`ChunkError`, and every file derived from the old rows is removed with it, so no
+summary or page is left beside rows it was not computed from. The dataset, the optional
+estimates.parquet and summary.csv depend on nothing but the study file and the package
+versions: byte-identical across runs, cores and chunk sizes; timings and the chunk list
+are in provenance.json only.
 """
 
 from __future__ import annotations
@@ -56,16 +63,23 @@ def spec_sha256(spec: dict) -> str:
 
 # --------------------------------------------------------------------------- stages
 def chunk(study: Study, ch: Chunk, out: str | Path) -> tuple[int, float]:
-    """Draw and fit one chunk; write its rows (and kept posterior draws beside them).
-    Returns (rows, seconds)."""
-    from .simulate import timed_chunk
+    """Draw and fit one chunk; write its rows (one row group per cell), its cells'
+    per-block statistics beside them (``.stats.parquet``) and any kept posterior draws
+    (``.draws.nc``). Returns (rows, seconds)."""
+    from .dataset import stats_path
+    from .simulate import drawn_params, timed_chunk
+    from .sufficient import block_stats
 
     out = Path(out)
     df, seconds = timed_chunk(study, ch, draws_path=out.with_suffix(".draws.nc"))
     spec = study.spec(ch)
-    io.write_parquet(df, out, meta={"spec": spec, "spec_sha256": spec_sha256(spec),
+    sha = spec_sha256(spec)
+    stats = block_stats(df, bool(drawn_params(ch.condition.params)))
+    io.write_parquet(stats, stats_path(out), meta={"spec_sha256": sha})
+    io.write_parquet(df, out, meta={"spec": spec, "spec_sha256": sha,
                                     "seconds": round(seconds, 4),
-                                    "versions": provenance.versions()}, checksum=True)
+                                    "versions": provenance.versions()},
+                     checksum=True, row_group_size=max(ch.stop - ch.start, 1))
     return len(df), seconds
 
 
@@ -74,12 +88,12 @@ class ChunkError(RuntimeError):
 
 
 def derived_files(folder: str | Path) -> list[Path]:
-    """The files of a study's results folder computed from its estimates.parquet."""
+    """The files of a study's results folder computed from its rows."""
     from .diagnostics import TABLES
 
     folder = Path(folder)
-    names = ["summary.csv", "report.md", "report.html", "verdict.json", "status.json",
-             "figures", *(f"{t}.csv" for t in TABLES)]
+    names = ["estimates.parquet", "summary.csv", "report.md", "report.html",
+             "verdict.json", "status.json", "figures", *(f"{t}.csv" for t in TABLES)]
     return [folder / nm for nm in names]
 
 
@@ -96,80 +110,124 @@ def remove(paths) -> list[Path]:
     return gone
 
 
-def combine(study: Study, chunk_paths: list[str | Path], estimates: str | Path,
-            provenance_json: str | Path | None = None, chunk_size: int | None = None) -> int:
-    """Every chunk's rows as one table in a fixed order; provenance.json beside it.
+def verify_chunks(study: Study, chunk_paths: list[str | Path],
+                  chunk_size=None) -> None:
+    """Each chunk's checksum, and its spec hash against the study's (and its statistics
+    file's against its own): bad chunks are removed with their side files and named in
+    a :class:`ChunkError`. ``chunk_size`` as :meth:`~fisherlab.study.Study.chunks` takes
+    it; the paths must then be chunk files of this study."""
+    from .chunking import sizes_for
+    from .dataset import stats_path
 
-    Each chunk's checksum is verified, and with ``chunk_size`` (the paths then come in
-    the order of ``study.chunks(chunk_size)``) its spec hash against the study's; bad
-    chunks are removed and named in a :class:`ChunkError`."""
-    from .simulate import combine as concat
-
-    estimates = Path(estimates)
-    remove(derived_files(estimates.parent))
-    expected = ([spec_sha256(study.spec(ch)) for ch in study.chunks(chunk_size)]
-                if chunk_size else None)
-    if expected is not None and len(expected) != len(chunk_paths):
-        raise ChunkError(f"study {study.name!r} has {len(expected)} chunks at chunk size "
-                         f"{chunk_size}, {len(chunk_paths)} were given")
-    frames, bad = [], []
-    for i, p in enumerate(chunk_paths):
-        df, meta, problem = io.read_checked(p)
-        if not problem and expected is not None and meta.get("spec_sha256") != expected[i]:
+    if chunk_size is not None and not callable(chunk_size):
+        chunk_size = sizes_for(study, chunk_size)
+    expected = ({spec_sha256(study.spec(ch)) for ch in study.chunks(chunk_size)}
+                if chunk_size is not None else None)
+    bad = []
+    for p in map(Path, chunk_paths):
+        _, meta, problem = io.read_checked(p)
+        sha = meta.get("spec_sha256")
+        if not problem and expected is not None and sha not in expected:
             problem = "is stale (computed for another spec: the study, the chunk size or " \
                       "fisherlab changed)"
+        if not problem:
+            try:
+                if io.read_meta(stats_path(p)).get("spec_sha256") != sha:
+                    problem = "has statistics of another spec"
+            except Exception as exc:  # noqa: BLE001 - any failure to read is corruption
+                problem = f"has unreadable statistics ({type(exc).__name__})"
         if problem:
             bad.append(f"  {p}: {problem}")
-            remove([p, Path(p).with_suffix(".draws.nc")])
-        else:
-            frames.append(df)
+            remove([p, stats_path(p), p.with_suffix(".draws.nc")])
     if bad:
         raise ChunkError(f"study {study.name!r}: {len(bad)} chunk file(s) removed, to be "
                          "regenerated by the next run (snakemake, or fisherlab run):\n"
                          + "\n".join(bad))
-    df = concat(frames)
+
+
+def gather(study: Study, cond: str, n: int, chunk_paths: list[str | Path],
+           folder: str | Path, chunk_size=None) -> int:
+    """One condition × n: ``estimates/cond=<cond>/n<n>.parquet`` (its rows, cell by cell)
+    and ``stats/cond=<cond>/n<n>.parquet`` (its cells' merged statistics), from chunks
+    that passed :func:`verify_chunks`; if one did not, this condition's files and every
+    file derived from the study's rows are removed first."""
+    from .dataset import ESTIMATES, STATS, part_path
+    from .dataset import gather as gather_rows
+
+    rows_out, stats_out = (part_path(folder, ESTIMATES, cond, n),
+                           part_path(folder, STATS, cond, n))
+    try:
+        verify_chunks(study, chunk_paths, chunk_size)
+    except ChunkError:
+        remove([rows_out, stats_out, *derived_files(folder)])
+        raise
+    condition = next(c for c in study.conditions() if c.param_id == cond and c.n == int(n))
+    return gather_rows(condition, chunk_paths, rows_out, stats_out)
+
+
+def combine(study: Study, chunk_paths: list[str | Path], provenance_json: str | Path) -> dict:
+    """provenance.json: the study file, seed, versions, every chunk's spec and time, and
+    when it was written."""
     meta = provenance.study_provenance(study, chunk_paths)
-    # only what does not depend on chunking or timing: the file is byte-identical
-    # across runs, cores and chunk sizes
-    io.write_parquet(df, estimates, meta={k: meta[k] for k in
-                                          ("study", "study_sha256", "seed", "versions")})
-    if provenance_json is not None:
-        meta["created"] = datetime.now(UTC).isoformat(timespec="seconds")
-        io.write_text(provenance_json, json.dumps(meta, indent=1, default=str))
-    return len(df)
+    meta["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+    io.write_text(provenance_json, json.dumps(meta, indent=1, default=str))
+    return meta
 
 
-def check(study: Study, estimates: str | Path, out: str | Path) -> dict:
+def export(study: Study, folder: str | Path, out: str | Path) -> int:
+    """The optional single file ``estimates.parquet``: every row, in the study's order
+    (condition, n, estimator, estimand, replicate), streamed from the dataset."""
+    from .dataset import Estimates
+    from .dataset import export as stream
+
+    return stream(Estimates(folder).parts(), out)
+
+
+def check(study: Study, folder: str | Path, out: str | Path) -> dict:
     """status.json: ``stopped`` when more fits failed than the study's
-    ``max_failure_rate`` allows (the message names the conditions), else ok. A stopped
-    study's derived files are removed: its summary and page stay absent."""
-    import pandas as pd
-
-    from .diagnostics.failures import FailureRateError, check_failure_rate
+    ``max_failure_rate`` allows (the message names the conditions), else ok; the rates
+    come from the cells' statistics. A stopped study's derived files are removed: its
+    summary and page stay absent."""
+    from .dataset import Estimates
+    from .diagnostics.failures import FailureRateError, check_failure_rate_of
 
     status = {"study": study.name, "family": study.family.name,
               "description": study.description, "stopped": False, "message": "",
               "max_failure_rate": study.max_failure_rate,
               "created": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
-        check_failure_rate(pd.read_parquet(estimates), study.max_failure_rate, study.name)
+        check_failure_rate_of(Estimates(folder), study.max_failure_rate, study.name)
     except FailureRateError as exc:
         status.update(stopped=True, message=str(exc))
-        remove(derived_files(Path(out).parent))
+        remove([p for p in derived_files(Path(out).parent) if p.name != "estimates.parquet"])
     io.write_text(out, json.dumps(status, indent=1))
     return status
 
 
-def summarise(study: Study, estimates: str | Path, out: str | Path):
-    """summary.csv; stops (FailureRateError) when the study's max_failure_rate is exceeded."""
-    import pandas as pd
+def summarise(study: Study, folder: str | Path, out: str | Path):
+    """summary.csv from the cells' merged statistics; stops (FailureRateError) when the
+    study's max_failure_rate is exceeded. Bias-eliminated coverage is counted from each
+    cell's intervals, a cell at a time (one row group of its condition × n file)."""
+    from .dataset import Estimates
+    from .diagnostics.failures import check_failure_rate_of
+    from .measures import becoverage, performance_from_stats, summarise_stats
 
-    from .diagnostics.failures import check_failure_rate
-    from .measures import summarise as measures
-
-    df = pd.read_parquet(estimates)
-    check_failure_rate(df, study.max_failure_rate, study.name)
-    summary = measures(df)
+    source = Estimates(folder)
+    check_failure_rate_of(source, study.max_failure_rate, study.name)
+    cells = source.cells
+    keys = source.keys + ["n", "estimator", "estimand"]
+    drawn = any(c.startswith("prior_") for c in cells.columns)
+    becov = {}
+    for _, c in cells.iterrows():
+        if not (c["x_cnt"] > 0 and c["width_cnt"] == c["x_cnt"]):
+            continue
+        p = performance_from_stats(c, drawn)
+        d = source.read(c["cond"], c["n"], ["true_value", "ci_low", "ci_high", "converged"],
+                        estimator=c["estimator"], estimand=c["estimand"])
+        d = d[d["converged"].to_numpy(bool)]
+        centre = d["true_value"].to_numpy(float) + p["bias"] if drawn else p["mean"]
+        becov[tuple(c[k] for k in keys)] = becoverage(d["ci_low"], d["ci_high"], centre)
+    summary = summarise_stats(cells.drop(columns="cond"), becov)
     io.write_csv(summary, out)
     return summary
 
@@ -182,13 +240,13 @@ def report_md(study: Study, summary: str | Path, out: str | Path) -> None:
     io.write_text(out, render(study, pd.read_csv(summary)))
 
 
-def diagnose(study: Study, estimates: str | Path, outdir: str | Path) -> dict:
-    """Every diagnostic table, written as ``<outdir>/<name>.csv``."""
-    import pandas as pd
+def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
+    """Every diagnostic table, written as ``<outdir>/<name>.csv``, each computed a
+    condition or a cell at a time (:func:`fisherlab.diagnostics.stream_all`)."""
+    from .dataset import Estimates
+    from .diagnostics import stream_all
 
-    from .diagnostics import run_all
-
-    tables = run_all(pd.read_parquet(estimates), study)
+    tables = stream_all(Estimates(folder), study)
     for name, t in tables.items():
         io.write_csv(t, Path(outdir) / f"{name}.csv")
     return tables
@@ -212,30 +270,37 @@ def index(results: str | Path, out: str | Path | None = None) -> Path:
 
 
 # --------------------------------------------------------------------------- all of them
-def run(study: Study, results: str | Path = "results", chunk_size: int = 1000,
-        html_page: bool = True, echo=print) -> Path:
+def run(study: Study, results: str | Path = "results", chunk_size: int | str = "auto",
+        html_page: bool = True, single_file: int | None = None, echo=print) -> Path:
     """Every stage of one study in this process, writing the workflow's files; a study
-    stopped by max_failure_rate raises FailureRateError after its status and the index."""
+    stopped by max_failure_rate raises FailureRateError after its status and the index.
+    ``single_file``: write estimates.parquet when the study has at most this many rows
+    (default :data:`fisherlab.chunking.SINGLE_FILE_ROWS`; 0: never)."""
+    from .chunking import SINGLE_FILE_ROWS, sizes_for, study_rows
     from .diagnostics.failures import FailureRateError
 
     results = Path(results)
     folder = results / study.name
     t0 = time.perf_counter()
-    paths = []
-    for ch in study.chunks(chunk_size):
+    sizes = sizes_for(study, chunk_size)
+    paths: dict = {}
+    for ch in study.chunks(sizes):
         path = chunk_file(results, study, ch)
         chunk(study, ch, path)
-        paths.append(path)
-    rows = combine(study, paths, folder / "estimates.parquet", folder / "provenance.json",
-                   chunk_size)
-    status = check(study, folder / "estimates.parquet", folder / "status.json")
+        paths.setdefault((ch.condition.param_id, ch.condition.n), []).append(path)
+    rows = sum(gather(study, cond, n, p, folder, sizes) for (cond, n), p in paths.items())
+    combine(study, [p for ps in paths.values() for p in ps], folder / "provenance.json")
+    limit = SINGLE_FILE_ROWS if single_file is None else single_file
+    if study_rows(study) <= limit:
+        export(study, folder, folder / "estimates.parquet")
+    status = check(study, folder, folder / "status.json")
     if status["stopped"]:
         if html_page:
             index(results)
         raise FailureRateError(status["message"])
-    summarise(study, folder / "estimates.parquet", folder / "summary.csv")
+    summarise(study, folder, folder / "summary.csv")
     report_md(study, folder / "summary.csv", folder / "report.md")
-    diagnose(study, folder / "estimates.parquet", folder)
+    diagnose(study, folder, folder)
     if html_page:
         html(study, folder, folder / "report.html", folder / "figures",
              folder / "verdict.json")

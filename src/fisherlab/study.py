@@ -142,13 +142,17 @@ class Study:
     def conditions(self) -> list[Condition]:
         return [Condition(p, n) for p in self.param_grid() for n in self.sample_sizes]
 
-    def chunks(self, chunk_size: int) -> list[Chunk]:
-        if chunk_size % SEED_BLOCK:
-            raise ValueError(f"chunk_size must be a multiple of {SEED_BLOCK}")
+    def chunks(self, chunk_size) -> list[Chunk]:
+        """Every job of the study; ``chunk_size`` is replicates per job, or a function
+        of the condition (``chunk_size: auto``, :func:`fisherlab.chunking.sizes_for`)."""
+        size_of = chunk_size if callable(chunk_size) else (lambda c: chunk_size)
         out = []
         for c in self.conditions():
-            for k, start in enumerate(range(0, self.replications, chunk_size)):
-                out.append(Chunk(c, k, start, min(start + chunk_size, self.replications)))
+            size = size_of(c)
+            if size % SEED_BLOCK:
+                raise ValueError(f"chunk_size must be a multiple of {SEED_BLOCK}")
+            for k, start in enumerate(range(0, self.replications, size)):
+                out.append(Chunk(c, k, start, min(start + size, self.replications)))
         return out
 
     def estimator(self, id: str) -> EstimatorSpec:
@@ -264,8 +268,13 @@ def load_config(doc: dict | None, file: str = "config/config.yaml") -> dict:
     if isinstance(studies, str):
         studies = [s for s in re.split(r"[,\s]+", studies) if s]
     return {"studies": list(studies), "studies_dir": doc.get("studies_dir", "studies"),
-            "chunk_size": int(doc.get("chunk_size", 1000)),
+            "chunk_size": _chunk_size(doc.get("chunk_size", "auto")),
+            "single_file_rows": int(doc.get("single_file_rows", 5_000_000)),
             "allow_large": str(doc.get("allow_large", False)).lower() == "true"}
+
+
+def _chunk_size(v) -> int | str:
+    return "auto" if v == "auto" else int(v)
 
 
 def discover(config: dict, root: str | Path = ".", errors: list | None = None) -> list[Study]:

@@ -21,7 +21,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .chunking import sizes_for, study_rows
 from .cost import Cost, check_limits, plan_text, study_cost
+from .dataset import PART
 from .stages import CHUNK_FILE, spec_sha256
 from .study import Chunk, Study, StudyError, StudyErrors, discover, load_config
 
@@ -35,12 +37,17 @@ WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+"
 @dataclass
 class Plan:
     studies: dict[str, Study]
-    chunk_size: int
+    #: replicates per job: an int, or "auto" (per condition, fisherlab.chunking)
+    chunk_size: int | str = "auto"
     costs: list[Cost] = field(default_factory=list)
-    #: chunks of each study, and the same keyed by (cond, n, chunk): built once, because
-    #: Snakemake asks for every job's files and spec (10^4 jobs: a scan each is 10^8 steps)
+    #: studies with at most this many rows also get estimates.parquet
+    single_file_rows: int = 5_000_000
+    #: chunks of each study, and the same keyed by (cond, n, chunk) and by (cond, n): built
+    #: once, because Snakemake asks for every job's files and spec (10^4 jobs: a scan
+    #: each is 10^8 steps)
     _chunks: dict = field(default_factory=dict, repr=False)
     _index: dict = field(default_factory=dict, repr=False)
+    _by_condition: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: dict | None, root: str | Path = ".", echo=None,
@@ -61,13 +68,19 @@ class Plan:
             errors.append(exc)
         if errors:  # every problem of every file, and every limit passed, at once
             raise errors[0] if len(errors) == 1 else StudyErrors(errors)
-        return cls({s.name: s for s in studies}, cfg["chunk_size"], costs)
+        return cls({s.name: s for s in studies}, cfg["chunk_size"], costs,
+                   cfg["single_file_rows"])
 
     def chunks(self, study: str) -> list[Chunk]:
         if study not in self._chunks:
-            self._chunks[study] = self.studies[study].chunks(self.chunk_size)
+            s = self.studies[study]
+            self._chunks[study] = s.chunks(sizes_for(s, self.chunk_size))
             self._index[study] = {(ch.condition.param_id, ch.condition.n, ch.index): ch
                                   for ch in self._chunks[study]}
+            by: dict = {}
+            for ch in self._chunks[study]:
+                by.setdefault((ch.condition.param_id, ch.condition.n), []).append(ch)
+            self._by_condition[study] = by
         return self._chunks[study]
 
     def chunk_path(self, study: str, chunk: Chunk) -> str:
@@ -77,6 +90,21 @@ class Plan:
     def chunk_files(self, wildcards) -> list[str]:
         """Input function: every chunk file of ``wildcards.study``, in the study's order."""
         return [self.chunk_path(wildcards.study, ch) for ch in self.chunks(wildcards.study)]
+
+    def condition_chunks(self, wildcards) -> list[str]:
+        """Input function: the chunk files of one condition × n (the gather job)."""
+        self.chunks(wildcards.study)
+        key = (wildcards.cond, int(wildcards.n))
+        return [self.chunk_path(wildcards.study, ch)
+                for ch in self._by_condition[wildcards.study][key]]
+
+    def parts(self, kind: str):
+        """Input function: every ``estimates`` or ``stats`` file of a study."""
+        def files(wildcards) -> list[str]:
+            self.chunks(wildcards.study)
+            return [f"{RESULTS}/{wildcards.study}/{kind}/" + PART.format(cond=c, n=n)
+                    for c, n in self._by_condition[wildcards.study]]
+        return files
 
     def spec(self, study: str, cond: str, n: int, chunk: int) -> dict:
         self.chunks(study)
@@ -91,12 +119,23 @@ class Plan:
         return spec_sha256(self.spec(wildcards.study, wildcards.cond, wildcards.n,
                                      wildcards.chunk))
 
+    def size(self, wildcards) -> int:
+        """Params function: replicates per job of the chunk's condition."""
+        self.chunks(wildcards.study)
+        ch = self._by_condition[wildcards.study][(wildcards.cond, int(wildcards.n))][0]
+        return ch.stop - ch.start
+
     def study_file(self, wildcards) -> str:
         return str(self.studies[wildcards.study].path)
 
     def targets(self, *names: str) -> list[str]:
         """Final outputs of every study, e.g. ``targets("summary.csv", "report.md")``."""
         return [f"{RESULTS}/{s}/{nm}" for s in self.studies for nm in names]
+
+    def single_files(self) -> list[str]:
+        """estimates.parquet of the studies small enough to get one."""
+        return [f"{RESULTS}/{s}/estimates.parquet" for s, st in self.studies.items()
+                if study_rows(st) <= self.single_file_rows]
 
     # ---------------------------------------------------------------- stopped studies
     def finished(self, checkpoints, *names: str):

@@ -17,7 +17,8 @@ rule report_md:
 rule diagnostics:
     """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each."""
     input:
-        estimates="results/{study}/estimates.parquet",
+        parts=PLAN.parts("estimates"),
+        stats=PLAN.parts("stats"),
         study=PLAN.study_file,
     output:
         [
@@ -30,13 +31,14 @@ rule diagnostics:
             for name in DIAGNOSTICS
         ],
     params:
+        folder="results/{study}",
         outdir=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/diagnostics.log",
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab diagnose {input.estimates:q} --study {input.study:q} "
+        "fisherlab diagnose --study {input.study:q} --dir {params.folder:q} "
         "--out-dir {params.outdir:q} > {log:q} 2>&1"
 
 
@@ -44,7 +46,8 @@ rule report_html:
     """One self-contained page per study: definition, summary, a section per diagnostic."""
     input:
         rules.diagnostics.output,
-        estimates="results/{study}/estimates.parquet",
+        parts=PLAN.parts("estimates"),
+        stats=PLAN.parts("stats"),
         summary="results/{study}/summary.csv",
         study=PLAN.study_file,
     output:

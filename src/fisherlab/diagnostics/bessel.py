@@ -30,7 +30,9 @@ def theory_bias(estimator, family, estimand: str, theta: dict, n: int) -> float:
     return float("nan") if b is None else float(b)
 
 
-@diagnostic("bessel")
+@diagnostic("bessel", by=("n", "estimand"),
+            columns=("n", "replicate", "estimator", "estimand", "estimate", "true_value",
+                     "converged"))
 def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimand × estimator, for estimands with a
     classically unbiased estimator and at least one other that differs from it.
@@ -43,7 +45,8 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     """
     keys = condition_keys(df)
     unbiased = {e.id for e in study.estimators if e.estimator.classically_unbiased}
-    pairs = df.groupby("estimand")["estimator"].agg(set)
+    pairs = (df[["estimand", "estimator"]].drop_duplicates()
+             .groupby("estimand")["estimator"].agg(set))
     wanted = [e for e, s in pairs.items() if s & unbiased and len(s) > 1
               and _differ(df[df["estimand"] == e], unbiased)]
     cols = keys + ["n", "estimand", "estimator", "unbiased", "true_value", "bias",

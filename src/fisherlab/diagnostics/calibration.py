@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from ..labels import prior_columns
-from . import diagnostic
+from . import CELL, diagnostic
 from ._common import condition_keys, good, groups
 
 #: KS p below this: 'not calibrated'
@@ -58,7 +58,9 @@ def pit_values(df: pd.DataFrame) -> pd.DataFrame:
     return d[np.isfinite(d["pit"].to_numpy(float))]
 
 
-@diagnostic("calibration")
+@diagnostic("calibration", by=CELL,
+            columns=("n", "estimator", "estimand", "estimate", "true_value", "se",
+                     "converged", "pit"))
 def calibration(df: pd.DataFrame, study) -> pd.DataFrame:
     """Per condition × n × estimator × estimand, where truths were drawn from a prior:
     replicates with a PIT, its source, and the KS test of uniformity with its critical

@@ -76,7 +76,8 @@ def fit_slope(n, rmse, rmse_mcse=None) -> tuple[float, float, float]:
     return float(coef[0]), se_mc, float(np.sqrt(cov_s[0, 0]))
 
 
-@diagnostic("consistency")
+@diagnostic("consistency", by=("estimator", "estimand"),
+            columns=("n", "estimator", "estimand", "estimate", "true_value", "converged"))
 def consistency(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × estimator × estimand: the fitted rate against theory,
     and the bias at the largest n with its MCSE.

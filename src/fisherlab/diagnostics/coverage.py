@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import diagnostic
+from . import CELL, diagnostic
 from ._common import condition_keys, perf, with_intervals
 
 #: the exact binomial test at this level decides 'nominal'
 ALPHA = 0.01
 
 
-@diagnostic("coverage")
+@diagnostic("coverage", by=CELL,
+            columns=("n", "estimator", "estimand", "estimate", "true_value", "ci_low",
+                     "ci_high", "converged"))
 def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator × estimand with intervals: coverage and
     bias-eliminated coverage with MCSEs, the band nominal ± 2 binomial MCSEs, the exact

@@ -24,14 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ..measures import variance_rel_mcse
-from . import diagnostic
+from . import CELL, diagnostic
 from ._common import condition_keys, crlb_with_error, good, groups, perf, theta_of
 
 #: |Var/CRLB - 1| / MCSE below this: the estimator attains the bound
 Z = 3
 
 
-@diagnostic("efficiency")
+@diagnostic("efficiency", by=CELL,
+            columns=("n", "estimator", "estimand", "estimate", "true_value", "converged"))
 def efficiency(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator × estimand: ``crlb, crlb_source, var,
     var_ratio (Var/CRLB), var_ratio_mcse, mse_ratio, mse_ratio_mcse, verdict`` ('at the

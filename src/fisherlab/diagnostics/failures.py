@@ -35,7 +35,8 @@ def reason_kind(reason: str) -> tuple[str, float]:
     return kind, value
 
 
-@diagnostic("failures")
+@diagnostic("failures", by=("n", "estimator"),
+            columns=("n", "replicate", "estimator", "estimand", "converged", "reason"))
 def failures(df: pd.DataFrame, study=None) -> pd.DataFrame:
     """One row per condition × n × estimator × kind of reason with at least one failed
     fit: ``failed`` (replicates), ``of`` (replicates run), ``rate``, the range of the
@@ -91,7 +92,34 @@ def check_failure_rate(df: pd.DataFrame, max_rate: float | None, study: str = ""
     failed replicates exceeds ``max_rate`` (the study's ``max_failure_rate``)."""
     if max_rate is None:
         return
-    rates = failure_rates(df)
+    _raise_over(failure_rates(df), max_rate, study)
+
+
+def check_failure_rate_of(source, max_rate: float | None, study: str = "") -> None:
+    """:func:`check_failure_rate` from a study's dataset (:class:`fisherlab.dataset.
+    Estimates`): rates from the cells' counts; the commonest reason read only for the
+    condition × estimator units over the limit."""
+    if max_rate is None:
+        return
+    cells = source.cells
+    keys = condition_columns(cells) + ["n", "estimator"]
+    per = cells.drop_duplicates(["cond", "n", "estimator"])
+    rates = per[["cond", *keys]].assign(failures=per["rep_failed"].to_numpy(),
+                                        replicates=per["n_rep"].to_numpy())
+    rates["rate"] = rates["failures"] / rates["replicates"]
+    reasons = []
+    for _, row in rates.iterrows():
+        reason = ""
+        if row["rate"] > max_rate:
+            d = source.read(row["cond"], row["n"], ["reason", "converged"],
+                            estimator=row["estimator"])
+            bad = d.loc[~d["converged"].to_numpy(bool), "reason"]
+            reason = bad.value_counts().index[0] if len(bad) else ""
+        reasons.append(reason)
+    _raise_over(rates.drop(columns="cond").assign(reason=reasons), max_rate, study)
+
+
+def _raise_over(rates: pd.DataFrame, max_rate: float, study: str) -> None:
     over = rates[rates["rate"] > max_rate].sort_values("rate", ascending=False)
     if over.empty:
         return
@@ -103,5 +131,5 @@ def check_failure_rate(df: pd.DataFrame, max_rate: float | None, study: str = ""
     more = f"\n  ... and {len(over) - 10} more" if len(over) > 10 else ""
     raise FailureRateError(
         f"study {study!r}: {len(over)} condition(s) × estimator have more failed fits than "
-        f"max_failure_rate = {max_rate:g}; the study stops here (estimates.parquet keeps "
-        "every failed row with its reason):\n" + "\n".join(lines) + more)
+        f"max_failure_rate = {max_rate:g}; the study stops here (the estimates dataset "
+        "keeps every failed row with its reason):\n" + "\n".join(lines) + more)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import diagnostic
+from . import CELL, diagnostic
 from ._common import condition_keys, good, groups, perf
 
 #: the estimator's defaults when its options give none
@@ -54,7 +54,10 @@ def thresholds(spec) -> tuple[float, float]:
             float(spec.options.get("min_ess", MIN_ESS_PER_CHAIN * chains)))
 
 
-@diagnostic("flags")
+@diagnostic("flags", by=CELL,
+            columns=("n", "estimator", "estimand", "estimate", "true_value", "ci_low",
+                     "ci_high", "converged", "flagged", "flag_reason", "divergences", "rhat",
+                     "ess_bulk", "ess_tail"))
 def flags(df: pd.DataFrame, study) -> pd.DataFrame:
     """Per condition × n × estimator × estimand of the sampling estimators: flagged
     replicates by kind (count, share, worst value), and bias and coverage with MCSEs on

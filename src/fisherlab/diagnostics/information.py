@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..families.fallbacks import MC_SEED, monte_carlo_information
-from . import diagnostic
+from . import ONCE, diagnostic
 from ._data import condition_row, param_conditions
 
 #: |information - check| / SE below this: they agree
@@ -29,7 +29,7 @@ COLUMNS = ["parameter", "parameter2", "information", "source", "rel_error", "che
            "check_se", "check_z", "verdict"]
 
 
-@diagnostic("information")
+@diagnostic("information", by=ONCE)
 def information(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × pair of estimated parameters (i <= j): the information
     I_ij of one observation, its source and relative precision, the independent Monte

@@ -25,7 +25,7 @@ COLUMNS = ["n", "estimand", "estimator", "kind", "S", "coverage", "coverage_mcse
            "miss_below", "miss_above", "in_band", "width", "width_mcse"]
 
 
-@diagnostic("intervals")
+@diagnostic("intervals", by=("n",))
 def intervals(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimand × estimator with intervals: the interval's
     kind, coverage and its MCSE, the shares missing below and above the truth, whether

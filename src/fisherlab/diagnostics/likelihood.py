@@ -31,7 +31,7 @@ from ..estimators import make_estimator
 from ..estimators.intervals import loglik_at, lr_intervals, profile
 from ..families.base import z_quantile
 from ..study import Condition
-from . import diagnostic
+from . import ONCE, diagnostic
 from ._data import condition_row, datasets, param_conditions
 
 #: replicates per n, sample sizes shown, parameters shown, grid points per curve
@@ -71,7 +71,7 @@ def first_condition(study) -> Condition:
                                           for v in condition_row(c).values()))
 
 
-@diagnostic("likelihood")
+@diagnostic("likelihood", by=ONCE)
 def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per curve × grid point (curve: n × replicate × parameter of the first
     condition): ``theta, loglik, rel_loglik, score, information`` and the curve's marks

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..labels import condition_columns
-from . import diagnostic
+from . import CELL, diagnostic
 from ._common import condition_keys, crlb_of, good, groups, is_lattice, theta_of
 
 #: a test with p below this says 'not normal'
@@ -90,7 +90,8 @@ def z_values(df: pd.DataFrame, study, standardisation: str = "se"):
             yield base, z[np.isfinite(z)]
 
 
-@diagnostic("normality")
+@diagnostic("normality", by=CELL,
+            columns=("n", "estimator", "estimand", "estimate", "true_value", "se", "converged"))
 def normality(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator × estimand × standardisation: moments of z,
     the test against N(0, 1) (KS, or K² for lattice-valued estimates), its p-value, the

@@ -28,7 +28,7 @@ COLUMNS = ["n", "estimator", "reference", "fits", "converged", "converged_share"
            "verdict"]
 
 
-@diagnostic("optimiser")
+@diagnostic("optimiser", by=("n",))
 def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator that counts its optimiser's work (see the
     module docstring for the columns)."""

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..measures import variance_rel_mcse
 from ..study import Condition
-from . import diagnostic
+from . import ONCE, diagnostic
 from ._data import condition_row, datasets, param_conditions
 
 #: |statistic - theory| / MCSE below this: the identity holds
@@ -62,7 +62,7 @@ def score_at_truth(study, condition: Condition) -> tuple[np.ndarray, np.ndarray,
     return np.concatenate(scores), np.concatenate(diag), (None if drawn else info)
 
 
-@diagnostic("score")
+@diagnostic("score", by=ONCE)
 def score(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimated parameter: the mean score at the truth and
     its MCSE, the variance of the score against n I(theta) (``var_ratio``, 1 in

@@ -1,6 +1,7 @@
 """``report.html``: one self-contained page per study, rendered from its results folder.
 
-:func:`write_report` reads the study's tables once into a :class:`Results`, draws every
+:func:`write_report` reads the study's tables once into a :class:`Results` (with the
+first condition's replicate rows, read from the estimates dataset), draws every
 figure that :data:`~fisherlab.report.sections.SECTIONS` declares, and renders the
 sections in order. Figures are embedded as base64 PNG, so the page opens straight
 from disk and can be mailed as one file. The page computes no statistic: it prints
@@ -16,25 +17,34 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .. import io
+from ..dataset import Estimates
 from ..diagnostics import TABLES
-from ..labels import condition_columns, condition_label
+from ..labels import condition_label
 from ..study import Study
 from . import plots, readings
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section
 
+#: the estimate columns the figures draw (no reasons, iterations or sampler flags)
+FIGURE_COLUMNS = ("n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
+                  "ci_low", "ci_high", "converged", "pit")
+#: figures of the replicates themselves (distributions, zip plot, forest) draw at most
+#: this many of each cell, the first ones; the normality and calibration ECDFs use every
+#: replicate (their bands are the tables' tests)
+DRAWN_REPLICATES = 5000
+
 
 @dataclass
 class Results:
-    """Everything a study's page shows: the study, its replicate rows, its summary and
-    its diagnostic tables, read once."""
+    """Everything a study's page shows: the study, its summary and diagnostic tables,
+    and its estimates dataset, from which only the first condition's rows are read
+    (figures show the first condition; counts come from the cells' statistics)."""
 
     study: Study
-    estimates: pd.DataFrame
+    source: Estimates
     summary: pd.DataFrame
     tables: dict[str, pd.DataFrame]
     labels: dict[str, str] = field(default_factory=dict)
@@ -48,37 +58,59 @@ class Results:
         return self.labels.get(estimator, estimator)
 
     @cached_property
+    def sizes(self) -> list[int]:
+        """The sample sizes of the first condition."""
+        c = self.source.cells
+        return sorted(int(v) for v in c.loc[c["cond"] == self._cond, "n"].unique())
+
+    @cached_property
+    def _cond(self) -> str:
+        return self.source.conditions()["cond"].iloc[0]
+
+    def rows(self, sizes, columns=FIGURE_COLUMNS, capped: bool = True) -> pd.DataFrame:
+        """The first condition's replicate rows at ``sizes``: ``columns`` only and, when
+        ``capped``, the first :data:`DRAWN_REPLICATES` of each cell. Read per call, so
+        the page holds one figure's rows at a time."""
+        below = DRAWN_REPLICATES if capped else None
+        frames = [self.source.read(self._cond, int(n), columns, replicates_below=below)
+                  for n in sizes]
+        return pd.concat(frames, ignore_index=True)
+
+    @property
+    def drawn(self) -> str:
+        """A caption's note when figures draw fewer replicates than there are."""
+        if int(self.source.cells["n_rep"].max()) <= DRAWN_REPLICATES:
+            return ""
+        return f" Drawn: the first {DRAWN_REPLICATES:,} replicates of each cell."
+
+    @cached_property
     def params(self) -> list[str]:
-        return condition_columns(self.estimates)
+        return self.source.keys
 
     @cached_property
     def varying(self) -> list[str]:
         """The condition columns that take more than one value: what tells conditions
         apart in a sentence."""
-        return [k for k in self.params if self.estimates[k].nunique(dropna=False) > 1]
+        conds = self.source.conditions()
+        return [k for k in self.params if conds[k].nunique(dropna=False) > 1]
 
     @cached_property
     def conditions(self) -> int:
-        return len(self.estimates[self.params].drop_duplicates()) if self.params else 1
+        return len(self.source.conditions())
 
     @cached_property
     def fits(self) -> int:
-        return readings.count_fits(self.estimates)
+        return self.source.fits()[0]
+
+    @cached_property
+    def failed_fits(self) -> int:
+        return self.source.fits()[1]
 
     @cached_property
     def _first(self) -> dict:
         if not self.params:
             return {}
-        return self.estimates[self.params].drop_duplicates().sort_values(
-            self.params).iloc[0].to_dict()
-
-    def is_first(self, row) -> bool:
-        """Whether a table row (or mapping) belongs to the first condition."""
-        return all(row[k] == v for k, v in self._first.items())
-
-    def first_mask(self, df: pd.DataFrame) -> np.ndarray:
-        return np.logical_and.reduce([df[k].to_numpy() == v for k, v in self._first.items()]
-                                     + [np.ones(len(df), bool)])
+        return self.source.conditions()[self.params].iloc[0].to_dict()
 
     @property
     def shown(self) -> str:
@@ -91,8 +123,7 @@ class Results:
 def load(study: Study, folder: Path) -> Results:
     folder = Path(folder)
     prov = folder / "provenance.json"
-    return Results(study, pd.read_parquet(folder / "estimates.parquet"),
-                   pd.read_csv(folder / "summary.csv"),
+    return Results(study, Estimates(folder), pd.read_csv(folder / "summary.csv"),
                    {name: _read_table(folder / f"{name}.csv") for name in TABLES},
                    provenance=json.loads(prov.read_text()) if prov.exists() else {})
 

@@ -9,7 +9,6 @@ that made them; numbers are rounded to their Monte Carlo standard errors.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..diagnostics import bessel as bessel_diag
 from ..diagnostics import calibration as calibration_diag
@@ -210,18 +209,9 @@ def failures(r) -> str:
     if t.empty:
         return f"No fit failed ({total} fits)."
     per = t.groupby(["kind"])["failed"].sum().sort_values(ascending=False)
-    n = int(failed_fits(r.estimates))
+    n = r.failed_fits
     return (f"{n} of {total} fits failed; the commonest kind of reason: "
             f"“{esc(per.index[0])}” ({int(per.iloc[0])}).")
-
-
-def failed_fits(df: pd.DataFrame) -> int:
-    """Fits (replicate × estimator) with at least one failed estimand."""
-    from ..labels import condition_columns
-
-    keys = condition_columns(df) + ["n", "replicate", "estimator"]
-    bad = ~df["converged"].to_numpy(bool)
-    return int(len(df.loc[bad, keys].drop_duplicates()))
 
 
 def verdict(r) -> str:
@@ -241,18 +231,9 @@ def verdict(r) -> str:
         last = cov[cov["n"] == cov["n"].max()]
         parts.append(f"coverage nominal at largest n "
                      f"{int((last['verdict'] == 'nominal').sum())}/{len(last)}")
-    nfail = failed_fits(r.estimates)
+    nfail = r.failed_fits
     parts.append(f"{nfail} failed fits of {r.fits}" if nfail else "no failed fits")
     return " · ".join(parts)
-
-
-def count_fits(df: pd.DataFrame) -> int:
-    """Fits = replicates × estimators × conditions (a fit covers all its estimands)."""
-    from ..labels import condition_columns
-
-    keys = condition_columns(df)
-    return int(len(df.drop_duplicates(keys + ["n", "replicate", "estimator"])))
-
 
 
 # --------------------------------------------------------------------------- the likelihood

@@ -1,0 +1,123 @@
+"""A 10^8-row closed-form study through the real workflow, on this machine.
+
+    python benchmarks/bench_big.py --where DIR [--params 100] [--reps 1000000] [--n 10]
+                                   [--cores 2] [--dry-run-only]
+
+Writes a scratch copy of the workflow into DIR with one study: normal family, mu in
+``params`` values, sigma 1, one sample size ``n``, ``reps`` replications, estimator
+``mle`` of ``mu``: params × reps estimate rows (10^8 at the defaults). Then
+
+* times ``snakemake -n`` (the whole DAG planned, ``chunk_size: auto``) and prints the
+  job counts per rule;
+* runs ``snakemake --cores N`` while sampling, every 0.2 s, the resident memory of every
+  process under it (psutil), and prints the wall time and the largest peak per stage
+  (the ``fisherlab`` sub-command of the job).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env() -> dict:
+    e = dict(os.environ)
+    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
+    return e
+
+
+def study_text(params: int, reps: int, n: int) -> str:
+    mus = ", ".join(f"{i / 10:g}" for i in range(params))
+    return (f"description: 10^8 rows, closed form\nmodel:\n  family: normal\n"
+            f"  params: {{mu: [{mus}], sigma: 1.0}}\nsample_sizes: [{n}]\n"
+            f"replications: {reps}\nseed: 8\nestimators: [mle]\nestimands: [mu]\n")
+
+
+def stage_of(cmdline: list[str]) -> str | None:
+    for i, part in enumerate(cmdline):
+        if part.endswith("fisherlab") and i + 1 < len(cmdline):
+            return cmdline[i + 1]
+    if "-m" in cmdline and "snakemake" in cmdline:
+        return "snakemake (scheduler)"
+    return None
+
+
+def watch(proc: subprocess.Popen, every: float = 0.2) -> dict[str, float]:
+    """Peak RSS (bytes) per stage while ``proc`` runs."""
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    peaks: dict[str, float] = {}
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        for p in procs:
+            try:
+                stage = stage_of(p.cmdline())
+                if stage:
+                    peaks[stage] = max(peaks.get(stage, 0.0), p.memory_info().rss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        time.sleep(every)
+    return peaks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--where", type=Path, required=True)
+    ap.add_argument("--params", type=int, default=100)
+    ap.add_argument("--reps", type=int, default=1_000_000)
+    ap.add_argument("--n", type=int, default=10)
+    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--dry-run-only", action="store_true")
+    args = ap.parse_args()
+    where = args.where
+    where.mkdir(parents=True, exist_ok=True)
+    for item in ("Snakefile", "workflow", "config"):
+        dest = where / item
+        if not dest.exists():
+            (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, dest)
+    (where / "studies").mkdir(exist_ok=True)
+    (where / "studies" / "big.yaml").write_text(study_text(args.params, args.reps, args.n))
+    print(f"study: {args.params} conditions x {args.reps:,} replications x 1 estimate = "
+          f"{args.params * args.reps:,} rows")
+
+    t0 = time.perf_counter()
+    dry = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--quiet", "rules"],
+                         cwd=where, env=env(), capture_output=True, text=True)
+    plan = time.perf_counter() - t0
+    if dry.returncode:
+        raise SystemExit(dry.stderr[-3000:])
+    jobs = {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"^(\w+)\s+(\d+)\s*$", dry.stdout + dry.stderr, flags=re.M)}
+    print(f"snakemake -n: {plan:.1f} s; jobs: {jobs}")
+    if args.dry_run_only:
+        return
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", str(args.cores)],
+                            cwd=where, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=open(where / "snakemake.log", "w"))  # noqa: SIM115
+    peaks = watch(proc)
+    wall = time.perf_counter() - t0
+    if proc.returncode:
+        raise SystemExit(f"snakemake failed: see {where / 'snakemake.log'}")
+    print(f"snakemake --cores {args.cores}: {wall:.0f} s wall ({wall / 60:.1f} min)")
+    print("peak resident memory per stage (largest job):")
+    for stage, rss in sorted(peaks.items(), key=lambda kv: -kv[1]):
+        print(f"  {stage:<24} {rss / 1e6:>8.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The estimates dataset: layout, one-line reads, chunking-independent bytes, and the
+streaming stages equal to the whole-table computations."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+import pytest
+
+from fisherlab import stages
+from fisherlab.dataset import Estimates
+from fisherlab.diagnostics import run_all, stream_all
+from fisherlab.measures import summarise
+from fisherlab.study import load_study
+
+from .conftest import assert_summaries_close
+
+STUDY = """\
+description: dataset test
+model:
+  family: normal
+  params: {mu: [0.0, 2.0], sigma: 1.5}
+sample_sizes: [5, 20]
+replications: 250
+seed: 99
+estimators: [mle, unbiased, mom]
+estimands: [mu, sigma2]
+"""
+
+
+def build(tmp_path, chunk_size: int, name: str = "ds"):
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(STUDY))
+    study = load_study(path)
+    results = tmp_path / f"res{chunk_size}"
+    stages.run(study, results, chunk_size=chunk_size, html_page=False, echo=lambda *_: None)
+    return study, results / study.name
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ds")
+    return build(tmp, 100), build(tmp, 200)
+
+
+def test_layout_is_hive_partitioned_by_condition(built):
+    (study, folder), _ = built
+    parts = sorted(p.relative_to(folder).as_posix() for p in (folder / "estimates").rglob("*"))
+    assert parts == ["estimates/cond=mu=0_sigma=1.5", "estimates/cond=mu=0_sigma=1.5/n20.parquet",
+                     "estimates/cond=mu=0_sigma=1.5/n5.parquet", "estimates/cond=mu=2_sigma=1.5",
+                     "estimates/cond=mu=2_sigma=1.5/n20.parquet",
+                     "estimates/cond=mu=2_sigma=1.5/n5.parquet"]
+    assert (folder / "stats/cond=mu=2_sigma=1.5/n5.parquet").exists()
+    one = pd.read_parquet(folder / "estimates/cond=mu=2_sigma=1.5/n5.parquet")
+    assert "chunk" not in one.columns  # it depends on the chunking
+    # cells in (estimator, estimand) order, replicates in order within a cell
+    keys = list(one[["estimator", "estimand"]].drop_duplicates().itertuples(index=False))
+    assert keys == sorted(keys)
+    assert (one.groupby(["estimator", "estimand"])["replicate"].diff().dropna() == 1).all()
+
+
+def test_the_dataset_reads_in_one_line(built):
+    (study, folder), _ = built
+    rows = 2 * 2 * 250 * 3 * 2
+    df = pd.read_parquet(folder / "estimates")  # pandas: hive partitions become `cond`
+    assert len(df) == rows and set(df["cond"].astype(str)) == {"mu=0_sigma=1.5",
+                                                              "mu=2_sigma=1.5"}
+    import pyarrow.dataset as ds
+
+    assert ds.dataset(folder / "estimates", partitioning="hive").count_rows() == rows
+    duckdb = pytest.importorskip("duckdb")
+    q = f"select count(*) from read_parquet('{folder}/estimates/*/*.parquet')"
+    assert duckdb.sql(q).fetchall() == [(rows,)]
+
+
+def test_bytes_do_not_depend_on_the_chunking(built):
+    (_, a), (_, b) = built
+    files = sorted(p.relative_to(a) for p in a.rglob("*.parquet")
+                   if p.relative_to(a).parts[0] in ("estimates", "stats"))
+    assert len(files) == 8
+    for f in [*files, "estimates.parquet", "summary.csv"]:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_export_is_the_whole_table_in_study_order(built):
+    (study, folder), _ = built
+    one = pd.read_parquet(folder / "estimates.parquet")
+    parts = pd.read_parquet(folder / "estimates").drop(columns="cond")
+    keys = ["true_mu", "true_sigma", "n", "estimator", "estimand", "replicate"]
+    assert one[keys].equals(one[keys].sort_values(keys, ignore_index=True))
+    pd.testing.assert_frame_equal(
+        one, parts.sort_values(keys, ignore_index=True)[list(one.columns)])
+
+
+def test_streaming_stages_equal_the_whole_table(built):
+    (study, folder), _ = built
+    df = pd.read_parquet(folder / "estimates.parquet")
+    assert_summaries_close(pd.read_csv(folder / "summary.csv"),
+                           pd.read_csv(pd.io.common.StringIO(summarise(df).to_csv(index=False))))
+    whole = run_all(df, study)
+    streamed = stream_all(Estimates(folder), study)
+    assert set(whole) == set(streamed)
+    for name, t in whole.items():
+        pd.testing.assert_frame_equal(streamed[name].reset_index(drop=True),
+                                      t.reset_index(drop=True), check_dtype=False)
+    assert len(streamed["bessel"]) > 0 and len(streamed["consistency"]) > 0
+
+
+def test_counts_come_from_the_statistics(built):
+    (study, folder), _ = built
+    src = Estimates(folder)
+    assert src.rows() == 2 * 2 * 250 * 3 * 2
+    assert src.fits() == (2 * 2 * 250 * 3, 0)
+    assert list(src.conditions()["cond"]) == ["mu=0_sigma=1.5", "mu=2_sigma=1.5"]
+    one = src.read("mu=2_sigma=1.5", 20, ["estimate"], estimator="mom", estimand="sigma2")
+    assert len(one) == 250 and set(one.columns) == {"true_mu", "true_sigma", "estimate"}
