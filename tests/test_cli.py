@@ -102,7 +102,7 @@ def test_validate_lists_every_problem_of_every_file(project):
     assert "FAIL studies/bad.yaml: 2 problems:" in err
     assert "key 'seed': must be an integer, got 1.0 (write 1" in err
     assert "key 'model.params.p': 1.3 is outside the domain" in err
-    assert "FAIL studies/huge.yaml: " in err and "chunk jobs" in err
+    assert "FAIL studies/huge.yaml: " in err and "summary steps" in err  # (auto chunks)
     assert "ok   studies/tiny.yaml" in res.stdout
     assert fisherlab("validate", "--allow-large", "huge", cwd=project).returncode == 0
 
@@ -162,12 +162,18 @@ def test_a_corrupt_chunk_is_named_removed_and_exits_4(project, capsys):
     results = project / "results"
     stages.run(study, results, 100, html_page=False, echo=lambda *a: None)
     folder = results / "tiny"
-    chunks = [stages.chunk_file(results, study, ch) for ch in study.chunks(100)]
+    cond = study.chunks(100)[0].condition  # gather verifies one condition's chunks
+    chunks = [stages.chunk_file(results, study, ch) for ch in study.chunks(100)
+              if ch.condition == cond]
     bad = chunks[1]
     bad.write_bytes(bad.read_bytes()[:-100])  # truncated
-    argv = ["combine", "--study", str(study.path), "--out", str(folder / "estimates.parquet"),
-            "--chunk-size", "100", *map(str, chunks)]
-    assert cli.main(argv) == 4
+
+    def gather(size, paths):
+        return cli.main(["gather", "--study", str(study.path), "--cond", cond.param_id,
+                         "--n", str(cond.n), "--dir", str(folder), "--chunk-size", size,
+                         *map(str, paths)])
+
+    assert gather("100", chunks) == 4
     err = capsys.readouterr().err
     assert f"{bad}: cannot be read" in err and "1 chunk file(s) removed" in err
     assert not bad.exists() and all(c.exists() for c in chunks if c != bad)
@@ -175,9 +181,7 @@ def test_a_corrupt_chunk_is_named_removed_and_exits_4(project, capsys):
     assert not (folder / "summary.csv").exists() and not (folder / "report.md").exists()
     # a chunk of another chunk size is stale
     stages.chunk(study, study.chunks(100)[1], bad)
-    assert cli.main(["combine", "--study", str(study.path), "--out",
-                     str(folder / "estimates.parquet"), "--chunk-size", "200",
-                     *map(str, chunks[:2])]) == 4
+    assert gather("200", chunks[:2]) == 4
     assert "is stale" in capsys.readouterr().err
 
 

@@ -103,7 +103,15 @@ def test_flags_section_reads_and_cites_the_table(study):
     from fisherlab.report.sections import SECTIONS
 
     df = _estimates()
-    r = Results(study, df, summarise(df), {"flags": flags(df, study)})
+
+    class Source:  # the dataset's view the section uses: condition columns, conditions
+        keys = ["true_p"]
+
+        @staticmethod
+        def conditions():
+            return df[["true_p"]].drop_duplicates().assign(cond="p=0.5")
+
+    r = Results(study, Source(), summarise(df), {"flags": flags(df, study)})
     text = reading(r)
     assert text.startswith("4 of 6 sampled replicates carry a sampler warning")
     assert 'data-t="flags" data-r="0" data-c="flagged_share"' in text
@@ -113,5 +121,5 @@ def test_flags_section_reads_and_cites_the_table(study):
     assert sec.when(r)
     ids = [s.id for s in SECTIONS]
     assert ids.index("calibration") < ids.index("flags") < ids.index("failures")
-    empty = Results(study, df, summarise(df), {"flags": flags(df.iloc[:0], study)})
+    empty = Results(study, Source(), summarise(df), {"flags": flags(df.iloc[:0], study)})
     assert not sec.when(empty)

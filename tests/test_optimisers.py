@@ -129,8 +129,8 @@ def test_counts_in_the_estimates_wall_times_in_provenance(write_study, tmp_path)
     assert not any("second" in c or "time" in c for c in est.columns)
     import pyarrow.parquet as pq
 
-    assert b"fit_seconds" not in pq.read_schema(folder / "estimates.parquet").metadata.get(
-        b"pandas", b"")
+    meta = pq.read_schema(folder / "estimates.parquet").metadata or {}
+    assert b"fit_seconds" not in meta.get(b"pandas", b"")
     prov = json.loads((folder / "provenance.json").read_text())
     timed = {(t["estimator"], t["n"]) for t in prov["timings"]}
     assert timed == {(e.id, n) for e in s.estimators for n in (30, 120)}

@@ -204,7 +204,7 @@ def combine_frames(frames: list[pd.DataFrame], where: Path) -> pd.DataFrame:
     """What `fisherlab combine` writes for these chunks, read back (parquet round trip)."""
     from fisherlab import io
 
-    io.write_parquet(combine(frames).drop(columns="chunk"), where / "fresh.parquet")
+    io.write_parquet(combine(frames), where / "fresh.parquet")
     return pd.read_parquet(where / "fresh.parquet")
 
 

@@ -167,7 +167,13 @@ def gather(study: Study, cond: str, n: int, chunk_paths: list[str | Path],
 
 def combine(study: Study, chunk_paths: list[str | Path], provenance_json: str | Path) -> dict:
     """provenance.json: the study file, seed, versions, every chunk's spec and time, and
-    when it was written."""
+    when it was written; from chunks that pass :func:`verify_chunks` (if one does not,
+    every file derived from the study's rows is removed first)."""
+    try:
+        verify_chunks(study, chunk_paths)
+    except ChunkError:
+        remove(derived_files(Path(provenance_json).parent))
+        raise
     meta = provenance.study_provenance(study, chunk_paths)
     meta["created"] = datetime.now(UTC).isoformat(timespec="seconds")
     io.write_text(provenance_json, json.dumps(meta, indent=1, default=str))
