@@ -86,7 +86,7 @@ def main() -> None:
             plan.spec_hash(type("W", (), {"study": "dag", "cond": job.param_id,
                                           "chunk": job.name})())
         package = time.perf_counter() - t0
-        print(f"jobs: {len(chunks)} simulate (+ gather, export, check, summarise, report per study)")
+        print(f"jobs: {len(chunks)} simulate (+ gather, export, check, summarise, report)")
         print(f"package: Plan + every chunk spec: {package:.2f} s")
         seconds, n, rss = snakemake_n(where)
         print(f"snakemake -n: {seconds:.1f} s, peak RSS {rss / 2**20:.0f} MiB (DAG with {n} "
