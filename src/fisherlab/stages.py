@@ -92,7 +92,7 @@ def derived_files(folder: str | Path) -> list[Path]:
     from .diagnostics import TABLES
 
     folder = Path(folder)
-    names = ["estimates.parquet", "summary.csv", "report.md", "report.html",
+    names = ["estimates.parquet", "summary.csv", "precision.csv", "report.md", "report.html",
              "verdict.json", "status.json", "figures", *(f"{t}.csv" for t in TABLES)]
     return [folder / nm for nm in names]
 
@@ -234,6 +234,9 @@ def summarise(study: Study, folder: str | Path, out: str | Path):
         centre = d["true_value"].to_numpy(float) + p["bias"] if drawn else p["mean"]
         becov[tuple(c[k] for k in keys)] = becoverage(d["ci_low"], d["ci_high"], centre)
     summary = summarise_stats(cells.drop(columns="cond"), becov)
+    from .precision import mark  # issue 13: hit_max, for a study with target MCSEs
+
+    summary = mark(summary, study, folder)
     io.write_csv(summary, out)
     return summary
 
@@ -290,9 +293,14 @@ def run(study: Study, results: str | Path = "results", chunk_size: int | str = "
     t0 = time.perf_counter()
     sizes = sizes_for(study, chunk_size)
     paths: dict = {}
+    if study.targets is not None:  # issue 13: rounds of chunks until the targets are met
+        from .precision import run_rounds
+
+        run_rounds(study, results, chunk_size, chunk)
     for ch in study.chunks(sizes):
         path = chunk_file(results, study, ch)
-        chunk(study, ch, path)
+        if study.targets is None:
+            chunk(study, ch, path)
         paths.setdefault((ch.condition.param_id, ch.condition.n), []).append(path)
     rows = sum(gather(study, cond, n, p, folder, sizes) for (cond, n), p in paths.items())
     combine(study, [p for ps in paths.values() for p in ps], folder / "provenance.json")
@@ -305,6 +313,10 @@ def run(study: Study, results: str | Path = "results", chunk_size: int | str = "
             index(results)
         raise FailureRateError(status["message"])
     summarise(study, folder, folder / "summary.csv")
+    if study.targets is not None:  # issue 13
+        from .precision import write_table
+
+        write_table(study, folder, folder / "precision.csv")
     report_md(study, folder / "summary.csv", folder / "report.md")
     diagnose(study, folder, folder)
     if html_page:

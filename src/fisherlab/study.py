@@ -131,6 +131,25 @@ class Study:
     max_failure_rate: float | None = None
     #: the family's ``model.design`` (regression covariates, fixed parameters), or None
     design: dict | None = None
+    # -- issue 13: replications from target MCSEs (fisherlab.precision). ``replications``
+    # is then the cap (``max``); ``schedule`` (condition id -> cumulative replications per
+    # round) comes from the round files (precision.attach)
+    targets: object | None = None
+    schedule: dict | None = field(default=None, repr=False)
+
+    def rounds(self, c: Condition) -> list[int]:
+        """The hook: a condition's cumulative replications after each round; one round
+        of ``replications`` for a fixed-R study."""
+        if self.targets is None:
+            return [self.replications]
+        from .precision import first_round
+
+        return (self.schedule or {}).get(c.id) or [first_round(self)]
+
+    def reps(self, c: Condition) -> int:
+        """Replications of a condition (so far, for a study with targets)."""
+        return self.rounds(c)[-1]
+    # -- end issue 13
 
     # ---------------------------------------------------------------- grid
     def param_grid(self) -> list[dict[str, float]]:
@@ -146,13 +165,18 @@ class Study:
         """Every job of the study; ``chunk_size`` is replicates per job, or a function
         of the condition (``chunk_size: auto``, :func:`fisherlab.chunking.sizes_for`)."""
         size_of = chunk_size if callable(chunk_size) else (lambda c: chunk_size)
-        out = []
-        for c in self.conditions():
-            size = size_of(c)
-            if size % SEED_BLOCK:
-                raise ValueError(f"chunk_size must be a multiple of {SEED_BLOCK}")
-            for k, start in enumerate(range(0, self.replications, size)):
-                out.append(Chunk(c, k, start, min(start + size, self.replications)))
+        return [ch for c in self.conditions() for ch in self._chunks_of(c, size_of(c))]
+
+    def _chunks_of(self, c: Condition, size: int) -> list[Chunk]:
+        """A condition's chunks: each round's replicates (:meth:`rounds`) split into
+        ``size``, numbered round after round (a later round only adds chunks)."""
+        if size % SEED_BLOCK:
+            raise ValueError(f"chunk_size must be a multiple of {SEED_BLOCK}")
+        out, lo = [], 0
+        for hi in self.rounds(c):
+            out += [Chunk(c, len(out) + i, start, min(start + size, hi))
+                    for i, start in enumerate(range(lo, hi, size))]
+            lo = hi
         return out
 
     def estimator(self, id: str) -> EstimatorSpec:
@@ -170,10 +194,9 @@ class Study:
         """The chunk ``<cond>/n<n>/c<index>`` of this study at ``chunk_size``."""
         for c in self.conditions():
             if c.param_id == cond and c.n == int(n):
-                start = int(index) * chunk_size
-                if 0 <= start < self.replications:
-                    return Chunk(c, int(index), start,
-                                 min(start + chunk_size, self.replications))
+                chunks = self._chunks_of(c, chunk_size)
+                if 0 <= int(index) < len(chunks):
+                    return chunks[int(index)]
         raise KeyError(f"no chunk {cond}/n{n}/c{index} in study {self.name!r}")
 
     def spec(self, chunk: Chunk) -> dict:
@@ -241,6 +264,11 @@ def load_study(path: str | Path) -> Study:
             if bad:
                 problems.add("sample_sizes", f"{bad[0]} is below the smallest sample size for "
                              f"{fam.name} with {name!r}: every n must be >= {low}")
+    targets = None  # issue 13: replications as target MCSEs
+    if problems.clean("replications"):
+        from .precision import check_targets
+
+        targets = check_targets(doc["replications"], problems)
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
@@ -248,7 +276,8 @@ def load_study(path: str | Path) -> Study:
     level = float((doc.get("interval") or {}).get("level", 0.95))
     return Study(name=path.stem, path=path, description=doc["description"], family=fam,
                  params=params, sample_sizes=list(doc["sample_sizes"]),
-                 replications=doc["replications"], seed=doc["seed"],
+                 replications=targets.max if targets else doc["replications"],
+                 seed=doc["seed"], targets=targets,
                  estimators=[EstimatorSpec(*e) for e in estimators],
                  estimands=estimands, level=level, raw=doc,
                  fit_timeout=_opt_float(doc.get("fit_timeout")),

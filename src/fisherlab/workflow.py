@@ -48,6 +48,10 @@ class Plan:
     _chunks: dict = field(default_factory=dict, repr=False)
     _index: dict = field(default_factory=dict, repr=False)
     _by_condition: dict = field(default_factory=dict, repr=False)
+    #: issue 13: the round state of studies with target MCSEs (fisherlab.rounds.Rounds,
+    #: set by workflow/rules/precision.smk)
+    rounds: object | None = field(default=None, repr=False)
+    _sizes: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: dict | None, root: str | Path = ".", echo=None,
@@ -71,7 +75,13 @@ class Plan:
         return cls({s.name: s for s in studies}, cfg["chunk_size"], costs,
                    cfg["single_file_rows"])
 
-    def chunks(self, study: str) -> list[Chunk]:
+    def chunks(self, study: str, final: bool = True) -> list[Chunk]:
+        """The study's chunks; for a study with target MCSEs, those of its rounds: all
+        of them (``final``: waits for the last round's checkpoint) or those decided so far
+        (a chunk job's spec)."""
+        if self.studies[study].targets is not None and self.rounds is not None \
+                and self.rounds.sync(study, final):  # issue 13
+            self._chunks.pop(study, None)
         if study not in self._chunks:
             s = self.studies[study]
             self._chunks[study] = s.chunks(sizes_for(s, self.chunk_size))
@@ -101,13 +111,13 @@ class Plan:
     def parts(self, kind: str):
         """Input function: every ``estimates`` or ``stats`` file of a study."""
         def files(wildcards) -> list[str]:
-            self.chunks(wildcards.study)
+            self.chunks(wildcards.study, final=False)
             return [f"{RESULTS}/{wildcards.study}/{kind}/" + PART.format(cond=c, n=n)
                     for c, n in self._by_condition[wildcards.study]]
         return files
 
     def spec(self, study: str, cond: str, n: int, chunk: int) -> dict:
-        self.chunks(study)
+        self.chunks(study, final=False)
         ch = self._index[study].get((cond, int(n), int(chunk)))
         if ch is not None:
             return self.studies[study].spec(ch)
@@ -120,10 +130,15 @@ class Plan:
                                      wildcards.chunk))
 
     def size(self, wildcards) -> int:
-        """Params function: replicates per job of the chunk's condition."""
-        self.chunks(wildcards.study)
+        """Params function: replicates per job of the chunk's condition (the chunk size,
+        which a round's or the study's last chunk may not fill)."""
+        self.chunks(wildcards.study, final=False)
         ch = self._by_condition[wildcards.study][(wildcards.cond, int(wildcards.n))][0]
-        return ch.stop - ch.start
+        study = wildcards.study
+        if study not in self._sizes:  # auto sizes scan the study: once, not per job
+            self._sizes[study] = sizes_for(self.studies[study], self.chunk_size)
+        size = self._sizes[study]
+        return size(ch.condition) if callable(size) else size
 
     def study_file(self, wildcards) -> str:
         return str(self.studies[wildcards.study].path)

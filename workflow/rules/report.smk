@@ -3,6 +3,7 @@ rule report_md:
     input:
         summary="results/{study}/summary.csv",
         study=PLAN.study_file,
+        precision=ROUNDS.precision_file,  # issue 13: none for a fixed-R study
     output:
         "results/{study}/report.md",
     log:
@@ -50,6 +51,7 @@ rule report_html:
         stats=PLAN.parts("stats"),
         summary="results/{study}/summary.csv",
         study=PLAN.study_file,
+        precision=ROUNDS.precision_file,  # issue 13: none for a fixed-R study
     output:
         html=report("results/{study}/report.html", caption="../report/report_html.rst",
                     category="{study}"),
