@@ -246,7 +246,9 @@ def report_md(study: Study, summary: str | Path, out: str | Path) -> None:
 
     from .report.markdown import render
 
-    io.write_text(out, render(study, pd.read_csv(summary)))
+    prec = Path(summary).with_name("precision.csv")  # issue 13: a study with targets
+    io.write_text(out, render(study, pd.read_csv(summary),
+                              pd.read_csv(prec) if study.targets and prec.exists() else None))
 
 
 def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
