@@ -115,7 +115,9 @@ def cmd_validate(args) -> int:
             continue
         plans.append(cost.study_cost(s, args.chunk_size))
         print(f"ok   {f}: {s.family.name}, {plans[-1].conditions:,} conditions × "
-              f"{s.replications:,} replications, estimators "
+              + (f"{s.replications:,} replications" if s.targets is None else
+                 f"up to {s.replications:,} replications (target MCSEs)")
+              + ", estimators "
               f"{', '.join(e.id for e in s.estimators)}\n     cost: {plans[-1].line()}")
     if plans:
         print(cost.plan_text(plans, os.cpu_count(), per_study=False))

@@ -265,7 +265,8 @@ def load_study(path: str | Path) -> Study:
                 problems.add("sample_sizes", f"{bad[0]} is below the smallest sample size for "
                              f"{fam.name} with {name!r}: every n must be >= {low}")
     targets = None  # issue 13: replications as target MCSEs
-    if problems.clean("replications"):
+    if isinstance(doc, dict) and isinstance(doc.get("replications"), dict) \
+            and problems.clean("replications"):
         from .precision import check_targets
 
         targets = check_targets(doc["replications"], problems)
