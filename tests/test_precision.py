@@ -244,5 +244,8 @@ def test_the_workflow_rounds_write_what_fisherlab_run_writes(tmp_path):
               "stats/cond=p=0.3/n50.parquet", "estimates.parquet"):
         assert (mine / f).read_bytes() == (theirs / f).read_bytes(), f
     assert json.loads((theirs / ROUND_FILE.format(k=1)).read_text())["done"]
+    page = (theirs / "report.html").read_text(encoding="utf-8")  # the study box
+    assert page.count("700 replications (stopped at max); coverage MCSE") == 2
+    assert "from target MCSEs: coverage ≤ 0.0001" in page
     again = snakemake(where, "--cores", "2", "-n")
     assert "Nothing to be done" in again.stdout + again.stderr

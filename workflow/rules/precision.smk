@@ -18,7 +18,7 @@ checkpoint rounds:
     wildcard_constraints:
         k=r"\d+",
     params:
-        folder="results/{study}",
+        folder=subpath(output[0], ancestor=2),
         size=PLAN.chunk_size,
     log:
         "results/{study}/logs/rounds/r{k}.log",
@@ -39,7 +39,7 @@ rule precision:
     output:
         "results/{study}/precision.csv",
     params:
-        folder="results/{study}",
+        folder=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/precision.log",
     conda:
