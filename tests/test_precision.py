@@ -249,3 +249,20 @@ def test_the_workflow_rounds_write_what_fisherlab_run_writes(tmp_path):
     assert "from target MCSEs: coverage ≤ 0.0001" in page
     again = snakemake(where, "--cores", "2", "-n")
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_a_round_file_left_from_other_targets_is_not_read(tmp_path):
+    """Rounds end at the first record that says done: a later file, from a run with
+    tighter targets, changes nothing."""
+    study = load_study(_write(tmp_path / "studies", "capped", CAPPED))
+    folder = stages.run(study, tmp_path / "results", chunk_size=300, html_page=False,
+                        echo=lambda *_: None)
+    stale = {"done": True, "cells": [{"id": c.id, "next": 5000, "replications": 700,
+                                      "hit_max": False, "targets": []}
+                                     for c in study.conditions()]}
+    (folder / ROUND_FILE.format(k=2)).write_text(json.dumps(stale))
+    assert len(read_rounds(folder)) == 2
+    from fisherlab.precision import attach
+
+    again = attach(load_study(study.path), folder / "summary.csv")
+    assert [again.reps(c) for c in again.conditions()] == [700, 700]

@@ -137,13 +137,16 @@ def first_round(study) -> int:
 
 
 def read_rounds(folder: str | Path, upto: int | None = None) -> list[dict]:
-    """The round records r0, r1, ... on disk (contiguous), before round ``upto``."""
+    """The round records r0, r1, ... on disk (contiguous), before round ``upto``, up to
+    the first that says done (a later file is left from a run with other targets)."""
     out, k = [], 0
     while upto is None or k < upto:
         p = Path(folder) / ROUND_FILE.format(k=k)
         if not p.exists():
             break
         out.append(json.loads(p.read_text(encoding="utf-8")))
+        if out[-1]["done"]:
+            break
         k += 1
     return out
 
