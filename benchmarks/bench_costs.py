@@ -176,29 +176,35 @@ seed: 1
 estimators: [mle, unbiased, mom]
 estimands: [mu, sigma, sigma2]
 """
-STAGES = ("combine", "summarise", "report_md", "diagnose", "html")
+STAGES = ("gather", "check", "summarise", "diagnose", "html")
 
 
 def stage_child(stage: str, folder: str) -> dict:
+    """One summary step of the workflow, as its job runs it, in this (fresh) process."""
     from fisherlab import stages
     from fisherlab.study import load_study
 
     folder = Path(folder)
     study = load_study(folder / "bench.yaml")
+    out = folder / "results" / study.name
     base = maxrss()
     t0 = time.perf_counter()
-    if stage == "combine":
-        chunks = sorted((folder / "chunks").glob("*.parquet"))
-        stages.combine(study, chunks, folder / "estimates.parquet", folder / "provenance.json")
+    if stage == "gather":
+        jobs = study.jobs(5000)
+        for cond in dict.fromkeys(j.param_id for j in jobs):
+            stages.gather(study, cond, [stages.chunk_file(folder / "results", study, j)
+                                        for j in jobs if j.param_id == cond], out, 5000)
+    elif stage == "check":
+        stages.combine(study, [stages.chunk_file(folder / "results", study, j)
+                               for j in study.jobs(5000)], out / "provenance.json")
+        stages.check(study, out, out / "status.json")
     elif stage == "summarise":
-        stages.summarise(study, folder / "estimates.parquet", folder / "summary.csv")
-    elif stage == "report_md":
-        stages.report_md(study, folder / "summary.csv", folder / "report.md")
+        stages.summarise(study, out, out / "summary.csv")
+        stages.report_md(study, out / "summary.csv", out / "report.md")
     elif stage == "diagnose":
-        stages.diagnose(study, folder / "estimates.parquet", folder)
+        stages.diagnose(study, out, out)
     elif stage == "html":
-        stages.html(study, folder, folder / "report.html", folder / "figures",
-                    folder / "verdict.json")
+        stages.html(study, out, out / "report.html", out / "figures", out / "verdict.json")
     return {"base": base, "peak": maxrss(), "seconds": time.perf_counter() - t0}
 
 
@@ -212,8 +218,8 @@ def measure_summary() -> dict:
             folder = Path(d)
             (folder / "bench.yaml").write_text(SUMMARY_STUDY.format(reps=reps))
             study = load_study(folder / "bench.yaml")
-            for k, ch in enumerate(study.chunks(5000)):
-                stages.chunk(study, ch, folder / "chunks" / f"c{k:04d}.parquet")
+            for job in study.jobs(5000):
+                stages.chunk(study, job, stages.chunk_file(folder / "results", study, job))
             rows = 4 * reps * 9
             for stage in STAGES:
                 res = subprocess.run([sys.executable, __file__, "--stage", stage, str(folder)],

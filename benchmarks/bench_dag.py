@@ -82,9 +82,9 @@ def main() -> None:
         plan = Plan.from_config({"studies_dir": str(where / "studies"), "chunk_size": 100,
                                  "allow_large": True})
         chunks = plan.chunks("dag")
-        for ch in chunks:
-            plan.spec_hash(type("W", (), {"study": "dag", "cond": ch.condition.param_id,
-                                          "n": ch.condition.n, "chunk": ch.index})())
+        for job in chunks:
+            plan.spec_hash(type("W", (), {"study": "dag", "cond": job.param_id,
+                                          "chunk": job.name})())
         package = time.perf_counter() - t0
         print(f"jobs: {len(chunks)} simulate (+ combine, summarise, report)")
         print(f"package: Plan + every chunk spec: {package:.2f} s")

@@ -63,17 +63,18 @@ def _job(args) -> None:
     kind, path, *rest = args
     study = _STUDY.setdefault(path, load_study(path))
     if kind == "chunk":
-        cond, n, index, size, out = rest
-        stages.chunk(study, study.chunk(cond, n, index, size), out)
+        cond, name, size, out = rest
+        stages.chunk(study, study.job(cond, name, size), out)
     else:
-        cond, n, paths, folder = rest
-        stages.gather(study, cond, n, paths, folder)
+        cond, paths, folder = rest
+        stages.gather(study, cond, paths, folder)
 
 
 def measure(reps: int, where: Path) -> tuple[int, list[tuple[str, float, float]]]:
     from multiprocessing import get_context
 
-    from fisherlab.chunking import sizes_for
+    from fisherlab import stages
+    from fisherlab.chunking import auto_sizes, jobs_for
     from fisherlab.study import load_study
 
     where.mkdir(parents=True, exist_ok=True)
@@ -81,27 +82,27 @@ def measure(reps: int, where: Path) -> tuple[int, list[tuple[str, float, float]]
     path.write_text(STUDY.format(reps=reps))
     study = load_study(path)
     folder = where / "results" / study.name
-    chunks = study.chunks(sizes_for(study, "auto"))
+    sizes = auto_sizes(study)
     by_cond: dict = {}
     jobs = []
-    for ch in chunks:
-        c = ch.condition
-        out = str(folder / "chunks" / c.param_id / f"n{c.n}" / f"c{ch.index}.parquet")
-        by_cond.setdefault((c.param_id, c.n), []).append(out)
-        jobs.append(("chunk", str(path), c.param_id, c.n, ch.index, ch.stop - ch.start, out))
+    for job in jobs_for(study, "auto"):
+        out = str(stages.chunk_file(where / "results", study, job))
+        by_cond.setdefault(job.param_id, []).append(out)
+        jobs.append(("chunk", str(path), job.param_id, job.name,
+                     sizes[job.chunks[0].condition.id], out))
     steps = []
     with get_context("fork").Pool(2) as workers:
         t0 = time.perf_counter()
         workers.map(_job, jobs, chunksize=1)
         steps.append((f"chunk ({len(jobs)} jobs, 2 at a time)", time.perf_counter() - t0,
                       float("nan")))
-        # every condition but the last (a largest n) in the pool; that one measured alone
-        (c_last, n_last), last = list(by_cond.items())[-1]
+        # every condition but the last in the pool; that one measured alone
+        c_last, last = list(by_cond.items())[-1]
         t0 = time.perf_counter()
-        workers.map(_job, [("gather", str(path), c, n, p, str(folder))
-                           for (c, n), p in list(by_cond.items())[:-1]], chunksize=1)
+        workers.map(_job, [("gather", str(path), c, p, str(folder))
+                           for c, p in list(by_cond.items())[:-1]], chunksize=1)
         rest = time.perf_counter() - t0
-    seconds, rss = run(["gather", "--study", str(path), "--cond", c_last, "--n", str(n_last),
+    seconds, rss = run(["gather", "--study", str(path), "--cond", c_last,
                         "--dir", str(folder), *last])
     steps.append((f"gather (1 of {len(by_cond)} jobs, alone)", seconds, rss))
     steps.append((f"gather (all {len(by_cond)}, 2 at a time)", rest + seconds / 2,

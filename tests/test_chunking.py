@@ -75,9 +75,31 @@ def test_a_hundred_million_rows_plan_thousands_of_jobs_not_hundreds_of_thousands
     mus = ", ".join(str(i / 10) for i in range(100))
     s = study(tmp_path, params=f"{{mu: [{mus}], sigma: 1.0}}", sizes="[20]",
               reps=1_000_000, estimators="[mle]")
-    jobs = len(s.chunks(chunking.sizes_for(s, "auto")))
+    jobs = len(s.jobs(chunking.sizes_for(s, "auto")))
     assert 100 <= jobs <= chunking.MAX_JOBS
     assert chunking.study_rows(s) == 100 * 1_000_000 * 2
+
+
+def test_cheap_conditions_are_one_job_for_every_n_costly_ones_a_job_per_cell(tmp_path):
+    cheap = study(tmp_path, reps=1000)
+    jobs = chunking.jobs_for(cheap, "auto")
+    assert all(j.spans for j in jobs) and {j.name for j in jobs} == {"c0"}
+    assert len(jobs) == len({c.param_id for c in cheap.conditions()})
+    assert chunking.count_jobs(cheap, "auto") == (len(jobs), len(cheap.sample_sizes))
+    costly = study(tmp_path, family="gaussian_mixture", params="{w: 0.3, mu1: 0.0, "
+                   "mu2: 3.0, sigma1: 1.0, sigma2: 1.0}", sizes="[100, 1000]", reps=10_000,
+                   estimators="[mle]")
+    jobs = chunking.jobs_for(costly, "auto")
+    assert not any(j.spans for j in jobs) and len({j.name for j in jobs}) == len(jobs)
+    assert chunking.count_jobs(costly, "auto") == (len(jobs), 1)
+    for s, js in ((cheap, chunking.jobs_for(cheap, "auto")), (costly, jobs)):
+        # every replicate of every cell in exactly one job, and a job's name finds it again
+        got = sorted((ch.condition.id, r) for j in js for ch in j.chunks
+                     for r in range(ch.start, ch.stop))
+        assert got == sorted((c.id, r) for c in s.conditions() for r in range(s.replications))
+        sizes = chunking.auto_sizes(s)
+        for j in js:
+            assert s.job(j.param_id, j.name, sizes[j.chunks[0].condition.id]) == j
 
 
 def test_an_explicit_chunk_size_still_works(tmp_path):

@@ -87,7 +87,7 @@ def test_validate_prints_the_cost_plan(project):
     res = fisherlab("validate", cwd=project)
     assert res.returncode == 0, res.stderr
     assert "ok   studies/tiny.yaml" in res.stdout
-    assert "cost: 2 jobs, 400 datasets, 800 estimate rows; largest job" in res.stdout
+    assert "cost: 1 job, 400 datasets, 800 estimate rows; largest job" in res.stdout
     assert "limits: 10,000 jobs per run" in res.stdout
 
 
@@ -162,15 +162,15 @@ def test_a_corrupt_chunk_is_named_removed_and_exits_4(project, capsys):
     results = project / "results"
     stages.run(study, results, 100, html_page=False, echo=lambda *a: None)
     folder = results / "tiny"
-    cond = study.chunks(100)[0].condition  # gather verifies one condition's chunks
-    chunks = [stages.chunk_file(results, study, ch) for ch in study.chunks(100)
-              if ch.condition == cond]
+    cond = study.jobs(100)[0].param_id  # gather verifies one condition's chunks
+    jobs = [j for j in study.jobs(100) if j.param_id == cond]
+    chunks = [stages.chunk_file(results, study, j) for j in jobs]
     bad = chunks[1]
     bad.write_bytes(bad.read_bytes()[:-100])  # truncated
 
     def gather(size, paths):
-        return cli.main(["gather", "--study", str(study.path), "--cond", cond.param_id,
-                         "--n", str(cond.n), "--dir", str(folder), "--chunk-size", size,
+        return cli.main(["gather", "--study", str(study.path), "--cond", cond,
+                         "--dir", str(folder), "--chunk-size", size,
                          *map(str, paths)])
 
     assert gather("100", chunks) == 4
@@ -180,7 +180,7 @@ def test_a_corrupt_chunk_is_named_removed_and_exits_4(project, capsys):
     # nothing computed from the old estimates is left looking current
     assert not (folder / "summary.csv").exists() and not (folder / "report.md").exists()
     # a chunk of another chunk size is stale
-    stages.chunk(study, study.chunks(100)[1], bad)
+    stages.chunk(study, jobs[1], bad)
     assert gather("200", chunks[:2]) == 4
     assert "is stale" in capsys.readouterr().err
 

@@ -29,7 +29,7 @@ def study(write_study, n=500, reps=2500, **kw):
 def test_counts_are_arithmetic(write_study):
     c = cost.study_cost(study(write_study), 1000)
     assert c.conditions == 6 * 3
-    assert c.jobs == 6 * 3 * 3  # 2500 replications in chunks of 1000: 3 per condition
+    assert c.jobs == 6 * 3 * 3  # 2500 replications in chunks of 1000: 3 per cell
     assert c.datasets == 6 * 3 * 2500
     assert c.rows == 6 * 3 * 2500 * 2 * 3
     assert (c.job_n, c.job_reps) == (500, 1000)

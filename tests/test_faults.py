@@ -186,11 +186,11 @@ def test_summarise_cli_checks_the_study_limit(tmp_path, faulty, capsys):
     study.write_text(STUDY.format(options="{mode: nan}", reps=200,
                                   extra="max_failure_rate: 0.05"))
     s = load_study(study)
-    ch = s.chunks(200)[0]
+    job = s.jobs(200)[0]
     chunk = tmp_path / "chunks" / "c0.parquet"
-    stages.chunk(s, ch, chunk)
+    stages.chunk(s, job, chunk)
     folder = tmp_path / "faults"
-    stages.gather(s, ch.condition.param_id, ch.condition.n, [chunk], folder)
+    stages.gather(s, job.param_id, [chunk], folder)
     out = tmp_path / "summary.csv"
     assert cli.main(["summarise", "--dir", str(folder), "--out", str(out),
                      "--study", str(study)]) == 3
@@ -255,7 +255,7 @@ def test_every_cli_output_is_written_atomically(tmp_path, monkeypatch):
         estimators: [mle]
         """))
     s = load_study(study)
-    chunk = s.chunks(100)[0]
+    chunk = s.jobs(100)[0]
     chunk_args = ["chunk", "--study", str(study), "--chunk", chunk.id, "--chunk-size", "100",
                   "--out", str(tmp_path / "c.parquet")]
 
@@ -268,9 +268,9 @@ def test_every_cli_output_is_written_atomically(tmp_path, monkeypatch):
     monkeypatch.setattr(io.os, "replace", real)
     cli.main(chunk_args)
     folder = tmp_path / "atomic"
-    gather_args = ["gather", "--study", str(study), "--cond", chunk.condition.param_id,
-                   "--n", "5", "--dir", str(folder), str(tmp_path / "c.parquet")]
-    part = f"cond={chunk.condition.param_id}/n5.parquet"
+    gather_args = ["gather", "--study", str(study), "--cond", chunk.param_id,
+                   "--dir", str(folder), str(tmp_path / "c.parquet")]
+    part = f"cond={chunk.param_id}/n5.parquet"
     monkeypatch.setattr(io.os, "replace", refuse)
     with pytest.raises(OSError, match="simulated crash"):
         cli.main(gather_args)

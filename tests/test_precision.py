@@ -110,7 +110,8 @@ def test_chunks_follow_the_rounds_and_a_fixed_study_is_unchanged(tmp_path):
     study.schedule = {c.id: [200, 700]}
     got = [(ch.index, ch.start, ch.stop) for ch in study.chunks(300) if ch.condition == c]
     assert got == [(0, 0, 200), (1, 200, 500), (2, 500, 700)]  # round 0, then round 1
-    assert study.chunk(c.param_id, c.n, 2, 300).start == 500
+    job = study.job(c.param_id, f"n{c.n}.c2", 300)  # a study with targets: a job per cell
+    assert [(ch.start, ch.stop) for ch in job.chunks] == [(500, 700)]
     fixed = load_study(_write(tmp_path, "f", CAPPED.replace(
         "{mcse: {coverage: 0.0001}, max: 700}", "700")))
     assert [(ch.start, ch.stop) for ch in fixed.chunks(300)][:3] == [(0, 300), (300, 600),

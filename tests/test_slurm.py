@@ -84,9 +84,9 @@ def test_a_study_through_the_slurm_executor_equals_the_local_run(slurm, tmp_path
         cluster, "--profile", "profiles/slurm",
         # no account on the test cluster; poll the scheduler every few seconds
         "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "2",
-        # five submissions (the profile's groups): the 8 chunks as one group job, the 4
-        # gather jobs as another, the study's combine -> export -> check (a checkpoint),
-        # then summarise -> report (added to the DAG after the checkpoint), then the index
+        # five submissions (the profile's groups): the chunks as one group job, the
+        # gather jobs as another, the study's export -> check (a checkpoint), then
+        # summarise -> report (added to the DAG after the checkpoint), then the index
         )
     seconds = time.perf_counter() - t0
     log = res.stdout + res.stderr

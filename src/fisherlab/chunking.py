@@ -1,16 +1,21 @@
 """How many replicates one job fits: ``chunk_size: auto`` from measured per-fit costs.
 
-A job should do a useful amount of work (about :data:`TARGET_SECONDS`, well inside 10
-to 60 s) and a study's job count should stay in the thousands. The seconds per dataset
+A job (:class:`fisherlab.study.Job`) fits one replicate range of one cell, or, for a
+condition whose cells are all cheap, of the condition at every sample size: a cheap
+condition is one job whatever its sample sizes (a job costs about a second of
+start-up: Python and the scientific stack). It should do a useful
+amount of work (about :data:`TARGET_SECONDS`, well inside 10 to 60 s) and a study's
+job count should stay in the thousands. The seconds per dataset
 of each family × estimator, ``a + b n`` (drawing, fitting and building the rows of one
 dataset in a chunk job), are the cost plan's measured table
 (:func:`fisherlab.cost.fit_figures`, written by ``benchmarks/bench_costs.py``); a pair
 never measured takes the largest figures measured for that estimator (a safe guess:
 more jobs, never overlong ones).
 
-Memory bounds the chunk too: a job holds its datasets (replicates × n values) and its
-rows (replicates × estimators × estimands, about 250 bytes each while in pandas), so
-at most :data:`MAX_VALUES` and :data:`MAX_ROWS`. Sizes are multiples of the seed block
+Memory bounds the job too: it holds one cell's datasets at a time (replicates × n
+values) and the rows of all its cells (replicates × cells × estimators × estimands,
+about 250 bytes each while in pandas), so at most :data:`MAX_VALUES` and
+:data:`MAX_ROWS`. Sizes are multiples of the seed block
 (100) and split a condition's replicates into equal chunks. The sizes depend on the
 study and the cost table only, never on a clock: a rerun plans the same jobs. And
 they change only the jobs, never the numbers (seeds come in 100-replicate blocks).
@@ -65,28 +70,78 @@ def _even(reps: int, size: int) -> int:
     return SEED_BLOCK * math.ceil(reps / k / SEED_BLOCK)
 
 
-def auto_sizes(study) -> dict:
-    """Replicates per job for each condition (keyed by ``Condition.id``)."""
+def auto_layout(study) -> tuple[dict, frozenset]:
+    """Replicates per chunk for each cell (keyed by ``Condition.id``), and the
+    conditions whose jobs span all their sample sizes (by ``param_id``): those whose
+    every cell, all replications, fits well inside one job. A costly condition keeps a
+    job per cell, so adding a sample size to it runs only the new cells."""
     reps = study.replications
     rows = rows_per_replicate(study)
-    out, caps = {}, {}
+    out, grouped = {}, set()
+    by: dict[str, list] = {}
     for c in study.conditions():
-        per_rep = replicate_seconds(study, c.n)
-        cap = min(_blocks(MAX_VALUES / max(c.n, 1)), _blocks(MAX_ROWS / rows))
-        caps[c.id] = cap
-        out[c.id] = min(_blocks(TARGET_SECONDS / max(per_rep, 1e-9)), cap)
-    jobs = sum(math.ceil(reps / (SEED_BLOCK * b)) for b in out.values())
-    if jobs > MAX_JOBS:  # grow every chunk by the same factor, within its memory bound
-        grow = jobs / MAX_JOBS
-        out = {k: min(math.ceil(b * grow), caps[k]) for k, b in out.items()}
-    full = SEED_BLOCK * math.ceil(reps / SEED_BLOCK)
-    return {k: _even(reps, min(SEED_BLOCK * b, full)) for k, b in out.items()}
+        by.setdefault(c.param_id, []).append(c)
+    units = []  # (cell ids that share a size, its blocks) - a unit's jobs are counted once
+    for pid, cells in by.items():
+        secs = {c.id: replicate_seconds(study, c.n) for c in cells}
+        # (a study with target MCSEs grows each cell in rounds of its own: a job per cell)
+        if all(x * reps <= TARGET_SECONDS for x in secs.values()) and study.targets is None:
+            grouped.add(pid)  # a job holds one cell's datasets at a time, all cells' rows
+            cap = min(_blocks(MAX_VALUES / max(max(c.n for c in cells), 1)),
+                      _blocks(MAX_ROWS / (rows * len(cells))))
+            units.append(([c.id for c in cells], cap,
+                          min(_blocks(TARGET_SECONDS / max(sum(secs.values()), 1e-9)), cap)))
+        else:
+            for c in cells:
+                cap = min(_blocks(MAX_VALUES / max(c.n, 1)), _blocks(MAX_ROWS / rows))
+                units.append(([c.id], cap, min(_blocks(TARGET_SECONDS / max(secs[c.id], 1e-9)),
+                                               cap)))
+    jobs = sum(math.ceil(reps / (SEED_BLOCK * b)) for _, _, b in units)
+    grow = jobs / MAX_JOBS if jobs > MAX_JOBS else 1.0  # every chunk by the same factor,
+    full = SEED_BLOCK * math.ceil(reps / SEED_BLOCK)    # within its memory bound
+    for ids, cap, b in units:
+        size = _even(reps, min(SEED_BLOCK * min(math.ceil(b * grow), cap), full))
+        out.update(dict.fromkeys(ids, size))
+    return out, frozenset(grouped)
+
+
+def auto_sizes(study) -> dict:
+    """Replicates per chunk for each cell (keyed by ``Condition.id``)."""
+    return auto_layout(study)[0]
 
 
 def sizes_for(study, chunk_size: int | str):
     """What :meth:`fisherlab.study.Study.chunks` takes: an int, or for ``"auto"`` a
-    function of the condition."""
+    function of the cell."""
     if chunk_size == "auto":
         sizes = auto_sizes(study)
         return lambda c: sizes[c.id]
     return int(chunk_size)
+
+
+def jobs_for(study, chunk_size: int | str) -> list:
+    """The study's jobs (:class:`fisherlab.study.Job`): with ``"auto"``, a cheap
+    condition's jobs span its sample sizes; with a number, a job is one cell's
+    replicate range of that size."""
+    if chunk_size == "auto":
+        sizes, grouped = auto_layout(study)
+        return study.jobs(lambda c: sizes[c.id], grouped)
+    return study.jobs(int(chunk_size))
+
+
+def count_jobs(study, chunk_size: int | str) -> tuple[int, int]:
+    """(jobs, most cells in one job), with arithmetic only (no list of jobs)."""
+    reps = study.replications
+    cells = study.conditions()
+    if chunk_size != "auto":
+        return len(cells) * math.ceil(reps / int(chunk_size)), 1
+    sizes, grouped = auto_layout(study)
+    seen, jobs, widest = set(), 0, 1
+    for c in cells:
+        unit = c.param_id if c.param_id in grouped else c.id
+        if unit not in seen:
+            seen.add(unit)
+            jobs += math.ceil(reps / sizes[c.id])
+    if grouped:
+        widest = len(study.sample_sizes)
+    return jobs, widest

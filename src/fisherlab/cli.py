@@ -1,9 +1,12 @@
 """The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
 People use ``run``, ``validate`` and ``families``; the Snakemake rules call the stage
-commands (``chunk``, ``combine``, ...), each a thin wrapper of one function of
-:mod:`fisherlab.stages`. Every stage command takes the study file and builds the study
-object from it once (:func:`fisherlab.study.load_study`).
+commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
+:mod:`fisherlab.stages`. Three take the next stage along, so that the workflow starts
+fewer processes (each costs about a second of imports): ``check --provenance`` also
+combines, ``summarise --md`` also writes report.md, ``html --tables`` also diagnoses.
+Every stage command takes the study file and builds the study object from it once
+(:func:`fisherlab.study.load_study`).
 """
 
 from __future__ import annotations
@@ -196,21 +199,20 @@ def cmd_plan(args) -> int:
 
 def cmd_chunk(args) -> int:
     study = _load(args)
-    cond, n, index = args.chunk.rsplit("/", 2)
-    ch = study.chunk(cond, int(n.removeprefix("n")), int(index.removeprefix("c")),
-                     args.chunk_size)
-    if args.spec_sha256 and stages.spec_sha256(study.spec(ch)) != args.spec_sha256:
+    cond, name = args.chunk.rsplit("/", 1)
+    job = study.job(cond, name, args.chunk_size)
+    if args.spec_sha256 and stages.spec_sha256(study.spec(job)) != args.spec_sha256:
         raise StudyError(args.study, "", "the study file changed after the workflow planned "
                          "this chunk; run snakemake again to re-plan")
-    rows, seconds = stages.chunk(study, ch, args.out)
+    rows, seconds = stages.chunk(study, job, args.out)
     print(f"{args.out}: {rows} rows in {seconds:.2f} s")
     return 0
 
 
 def cmd_gather(args) -> int:
-    rows = stages.gather(_load(args), args.cond, args.n, args.chunks, args.dir,
+    rows = stages.gather(_load(args), args.cond, args.chunks, args.dir,
                          args.chunk_size)
-    print(f"{args.cond}/n{args.n}: {rows} rows from {len(args.chunks)} chunks")
+    print(f"{args.cond}: {rows} rows from {len(args.chunks)} chunks")
     return 0
 
 
@@ -226,13 +228,19 @@ def cmd_combine(args) -> int:
 
 
 def cmd_check(args) -> int:
-    status = stages.check(_load(args), args.dir, args.out)
+    study = _load(args)
+    if args.provenance:
+        stages.combine(study, args.chunks, args.provenance)
+    status = stages.check(study, args.dir, args.out)
     print(f"{args.out}: " + ("stopped: " + status["message"] if status["stopped"] else "ok"))
     return 0
 
 
 def cmd_summarise(args) -> int:
-    stages.summarise(_load(args), args.dir, args.out)
+    study = _load(args)
+    stages.summarise(study, args.dir, args.out)
+    if args.md:
+        stages.report_md(study, args.out, args.md)
     return 0
 
 
@@ -247,8 +255,10 @@ def cmd_diagnose(args) -> int:
 
 
 def cmd_html(args) -> int:
-    verdict = stages.html(_load(args), args.dir, args.out, args.figures,
-                          args.verdict)
+    study = _load(args)
+    if args.tables:
+        stages.diagnose(study, args.dir, args.tables)
+    verdict = stages.html(study, args.dir, args.out, args.figures, args.verdict)
     print(f"{args.out}: {verdict}")
     return 0
 
@@ -315,15 +325,16 @@ def parser() -> argparse.ArgumentParser:
         return p
 
     p = stage("chunk", cmd_chunk, "draw and fit one chunk")
-    p.add_argument("--chunk", required=True, help="<cond>/n<n>/c<k>, as in the chunk's path")
-    p.add_argument("--chunk-size", type=int, required=True, help="replications per chunk")
+    p.add_argument("--chunk", required=True, help="<cond>/c<k> or <cond>/n<n>.c<k>, as in the "
+                   "chunk's path")
+    p.add_argument("--chunk-size", type=int, required=True,
+                   help="replications per chunk (of the condition)")
     p.add_argument("--spec-sha256", help="refuse to run if the chunk's spec hash differs "
                    "(the study file changed after planning)")
     p.add_argument("--out", required=True, help="the chunk's parquet file")
     p = stage("gather", cmd_gather, "one condition's rows and cell statistics (checks each "
               "chunk; removes and names corrupt or stale ones)")
     p.add_argument("--cond", required=True, help="the condition id, as in the chunk paths")
-    p.add_argument("--n", required=True, type=int, help="the sample size")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--chunk-size", type=_chunk_size, help="the chunk size the chunks were "
                    "planned with (a multiple of 100, or auto): also check each chunk's spec hash")
@@ -334,13 +345,17 @@ def parser() -> argparse.ArgumentParser:
     p = stage("export", cmd_export, "every row of a study in one estimates.parquet")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="estimates.parquet")
-    p = stage("check", cmd_check, "status.json, ok or stopped by max_failure_rate")
+    p = stage("check", cmd_check, "status.json, ok or stopped by max_failure_rate "
+              "(and, with --provenance, provenance.json first)")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="status.json")
+    p.add_argument("--provenance", help="also write provenance.json (combine) from CHUNKS")
+    p.add_argument("chunks", nargs="*", help="the chunk files (with --provenance)")
     p = stage("summarise", cmd_summarise, "summary.csv (stops when the study's "
               "max_failure_rate is exceeded)")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="summary.csv")
+    p.add_argument("--md", help="also write report.md (the report command) from it")
     p = stage("report", cmd_report, "report.md")
     p.add_argument("--summary", required=True, help="summary.csv")
     p.add_argument("--out", required=True, help="report.md")
@@ -352,6 +367,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="report.html")
     p.add_argument("--figures", help="also write each figure as PNG here")
     p.add_argument("--verdict", help="write the one-line verdict as JSON here")
+    p.add_argument("--tables", help="first write every diagnostic table here (the diagnose "
+                   "command)")
     p = stage("round", cmd_round, "rounds/r<k>.json: the targets after round k of a "
               "study with target MCSEs, and the next round")
     p.add_argument("--dir", required=True, help="the study's results folder")

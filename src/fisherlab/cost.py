@@ -65,7 +65,8 @@ class Cost:
     def line(self) -> str:
         est = f" (no measured figure for {', '.join(self.unmeasured)}: upper bound used)" \
             if self.unmeasured else ""
-        return (f"{self.jobs:,} jobs, {self.datasets:,} datasets, {self.rows:,} estimate rows; "
+        jobs = f"{self.jobs:,} job{'s' * (self.jobs != 1)}"
+        return (f"{jobs}, {self.datasets:,} datasets, {self.rows:,} estimate rows; "
                 f"largest job {size(self.job_bytes)} (n = {self.job_n:,}, "
                 f"{self.job_reps:,} replicates), summary steps {size(self.summary_bytes)}; "
                 f"about {duration(self.cpu_seconds)} of CPU{est}")
@@ -140,14 +141,14 @@ def _posterior(options: dict) -> tuple[float, int]:
 def study_cost(study, chunk_size: int | str) -> Cost:
     """What ``study`` costs in chunks of ``chunk_size`` replicates, or ``"auto"``
     (:mod:`fisherlab.chunking`) (arithmetic only)."""
-    from .chunking import sizes_for
+    from .chunking import count_jobs, sizes_for
 
     grid = math.prod(len(v) for v in study.params.values())
     sizes = list(study.sample_sizes)
     reps = int(study.replications)
     size_of = sizes_for(study, chunk_size)
     per = [size_of(c) if callable(size_of) else size_of for c in study.conditions()]
-    jobs = sum(-(-reps // k) for k in per)
+    jobs, cells_per_job = count_jobs(study, chunk_size)  # study.Job: a cell or every n
     chunk = min(max(per), reps)
     n_est, n_estimands = len(study.estimators), len(study.estimands)
     datasets = grid * len(sizes) * reps
@@ -174,7 +175,7 @@ def study_cost(study, chunk_size: int | str) -> Cost:
         setup += s
     data_bytes = per_obs * chunk * n_max
     job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
-                    + _ROW_BYTES * chunk * n_est * n_estimands)
+                    + _ROW_BYTES * chunk * n_est * n_estimands * cells_per_job)
     # the summary steps stream one condition × n at a time (fisherlab.dataset)
     unit_rows = reps * n_est * n_estimands
     summary_bytes = int(max(base + per_row * unit_rows

@@ -66,23 +66,26 @@ def condition_values(condition) -> dict:
 # --------------------------------------------------------------------------- writing
 def gather(condition, chunks: Sequence[str | Path], rows_out: str | Path,
            stats_out: str | Path) -> int:
-    """One condition × n: its chunks' rows as one file (cell by cell, replicate order)
-    and its cells' statistics, merged from the chunks' per-block statistics."""
+    """One condition × n: its rows in the chunks (each holds a replicate range of the
+    condition at every n) as one file, cell by cell in replicate order, and its cells'
+    statistics, merged from the chunks' per-block statistics."""
     import pyarrow as pa
     import pyarrow.dataset as ds
     import pyarrow.parquet as pq
 
     from .io import atomic_path, write_parquet
 
-    blocks = pd.concat([pd.read_parquet(stats_path(p)) for p in chunks], ignore_index=True)
-    cells = merge_cells(blocks)
+    n = int(condition.n)
+    blocks = pd.concat([pd.read_parquet(stats_path(p), filters=[("n", "==", n)])
+                        for p in chunks], ignore_index=True)
+    cells = merge_cells(blocks.drop(columns="n"))
     source = ds.dataset([str(p) for p in chunks], format="parquet")
     schema = pa.schema([f for f in source.schema if f.name not in DROPPED])
     rows = 0
     with atomic_path(rows_out) as tmp, pq.ParquetWriter(tmp, schema) as writer:
         for est, estimand in cells[["estimator", "estimand"]].itertuples(index=False):
             t = source.to_table(columns=schema.names,
-                                filter=(ds.field("estimator") == est)
+                                filter=(ds.field("n") == n) & (ds.field("estimator") == est)
                                 & (ds.field("estimand") == estimand))
             t = t.sort_by("replicate").cast(schema)
             writer.write_table(t, row_group_size=ROW_GROUP)
@@ -91,7 +94,7 @@ def gather(condition, chunks: Sequence[str | Path], rows_out: str | Path,
         raise ValueError(f"{rows_out}: {rows} rows but the statistics count "
                          f"{int(cells['n_rep'].sum())}")
     head = pd.DataFrame([condition_values(condition)] * len(cells))
-    head["n"] = int(condition.n)
+    head["n"] = n
     write_parquet(pd.concat([head, cells], axis=1), stats_out)
     return rows
 

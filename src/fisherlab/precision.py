@@ -196,12 +196,14 @@ def final_record(folder: str | Path) -> dict | None:
 
 # --------------------------------------------------------------------------- the stage
 def round_chunks(study, chunk_size) -> dict:
-    """(cond, n) -> that condition's chunks, for the study's current schedule."""
-    from .chunking import sizes_for
+    """(cond, n) -> that cell's jobs (one chunk each: a study with targets has a job per
+    cell, :func:`fisherlab.chunking.auto_layout`), for the study's current schedule."""
+    from .chunking import jobs_for
 
     out: dict = {}
-    for ch in study.chunks(sizes_for(study, chunk_size)):
-        out.setdefault((ch.condition.param_id, ch.condition.n), []).append(ch)
+    for job in jobs_for(study, chunk_size):
+        for ch in job.chunks:
+            out.setdefault((ch.condition.param_id, ch.condition.n), []).append(job)
     return out
 
 
@@ -211,22 +213,22 @@ def round_stage(study, folder: str | Path, k: int, chunk_size, out: str | Path) 
     import pandas as pd
 
     from . import io, stages
-    from .chunking import sizes_for
     from .dataset import stats_path
     from .sufficient import merge_cells
 
     folder = Path(folder)
     s = at_round(study, folder, k)
     by = round_chunks(s, chunk_size)
-    paths = {key: [stages.chunk_file(folder.parent, s, ch) for ch in chs]
-             for key, chs in by.items()}
-    stages.verify_chunks(s, [p for ps in paths.values() for p in ps],
-                         sizes_for(s, chunk_size))
+    paths = {key: [stages.chunk_file(folder.parent, s, job) for job in jobs]
+             for key, jobs in by.items()}
+    stages.verify_chunks(s, sorted({p for ps in paths.values() for p in ps}), chunk_size)
     cells, done = [], True
     for c in s.conditions():
         key = (c.param_id, c.n)
         blocks = pd.concat([pd.read_parquet(stats_path(p)) for p in paths[key]],
                            ignore_index=True)
+        if "n" in blocks.columns:  # a job's statistics name their cell's n
+            blocks = blocks[blocks["n"] == c.n]
         rows = assess(s, c.param_id, c.n, merge_cells(blocks))
         reps = s.reps(c)
         nxt, stop = next_replications(reps, rows, s.replications)
@@ -254,11 +256,11 @@ def run_rounds(study, results: str | Path, chunk_size, chunk_fn) -> dict:
     k = 0
     while True:
         s = at_round(study, folder, k)
-        for chs in round_chunks(s, chunk_size).values():
-            for ch in chs:
-                if ch.id not in done_chunks:
-                    chunk_fn(s, ch, stages.chunk_file(results, s, ch))
-                    done_chunks.add(ch.id)
+        for jobs in round_chunks(s, chunk_size).values():
+            for job in jobs:
+                if job.id not in done_chunks:
+                    chunk_fn(s, job, stages.chunk_file(results, s, job))
+                    done_chunks.add(job.id)
         rec = round_stage(study, folder, k, chunk_size, folder / ROUND_FILE.format(k=k))
         if rec["done"]:
             attach(study, folder)

@@ -39,15 +39,17 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
     timings: dict[tuple, dict] = {}
     for p in chunk_paths:
         meta = read_meta(p)
-        fit = read_attrs(p).get("fit_seconds") or {}
-        for est, sec in (fit.get("seconds") or {}).items():
-            spec = meta.get("spec", {})
-            key = (est, json.dumps(spec.get("params"), sort_keys=True), spec.get("n"))
-            t = timings.setdefault(key, {"estimator": est, "params": spec.get("params"),
-                                         "n": spec.get("n"), "seconds": 0.0, "fits": 0})
-            t["seconds"] += float(sec)
-            t["fits"] += int(fit.get("replicates", 0))
         spec = meta.get("spec", {})
+        fits = read_attrs(p).get("fit_seconds") or []  # one record per cell (n) of the job
+        job_seconds: dict[str, float] = {}
+        for fit in fits:
+            for est, sec in (fit.get("seconds") or {}).items():
+                key = (est, json.dumps(spec.get("params"), sort_keys=True), fit.get("n"))
+                t = timings.setdefault(key, {"estimator": est, "params": spec.get("params"),
+                                             "n": fit.get("n"), "seconds": 0.0, "fits": 0})
+                t["seconds"] += float(sec)
+                t["fits"] += int(fit.get("replicates", 0))
+                job_seconds[est] = round(job_seconds.get(est, 0.0) + float(sec), 6)
         v = meta.get("versions", {})
         if v not in seen_versions:
             seen_versions.append(v)
@@ -58,7 +60,7 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
             "spec_sha256": hashlib.sha256(json.dumps(spec, sort_keys=True).encode())
             .hexdigest() if spec else None,
             "versions": seen_versions.index(v),
-            "estimator_seconds": fit.get("seconds")})
+            "estimator_seconds": job_seconds})
     seconds = [c["seconds"] for c in chunks if c["seconds"] is not None]
     return {"study": study.name, "study_file": str(study_file),
             "study_sha256": file_hash(study_file), "seed": study.seed,

@@ -67,10 +67,9 @@ class Rounds:
             self._record(study, j)
         s = at_round(self.plan.studies[study], self.folder(study), k)
         files = [str(self.folder(study) / ROUND_FILE.format(k=k - 1))] if k else []
-        for chs in round_chunks(s, self.plan.chunk_size).values():
-            files += [str(stats_path(CHUNK_PATH.format(
-                study=study, cond=ch.condition.param_id, n=ch.condition.n, chunk=ch.index)))
-                for ch in chs]
+        for jobs in round_chunks(s, self.plan.chunk_size).values():
+            files += [str(stats_path(CHUNK_PATH.format(study=study, cond=job.param_id,
+                                                       chunk=job.name))) for job in jobs]
         return files
 
     def final_file(self, wildcards) -> str:

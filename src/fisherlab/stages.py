@@ -4,10 +4,13 @@ The workflow's rules call these through the CLI (one sub-command per stage) and
 ``fisherlab run`` calls the same functions in one process, in the same order, writing
 the same files under ``<results>/<study>/``:
 
-    chunk      chunks/<cond>/n<n>/c<k>.parquet (+ .stats.parquet, .draws.nc)
-                                                   draw and fit one chunk; its statistics
+    chunk      chunks/<cond>/<job>.parquet (+ .stats.parquet, .n<n>.draws.nc)
+                                                   draw and fit one job: a replicate range
+                                                   of one cell (job n<n>.c<k>), or of a
+                                                   cheap condition at every n (c<k>)
     gather     estimates/cond=<cond>/n<n>.parquet, stats/cond=<cond>/n<n>.parquet
-                                                   one condition's rows and cell statistics
+                                                   one condition's rows and cell statistics,
+                                                   a file per n
     combine    provenance.json                      where every chunk came from
     export     estimates.parquet                    optional: every row in one file
     check      status.json                          ok, or stopped by max_failure_rate
@@ -43,16 +46,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import io, provenance
-from .study import Chunk, Study
+from .study import Job, Study
 
-#: a chunk's file under a results folder; the workflow's rules use the same layout
-CHUNK_FILE = "{study}/chunks/{cond}/n{n}/c{chunk}.parquet"
+#: a job's chunk file under a results folder; the workflow's rules use the same layout
+CHUNK_FILE = "{study}/chunks/{cond}/{chunk}.parquet"
 
 
-def chunk_file(results: str | Path, study: Study, chunk: Chunk) -> Path:
-    c = chunk.condition
-    return Path(results) / CHUNK_FILE.format(study=study.name, cond=c.param_id, n=c.n,
-                                             chunk=chunk.index)
+def chunk_file(results: str | Path, study: Study, job: Job) -> Path:
+    return Path(results) / CHUNK_FILE.format(study=study.name, cond=job.param_id,
+                                             chunk=job.name)
+
+
+def side_files(chunk: str | Path) -> list[Path]:
+    """A chunk file's statistics and any posterior draws written beside it."""
+    from .dataset import stats_path
+
+    p = Path(chunk)
+    return [stats_path(p), *p.parent.glob(f"{p.stem}.n*.draws.nc")]
 
 
 def spec_sha256(spec: dict) -> str:
@@ -62,24 +72,37 @@ def spec_sha256(spec: dict) -> str:
 
 
 # --------------------------------------------------------------------------- stages
-def chunk(study: Study, ch: Chunk, out: str | Path) -> tuple[int, float]:
-    """Draw and fit one chunk; write its rows (one row group per cell), its cells'
-    per-block statistics beside them (``.stats.parquet``) and any kept posterior draws
-    (``.draws.nc``). Returns (rows, seconds)."""
+def chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
+    """Draw and fit one job, a cell at a time; write its rows (one row group per cell),
+    its cells' per-block statistics beside them (``.stats.parquet``, with ``n``) and any
+    kept posterior draws (``.n<n>.draws.nc``). Returns (rows, seconds)."""
+    import pandas as pd
+
     from .dataset import stats_path
     from .simulate import drawn_params, timed_chunk
     from .sufficient import block_stats
 
     out = Path(out)
-    df, seconds = timed_chunk(study, ch, draws_path=out.with_suffix(".draws.nc"))
-    spec = study.spec(ch)
+    frames, stats, fits, seconds = [], [], [], 0.0
+    for ch in job.chunks:
+        n = ch.condition.n
+        df, sec = timed_chunk(study, ch, draws_path=out.with_name(f"{out.stem}.n{n}.draws.nc"))
+        fits.append({"n": n, **df.attrs.get("fit_seconds", {})})
+        st = block_stats(df, bool(drawn_params(ch.condition.params)))
+        st.insert(0, "n", n)
+        frames.append(df)
+        stats.append(st)
+        seconds += sec
+    df = pd.concat(frames, ignore_index=True)
+    df.attrs = {"fit_seconds": fits}  # per cell: provenance.json's timings
+    spec = study.spec(job)
     sha = spec_sha256(spec)
-    stats = block_stats(df, bool(drawn_params(ch.condition.params)))
-    io.write_parquet(stats, stats_path(out), meta={"spec_sha256": sha})
+    io.write_parquet(pd.concat(stats, ignore_index=True), stats_path(out),
+                     meta={"spec_sha256": sha})
     io.write_parquet(df, out, meta={"spec": spec, "spec_sha256": sha,
                                     "seconds": round(seconds, 4),
                                     "versions": provenance.versions()},
-                     checksum=True, row_group_size=max(ch.stop - ch.start, 1))
+                     checksum=True, row_group_size=max(len(frames[0]), 1))
     return len(df), seconds
 
 
@@ -114,14 +137,13 @@ def verify_chunks(study: Study, chunk_paths: list[str | Path],
                   chunk_size=None) -> None:
     """Each chunk's checksum, and its spec hash against the study's (and its statistics
     file's against its own): bad chunks are removed with their side files and named in
-    a :class:`ChunkError`. ``chunk_size`` as :meth:`~fisherlab.study.Study.chunks` takes
-    it; the paths must then be chunk files of this study."""
-    from .chunking import sizes_for
+    a :class:`ChunkError`. ``chunk_size``: a number or ``"auto"``, as the jobs were
+    planned (:func:`fisherlab.chunking.jobs_for`); the paths must then be chunk files of
+    this study."""
+    from .chunking import jobs_for
     from .dataset import stats_path
 
-    if chunk_size is not None and not callable(chunk_size):
-        chunk_size = sizes_for(study, chunk_size)
-    expected = ({spec_sha256(study.spec(ch)) for ch in study.chunks(chunk_size)}
+    expected = ({spec_sha256(study.spec(job)) for job in jobs_for(study, chunk_size)}
                 if chunk_size is not None else None)
     bad = []
     for p in map(Path, chunk_paths):
@@ -138,31 +160,33 @@ def verify_chunks(study: Study, chunk_paths: list[str | Path],
                 problem = f"has unreadable statistics ({type(exc).__name__})"
         if problem:
             bad.append(f"  {p}: {problem}")
-            remove([p, stats_path(p), p.with_suffix(".draws.nc")])
+            remove([p, *side_files(p)])
     if bad:
         raise ChunkError(f"study {study.name!r}: {len(bad)} chunk file(s) removed, to be "
                          "regenerated by the next run (snakemake, or fisherlab run):\n"
                          + "\n".join(bad))
 
 
-def gather(study: Study, cond: str, n: int, chunk_paths: list[str | Path],
+def gather(study: Study, cond: str, chunk_paths: list[str | Path],
            folder: str | Path, chunk_size=None) -> int:
-    """One condition × n: ``estimates/cond=<cond>/n<n>.parquet`` (its rows, cell by cell)
-    and ``stats/cond=<cond>/n<n>.parquet`` (its cells' merged statistics), from chunks
-    that passed :func:`verify_chunks`; if one did not, this condition's files and every
-    file derived from the study's rows are removed first."""
+    """One condition: for each n, ``estimates/cond=<cond>/n<n>.parquet`` (its rows, cell
+    by cell) and ``stats/cond=<cond>/n<n>.parquet`` (its cells' merged statistics), from
+    the condition's chunks that passed :func:`verify_chunks`; if one did not, this
+    condition's files and every file derived from the study's rows are removed first."""
     from .dataset import ESTIMATES, STATS, part_path
     from .dataset import gather as gather_rows
 
-    rows_out, stats_out = (part_path(folder, ESTIMATES, cond, n),
-                           part_path(folder, STATS, cond, n))
+    cells = [c for c in study.conditions() if c.param_id == cond]
+    if not cells:
+        raise KeyError(f"no condition {cond!r} in study {study.name!r}")
     try:
         verify_chunks(study, chunk_paths, chunk_size)
     except ChunkError:
-        remove([rows_out, stats_out, *derived_files(folder)])
+        remove([Path(folder) / ESTIMATES / f"cond={cond}", Path(folder) / STATS / f"cond={cond}",
+                *derived_files(folder)])
         raise
-    condition = next(c for c in study.conditions() if c.param_id == cond and c.n == int(n))
-    return gather_rows(condition, chunk_paths, rows_out, stats_out)
+    return sum(gather_rows(c, chunk_paths, part_path(folder, ESTIMATES, cond, c.n),
+                           part_path(folder, STATS, cond, c.n)) for c in cells)
 
 
 def combine(study: Study, chunk_paths: list[str | Path], provenance_json: str | Path) -> dict:
@@ -287,24 +311,23 @@ def run(study: Study, results: str | Path = "results", chunk_size: int | str = "
     stopped by max_failure_rate raises FailureRateError after its status and the index.
     ``single_file``: write estimates.parquet when the study has at most this many rows
     (default :data:`fisherlab.chunking.SINGLE_FILE_ROWS`; 0: never)."""
-    from .chunking import SINGLE_FILE_ROWS, sizes_for, study_rows
+    from .chunking import SINGLE_FILE_ROWS, jobs_for, study_rows
     from .diagnostics.failures import FailureRateError
 
     results = Path(results)
     folder = results / study.name
     t0 = time.perf_counter()
-    sizes = sizes_for(study, chunk_size)
     paths: dict = {}
     if study.targets is not None:  # issue 13: rounds of chunks until the targets are met
         from .precision import run_rounds
 
         run_rounds(study, results, chunk_size, chunk)
-    for ch in study.chunks(sizes):
-        path = chunk_file(results, study, ch)
+    for job in jobs_for(study, chunk_size):
+        path = chunk_file(results, study, job)
         if study.targets is None:
-            chunk(study, ch, path)
-        paths.setdefault((ch.condition.param_id, ch.condition.n), []).append(path)
-    rows = sum(gather(study, cond, n, p, folder, sizes) for (cond, n), p in paths.items())
+            chunk(study, job, path)
+        paths.setdefault(job.param_id, []).append(path)
+    rows = sum(gather(study, cond, p, folder, chunk_size) for cond, p in paths.items())
     combine(study, [p for ps in paths.values() for p in ps], folder / "provenance.json")
     limit = SINGLE_FILE_ROWS if single_file is None else single_file
     if study_rows(study) <= limit:

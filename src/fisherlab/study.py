@@ -91,7 +91,8 @@ def _num(v: float) -> str:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A contiguous range of replicates of one condition: one Snakemake job."""
+    """A contiguous range of replicates of one cell (condition × n): what one call of
+    :func:`fisherlab.simulate.run_chunk` draws and fits."""
 
     condition: Condition
     index: int
@@ -101,6 +102,48 @@ class Chunk:
     @property
     def id(self) -> str:
         return f"{self.condition.id}/c{self.index}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One Snakemake job, written as one chunk file: a replicate range of one cell, or
+    (``spans``) the same range of one condition at every sample size, a :class:`Chunk`
+    per n in the study's order. A job's seeds are its chunks' seeds, so the rows do not
+    depend on how replicates are grouped into jobs."""
+
+    chunks: tuple[Chunk, ...]
+    #: the job spans every sample size of its condition (named ``c<k>``, not ``n<n>.c<k>``)
+    spans: bool = False
+
+    @property
+    def param_id(self) -> str:
+        return self.chunks[0].condition.param_id
+
+    @property
+    def index(self) -> int:
+        return self.chunks[0].index
+
+    @property
+    def start(self) -> int:
+        return self.chunks[0].start
+
+    @property
+    def stop(self) -> int:
+        return self.chunks[0].stop
+
+    @property
+    def name(self) -> str:
+        """``c<k>`` for a job that spans the sample sizes, else ``n<n>.c<k>``."""
+        return (f"c{self.index}" if self.spans
+                else f"n{self.chunks[0].condition.n}.c{self.index}")
+
+    @property
+    def id(self) -> str:
+        return f"{self.param_id}/{self.name}"
+
+
+#: a job's name within its condition: ``c<k>`` (every n) or ``n<n>.c<k>`` (one cell)
+JOB_NAME = re.compile(r"(?:n(\d+)\.)?c(\d+)")
 
 
 @dataclass
@@ -162,8 +205,9 @@ class Study:
         return [Condition(p, n) for p in self.param_grid() for n in self.sample_sizes]
 
     def chunks(self, chunk_size) -> list[Chunk]:
-        """Every job of the study; ``chunk_size`` is replicates per job, or a function
-        of the condition (``chunk_size: auto``, :func:`fisherlab.chunking.sizes_for`)."""
+        """Every chunk of the study, cell by cell; ``chunk_size`` is replicates per chunk,
+        or a function of the cell that gives every cell of a condition the same size
+        (``chunk_size: auto``, :func:`fisherlab.chunking.sizes_for`)."""
         size_of = chunk_size if callable(chunk_size) else (lambda c: chunk_size)
         return [ch for c in self.conditions() for ch in self._chunks_of(c, size_of(c))]
 
@@ -179,6 +223,17 @@ class Study:
             lo = hi
         return out
 
+    def jobs(self, chunk_size, spanning=frozenset()) -> list[Job]:
+        """Every job of the study: a chunk each, except that the chunks of a condition
+        in ``spanning`` (param ids) are grouped by replicate range, every n in one job."""
+        grouped: dict[tuple, list[Chunk]] = {}
+        for ch in self.chunks(chunk_size):
+            pid = ch.condition.param_id
+            key = (pid, ch.start) if pid in spanning else (pid, ch.start, ch.condition.n)
+            grouped.setdefault(key, []).append(ch)
+        return [Job(tuple(chs), chs[0].condition.param_id in spanning)
+                for chs in grouped.values()]
+
     def estimator(self, id: str) -> EstimatorSpec:
         """The estimator whose ``id`` names it in the tables."""
         for e in self.estimators:
@@ -190,19 +245,33 @@ class Study:
         """Estimator id -> the label people read."""
         return {e.id: e.label for e in self.estimators}
 
-    def chunk(self, cond: str, n: int, index: int, chunk_size: int) -> Chunk:
-        """The chunk ``<cond>/n<n>/c<index>`` of this study at ``chunk_size``."""
-        for c in self.conditions():
-            if c.param_id == cond and c.n == int(n):
-                chunks = self._chunks_of(c, chunk_size)
-                if 0 <= int(index) < len(chunks):
-                    return chunks[int(index)]
-        raise KeyError(f"no chunk {cond}/n{n}/c{index} in study {self.name!r}")
+    def job(self, cond: str, name: str, chunk_size: int) -> Job:
+        """The job ``<cond>/<name>`` of this study at ``chunk_size`` (:data:`JOB_NAME`)."""
+        m = JOB_NAME.fullmatch(name)
+        index = int(m.group(2)) if m else -1
+        if self.targets is not None and m is not None and m.group(1) is not None:
+            # issue 13: a study with target MCSEs has a job per cell, numbered by rounds
+            for c in self.conditions():
+                if c.param_id == cond and c.n == int(m.group(1)):
+                    chunks = self._chunks_of(c, chunk_size)
+                    if 0 <= index < len(chunks):
+                        return Job((chunks[index],), False)
+            raise KeyError(f"no job {cond}/{name} in study {self.name!r}")
+        start = index * chunk_size
+        cells = [c for c in self.conditions() if c.param_id == cond
+                 and (m is None or m.group(1) is None or c.n == int(m.group(1)))]
+        if not cells or not 0 <= start < self.replications:
+            raise KeyError(f"no job {cond}/{name} in study {self.name!r}")
+        stop = min(start + chunk_size, self.replications)
+        return Job(tuple(Chunk(c, index, start, stop) for c in cells), m.group(1) is None)
 
-    def spec(self, chunk: Chunk) -> dict:
-        """What one chunk computes, as plain JSON: its hash identifies the chunk's
+    def spec(self, chunk: Chunk | Job) -> dict:
+        """What one chunk or job computes, as plain JSON: its hash identifies the job's
         results (provenance, Snakemake's re-run trigger); the job itself receives the
-        study object and the chunk."""
+        study object and the job. A job's ``n`` is the list of its sample sizes."""
+        if isinstance(chunk, Job):  # a one-cell job's spec is its chunk's
+            return ({**self.spec(chunk.chunks[0]), "n": [ch.condition.n for ch in chunk.chunks]}
+                    if chunk.spans else self.spec(chunk.chunks[0]))
         return {
             "study": self.name, "family": self.family.name, "params": chunk.condition.params,
             "n": chunk.condition.n, "chunk": chunk.index, "start": chunk.start,

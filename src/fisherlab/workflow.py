@@ -21,17 +21,16 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import sizes_for, study_rows
+from .chunking import jobs_for, sizes_for, study_rows
 from .cost import Cost, check_limits, plan_text, study_cost
-from .dataset import PART
 from .stages import CHUNK_FILE, spec_sha256
-from .study import Chunk, Study, StudyError, StudyErrors, discover, load_config
+from .study import Job, Study, StudyError, StudyErrors, discover, load_config
 
 RESULTS = "results"
 CHUNK_PATH = RESULTS + "/" + CHUNK_FILE
 #: wildcard constraints, so a chunk path parses one way only
 WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+",
-             "n": r"\d+", "chunk": r"\d+"}
+             "chunk": r"(n\d+\.)?c\d+"}
 
 
 @dataclass
@@ -42,9 +41,9 @@ class Plan:
     costs: list[Cost] = field(default_factory=list)
     #: studies with at most this many rows also get estimates.parquet
     single_file_rows: int = 5_000_000
-    #: chunks of each study, and the same keyed by (cond, n, chunk) and by (cond, n): built
-    #: once, because Snakemake asks for every job's files and spec (10^4 jobs: a scan
-    #: each is 10^8 steps)
+    #: jobs of each study, and the same keyed by (cond, chunk) and by cond: built once,
+    #: because Snakemake asks for every job's files and spec (10^4 jobs: a scan each is
+    #: 10^8 steps)
     _chunks: dict = field(default_factory=dict, repr=False)
     _index: dict = field(default_factory=dict, repr=False)
     _by_condition: dict = field(default_factory=dict, repr=False)
@@ -75,70 +74,70 @@ class Plan:
         return cls({s.name: s for s in studies}, cfg["chunk_size"], costs,
                    cfg["single_file_rows"])
 
-    def chunks(self, study: str, final: bool = True) -> list[Chunk]:
-        """The study's chunks; for a study with target MCSEs, those of its rounds: all
-        of them (``final``: waits for the last round's checkpoint) or those decided so far
-        (a chunk job's spec)."""
+    def chunks(self, study: str, final: bool = True) -> list[Job]:
+        """The study's jobs (one chunk file each), in the study's order; for a study with
+        target MCSEs, those of its rounds: all of them (``final``: waits for the last
+        round's checkpoint) or those decided so far (a job's spec)."""
         if self.studies[study].targets is not None and self.rounds is not None \
                 and self.rounds.sync(study, final):  # issue 13
             self._chunks.pop(study, None)
         if study not in self._chunks:
             s = self.studies[study]
-            self._chunks[study] = s.chunks(sizes_for(s, self.chunk_size))
-            self._index[study] = {(ch.condition.param_id, ch.condition.n, ch.index): ch
-                                  for ch in self._chunks[study]}
+            self._chunks[study] = jobs_for(s, self.chunk_size)
+            self._index[study] = {(j.param_id, j.name): j for j in self._chunks[study]}
             by: dict = {}
-            for ch in self._chunks[study]:
-                by.setdefault((ch.condition.param_id, ch.condition.n), []).append(ch)
+            for j in self._chunks[study]:
+                by.setdefault(j.param_id, []).append(j)
             self._by_condition[study] = by
         return self._chunks[study]
 
-    def chunk_path(self, study: str, chunk: Chunk) -> str:
-        c = chunk.condition
-        return CHUNK_PATH.format(study=study, cond=c.param_id, n=c.n, chunk=chunk.index)
+    def chunk_path(self, study: str, job: Job) -> str:
+        return CHUNK_PATH.format(study=study, cond=job.param_id, chunk=job.name)
 
     def chunk_files(self, wildcards) -> list[str]:
         """Input function: every chunk file of ``wildcards.study``, in the study's order."""
-        return [self.chunk_path(wildcards.study, ch) for ch in self.chunks(wildcards.study)]
+        return [self.chunk_path(wildcards.study, j) for j in self.chunks(wildcards.study)]
 
     def condition_chunks(self, wildcards) -> list[str]:
-        """Input function: the chunk files of one condition × n (the gather job)."""
+        """Input function: the chunk files of one condition (the gather job)."""
         self.chunks(wildcards.study)
-        key = (wildcards.cond, int(wildcards.n))
-        return [self.chunk_path(wildcards.study, ch)
-                for ch in self._by_condition[wildcards.study][key]]
+        return [self.chunk_path(wildcards.study, j)
+                for j in self._by_condition[wildcards.study][wildcards.cond]]
 
     def parts(self, kind: str):
-        """Input function: every ``estimates`` or ``stats`` file of a study."""
+        """Input function: the ``estimates`` or ``stats`` folder of each condition of a
+        study (``<kind>/cond=<cond>``, a file per n inside)."""
         def files(wildcards) -> list[str]:
             self.chunks(wildcards.study, final=False)
-            return [f"{RESULTS}/{wildcards.study}/{kind}/" + PART.format(cond=c, n=n)
-                    for c, n in self._by_condition[wildcards.study]]
+            return [f"{RESULTS}/{wildcards.study}/{kind}/cond={c}"
+                    for c in self._by_condition[wildcards.study]]
         return files
 
-    def spec(self, study: str, cond: str, n: int, chunk: int) -> dict:
+    def spec(self, study: str, cond: str, chunk: str) -> dict:
         self.chunks(study, final=False)
-        ch = self._index[study].get((cond, int(n), int(chunk)))
-        if ch is not None:
-            return self.studies[study].spec(ch)
-        raise KeyError(f"no chunk {cond}/n{n}/c{chunk} in study {study!r}")
+        job = self._index[study].get((cond, chunk))
+        if job is not None:
+            return self.studies[study].spec(job)
+        raise KeyError(f"no chunk {cond}/c{chunk} in study {study!r}")
 
     def spec_hash(self, wildcards) -> str:
-        """Params function: the hash of the chunk's spec (a change re-runs the job, and
+        """Params function: the hash of the job's spec (a change re-runs the job, and
         the job checks that the study file still gives it)."""
-        return spec_sha256(self.spec(wildcards.study, wildcards.cond, wildcards.n,
-                                     wildcards.chunk))
+        return spec_sha256(self.spec(wildcards.study, wildcards.cond, wildcards.chunk))
 
     def size(self, wildcards) -> int:
-        """Params function: replicates per job of the chunk's condition (the chunk size,
-        which a round's or the study's last chunk may not fill)."""
+        """Params function: replicates per job of the chunk's cell or condition."""
         self.chunks(wildcards.study, final=False)
-        ch = self._by_condition[wildcards.study][(wildcards.cond, int(wildcards.n))][0]
-        study = wildcards.study
-        if study not in self._sizes:  # auto sizes scan the study: once, not per job
-            self._sizes[study] = sizes_for(self.studies[study], self.chunk_size)
-        size = self._sizes[study]
-        return size(ch.condition) if callable(size) else size
+        index = self._index[wildcards.study]
+        name = wildcards.chunk
+        first = index[(wildcards.cond, name[: name.rindex("c")] + "c0")]  # a full one
+        s = self.studies[wildcards.study]
+        if s.targets is not None:  # issue 13: c0 is the first round's, not a full one
+            if wildcards.study not in self._sizes:  # auto sizes scan the study: once
+                self._sizes[wildcards.study] = sizes_for(s, self.chunk_size)
+            size = self._sizes[wildcards.study]
+            return size(first.chunks[0].condition) if callable(size) else size
+        return first.stop
 
     def study_file(self, wildcards) -> str:
         return str(self.studies[wildcards.study].path)
@@ -164,7 +163,7 @@ class Plan:
             out, pending = [], []
             for s in self.studies:
                 try:
-                    status = checkpoints.check.get(study=s).output[0]
+                    status = checkpoints.check.get(study=s).output.status
                 except IncompleteCheckpointException as exc:
                     pending.append(exc)
                     continue

@@ -31,10 +31,9 @@ checkpoint rounds:
 
 rule precision:
     """precision.csv: per condition × n and target, the MCSE reached, the replications
-    used and whether the target was met (or max reached)."""
+    used and whether the target was met (or max reached), from the last round's record."""
     input:
         last=ROUNDS.final_file,
-        summary="results/{study}/summary.csv",
         study=PLAN.study_file,
     output:
         "results/{study}/precision.csv",

@@ -1,28 +1,14 @@
-rule report_md:
-    """The summary as readable tables."""
+rule report_html:
+    """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each, then one
+    self-contained page per study: definition, summary, a section per diagnostic."""
     input:
+        parts=PLAN.parts("estimates"),
+        stats=PLAN.parts("stats"),
         summary="results/{study}/summary.csv",
         study=PLAN.study_file,
         precision=ROUNDS.precision_file,  # issue 13: none for a fixed-R study
     output:
-        "results/{study}/report.md",
-    log:
-        "results/{study}/logs/report_md.log",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab report --study {input.study:q} --summary {input.summary:q} "
-        "--out {output:q} > {log:q} 2>&1"
-
-
-rule diagnostics:
-    """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each."""
-    input:
-        parts=PLAN.parts("estimates"),
-        stats=PLAN.parts("stats"),
-        study=PLAN.study_file,
-    output:
-        [
+        tables=[
             report(
                 f"results/{{study}}/{name}.csv",
                 caption=f"../report/{name}.rst",
@@ -31,28 +17,6 @@ rule diagnostics:
             )
             for name in DIAGNOSTICS
         ],
-    params:
-        folder="results/{study}",
-        outdir=subpath(output[0], parent=True),
-    log:
-        "results/{study}/logs/diagnostics.log",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab diagnose --study {input.study:q} --dir {params.folder:q} "
-        "--out-dir {params.outdir:q} > {log:q} 2>&1"
-
-
-rule report_html:
-    """One self-contained page per study: definition, summary, a section per diagnostic."""
-    input:
-        rules.diagnostics.output,
-        parts=PLAN.parts("estimates"),
-        stats=PLAN.parts("stats"),
-        summary="results/{study}/summary.csv",
-        study=PLAN.study_file,
-        precision=ROUNDS.precision_file,  # issue 13: none for a fixed-R study
-    output:
         html=report("results/{study}/report.html", caption="../report/report_html.rst",
                     category="{study}"),
         figures=report(directory("results/{study}/figures"), patterns=["{name}.png"],
@@ -66,8 +30,9 @@ rule report_html:
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab html --study {input.study:q} --dir {params.folder:q} --out {output.html:q} "
-        "--figures {output.figures:q} --verdict {output.verdict:q} > {log:q} 2>&1"
+        "fisherlab html --study {input.study:q} --dir {params.folder:q} "
+        "--tables {params.folder:q} --out {output.html:q} --figures {output.figures:q} "
+        "--verdict {output.verdict:q} > {log:q} 2>&1"
 
 
 rule index_html:

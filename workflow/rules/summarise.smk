@@ -1,12 +1,15 @@
 checkpoint check:
     """status.json: ok, or stopped by the study's max_failure_rate (then only this
-    study stops: the rest of the run, and the index, go on)."""
+    study stops: the rest of the run, and the index, go on); and provenance.json, where
+    every chunk came from."""
     input:
+        chunks=PLAN.chunk_files,
         parts=PLAN.parts("estimates"),
         stats=PLAN.parts("stats"),
         study=PLAN.study_file,
     output:
-        "results/{study}/status.json",
+        status="results/{study}/status.json",
+        provenance="results/{study}/provenance.json",
     log:
         "results/{study}/logs/check.log",
     params:
@@ -15,18 +18,21 @@ checkpoint check:
         "../envs/fisherlab.yaml"
     shell:
         "fisherlab check --study {input.study:q} --dir {params.folder:q} "
-        "--out {output:q} > {log:q} 2>&1"
+        "--out {output.status:q} --provenance {output.provenance:q} {input.chunks:q} "
+        "> {log:q} 2>&1"
 
 
 rule summarise:
     """Performance measures with Monte Carlo standard errors (Morris et al. 2019), from
-    the cells' merged statistics."""
+    the cells' merged statistics; and report.md, the same as readable tables."""
     input:
         parts=PLAN.parts("estimates"),
         stats=PLAN.parts("stats"),
         study=PLAN.study_file,
+        precision=ROUNDS.precision_file,  # issue 13: report.md shows it
     output:
-        "results/{study}/summary.csv",
+        summary="results/{study}/summary.csv",
+        md="results/{study}/report.md",
     log:
         "results/{study}/logs/summarise.log",
     params:
@@ -34,5 +40,5 @@ rule summarise:
     conda:
         "../envs/fisherlab.yaml"
     shell:
-        "fisherlab summarise --study {input.study:q} --dir {params.folder:q} --out {output:q} "
-        "> {log:q} 2>&1"
+        "fisherlab summarise --study {input.study:q} --dir {params.folder:q} "
+        "--out {output.summary:q} --md {output.md:q} > {log:q} 2>&1"

@@ -75,13 +75,17 @@ def render(verdicts: list[dict]) -> str:
 
     rows = "".join(
         f"<tr><td class='l'>{name(v)}</td>"
-        f"<td class='l'>{esc(v.get('family', ''))}</td>"
+        f"<td class='l fam'>{esc(v.get('family', ''))}</td>"
         f"<td class='l'>{esc(v.get('description', ''))}</td>"
-        f"<td class='l'>{esc(v.get('verdict', ''))}</td>"
+        # one line per part of the verdict ("rate as theory 8/8 · normal at ...")
+        f"<td class='l verdict'>{'<br>'.join(map(esc, v.get('verdict', '').split(' · ')))}</td>"
         f"<td class='l'>{esc(v.get('run', ''))}</td></tr>"
         for v in sorted(verdicts, key=lambda v: v["study"]))
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>fisherlab studies</title><style>{CSS}</style></head><body>"
+            f"<title>fisherlab studies</title><style>{CSS}"
+            # a long family name (a user's python: model) wraps; the verdict keeps its width
+            "td.fam{min-width:9em;max-width:14em;overflow-wrap:anywhere}td.verdict{min-width:17em}"
+            "</style></head><body>"
             "<h1>fisherlab studies</h1><p class='lede'>Each study's page answers: does each "
             "estimator behave as theory says, and from which n on? The verdict counts "
             "estimator–estimand pairs whose RMSE shrinks at the theoretical rate, whose "
