@@ -5,7 +5,7 @@
 
 Writes a scratch copy of the workflow with one generated study of
 params × sizes conditions × chunks chunks (default 100 × 10 × 10 = 10^4 simulate jobs,
-plus combine, summarise, report), then times
+plus gather, export, check, summarise, report), then times
 
 * the package's side alone: ``Plan.from_config`` and every chunk's spec (what the
   Snakefile's input and params functions compute);
@@ -86,7 +86,7 @@ def main() -> None:
             plan.spec_hash(type("W", (), {"study": "dag", "cond": job.param_id,
                                           "chunk": job.name})())
         package = time.perf_counter() - t0
-        print(f"jobs: {len(chunks)} simulate (+ combine, summarise, report)")
+        print(f"jobs: {len(chunks)} simulate (+ gather, export, check, summarise, report)")
         print(f"package: Plan + every chunk spec: {package:.2f} s")
         seconds, n, rss = snakemake_n(where)
         print(f"snakemake -n: {seconds:.1f} s, peak RSS {rss / 2**20:.0f} MiB (DAG with {n} "

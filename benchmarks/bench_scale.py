@@ -6,10 +6,11 @@ The study: normal family, mu in 9 values × sigma in 3 (27 parameter sets) × n 
 (10, 20, 50, 100, 200) = 135 conditions, estimators mle, unbiased and mom, estimands
 mu, sigma, sigma2 (9 rows per replicate): 135 × 9 × reps rows (2.43M and 24.3M at the
 defaults). Its chunks (``chunk_size: auto``) and all but one ``gather`` job run in a
-pool of two worker processes (no interpreter start-up per job); the last gather (a
-largest n) and every later step run as their own ``fisherlab`` process, as the
-workflow's rules run them: ``combine``, ``summarise``, ``diagnose``, ``html`` and the
-optional ``export``. Peak
+pool of two worker processes (no interpreter start-up per job); the last gather (one
+condition) and every later step run as their own ``fisherlab`` process, each stage
+alone (the workflow's rules run ``combine`` inside ``check``, ``diagnose`` inside the
+page's job): ``combine``, ``summarise``, ``diagnose``, ``html`` and the optional
+``export``. Peak
 memory is the process's maximum resident set (``os.wait4``'s ``ru_maxrss``); bytes per
 row is that peak over the study's rows, and seconds per million rows the step's wall
 time over the rows. A step that streams has a peak that does not grow with the rows.

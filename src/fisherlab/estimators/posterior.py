@@ -91,8 +91,8 @@ class Posterior(_Bayes):
         "retry_target_accept": {"type": "number", "exclusiveMinimum": 0,
                                 "exclusiveMaximum": 1, "default": 0.99},
         "keep_draws": {"type": "boolean", "default": False,
-                       "description": "also write the chunk's posterior draws to NetCDF "
-                                      "beside the chunk file (<chunk>.draws.nc)"},
+                       "description": "also write the posterior draws to NetCDF beside "
+                                      "the chunk file, one per cell (<job>.n<n>.draws.nc)"},
     }
 
     compiler = NutpieEach
