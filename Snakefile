@@ -13,6 +13,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/precision.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/summarise.smk"
 include: "workflow/rules/report.smk"

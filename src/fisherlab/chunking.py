@@ -84,7 +84,8 @@ def auto_layout(study) -> tuple[dict, frozenset]:
     units = []  # (cell ids that share a size, its blocks) - a unit's jobs are counted once
     for pid, cells in by.items():
         secs = {c.id: replicate_seconds(study, c.n) for c in cells}
-        if all(x * reps <= TARGET_SECONDS for x in secs.values()):
+        # (a study with target MCSEs grows each cell in rounds of its own: a job per cell)
+        if all(x * reps <= TARGET_SECONDS for x in secs.values()) and study.targets is None:
             grouped.add(pid)  # a job holds one cell's datasets at a time, all cells' rows
             cap = min(_blocks(MAX_VALUES / max(max(c.n for c in cells), 1)),
                       _blocks(MAX_ROWS / (rows * len(cells))))

@@ -31,11 +31,14 @@ commands:
   validate [STUDY ...]  check study files and print what each will cost, without running
                         anything (default: every file in studies/)
   families              the families, their parameters and estimators (Markdown)
+  plan STUDY            run a pilot and print the replications each target MCSE needs
+                        and their time (a fixed-R study: the MCSEs it will give)
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
 internal commands (the workflow's stages; the Snakemake rules call them):
-  chunk, gather, combine, export, check, summarise, report, diagnose, html, index
+  chunk, gather, combine, export, check, summarise, report, diagnose, html, index,
+  round, precision
 
 options:
   -h, --help            show this help and exit
@@ -115,7 +118,9 @@ def cmd_validate(args) -> int:
             continue
         plans.append(cost.study_cost(s, args.chunk_size))
         print(f"ok   {f}: {s.family.name}, {plans[-1].conditions:,} conditions × "
-              f"{s.replications:,} replications, estimators "
+              + (f"{s.replications:,} replications" if s.targets is None else
+                 f"up to {s.replications:,} replications (target MCSEs)")
+              + ", estimators "
               f"{', '.join(e.id for e in s.estimators)}\n     cost: {plans[-1].line()}")
     if plans:
         print(cost.plan_text(plans, os.cpu_count(), per_study=False))
@@ -158,8 +163,42 @@ def cmd_families(args) -> int:
 
 
 # --------------------------------------------------------------------------- stages
+def _load(args):
+    """The stage's study; a study with target MCSEs with the rounds decided so far
+    (issue 13: :func:`fisherlab.precision.attach`, from the results folder of --dir or
+    of the file the stage writes or reads)."""
+    from .precision import attach
+
+    where = next((getattr(args, a) for a in ("dir", "out", "provenance", "summary")
+                  if getattr(args, a, None)), None)
+    return attach(load_study(args.study), where)
+
+
+def cmd_round(args) -> int:
+    from .precision import round_stage
+
+    rec = round_stage(_load(args), args.dir, args.round, args.chunk_size, args.out)
+    print(f"{args.out}: " + ("done" if rec["done"] else "another round"))
+    return 0
+
+
+def cmd_precision(args) -> int:
+    from .precision import write_table
+
+    write_table(_load(args), args.dir, args.out)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from .planner import plan, plan_text
+
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    print(plan_text(study, plan(study, args.pilot)))
+    return 0
+
+
 def cmd_chunk(args) -> int:
-    study = load_study(args.study)
+    study = _load(args)
     cond, name = args.chunk.rsplit("/", 1)
     job = study.job(cond, name, args.chunk_size)
     if args.spec_sha256 and stages.spec_sha256(study.spec(job)) != args.spec_sha256:
@@ -171,25 +210,25 @@ def cmd_chunk(args) -> int:
 
 
 def cmd_gather(args) -> int:
-    rows = stages.gather(load_study(args.study), args.cond, args.chunks, args.dir,
+    rows = stages.gather(_load(args), args.cond, args.chunks, args.dir,
                          args.chunk_size)
     print(f"{args.cond}: {rows} rows from {len(args.chunks)} chunks")
     return 0
 
 
 def cmd_export(args) -> int:
-    print(f"{args.out}: {stages.export(load_study(args.study), args.dir, args.out)} rows")
+    print(f"{args.out}: {stages.export(_load(args), args.dir, args.out)} rows")
     return 0
 
 
 def cmd_combine(args) -> int:
-    stages.combine(load_study(args.study), args.chunks, args.provenance)
+    stages.combine(_load(args), args.chunks, args.provenance)
     print(f"{args.provenance}: {len(args.chunks)} chunks")
     return 0
 
 
 def cmd_check(args) -> int:
-    study = load_study(args.study)
+    study = _load(args)
     if args.provenance:
         stages.combine(study, args.chunks, args.provenance)
     status = stages.check(study, args.dir, args.out)
@@ -198,7 +237,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_summarise(args) -> int:
-    study = load_study(args.study)
+    study = _load(args)
     stages.summarise(study, args.dir, args.out)
     if args.md:
         stages.report_md(study, args.out, args.md)
@@ -206,17 +245,17 @@ def cmd_summarise(args) -> int:
 
 
 def cmd_report(args) -> int:
-    stages.report_md(load_study(args.study), args.summary, args.out)
+    stages.report_md(_load(args), args.summary, args.out)
     return 0
 
 
 def cmd_diagnose(args) -> int:
-    stages.diagnose(load_study(args.study), args.dir, args.out_dir)
+    stages.diagnose(_load(args), args.dir, args.out_dir)
     return 0
 
 
 def cmd_html(args) -> int:
-    study = load_study(args.study)
+    study = _load(args)
     if args.tables:
         stages.diagnose(study, args.dir, args.tables)
     verdict = stages.html(study, args.dir, args.out, args.figures, args.verdict)
@@ -271,6 +310,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-large", action="store_true",
                    help="do not count a cost past the limits as a problem")
     cmd("families", cmd_families, "print the families table (Markdown)")
+    p = cmd("plan", cmd_plan, "run a pilot of a study and print, per condition × n × "
+            "estimator × estimand, the replications each target MCSE needs and their time; "
+            "for a fixed-R study, the MCSEs it will give")
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--studies-dir", default="studies",
+                   help="where study names are looked up (default: studies)")
+    p.add_argument("--pilot", type=chunk_size, help="pilot replications per condition × n, "
+                   "a multiple of 100 (default: the targets' min, or 200)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
         p = cmd(name, fn, f"internal: {text}")
@@ -322,6 +369,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--verdict", help="write the one-line verdict as JSON here")
     p.add_argument("--tables", help="first write every diagnostic table here (the diagnose "
                    "command)")
+    p = stage("round", cmd_round, "rounds/r<k>.json: the targets after round k of a "
+              "study with target MCSEs, and the next round")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--round", type=int, required=True, help="the round k")
+    p.add_argument("--chunk-size", type=_chunk_size, required=True,
+                   help="the chunk size the chunks were planned with")
+    p.add_argument("--out", required=True, help="rounds/r<k>.json")
+    p = stage("precision", cmd_precision, "precision.csv: each target, met or not")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="precision.csv")
     p = cmd("index", cmd_index, "internal: the index of every study under a results folder")
     p.add_argument("--results", default="results", help="default: results")
     p.add_argument("--out", help="default: RESULTS/index.html")

@@ -115,7 +115,7 @@ def derived_files(folder: str | Path) -> list[Path]:
     from .diagnostics import TABLES
 
     folder = Path(folder)
-    names = ["estimates.parquet", "summary.csv", "report.md", "report.html",
+    names = ["estimates.parquet", "summary.csv", "precision.csv", "report.md", "report.html",
              "verdict.json", "status.json", "figures", *(f"{t}.csv" for t in TABLES)]
     return [folder / nm for nm in names]
 
@@ -258,6 +258,9 @@ def summarise(study: Study, folder: str | Path, out: str | Path):
         centre = d["true_value"].to_numpy(float) + p["bias"] if drawn else p["mean"]
         becov[tuple(c[k] for k in keys)] = becoverage(d["ci_low"], d["ci_high"], centre)
     summary = summarise_stats(cells.drop(columns="cond"), becov)
+    from .precision import mark  # issue 13: hit_max, for a study with target MCSEs
+
+    summary = mark(summary, study, folder)
     io.write_csv(summary, out)
     return summary
 
@@ -267,7 +270,9 @@ def report_md(study: Study, summary: str | Path, out: str | Path) -> None:
 
     from .report.markdown import render
 
-    io.write_text(out, render(study, pd.read_csv(summary)))
+    prec = Path(summary).with_name("precision.csv")  # issue 13: a study with targets
+    io.write_text(out, render(study, pd.read_csv(summary),
+                              pd.read_csv(prec) if study.targets and prec.exists() else None))
 
 
 def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
@@ -313,9 +318,14 @@ def run(study: Study, results: str | Path = "results", chunk_size: int | str = "
     folder = results / study.name
     t0 = time.perf_counter()
     paths: dict = {}
+    if study.targets is not None:  # issue 13: rounds of chunks until the targets are met
+        from .precision import run_rounds
+
+        run_rounds(study, results, chunk_size, chunk)
     for job in jobs_for(study, chunk_size):
         path = chunk_file(results, study, job)
-        chunk(study, job, path)
+        if study.targets is None:
+            chunk(study, job, path)
         paths.setdefault(job.param_id, []).append(path)
     rows = sum(gather(study, cond, p, folder, chunk_size) for cond, p in paths.items())
     combine(study, [p for ps in paths.values() for p in ps], folder / "provenance.json")
@@ -328,6 +338,10 @@ def run(study: Study, results: str | Path = "results", chunk_size: int | str = "
             index(results)
         raise FailureRateError(status["message"])
     summarise(study, folder, folder / "summary.csv")
+    if study.targets is not None:  # issue 13
+        from .precision import write_table
+
+        write_table(study, folder, folder / "precision.csv")
     report_md(study, folder / "summary.csv", folder / "report.md")
     diagnose(study, folder, folder)
     if html_page:

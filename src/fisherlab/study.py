@@ -174,6 +174,25 @@ class Study:
     max_failure_rate: float | None = None
     #: the family's ``model.design`` (regression covariates, fixed parameters), or None
     design: dict | None = None
+    # -- issue 13: replications from target MCSEs (fisherlab.precision). ``replications``
+    # is then the cap (``max``); ``schedule`` (condition id -> cumulative replications per
+    # round) comes from the round files (precision.attach)
+    targets: object | None = None
+    schedule: dict | None = field(default=None, repr=False)
+
+    def rounds(self, c: Condition) -> list[int]:
+        """The hook: a condition's cumulative replications after each round; one round
+        of ``replications`` for a fixed-R study."""
+        if self.targets is None:
+            return [self.replications]
+        from .precision import first_round
+
+        return (self.schedule or {}).get(c.id) or [first_round(self)]
+
+    def reps(self, c: Condition) -> int:
+        """Replications of a condition (so far, for a study with targets)."""
+        return self.rounds(c)[-1]
+    # -- end issue 13
 
     # ---------------------------------------------------------------- grid
     def param_grid(self) -> list[dict[str, float]]:
@@ -190,13 +209,18 @@ class Study:
         or a function of the cell that gives every cell of a condition the same size
         (``chunk_size: auto``, :func:`fisherlab.chunking.sizes_for`)."""
         size_of = chunk_size if callable(chunk_size) else (lambda c: chunk_size)
-        out = []
-        for c in self.conditions():
-            size = size_of(c)
-            if size % SEED_BLOCK:
-                raise ValueError(f"chunk_size must be a multiple of {SEED_BLOCK}")
-            for k, start in enumerate(range(0, self.replications, size)):
-                out.append(Chunk(c, k, start, min(start + size, self.replications)))
+        return [ch for c in self.conditions() for ch in self._chunks_of(c, size_of(c))]
+
+    def _chunks_of(self, c: Condition, size: int) -> list[Chunk]:
+        """A condition's chunks: each round's replicates (:meth:`rounds`) split into
+        ``size``, numbered round after round (a later round only adds chunks)."""
+        if size % SEED_BLOCK:
+            raise ValueError(f"chunk_size must be a multiple of {SEED_BLOCK}")
+        out, lo = [], 0
+        for hi in self.rounds(c):
+            out += [Chunk(c, len(out) + i, start, min(start + size, hi))
+                    for i, start in enumerate(range(lo, hi, size))]
+            lo = hi
         return out
 
     def jobs(self, chunk_size, spanning=frozenset()) -> list[Job]:
@@ -225,6 +249,14 @@ class Study:
         """The job ``<cond>/<name>`` of this study at ``chunk_size`` (:data:`JOB_NAME`)."""
         m = JOB_NAME.fullmatch(name)
         index = int(m.group(2)) if m else -1
+        if self.targets is not None and m is not None and m.group(1) is not None:
+            # issue 13: a study with target MCSEs has a job per cell, numbered by rounds
+            for c in self.conditions():
+                if c.param_id == cond and c.n == int(m.group(1)):
+                    chunks = self._chunks_of(c, chunk_size)
+                    if 0 <= index < len(chunks):
+                        return Job((chunks[index],), False)
+            raise KeyError(f"no job {cond}/{name} in study {self.name!r}")
         start = index * chunk_size
         cells = [c for c in self.conditions() if c.param_id == cond
                  and (m is None or m.group(1) is None or c.n == int(m.group(1)))]
@@ -301,6 +333,12 @@ def load_study(path: str | Path) -> Study:
             if bad:
                 problems.add("sample_sizes", f"{bad[0]} is below the smallest sample size for "
                              f"{fam.name} with {name!r}: every n must be >= {low}")
+    targets = None  # issue 13: replications as target MCSEs
+    if isinstance(doc, dict) and isinstance(doc.get("replications"), dict) \
+            and problems.clean("replications"):
+        from .precision import check_targets
+
+        targets = check_targets(doc["replications"], problems)
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
@@ -308,7 +346,8 @@ def load_study(path: str | Path) -> Study:
     level = float((doc.get("interval") or {}).get("level", 0.95))
     return Study(name=path.stem, path=path, description=doc["description"], family=fam,
                  params=params, sample_sizes=list(doc["sample_sizes"]),
-                 replications=doc["replications"], seed=doc["seed"],
+                 replications=targets.max if targets else doc["replications"],
+                 seed=doc["seed"], targets=targets,
                  estimators=[EstimatorSpec(*e) for e in estimators],
                  estimands=estimands, level=level, raw=doc,
                  fit_timeout=_opt_float(doc.get("fit_timeout")),

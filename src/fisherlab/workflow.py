@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import jobs_for, study_rows
+from .chunking import jobs_for, sizes_for, study_rows
 from .cost import Cost, check_limits, plan_text, study_cost
 from .stages import CHUNK_FILE, spec_sha256
 from .study import Job, Study, StudyError, StudyErrors, discover, load_config
@@ -47,6 +47,10 @@ class Plan:
     _chunks: dict = field(default_factory=dict, repr=False)
     _index: dict = field(default_factory=dict, repr=False)
     _by_condition: dict = field(default_factory=dict, repr=False)
+    #: issue 13: the round state of studies with target MCSEs (fisherlab.rounds.Rounds,
+    #: set by workflow/rules/precision.smk)
+    rounds: object | None = field(default=None, repr=False)
+    _sizes: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, config: dict | None, root: str | Path = ".", echo=None,
@@ -70,8 +74,13 @@ class Plan:
         return cls({s.name: s for s in studies}, cfg["chunk_size"], costs,
                    cfg["single_file_rows"])
 
-    def chunks(self, study: str) -> list[Job]:
-        """The study's jobs (one chunk file each), in the study's order."""
+    def chunks(self, study: str, final: bool = True) -> list[Job]:
+        """The study's jobs (one chunk file each), in the study's order; for a study with
+        target MCSEs, those of its rounds: all of them (``final``: waits for the last
+        round's checkpoint) or those decided so far (a job's spec)."""
+        if self.studies[study].targets is not None and self.rounds is not None \
+                and self.rounds.sync(study, final):  # issue 13
+            self._chunks.pop(study, None)
         if study not in self._chunks:
             s = self.studies[study]
             self._chunks[study] = jobs_for(s, self.chunk_size)
@@ -99,13 +108,13 @@ class Plan:
         """Input function: the ``estimates`` or ``stats`` folder of each condition of a
         study (``<kind>/cond=<cond>``, a file per n inside)."""
         def files(wildcards) -> list[str]:
-            self.chunks(wildcards.study)
+            self.chunks(wildcards.study, final=False)
             return [f"{RESULTS}/{wildcards.study}/{kind}/cond={c}"
                     for c in self._by_condition[wildcards.study]]
         return files
 
     def spec(self, study: str, cond: str, chunk: str) -> dict:
-        self.chunks(study)
+        self.chunks(study, final=False)
         job = self._index[study].get((cond, chunk))
         if job is not None:
             return self.studies[study].spec(job)
@@ -118,10 +127,16 @@ class Plan:
 
     def size(self, wildcards) -> int:
         """Params function: replicates per job of the chunk's cell or condition."""
-        self.chunks(wildcards.study)
+        self.chunks(wildcards.study, final=False)
         index = self._index[wildcards.study]
         name = wildcards.chunk
         first = index[(wildcards.cond, name[: name.rindex("c")] + "c0")]  # a full one
+        s = self.studies[wildcards.study]
+        if s.targets is not None:  # issue 13: c0 is the first round's, not a full one
+            if wildcards.study not in self._sizes:  # auto sizes scan the study: once
+                self._sizes[wildcards.study] = sizes_for(s, self.chunk_size)
+            size = self._sizes[wildcards.study]
+            return size(first.chunks[0].condition) if callable(size) else size
         return first.stop
 
     def study_file(self, wildcards) -> str:

@@ -6,6 +6,7 @@ rule report_html:
         stats=PLAN.parts("stats"),
         summary="results/{study}/summary.csv",
         study=PLAN.study_file,
+        precision=ROUNDS.precision_file,  # issue 13: none for a fixed-R study
     output:
         tables=[
             report(

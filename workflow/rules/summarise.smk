@@ -29,6 +29,7 @@ rule summarise:
         parts=PLAN.parts("estimates"),
         stats=PLAN.parts("stats"),
         study=PLAN.study_file,
+        precision=ROUNDS.precision_file,  # issue 13: report.md shows it
     output:
         summary="results/{study}/summary.csv",
         md="results/{study}/report.md",

@@ -20,11 +20,12 @@ def datasets(study, condition: Condition, stop: int | None = None,
     """``(first replicate, theta, x)`` for replicates ``[0, stop)`` of ``condition``
     (all of them by default), ``batch`` at a time; theta holds an ``(R,)`` array for a
     truth drawn per replicate."""
-    stop = study.replications if stop is None else min(stop, study.replications)
+    total = study.reps(condition)  # per condition × n for a study with target MCSEs
+    stop = total if stop is None else min(stop, total)
     for start in range(0, stop, batch):
         end = min(start + batch, stop)
         # whole seed blocks are drawn (a family may use several streams per block)
-        full = min(-(-end // SEED_BLOCK) * SEED_BLOCK, study.replications)
+        full = min(-(-end // SEED_BLOCK) * SEED_BLOCK, total)
         theta, x = draw_with_truth(study, Chunk(condition, 0, start, full))
         keep = end - start
         theta = {k: v[:keep] if getattr(v, "ndim", 0) else v for k, v in theta.items()}

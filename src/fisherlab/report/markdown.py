@@ -7,6 +7,7 @@ import pandas as pd
 from ..labels import condition_columns, condition_label
 from ..study import Study
 from .format import fmt, fmt_pm
+from .precision import per_condition, targets_text
 
 
 def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str:
@@ -33,7 +34,7 @@ def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str
     return "\n".join(out)
 
 
-def render(study: Study, summary: pd.DataFrame) -> str:
+def render(study: Study, summary: pd.DataFrame, precision: pd.DataFrame | None = None) -> str:
     keys = condition_columns(summary)
     grid = ", ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vs)}}}"
                      for k, vs in study.params.items())
@@ -42,7 +43,9 @@ def render(study: Study, summary: pd.DataFrame) -> str:
         f"# {study.name}", "", study.description, "",
         f"- **model**: {study.family.name} with {grid}",
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
-        f"- **replications**: {study.replications} per condition, seed {study.seed}",
+        f"- **replications**: {study.replications} per condition, seed {study.seed}"
+        if study.targets is None else f"- **replications**: {targets_text(study)}",
+        *(f"  - {line}" for line in per_condition(precision)),  # issue 13
         f"- **estimators**: {est}",
         f"- **estimands**: {', '.join(study.estimands)}",
         f"- **intervals**: {study.level:.0%} (Wald from the observed information unless the "

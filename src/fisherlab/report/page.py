@@ -123,8 +123,10 @@ class Results:
 def load(study: Study, folder: Path) -> Results:
     folder = Path(folder)
     prov = folder / "provenance.json"
-    return Results(study, Estimates(folder), pd.read_csv(folder / "summary.csv"),
-                   {name: _read_table(folder / f"{name}.csv") for name in TABLES},
+    tables = {name: _read_table(folder / f"{name}.csv") for name in TABLES}
+    if (folder / "precision.csv").exists():  # issue 13: a study with target MCSEs
+        tables["precision"] = _read_table(folder / "precision.csv")
+    return Results(study, Estimates(folder), pd.read_csv(folder / "summary.csv"), tables,
                    provenance=json.loads(prov.read_text()) if prov.exists() else {})
 
 

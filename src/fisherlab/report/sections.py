@@ -19,7 +19,7 @@ from ..diagnostics.efficiency import information_statement
 from ..diagnostics.intervals import compared
 from ..diagnostics.normality import z_values
 from ..diagnostics.optimiser import AGREE
-from . import azplots, explorer, likplots, plots, readings, tables
+from . import azplots, explorer, likplots, plots, precision, readings, tables
 from . import flags as flags_section
 from .format import fmt_p
 from .format import rate as fmt_rate
@@ -139,7 +139,11 @@ def definition(r) -> str:
     rate = ", ".join(fmt_rate(t) for t in theory) or "–"
     items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid),
              ("sample sizes n", ", ".join(map(str, s.sample_sizes))),
-             ("replications", f"{s.replications} per condition (seed {s.seed})"),
+             ("replications", f"{s.replications} per condition (seed {s.seed})"
+              if s.targets is None else precision.targets_text(s)),
+             # issue 13: per condition × n, the replications used and each target
+             *((("replications used" if i == 0 else ""), line) for i, line in
+               enumerate(precision.per_condition(r.tables.get("precision")))),
              ("estimators", "; ".join(e.label for e in s.estimators)),
              ("estimands", ", ".join(s.estimands)), ("intervals", f"{s.level:.0%}"),
              ("theoretical RMSE rate", rate)]
