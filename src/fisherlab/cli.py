@@ -136,28 +136,9 @@ def cmd_validate(args) -> int:
     return 1 if bad else 0
 
 
-def families_table() -> str:
-    """A Markdown table of every registered family: what a study file may use."""
-    from .estimators import estimator_class, estimators_for
-    from .families import family_names, get_family
-
-    lines = ["| family | parameters (domain) | estimands | estimators | smallest n |",
-             "|---|---|---|---|---|"]
-    for name in family_names():
-        fam = get_family(name)
-        params = "; ".join(f"`{p.name}`: {p.describe().removeprefix('a number in ')}"
-                           + ("" if p.estimated else " (fixed)") for p in fam.params)
-        ests = estimators_for(fam)
-        mins = sorted({estimator_class(e).min_n(fam) for e in ests})
-        smallest = ", ".join(
-            f"{m} ({', '.join(e for e in ests if estimator_class(e).min_n(fam) == m)})"
-            for m in mins) if len(mins) > 1 else str(mins[0] if mins else fam.min_n)
-        lines.append(f"| `{name}` | {params} | {', '.join(fam.estimands())} "
-                     f"| {', '.join(ests)} | {smallest} |")
-    return "\n".join(lines)
-
-
 def cmd_families(args) -> int:
+    from .report.markdown import families_table
+
     print(families_table())
     return 0
 
@@ -278,18 +259,19 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"fisherlab {_version()}")
     sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=argparse.ArgumentParser)
 
-    def cmd(name, fn, text):
+    def cmd(name, fn, text, studies_dir=False):
         p = sub.add_parser(name, prog=f"fisherlab {name}", help=text, description=text)
         p.set_defaults(fn=fn)
+        if studies_dir:  # the commands people give study names to
+            p.add_argument("--studies-dir", default="studies",
+                           help="where study names are looked up (default: studies)")
         return p
 
     p = cmd("run", cmd_run, "run one study in this process, every stage, with the "
-            "workflow's files under RESULTS/<study>/")
+            "workflow's files under RESULTS/<study>/", studies_dir=True)
     p.add_argument("study", help="a study name (a file in --studies-dir) or a path to a "
                    ".yaml file")
     p.add_argument("--results", default="results", help="results folder (default: results)")
-    p.add_argument("--studies-dir", default="studies",
-                   help="where study names are looked up (default: studies)")
     p.add_argument("--chunk-size", type=_chunk_size, default="auto",
                    help="replications per chunk, a multiple of 100, or auto (default: from "
                    "the measured per-fit cost); the numbers do not depend on it")
@@ -299,11 +281,9 @@ def parser() -> argparse.ArgumentParser:
                    help="run even past the cost plan's limits (jobs, memory per job and "
                    "per summary step; README, 'Limits')")
     p = cmd("validate", cmd_validate, "check study files and print what each will cost "
-            "(jobs, datasets, rows, memory, time), without running anything")
+            "(jobs, datasets, rows, memory, time), without running anything", studies_dir=True)
     p.add_argument("files", nargs="*", help="study names or paths (default: every .yaml "
                    "file in --studies-dir)")
-    p.add_argument("--studies-dir", default="studies",
-                   help="where study names are looked up (default: studies)")
     p.add_argument("--chunk-size", type=_chunk_size, default="auto",
                    help="replications per job the cost is planned for: a multiple of 100, or "
                    "auto (default, as the workflow plans them)")
@@ -312,10 +292,8 @@ def parser() -> argparse.ArgumentParser:
     cmd("families", cmd_families, "print the families table (Markdown)")
     p = cmd("plan", cmd_plan, "run a pilot of a study and print, per condition × n × "
             "estimator × estimand, the replications each target MCSE needs and their time; "
-            "for a fixed-R study, the MCSEs it will give")
+            "for a fixed-R study, the MCSEs it will give", studies_dir=True)
     p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
-    p.add_argument("--studies-dir", default="studies",
-                   help="where study names are looked up (default: studies)")
     p.add_argument("--pilot", type=chunk_size, help="pilot replications per condition × n, "
                    "a multiple of 100 (default: the targets' min, or 200)")
 

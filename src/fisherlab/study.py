@@ -246,24 +246,16 @@ class Study:
         return {e.id: e.label for e in self.estimators}
 
     def job(self, cond: str, name: str, chunk_size: int) -> Job:
-        """The job ``<cond>/<name>`` of this study at ``chunk_size`` (:data:`JOB_NAME`)."""
+        """The job ``<cond>/<name>`` of this study at ``chunk_size`` (:data:`JOB_NAME`):
+        chunk k of each of its cells (numbered by rounds, :meth:`_chunks_of`)."""
         m = JOB_NAME.fullmatch(name)
+        cells = [c for c in self.conditions() if m is not None and c.param_id == cond
+                 and (m.group(1) is None or c.n == int(m.group(1)))]
         index = int(m.group(2)) if m else -1
-        if self.targets is not None and m is not None and m.group(1) is not None:
-            # issue 13: a study with target MCSEs has a job per cell, numbered by rounds
-            for c in self.conditions():
-                if c.param_id == cond and c.n == int(m.group(1)):
-                    chunks = self._chunks_of(c, chunk_size)
-                    if 0 <= index < len(chunks):
-                        return Job((chunks[index],), False)
+        chunks = [self._chunks_of(c, chunk_size) for c in cells]
+        if not cells or not all(0 <= index < len(chs) for chs in chunks):
             raise KeyError(f"no job {cond}/{name} in study {self.name!r}")
-        start = index * chunk_size
-        cells = [c for c in self.conditions() if c.param_id == cond
-                 and (m is None or m.group(1) is None or c.n == int(m.group(1)))]
-        if not cells or not 0 <= start < self.replications:
-            raise KeyError(f"no job {cond}/{name} in study {self.name!r}")
-        stop = min(start + chunk_size, self.replications)
-        return Job(tuple(Chunk(c, index, start, stop) for c in cells), m.group(1) is None)
+        return Job(tuple(chs[index] for chs in chunks), m.group(1) is None)
 
     def spec(self, chunk: Chunk | Job) -> dict:
         """What one chunk or job computes, as plain JSON: its hash identifies the job's

@@ -1,4 +1,5 @@
-"""``report.md``: the study's definition and its summary as readable tables."""
+"""``report.md``: the study's definition and its summary as readable tables; and the
+families table (``fisherlab families``, README)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,24 @@ def render(study: Study, summary: pd.DataFrame, precision: pd.DataFrame | None =
         "## Performance", "",
     ]
     return "\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"
+
+
+def families_table() -> str:
+    """A Markdown table of every registered family: what a study file may use."""
+    from ..estimators import estimator_class, estimators_for
+    from ..families import family_names, get_family
+
+    lines = ["| family | parameters (domain) | estimands | estimators | smallest n |",
+             "|---|---|---|---|---|"]
+    for name in family_names():
+        fam = get_family(name)
+        params = "; ".join(f"`{p.name}`: {p.describe().removeprefix('a number in ')}"
+                           + ("" if p.estimated else " (fixed)") for p in fam.params)
+        ests = estimators_for(fam)
+        mins = sorted({estimator_class(e).min_n(fam) for e in ests})
+        smallest = ", ".join(
+            f"{m} ({', '.join(e for e in ests if estimator_class(e).min_n(fam) == m)})"
+            for m in mins) if len(mins) > 1 else str(mins[0] if mins else fam.min_n)
+        lines.append(f"| `{name}` | {params} | {', '.join(fam.estimands())} "
+                     f"| {', '.join(ests)} | {smallest} |")
+    return "\n".join(lines)
