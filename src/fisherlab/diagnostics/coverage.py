@@ -21,6 +21,13 @@ from ._common import condition_keys, perf, with_intervals
 ALPHA = 0.01
 
 
+def nominal_band(level: float, S: int) -> tuple[float, float]:
+    """Nominal coverage ± 2 binomial MCSEs at S replicates: the band of the coverage
+    and interval tables (and of their figures)."""
+    band = 2 * np.sqrt(level * (1 - level) / S)
+    return level - band, level + band
+
+
 @diagnostic("coverage", by=CELL,
             columns=("n", "estimator", "estimand", "estimate", "true_value", "ci_low",
                      "ci_high", "converged"))
@@ -38,7 +45,7 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
         S = len(g)
         hits = int(round(p["coverage"] * S))
         test = stats.binomtest(hits, S, level)
-        band = 2 * np.sqrt(level * (1 - level) / S)
+        band_low, band_high = nominal_band(level, S)
         if test.pvalue >= ALPHA:
             verdict = "nominal"
         else:
@@ -47,7 +54,7 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
         exact = bool(est.estimator.has_exact_interval(study.family, key[len(keys) + 2]))
         rows.append(dict(zip(head, key, strict=True), S=S, nominal=level, exact=exact,
                          coverage=p["coverage"], coverage_mcse=p["coverage_mcse"],
-                         band_low=level - band, band_high=level + band,
+                         band_low=band_low, band_high=band_high,
                          pvalue=test.pvalue, verdict=verdict,
                          becoverage=p["becoverage"], becoverage_mcse=p["becoverage_mcse"],
                          width=p["width"], width_mcse=p["width_mcse"]))

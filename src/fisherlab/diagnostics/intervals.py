@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 
 from . import diagnostic
-from ._common import condition_keys, with_intervals
+from ._common import condition_keys, perf, with_intervals
+from .coverage import nominal_band
 
 COLUMNS = ["n", "estimand", "estimator", "kind", "S", "coverage", "coverage_mcse",
-           "miss_below", "miss_above", "in_band", "width", "width_mcse"]
+           "miss_below", "miss_above", "band_low", "band_high", "in_band", "width",
+           "width_mcse"]
 
 
 @diagnostic("intervals", by=("n",))
@@ -37,19 +39,18 @@ def intervals(df: pd.DataFrame, study) -> pd.DataFrame:
     for key, g in with_intervals(df, head):
         lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
         truth = g["true_value"].to_numpy(float)
+        p = perf(g, ci=True)  # coverage, width and their MCSEs: the one implementation
         S = len(g)
-        below, above = float(np.mean(hi < truth)), float(np.mean(lo > truth))
-        cov = 1.0 - below - above
-        width = hi - lo
+        low, high = nominal_band(level, S)
         row = dict(zip(head, key, strict=True))
         est = study.estimator(row["estimator"]).estimator
-        band = 2 * np.sqrt(level * (1 - level) / S)
         rows.append(dict(row, kind=est.interval_kind(study.family, row["estimand"]), S=S,
-                         coverage=cov, coverage_mcse=float(np.sqrt(cov * (1 - cov) / S)),
-                         miss_below=below, miss_above=above,
-                         in_band=bool(abs(cov - level) <= band), width=float(width.mean()),
-                         width_mcse=float(width.std(ddof=1) / np.sqrt(S)) if S > 1
-                         else np.nan))
+                         coverage=p["coverage"], coverage_mcse=p["coverage_mcse"],
+                         miss_below=float(np.mean(hi < truth)),
+                         miss_above=float(np.mean(lo > truth)),
+                         band_low=low, band_high=high,
+                         in_band=bool(low <= p["coverage"] <= high), width=p["width"],
+                         width_mcse=p["width_mcse"]))
     return pd.DataFrame(rows, columns=keys + COLUMNS)
 
 

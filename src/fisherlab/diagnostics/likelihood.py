@@ -83,12 +83,16 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     base = first_condition(study)
     fixed = {p.name: base.params[p.name] for p in fam.params if not p.estimated}
     z = z_quantile(study.level)
+    # the study's own MLE (its options: method, tolerances), so the curves' marks are the
+    # estimates of its tables; a default one for a study that has none (e.g. only map)
+    mle = next((e.estimator for e in study.estimators if e.name == "mle"), None) \
+        or make_estimator("mle")
     curves = []
     for n in shown_sizes(study.sample_sizes):
         cond = Condition(base.params, n)
         _, theta, x = next(datasets(study, cond, stop=CANDIDATES))
         est = [p.name for p in fam.estimated()]
-        fits = make_estimator("mle").fit(fam, x, fixed, tuple(est), study.level)
+        fits = mle.fit(fam, x, fixed, tuple(est), study.level)
         ok = np.all([fits[e].converged for e in est], axis=0)
         rows = np.flatnonzero(ok)[:REPLICATES]
         if rows.size == 0:

@@ -80,9 +80,9 @@ def intervals_plot(t: pd.DataFrame, labels: dict[str, str], level: float):
     for j, estimand in enumerate(estimands):
         s = t[t["estimand"] == estimand]
         ns = np.sort(s["n"].unique())
-        band = 2 * np.sqrt(level * (1 - level) / s.groupby("n")["S"].first().reindex(ns))
+        band = s.groupby("n")[["band_low", "band_high"]].first().reindex(ns)  # the table's
         top, bottom = axes[0, j], axes[1, j]
-        top.fill_between(ns, level - band, level + band, color="0.87", step="mid",
+        top.fill_between(ns, band["band_low"], band["band_high"], color="0.87", step="mid",
                          label=f"nominal {level:g} ± 2 MCSE")
         for i, (est, g) in enumerate(s.groupby("estimator", sort=False)):
             g = g.sort_values("n")
