@@ -190,3 +190,56 @@ def test_interval_methods_expand_only_where_offered(write_study):
                           "{shape: 2, rate: 1}"))
     with pytest.raises(StudyError, match="interval.method"):
         load_study(_study(write_study, "{method: [lr]}"))
+
+
+# ------------------------------------------------ sufficient statistics (one pass per chunk)
+SUFFICIENT = {"bernoulli": {"p": 0.3}, "normal": {"mu": 1e3, "sigma": 0.5},
+              "poisson": {"lam": 3.0}, "exponential": {"rate": 2.0}}
+
+
+def test_every_family_declaring_sufficient_statistics_is_checked():
+    from fisherlab.families import family_names
+
+    declared = {n for n in family_names() if get_family(n).has("sufficient")}
+    assert declared == set(SUFFICIENT)
+    for n in declared:  # declared in pairs
+        assert get_family(n).has("loglik_sufficient")
+
+
+@pytest.mark.parametrize("name", sorted(SUFFICIENT))
+def test_loglik_from_sufficient_statistics_is_the_sum_of_logpdf(name):
+    """The exact log-likelihood (base measure included), far from and at the MLE, and
+    -inf for a dataset with a value outside the support."""
+    fam, theta = get_family(name), SUFFICIENT[name]
+    x = fam.sample(np.random.default_rng(7), theta, (40, 25))
+    x[0, 3] = -1.5  # outside every support here but the normal's
+    if name == "normal":
+        x[0, 3] = np.inf
+    t = fam.sufficient(x)
+    for k in theta:
+        for factor in (0.4, 1.0, 1.9):
+            th = {**theta, k: np.full(40, theta[k] * factor)}
+            want = fam.loglik(x, th)
+            got = fam.loglik_sufficient(t, th)
+            assert got[0] == -np.inf == want[0]
+            np.testing.assert_allclose(got[1:], want[1:], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["bernoulli", "normal"])
+def test_lr_intervals_are_the_same_from_sufficient_statistics(name, monkeypatch):
+    from fisherlab.estimators import intervals as iv
+
+    fam, theta = get_family(name), SUFFICIENT[name]
+    x = fam.sample(np.random.default_rng(3), theta, (60, 30))
+    mle = fam.mle(x, {}, LEVEL)
+    hat = {k: np.asarray(v, float) for k, v in mle.estimate.items()
+           if k in [p.name for p in fam.estimated()]}
+    fast = iv.lr_intervals(fam, x, {}, hat, LEVEL)
+    from fisherlab.families.base import Family
+
+    monkeypatch.setattr(type(fam), "sufficient", Family.sufficient)
+    assert not fam.has("sufficient")  # the per-observation path
+    slow = iv.lr_intervals(fam, x, {}, hat, LEVEL)
+    for k in fast:
+        for a, b in zip(fast[k], slow[k], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)

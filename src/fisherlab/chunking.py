@@ -4,7 +4,8 @@ A job (:class:`fisherlab.study.Job`) fits one replicate range of one cell, or, f
 condition whose cells are all cheap, of the condition at every sample size: a cheap
 condition is one job whatever its sample sizes (a job costs about a second of
 start-up: Python and the scientific stack). It should do a useful
-amount of work (about :data:`TARGET_SECONDS`, well inside 10 to 60 s) and a study's
+amount of work (about :data:`TARGET_SECONDS`, well inside 10 to 60 s, or four times its
+estimators' set-up where that is longer: :func:`job_seconds`) and a study's
 job count should stay in the thousands. The seconds per dataset
 of each family × estimator, ``a + b n`` (drawing, fitting and building the rows of one
 dataset in a chunk job), are the cost plan's measured table
@@ -29,6 +30,10 @@ from .seeds import SEED_BLOCK
 
 #: seconds of fitting per job that ``auto`` aims at
 TARGET_SECONDS = 30.0
+#: a job's set-up (compiling its estimators' models: seconds for PyMC's, paid once per
+#: process) is at most this share of its work: a study whose estimators take S seconds to
+#: set up aims at S / SETUP_SHARE seconds per job when that is more than TARGET_SECONDS
+SETUP_SHARE = 0.25
 #: at most this many data values (replicates × n) and estimate rows in one job
 MAX_VALUES = 20_000_000
 MAX_ROWS = 2_000_000
@@ -49,6 +54,15 @@ def replicate_seconds(study, n: int) -> float:
         factor = _posterior(e.options)[0] if e.estimator.samples else 1.0
         total += factor * (a + b * n)
     return total
+
+
+def job_seconds(study) -> float:
+    """Seconds of fitting one job of ``study`` aims at: :data:`TARGET_SECONDS`, or more
+    when its estimators' set-up (the cost table's first-call seconds) is costly."""
+    from .cost import fit_figures
+
+    setup = sum(fit_figures(study.family.name, e.name)[0][2] for e in study.estimators)
+    return max(TARGET_SECONDS, setup / SETUP_SHARE)
 
 
 def rows_per_replicate(study) -> int:
@@ -77,6 +91,7 @@ def auto_layout(study) -> tuple[dict, frozenset]:
     job per cell, so adding a sample size to it runs only the new cells."""
     reps = study.replications
     rows = rows_per_replicate(study)
+    target = job_seconds(study)
     out, grouped = {}, set()
     by: dict[str, list] = {}
     for c in study.conditions():
@@ -85,16 +100,16 @@ def auto_layout(study) -> tuple[dict, frozenset]:
     for pid, cells in by.items():
         secs = {c.id: replicate_seconds(study, c.n) for c in cells}
         # (a study with target MCSEs grows each cell in rounds of its own: a job per cell)
-        if all(x * reps <= TARGET_SECONDS for x in secs.values()) and study.targets is None:
+        if all(x * reps <= target for x in secs.values()) and study.targets is None:
             grouped.add(pid)  # a job holds one cell's datasets at a time, all cells' rows
             cap = min(_blocks(MAX_VALUES / max(max(c.n for c in cells), 1)),
                       _blocks(MAX_ROWS / (rows * len(cells))))
             units.append(([c.id for c in cells], cap,
-                          min(_blocks(TARGET_SECONDS / max(sum(secs.values()), 1e-9)), cap)))
+                          min(_blocks(target / max(sum(secs.values()), 1e-9)), cap)))
         else:
             for c in cells:
                 cap = min(_blocks(MAX_VALUES / max(c.n, 1)), _blocks(MAX_ROWS / rows))
-                units.append(([c.id], cap, min(_blocks(TARGET_SECONDS / max(secs[c.id], 1e-9)),
+                units.append(([c.id], cap, min(_blocks(target / max(secs[c.id], 1e-9)),
                                                cap)))
     jobs = sum(math.ceil(reps / (SEED_BLOCK * b)) for _, _, b in units)
     grow = jobs / MAX_JOBS if jobs > MAX_JOBS else 1.0  # every chunk by the same factor,

@@ -31,6 +31,7 @@ method for derived estimands, which are plug-in g(theta_MAP)) and Wald intervals
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 from scipy import optimize
@@ -104,11 +105,42 @@ class _Bayes(Estimator):
 
 
 # --------------------------------------------------------------------------- MAP
+def _function(inputs, outputs):
+    """``pytensor.function`` through PyTensor's JAX backend, returning NumPy arrays.
+
+    JAX, not PyTensor's default (C or numba) linker: on an empty cache, the C linker
+    spends ~30 s compiling the MAP's functions in every new process and numba as long,
+    where XLA takes ~5 s for the first sample size and ~0.7 s for each further one
+    (measured on normal_mean_prior's model, docs/bayes.md); JAX's persistent cache
+    (:func:`fisherlab.estimators.samplers.jax_cache`) serves later processes.
+    """
+    import pytensor
+
+    from .samplers import jax_cache
+
+    jax_cache()  # 64-bit floats, as PyMC's graphs; the persistent compilation cache
+    with warnings.catch_warnings():
+        # a parameter's support check (p in [0, 1]) is dropped by JAX: outside it the
+        # loss is NaN, which the line search and L-BFGS-B reject, as with check_bounds=False
+        warnings.filterwarnings("ignore", "Skipping Check", UserWarning)
+        fn = pytensor.function(inputs, outputs, mode="JAX")
+    if isinstance(outputs, list):
+        return lambda *a: [np.asarray(o) for o in fn(*a)]
+    return lambda *a: np.asarray(fn(*a))
+
+
 class CompiledMAP:
-    """One condition's log-posterior, compiled once: ``fit(x)`` per dataset."""
+    """One condition's log-posterior, compiled once per process: ``fit(x)`` per dataset.
+
+    The data is ``pm.Data`` of no fixed length, so the compiled functions (and the
+    batched ones, :class:`BatchedMAP`, per number of replicates) take datasets of any n:
+    a job spanning a condition's sample sizes compiles once, not once per n (PyTensor's
+    graph rewriting, a few seconds per function, is not cached across processes).
+    """
+
+    any_n = True
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray):
-        import pytensor
         import pytensor.tensor as pt
         from pytensor.gradient import hessian, jacobian
         from pytensor.graph.replace import graph_replace
@@ -132,8 +164,8 @@ class CompiledMAP:
         constrained = model.replace_rvs_by_values(rvs)  # theta as functions of the values
         loss, *cons = graph_replace([loss0, *constrained], replace=repl, strict=False)
         flat = pt.concatenate([pt.atleast_1d(c).ravel() for c in cons])
-        self._fg = pytensor.function([u, xin], [loss, pt.grad(loss, u)])
-        self._laplace = pytensor.function([u, xin], [flat, hessian(loss, u), jacobian(flat, u)])
+        self._fg = _function([u, xin], [loss, pt.grad(loss, u)])
+        self._laplace = _function([u, xin], [flat, hessian(loss, u), jacobian(flat, u)])
         self.dtype = data.type.dtype
 
     def fit(self, x: np.ndarray) -> OneFit:
@@ -232,7 +264,6 @@ class BatchedMAP:
 
     def __init__(self, family, priors, theta_fixed, x, u0):
         import pymc as pm
-        import pytensor
         import pytensor.tensor as pt
         from pytensor.graph.replace import graph_replace
 
@@ -256,9 +287,9 @@ class BatchedMAP:
         gb = pt.grad(loss.sum(), big_u)
         hb = pt.stack([pt.grad(gb[:, j].sum(), big_u) for j in range(k)], axis=1)
         jb = pt.stack([pt.grad(tb[:, j].sum(), big_u) for j in range(k)], axis=1)
-        self.loss = pytensor.function([big_u, big_x], loss)
-        self.newton = pytensor.function([big_u, big_x], [loss, gb, hb])
-        self.laplace = pytensor.function([big_u, big_x], [tb, hb, jb])
+        self.loss = _function([big_u, big_x], loss)
+        self.newton = _function([big_u, big_x], [loss, gb, hb])
+        self.laplace = _function([big_u, big_x], [tb, hb, jb])
 
 
 @register

@@ -216,6 +216,21 @@ class Family:
         return self.logpdf(x, cols).sum(axis=-1)
 
     # ----------------------------------------------------------------- optional
+    def sufficient(self, x: np.ndarray) -> np.ndarray:
+        """Per-dataset sufficient statistics ``(R, s)`` of the datasets ``x`` ``(R, n)``
+        (exponential families), with whatever else :meth:`loglik_sufficient` needs to give
+        the exact log-likelihood: n, the base measure's sum, the count of values outside
+        the support. Declared together with :meth:`loglik_sufficient`; the
+        likelihood-ratio interval search computes them once per chunk
+        (:class:`fisherlab.estimators.intervals.Datasets`) and then evaluates hundreds of
+        likelihoods in O(1) per dataset."""
+        raise NotImplementedError
+
+    def loglik_sufficient(self, t: np.ndarray, theta: Theta) -> np.ndarray:
+        """``loglik(x, theta)`` from ``t = sufficient(x)`` (``(..., s)``); the theta
+        values are shaped like ``t[..., 0]``."""
+        raise NotImplementedError
+
     def truth(self, theta: Theta, estimand: str) -> np.ndarray:
         """The true value of an estimand under ``theta``."""
         for d in self.derived:

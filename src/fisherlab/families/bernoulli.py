@@ -42,6 +42,19 @@ class Bernoulli(Family):
         with np.errstate(divide="ignore"):
             return np.where(x == 1, np.log(p), np.where(x == 0, np.log1p(-p), -np.inf))
 
+    def sufficient(self, x):
+        # successes k, n, and values other than 0 and 1 (likelihood 0)
+        x = np.asarray(x, float)
+        return np.stack([x.sum(-1), np.full(x.shape[:-1], x.shape[-1], float),
+                         np.sum((x != 0) & (x != 1), -1)], -1)
+
+    def loglik_sufficient(self, t, theta):
+        from scipy.special import xlog1py, xlogy
+
+        k, n, bad = t[..., 0], t[..., 1], t[..., 2]
+        p = np.asarray(theta["p"], float)
+        return np.where(bad > 0, -np.inf, xlogy(k, p) + xlog1py(n - k, -p))
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 

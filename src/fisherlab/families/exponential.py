@@ -34,6 +34,17 @@ class Exponential(Family):
     def logpdf(self, x, theta):
         return stats.expon.logpdf(x, scale=1.0 / np.asarray(theta["rate"], dtype=float))
 
+    def sufficient(self, x):
+        # n, the total, and the values outside [0, inf)
+        x = np.asarray(x, float)
+        return np.stack([np.full(x.shape[:-1], x.shape[-1], float), x.sum(-1),
+                         np.sum(~((x >= 0) & np.isfinite(x)), -1)], -1)
+
+    def loglik_sufficient(self, t, theta):
+        n, total, bad = t[..., 0], t[..., 1], t[..., 2]
+        rate = np.asarray(theta["rate"], float)
+        return np.where(bad > 0, -np.inf, n * np.log(rate) - rate * total)
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 

@@ -45,6 +45,22 @@ class Normal(Family):
     def logpdf(self, x, theta):
         return stats.norm.logpdf(x, theta["mu"], theta["sigma"])
 
+    def sufficient(self, x):
+        # n, the mean and the centred sum of squares (no cancellation in sum (x - mu)^2),
+        # and the values that are not finite
+        x = np.asarray(x, float)
+        m = x.mean(-1)
+        return np.stack([np.full(m.shape, x.shape[-1], float), m,
+                         np.sum((x - m[..., None]) ** 2, -1),
+                         np.sum(~np.isfinite(x), -1)], -1)
+
+    def loglik_sufficient(self, t, theta):
+        n, m, ss, bad = (t[..., j] for j in range(4))
+        mu, sigma = (np.asarray(theta[k], float) for k in ("mu", "sigma"))
+        ll = (-n * (np.log(sigma) + 0.5 * np.log(2 * np.pi))
+              - (ss + n * (m - mu) ** 2) / (2 * sigma**2))
+        return np.where(bad > 0, -np.inf, ll)
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 

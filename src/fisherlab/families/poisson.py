@@ -34,6 +34,23 @@ class Poisson(Family):
     def logpdf(self, x, theta):
         return stats.poisson.logpmf(x, theta["lam"])
 
+    def sufficient(self, x):
+        from scipy import special
+
+        # n, the total, sum log x! (the base measure), values off the non-negative integers
+        x = np.asarray(x, float)
+        ok = (x >= 0) & (x == np.floor(x))
+        return np.stack([np.full(x.shape[:-1], x.shape[-1], float), x.sum(-1),
+                         special.gammaln(np.where(ok, x, 0.0) + 1).sum(-1),
+                         np.sum(~ok, -1)], -1)
+
+    def loglik_sufficient(self, t, theta):
+        from scipy import special
+
+        n, total, logfact, bad = (t[..., j] for j in range(4))
+        lam = np.asarray(theta["lam"], float)
+        return np.where(bad > 0, -np.inf, special.xlogy(total, lam) - n * lam - logfact)
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 
