@@ -163,6 +163,37 @@ def test_results_do_not_depend_on_the_chunk_size(tmp_path):
     assert a["estimate"].notna().all() and a["converged"].all()
 
 
+_DRAWS_DIGEST = """
+import hashlib, numpy as np
+from fisherlab.estimators import make_estimator
+from fisherlab.families import get_family
+fam = get_family("normal")
+x = fam.sample(np.random.default_rng(5), {"mu": 1.0, "sigma": 2.0}, (20, 5))
+est = make_estimator("posterior", {"draws": 50, "tune": 50, "retry_divergent": False})
+pt = est.point(fam, x, {}, 0.95, seeds=np.arange(20))
+print(hashlib.sha256(b"".join(pt.draws[k].tobytes() for k in sorted(pt.draws))).hexdigest())
+"""
+
+
+def test_draws_do_not_depend_on_a_warm_compile_cache(tmp_path):
+    """The same seeds give the same draws whether PyTensor compiles the model afresh
+    (an empty cache: the first run on a machine) or loads it from its cache (every later
+    run). With numba's fastmath the two differed (samplers.compile_nutpie)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}"}
+
+    def digest():
+        res = subprocess.run([sys.executable, "-c", _DRAWS_DIGEST], env=env, check=True,
+                             capture_output=True, text=True)
+        return res.stdout.split()[-1]
+
+    cold, warm = digest(), digest()
+    assert cold == warm
+
+
 def test_warnings_are_flags_not_failures():
     """Thresholds no chain can meet flag every replicate, with the kinds named and the
     values kept; none fails, and every estimate is usable."""
