@@ -22,11 +22,9 @@ checkpoint rounds:
         size=PLAN.chunk_size,
     log:
         "results/{study}/logs/rounds/r{k}.log",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab round --study {input.study:q} --dir {params.folder:q} "
-        "--round {wildcards.k} --chunk-size {params.size} --out {output:q} > {log:q} 2>&1"
+    run:
+        cli(log[0], "round", "--study", input.study, "--dir", params.folder,
+            "--round", wildcards.k, "--chunk-size", params.size, "--out", output[0])
 
 
 rule precision:
@@ -41,8 +39,6 @@ rule precision:
         folder=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/precision.log",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab precision --study {input.study:q} --dir {params.folder:q} "
-        "--out {output:q} > {log:q} 2>&1"
+    run:
+        cli(log[0], "precision", "--study", input.study, "--dir", params.folder,
+            "--out", output[0])

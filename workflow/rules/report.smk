@@ -45,7 +45,5 @@ rule index_html:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:
         "results/logs/index_html.log",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab index --results results --out {output:q} > {log:q} 2>&1"
+    run:
+        cli(log[0], "index", "--results", "results", "--out", output[0])

@@ -35,11 +35,9 @@ rule gather:
     params:
         folder="results/{study}",
         size=PLAN.chunk_size,
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab gather --study {input.study:q} --cond {wildcards.cond} "
-        "--dir {params.folder:q} --chunk-size {params.size} {input.chunks:q} > {log:q} 2>&1"
+    run:
+        cli(log[0], "gather", "--study", input.study, "--cond", wildcards.cond,
+            "--dir", params.folder, "--chunk-size", params.size, *input.chunks)
 
 
 rule export:
@@ -54,8 +52,6 @@ rule export:
         "results/{study}/logs/export.log",
     params:
         folder="results/{study}",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab export --study {input.study:q} --dir {params.folder:q} --out {output:q} "
-        "> {log:q} 2>&1"
+    run:
+        cli(log[0], "export", "--study", input.study, "--dir", params.folder,
+            "--out", output[0])

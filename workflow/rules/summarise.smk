@@ -14,12 +14,9 @@ checkpoint check:
         "results/{study}/logs/check.log",
     params:
         folder="results/{study}",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab check --study {input.study:q} --dir {params.folder:q} "
-        "--out {output.status:q} --provenance {output.provenance:q} {input.chunks:q} "
-        "> {log:q} 2>&1"
+    run:
+        cli(log[0], "check", "--study", input.study, "--dir", params.folder,
+            "--out", output.status, "--provenance", output.provenance, *input.chunks)
 
 
 rule summarise:
@@ -37,8 +34,6 @@ rule summarise:
         "results/{study}/logs/summarise.log",
     params:
         folder="results/{study}",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab summarise --study {input.study:q} --dir {params.folder:q} "
-        "--out {output.summary:q} --md {output.md:q} > {log:q} 2>&1"
+    run:
+        cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,
+            "--out", output.summary, "--md", output.md)
