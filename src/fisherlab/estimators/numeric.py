@@ -211,7 +211,7 @@ def numeric_information(family: Family, x, theta_fixed: Theta,
         h = np.moveaxis(np.asarray(res.df), -1, 0) / jac[:, None, :]
         h = 0.5 * (h + np.swapaxes(h, -1, -2))
         return -h
-    h = optimisers.hessian_u(family, xr, theta_fixed, u_hat)  # (R, k, k)
+    h = optimisers.hessian_u_blocks(family, xr, theta_fixed, u_hat)  # (R, k, k)
     return -h / (jac[:, :, None] * jac[:, None, :])
 
 

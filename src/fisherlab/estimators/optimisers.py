@@ -80,6 +80,21 @@ def hessian_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
     return np.moveaxis(np.asarray(res.ddf), -1, 0)
 
 
+#: observations (replicates × n) per :func:`hessian_u` call: its stencils hold ~100
+#: copies of the data, so a chunk's data at once is GBs of short-lived arrays
+HESSIAN_BLOCK = 200_000
+
+
+def hessian_u_blocks(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
+    """:func:`hessian_u` over blocks of replicates: the same numbers (each replicate's
+    steps and refinements are its own), a bounded memory."""
+    xr, u = np.asarray(x), np.asarray(u, float)
+    step = max(1, HESSIAN_BLOCK // max(xr.shape[1], 1))
+    return np.concatenate([hessian_u(family, xr[i:i + step], theta_fixed, u[i:i + step])
+                           for i in range(0, len(xr), step)]) if len(xr) else \
+        np.zeros((0, u.shape[-1], u.shape[-1]))
+
+
 def gradient_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
     """The gradient ``(R, k)`` of each dataset's mean log-likelihood l(u)/n in u: the
     family's score (analytic, or its numerical fallback) times d theta / d u."""
