@@ -92,7 +92,7 @@ def test_non_regular_family_has_no_information():
 
 
 @pytest.mark.parametrize("name", ["gamma", "beta", "gaussian_mixture", "bernoulli",
-                                  "poisson"])
+                                  "poisson", "normal", "exponential"])
 def test_numerical_score_equals_the_analytic_one(name):
     fam = get_family(name)
     theta = fam.example_theta()

@@ -8,7 +8,7 @@ import pytest
 from fisherlab.diagnostics._data import datasets
 from fisherlab.diagnostics.efficiency import efficiency
 from fisherlab.diagnostics.likelihood import likelihood
-from fisherlab.diagnostics.score import NUMERICAL, score
+from fisherlab.diagnostics.score import ANALYTIC, NUMERICAL, score
 from fisherlab.simulate import run_chunk
 from fisherlab.study import Condition, load_study
 
@@ -54,7 +54,7 @@ def test_score_at_the_truth_has_mean_zero_and_variance_n_information(normal):
     assert (np.abs(t["var_ratio"] - 1) < 4 * t["var_ratio_mcse"]).all()
     assert set(t["mean_verdict"]) == {"zero"} and t["n_info"].tolist() == [
         10 * 0.25, 10 * 0.5, 100 * 0.25, 100 * 0.5]  # n / sigma^2, 2n / sigma^2
-    assert set(t["score_source"]) == {NUMERICAL}  # the normal declares no score
+    assert set(t["score_source"]) == {ANALYTIC}  # Normal.score (the numerical one: gumbel)
 
 
 def test_score_diagnostic_sees_a_wrong_information(normal, monkeypatch):

@@ -45,6 +45,12 @@ class Exponential(Family):
         rate = np.asarray(theta["rate"], float)
         return np.where(bad > 0, -np.inf, n * np.log(rate) - rate * total)
 
+    def score(self, x, theta):
+        # d/drate [n log rate - rate sum x] = n/rate - sum x
+        rate = np.asarray(theta["rate"], float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (x.shape[-1] / rate - x.sum(axis=-1))[..., None]
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 

@@ -61,6 +61,15 @@ class Normal(Family):
               - (ss + n * (m - mu) ** 2) / (2 * sigma**2))
         return np.where(bad > 0, -np.inf, ll)
 
+    def score(self, x, theta):
+        # d/dmu = sum(x - mu)/sigma^2; d/dsigma = -n/sigma + sum(x - mu)^2/sigma^3
+        mu, sigma = (np.asarray(theta[k], float)[..., None] for k in ("mu", "sigma"))
+        d = x - mu
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.stack([d.sum(-1) / sigma[..., 0] ** 2,
+                             -x.shape[-1] / sigma[..., 0] + (d**2).sum(-1) / sigma[..., 0] ** 3],
+                            -1)
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 
