@@ -60,10 +60,10 @@ def study_for(family: str = "normal", estimators=("mle",), level: float = 0.95,
 
 # ------------------------------------------------------------ the real workflow, in a copy
 def workflow_copy(dest: Path, studies: dict[str, str], extra: tuple[str, ...] = ()) -> Path:
-    """A scratch copy of the workflow (Snakefile, workflow/, config/ and ``extra``) with
-    the given studies (name -> YAML text) in its studies/."""
+    """A scratch copy of the workflow (Snakefile, workflow/, config/, profiles/ and
+    ``extra``) with the given studies (name -> YAML text) in its studies/."""
     dest.mkdir(parents=True, exist_ok=True)
-    for item in ("Snakefile", "workflow", "config", *extra):
+    for item in dict.fromkeys(("Snakefile", "workflow", "config", "profiles", *extra)):
         src = ROOT / item
         if src.is_dir():
             shutil.copytree(src, dest / item)  # follows the schema symlinks

@@ -39,6 +39,12 @@ MAX_VALUES = 20_000_000
 MAX_ROWS = 2_000_000
 #: ``auto`` grows chunks (within the memory bounds) to keep a study under this many jobs
 MAX_JOBS = 5_000
+#: a job whose estimated work (fits and estimators' set-up) is under this many seconds,
+#: and whose estimators compile nothing, runs inside the Snakemake process
+#: (fisherlab.inprocess.chunk): a process of its own would cost ~2 s of start-up more
+IN_PROCESS_SECONDS = 4.0
+#: estimators' set-up seconds (cost table) above which a job always gets a process
+IN_PROCESS_SETUP = 0.5
 #: studies with at most this many estimate rows also get the single file estimates.parquet
 SINGLE_FILE_ROWS = 5_000_000
 
@@ -59,10 +65,25 @@ def replicate_seconds(study, n: int) -> float:
 def job_seconds(study) -> float:
     """Seconds of fitting one job of ``study`` aims at: :data:`TARGET_SECONDS`, or more
     when its estimators' set-up (the cost table's first-call seconds) is costly."""
+    return max(TARGET_SECONDS, setup_seconds(study) / SETUP_SHARE)
+
+
+def setup_seconds(study) -> float:
+    """The cost table's first-call set-up of the study's estimators, summed."""
     from .cost import fit_figures
 
-    setup = sum(fit_figures(study.family.name, e.name)[0][2] for e in study.estimators)
-    return max(TARGET_SECONDS, setup / SETUP_SHARE)
+    return sum(fit_figures(study.family.name, e.name)[0][2] for e in study.estimators)
+
+
+def in_process(study, job) -> bool:
+    """Whether ``job`` is cheap enough to run inside the Snakemake process: estimated
+    work under :data:`IN_PROCESS_SECONDS` and nothing compiled (no PyMC model)."""
+    setup = setup_seconds(study)
+    if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
+        return False
+    work = sum(replicate_seconds(study, c.condition.n) * (c.stop - c.start)
+               for c in job.chunks)
+    return work + setup <= IN_PROCESS_SECONDS
 
 
 def rows_per_replicate(study) -> int:

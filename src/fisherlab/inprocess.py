@@ -19,6 +19,7 @@ with the end of its log in the message.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -79,3 +80,19 @@ def cli(log: str | Path, *argv) -> None:
         tail = Path(log).read_text()[-2000:].strip()
         raise RuntimeError(f"fisherlab {argv[0]} exited with status {status} "
                            f"(log: {log}):\n{tail}")
+
+
+def chunk(log: str | Path, here: bool, *argv) -> None:
+    """``fisherlab chunk <argv>``: in this process when ``here`` (a cheap job: a process
+    would cost more than its fits, :func:`fisherlab.chunking.in_process`), else in a
+    process of its own (fitting that compiles models, or takes long, holds no thread of
+    Snakemake's), with the same interpreter; its output in ``log`` either way."""
+    if here:
+        return cli(log, "chunk", *argv)
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as fh:
+        status = subprocess.run([sys.executable, "-m", "fisherlab", "chunk",
+                                 *map(str, argv)], stdout=fh, stderr=subprocess.STDOUT).returncode
+    if status:
+        tail = Path(log).read_text()[-2000:].strip()
+        raise RuntimeError(f"fisherlab chunk exited with status {status} (log: {log}):\n{tail}")

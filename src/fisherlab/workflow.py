@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import jobs_for, sizes_for, study_rows
+from .chunking import in_process, jobs_for, sizes_for, study_rows
 from .cost import Cost, check_limits, plan_text, study_cost
 from .stages import CHUNK_FILE, spec_sha256
 from .study import Job, Study, StudyError, StudyErrors, discover, load_config
@@ -124,6 +124,13 @@ class Plan:
         """Params function: the hash of the job's spec (a change re-runs the job, and
         the job checks that the study file still gives it)."""
         return spec_sha256(self.spec(wildcards.study, wildcards.cond, wildcards.chunk))
+
+    def in_process(self, wildcards) -> bool:
+        """Params function: the job runs inside the Snakemake process
+        (:func:`fisherlab.chunking.in_process`)."""
+        self.chunks(wildcards.study, final=False)
+        job = self._index[wildcards.study][(wildcards.cond, wildcards.chunk)]
+        return in_process(self.studies[wildcards.study], job)
 
     def size(self, wildcards) -> int:
         """Params function: replicates per job of the chunk's cell or condition."""

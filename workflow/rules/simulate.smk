@@ -11,13 +11,13 @@ rule simulate:
         study=PLAN.study_file,
         spec=PLAN.spec_hash,
         size=PLAN.size,
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab chunk --study {params.study:q} "
-        "--chunk {wildcards.cond}/{wildcards.chunk} "
-        "--chunk-size {params.size} --spec-sha256 {params.spec} --out {output.rows:q} "
-        "> {log:q} 2>&1"
+        here=PLAN.in_process,
+    run:
+        # a cheap job (no compiled model, a few seconds of work) runs in this process,
+        # any other in a process of its own (fisherlab.inprocess.chunk)
+        chunk(log[0], params.here, "--study", params.study,
+              "--chunk", f"{wildcards.cond}/{wildcards.chunk}", "--chunk-size", params.size,
+              "--spec-sha256", params.spec, "--out", output.rows)
 
 
 rule gather:
