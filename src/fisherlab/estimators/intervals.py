@@ -103,6 +103,11 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
     """More than one nuisance parameter: scipy.optimize.minimize per element."""
     lp = np.full(psi.shape, np.nan)
     nuis = {q.name: np.full(psi.shape, np.nan) for q in others}
+    # BFGS with the family's analytic score where declared (else finite differences)
+    analytic = family.has("score")
+    xs = x.x if isinstance(x, Datasets) else np.asarray(x)
+    names = [p.name for p in family.estimated()]
+    idx = [names.index(q.name) for q in others]
     for pos in np.ndindex(psi.shape):
         r = int(rows[pos])
         with np.errstate(all="ignore"):
@@ -116,7 +121,17 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
             ll = float(loglik_at(family, x, theta_fixed, vals, np.array(r)))
             return -ll if np.isfinite(ll) else np.inf
 
-        res = optimize.minimize(neg, u0, method="Nelder-Mead" if len(u0) > 6 else "BFGS")
+        def grad(u, r=r, ps=psi[pos]):  # the family's score, by the chain rule in u
+            th = {**theta_fixed, name: np.array([ps]),
+                  **{q.name: np.atleast_1d(q.from_unconstrained(u[j]))
+                     for j, q in enumerate(others)}}
+            with np.errstate(all="ignore"):
+                g = family.score(xs[r:r + 1], th)[0][idx]
+            return -g * np.array([q.jacobian(u[j]) for j, q in enumerate(others)])
+
+        gradient_free = len(u0) > 6
+        res = optimize.minimize(neg, u0, method="Nelder-Mead" if gradient_free else "BFGS",
+                                jac=None if gradient_free or not analytic else grad)
         if np.isfinite(res.fun):
             lp[pos] = -res.fun
             for j, q in enumerate(others):
