@@ -7,7 +7,8 @@ score]}`` (each method a row of its own: ``mle[likelihood_ratio]``, ...).
   maximised: ``l_p(psi) = max_lambda l(psi, lambda)`` (:func:`profile`). One parameter:
   l itself. One nuisance parameter: ``scipy.optimize.elementwise.bracket_minimum`` and
   ``find_minimum`` on every replicate at once, in lambda's unconstrained coordinate.
-  More: ``scipy.optimize.minimize`` per replicate, started at the MLE.
+  More: ``scipy.optimize.minimize`` per replicate, started at the MLE, with the
+  family's analytic score as its gradient where declared (BFGS).
 * **Likelihood-ratio interval** ``{psi: 2 (l(theta_hat) - l_p(psi)) <= chi2_1(level)}``
   (:func:`lr_intervals`): each endpoint is a root of that difference minus the
   quantile, found by ``scipy.optimize.elementwise.find_root`` (Chandrupatla) for every
