@@ -208,6 +208,28 @@ def test_warnings_are_flags_not_failures():
     assert np.all(fits.flags["ess_bulk"] > 0) and np.all(fits.flags["rhat"] > 0.9)
 
 
+def test_convergence_diagnostics_are_arviz_array_functions():
+    """R-hat, bulk and tail ESS of all replicates at once equal ArviZ's array functions
+    replicate by replicate (to rounding): autocorrelated chains, a constant replicate
+    (R-hat NaN, ESS chain x draw), a stuck chain, discrete draws (ties in the ranks)."""
+    from arviz_stats.base import array_stats
+
+    from fisherlab.estimators.posterior import convergence
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(12, 2, 400)).cumsum(-1) * 0.05 + rng.normal(size=(12, 2, 400))
+    a[3] = 1.5
+    a[4, 0] = 2.0
+    a[5] = np.round(a[5])
+    with np.errstate(all="ignore"):
+        rhat, bulk, tail = convergence(a)
+        want = (array_stats.rhat(a), array_stats.ess(a, method="bulk"),
+                array_stats.ess(a, method="tail", prob=0.05))
+    for got, ref in zip((rhat, bulk, tail), want, strict=True):
+        np.testing.assert_allclose(got, ref, rtol=1e-12)
+    assert np.isnan(rhat[3]) and bulk[3] == tail[3] == 800 and rhat[4] > 1.5
+
+
 def test_divergences_are_retried_then_flagged():
     """Normal(mu, sigma) at n = 5 (the funnel between mu and log sigma) sampled with a
     deliberately large step size (target_accept 0.3, one dataset at a time) diverges; the

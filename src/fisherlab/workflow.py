@@ -159,29 +159,22 @@ class Plan:
                 if study_rows(st) <= self.single_file_rows]
 
     # ---------------------------------------------------------------- stopped studies
-    def finished(self, checkpoints, *names: str):
-        """Input function: each study's status.json, and ``names`` of every study its
-        ``check`` checkpoint did not stop. Asks for every checkpoint before raising, so
-        that all studies run side by side."""
+    def finished(self, checkpoints, *names: str) -> list:
+        """Input functions, one per study: its status.json, and ``names`` if its ``check``
+        checkpoint did not stop it. One function per study, because Snakemake resolves
+        each input function on its own: a study's summary and page join the DAG as soon
+        as its own checkpoint is done, not when the last study's is."""
 
-        def files(wildcards=None) -> list[str]:
-            from snakemake.exceptions import IncompleteCheckpointException
+        def study_files(s: str):
+            def files(wildcards=None) -> list[str]:
+                status = checkpoints.check.get(study=s).output.status
+                if _stopped(status):
+                    return [status]
+                return [status, *(f"{RESULTS}/{s}/{nm}" for nm in names)]
 
-            out, pending = [], []
-            for s in self.studies:
-                try:
-                    status = checkpoints.check.get(study=s).output.status
-                except IncompleteCheckpointException as exc:
-                    pending.append(exc)
-                    continue
-                out.append(status)
-                if not _stopped(status):
-                    out += [f"{RESULTS}/{s}/{nm}" for nm in names]
-            if pending:
-                raise pending[0]
-            return out
+            return files
 
-        return files
+        return [study_files(s) for s in self.studies]
 
     def stopped(self) -> dict[str, str]:
         """Studies of this plan whose status.json says stopped: name -> message."""

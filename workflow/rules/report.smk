@@ -39,8 +39,9 @@ rule index_html:
     """results/index.html: every study with results on disk (this run's and earlier
     runs'), with its verdict, or marked stopped; when each was run."""
     input:
-        statuses=PLAN.targets("status.json"),
-        pages=PLAN.finished(checkpoints, "verdict.json", "report.html"),
+        PLAN.targets("status.json"),
+        # one input function per study (unnamed: a named input cannot hold functions)
+        PLAN.finished(checkpoints, "verdict.json", "report.html"),
     output:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:

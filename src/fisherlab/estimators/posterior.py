@@ -190,12 +190,10 @@ class Posterior(_Bayes):
             ci[e] = (lo, hi)
         flags = {k: np.full(R, np.nan) for k in ("rhat", "ess_bulk", "ess_tail")}
         if idx.size:  # diagnostics on the parameters themselves, max/min over them
-            pars = [raw.draws[nm][idx] for nm in names]
-            flags["rhat"][idx] = np.max([array_stats.rhat(a) for a in pars], axis=0)
-            flags["ess_bulk"][idx] = np.min([array_stats.ess(a, method="bulk")
-                                             for a in pars], axis=0)
-            flags["ess_tail"][idx] = np.min([array_stats.ess(a, method="tail", prob=0.05)
-                                             for a in pars], axis=0)
+            per = [convergence(raw.draws[nm][idx]) for nm in names]
+            flags["rhat"][idx] = np.max([d[0] for d in per], axis=0)
+            flags["ess_bulk"][idx] = np.min([d[1] for d in per], axis=0)
+            flags["ess_tail"][idx] = np.min([d[2] for d in per], axis=0)
         flags["divergences"] = np.asarray(raw.divergences, float)
         flagged, why = self.flag(flags, ok)
         return Point(est, se=se, interval=ci, converged=ok, reason=reason,
@@ -212,3 +210,45 @@ class Posterior(_Bayes):
         why = np.array(["; ".join(k for hit, k in kinds if hit[i]) if ok[i] else ""
                         for i in range(len(ok))], dtype=object)
         return ok & (why != ""), why
+
+
+def convergence(draws: np.ndarray, tail: float = 0.05) -> tuple[np.ndarray, ...]:
+    """Rank-normalised split R-hat, bulk ESS and tail ESS (the smaller of the ESS of the
+    ``tail`` and ``1 - tail`` quantiles) of every replicate of ``draws`` ``(R, chain,
+    draw)``, all replicates at once (Vehtari et al. 2021).
+
+    ArviZ's computations: those of ``arviz_stats.numba.diagnostics``, which work on a
+    DataArray with any further dimensions (here the replicate) in one pass: ranks,
+    normal scores, autocovariances by FFT, Geyer's truncation as a numba gufunc.
+    ``arviz_stats.base.array_stats.rhat``/``ess`` give the same numbers (tested to
+    1e-12) but loop over the replicates in Python, rank-transforming each one three
+    times: 2.4 ms per replicate and parameter, a third of the joint sampler's time.
+    Here the bulk normal scores serve both R-hat and bulk ESS. A replicate whose draws
+    are constant gets R-hat NaN and ESS chain x draw, as ArviZ's array functions give."""
+    import xarray as xr
+    from arviz_stats.numba import diagnostics as nd
+
+    draws = np.asarray(draws, float)
+    R, chains, n_draw = draws.shape
+    size = float(chains * n_draw)
+
+    def arr(a):
+        return xr.DataArray(a, dims=("replicate", "chain", "draw"))
+
+    def ess(a):  # ArviZ's ESS; chain x draw where the values do not vary, as ArviZ's
+        out = np.full(len(a), size)
+        vary = np.ptp(a.reshape(len(a), -1), axis=1) >= np.finfo(float).resolution
+        if vary.any():
+            out[vary] = nd._ess(arr(a[vary])).values
+        return out
+
+    split = nd._split_chains(arr(draws))
+    z = nd._z_scale(split)
+    bulk, fold = nd._rhat(z).values, nd._rhat(nd._z_fold(split)).values
+    rhat = np.where(bulk > fold, bulk, fold)
+    ess_bulk = ess(z.values)
+    # ArviZ's tail ESS: the ESS of the indicators draw <= quantile, split, at both tails
+    q = np.quantile(draws.reshape(R, -1), [tail, 1 - tail], axis=1)
+    low, high = (ess(nd._split_chains(arr((draws <= qi[:, None, None]).astype(float)))
+                     .values) for qi in q)
+    return rhat, ess_bulk, np.fmin(low, high)
