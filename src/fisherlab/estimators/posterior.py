@@ -226,8 +226,8 @@ def convergence(draws: np.ndarray, tail: float = 0.05) -> tuple[np.ndarray, ...]
     Here the bulk normal scores serve both R-hat and bulk ESS. A replicate whose draws
     are constant gets R-hat NaN and ESS chain x draw, as ArviZ's array functions give."""
     import xarray as xr
-    from arviz_stats.numba import diagnostics as nd
 
+    nd = _arviz_numba()
     draws = np.asarray(draws, float)
     R, chains, n_draw = draws.shape
     size = float(chains * n_draw)
@@ -252,3 +252,36 @@ def convergence(draws: np.ndarray, tail: float = 0.05) -> tuple[np.ndarray, ...]
     low, high = (ess(nd._split_chains(arr((draws <= qi[:, None, None]).astype(float)))
                      .values) for qi in q)
     return rhat, ess_bulk, np.fmin(low, high)
+
+
+def _arviz_numba():
+    """``arviz_stats.numba.diagnostics``, imported under an exclusive file lock.
+
+    Importing it compiles numba gufuncs with ``cache=True`` (``geyer``, and the package's
+    ``_quantile_ufunc``). Processes that compile and write the same cache entry at once
+    corrupt it: the default run's Bayesian jobs, started together on an empty cache,
+    died with "LLVM ERROR: Symbol not found: __gufunc__..._quantile_ufunc". Under the
+    lock the first process compiles and writes the cache, the others then load it."""
+    import sys
+
+    name = "arviz_stats.numba.diagnostics"
+    if name in sys.modules:
+        return sys.modules[name]
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        fcntl = None
+    import os
+    import tempfile
+    from importlib import import_module
+    from pathlib import Path
+
+    lock = Path(tempfile.gettempdir()) / f"fisherlab-numba-{getattr(os, 'getuid', lambda: 0)()}.lock"
+    with open(lock, "a") as fh:
+        if fcntl is not None:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            return import_module(name)
+        finally:
+            if fcntl is not None:
+                fcntl.flock(fh, fcntl.LOCK_UN)
