@@ -19,7 +19,6 @@ with the end of its log in the message.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -82,17 +81,95 @@ def cli(log: str | Path, *argv) -> None:
                            f"(log: {log}):\n{tail}")
 
 
+#: what the fork server imports once, before it forks any job: fisherlab's command line,
+#: the report page's stack (matplotlib, ArviZ) and the samplers' (PyMC, nutpie)
+PRELOAD = ["fisherlab.cli", "fisherlab.stages", "fisherlab.report.page",
+           "matplotlib.pyplot", "arviz_plots", "pymc", "nutpie"]
+_server_lock = threading.Lock()
+_server = None
+_JOB = "fisherlab job: "  # the name of a forked job's Process
+
+
+def _context():
+    """The fork-server context of this process (started on first use, then reused)."""
+    global _server
+    with _server_lock:
+        if _server is None:
+            import multiprocessing
+
+            from multiprocessing import spawn
+
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(PRELOAD)
+            # a forked job must not re-run this process's main script (Snakemake's
+            # entry point), as multiprocessing does to rebuild ``__main__`` for pickled
+            # objects: ours (_child) live in fisherlab, so the job's preparation data
+            # leaves ``__main__`` out
+            prepare = spawn.get_preparation_data
+
+            def preparation_data(name):
+                data = prepare(name)
+                if name.startswith(_JOB):
+                    data.pop("init_main_from_path", None)
+                    data.pop("init_main_from_name", None)
+                return data
+
+            spawn.get_preparation_data = preparation_data
+            _server = ctx
+    return _server
+
+
+def _child(log: str, argv: list[str]) -> None:
+    """A forked job: its output (file descriptors 1 and 2) in ``log``, then ``fisherlab
+    <argv>``; its exit status is the command's."""
+    import os
+    import traceback
+
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", closefd=False)
+    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)
+    from .cli import main
+
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse: a usage error
+        status = exc.code if isinstance(exc.code, int) else 2
+    except BaseException:  # a bug: its traceback in the log
+        traceback.print_exc()
+        status = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    sys.exit(status or 0)
+
+
+def process(log: str | Path, *argv) -> None:
+    """Run ``fisherlab <argv>`` in a process of its own, forked from a server process
+    that imported the scientific stack once (:data:`PRELOAD`; Python's
+    ``multiprocessing`` fork server): a job that computes for seconds needs a core of
+    its own, not a Snakemake thread, but not 2 s of imports each (23 report pages and
+    the heavy chunk jobs of the default run). Its output goes to ``log``; a non-zero
+    exit raises ``RuntimeError`` with the end of the log."""
+    argv = [str(a) for a in argv]
+    Path(log).parent.mkdir(parents=True, exist_ok=True)
+    job = _context().Process(target=_child, args=(str(log), argv),
+                             name=_JOB + argv[0])
+    job.start()
+    job.join()
+    if job.exitcode:
+        tail = Path(log).read_text(errors="replace")[-2000:].strip()
+        how = (f"was killed by signal {-job.exitcode}" if job.exitcode < 0
+               else f"exited with status {job.exitcode}")
+        raise RuntimeError(f"fisherlab {argv[0]} {how} (log: {log}):\n{tail}")
+
+
 def chunk(log: str | Path, here: bool, *argv) -> None:
     """``fisherlab chunk <argv>``: in this process when ``here`` (a cheap job: a process
     would cost more than its fits, :func:`fisherlab.chunking.in_process`), else in a
     process of its own (fitting that compiles models, or takes long, holds no thread of
-    Snakemake's), with the same interpreter; its output in ``log`` either way."""
+    Snakemake's: :func:`process`); its output in ``log`` either way."""
     if here:
         return cli(log, "chunk", *argv)
-    Path(log).parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as fh:
-        status = subprocess.run([sys.executable, "-m", "fisherlab", "chunk",
-                                 *map(str, argv)], stdout=fh, stderr=subprocess.STDOUT).returncode
-    if status:
-        tail = Path(log).read_text()[-2000:].strip()
-        raise RuntimeError(f"fisherlab chunk exited with status {status} (log: {log}):\n{tail}")
+    return process(log, "chunk", *argv)

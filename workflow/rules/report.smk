@@ -27,12 +27,12 @@ rule report_html:
         folder=subpath(input.summary, parent=True),
     log:
         "results/{study}/logs/report_html.log",
-    conda:
-        "../envs/fisherlab.yaml"
-    shell:
-        "fisherlab html --study {input.study:q} --dir {params.folder:q} "
-        "--tables {params.folder:q} --out {output.html:q} --figures {output.figures:q} "
-        "--verdict {output.verdict:q} > {log:q} 2>&1"
+    run:
+        # seconds of diagnostics and drawing: a process of its own, forked from a
+        # server that imported matplotlib and ArviZ once (fisherlab.inprocess.process)
+        process(log[0], "html", "--study", input.study, "--dir", params.folder,
+                "--tables", params.folder, "--out", output.html,
+                "--figures", output.figures, "--verdict", output.verdict)
 
 
 rule index_html:
