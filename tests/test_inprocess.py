@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from fisherlab import chunking
-from fisherlab.inprocess import cli
+from fisherlab.inprocess import cli, process
 from fisherlab.study import load_study
 
 
@@ -40,6 +40,36 @@ def test_a_failing_command_raises_with_its_log(tmp_path):
     with pytest.raises(RuntimeError, match="validate exited with status 1") as err:
         cli(log, "validate", bad)
     assert "nosuchfamily" in str(err.value) and "nosuchfamily" in log.read_text()
+
+
+def test_forked_jobs_write_their_logs_and_raise_on_failure(tmp_path, capsys):
+    """Jobs forked from the preloaded server, several at once from threads: each
+    command's output in its own log, nothing on the real streams, a refused input
+    raises with its status and the end of its log."""
+    logs = [tmp_path / f"logs/{i}.log" for i in range(4)]
+    errors = []
+
+    def job(log):
+        try:
+            process(log, "families")
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job, args=(log,)) for log in logs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    texts = [log.read_text() for log in logs]
+    assert all(t == texts[0] for t in texts) and "| `bernoulli`" in texts[0]
+    out = capsys.readouterr()
+    assert "bernoulli" not in out.out + out.err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: {family: nosuchfamily}\n")
+    with pytest.raises(RuntimeError, match="validate exited with status 1") as err:
+        process(tmp_path / "bad.log", "validate", bad)
+    assert "nosuchfamily" in str(err.value)
 
 
 def test_only_cheap_jobs_that_compile_nothing_stay_in_process():

@@ -22,6 +22,7 @@ checkpoint rounds:
         size=PLAN.chunk_size,
     log:
         "results/{study}/logs/rounds/r{k}.log",
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "round", "--study", input.study, "--dir", params.folder,
             "--round", wildcards.k, "--chunk-size", params.size, "--out", output[0])
@@ -39,6 +40,7 @@ rule precision:
         folder=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/precision.log",
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "precision", "--study", input.study, "--dir", params.folder,
             "--out", output[0])

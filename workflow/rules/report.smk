@@ -46,5 +46,6 @@ rule index_html:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:
         "results/logs/index_html.log",
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "index", "--results", "results", "--out", output[0])

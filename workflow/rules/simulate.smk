@@ -12,6 +12,8 @@ rule simulate:
         spec=PLAN.spec_hash,
         size=PLAN.size,
         here=PLAN.in_process,
+    threads: PLAN.threads  # 0 in-process (no slot of --cores), else 1
+    priority: PLAN.priority  # the longest first
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
         # any other in a process of its own (fisherlab.inprocess.chunk)
@@ -35,6 +37,7 @@ rule gather:
     params:
         folder="results/{study}",
         size=PLAN.chunk_size,
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "gather", "--study", input.study, "--cond", wildcards.cond,
             "--dir", params.folder, "--chunk-size", params.size, *input.chunks)
@@ -52,6 +55,7 @@ rule export:
         "results/{study}/logs/export.log",
     params:
         folder="results/{study}",
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "export", "--study", input.study, "--dir", params.folder,
             "--out", output[0])

@@ -14,6 +14,7 @@ checkpoint check:
         "results/{study}/logs/check.log",
     params:
         folder="results/{study}",
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "check", "--study", input.study, "--dir", params.folder,
             "--out", output.status, "--provenance", output.provenance, *input.chunks)
@@ -34,6 +35,7 @@ rule summarise:
         "results/{study}/logs/summarise.log",
     params:
         folder="results/{study}",
+    threads: 0  # runs in Snakemake's process: no slot of --cores
     run:
         cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,
             "--out", output.summary, "--md", output.md)
