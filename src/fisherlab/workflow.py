@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import in_process, job_estimate, jobs_for, sizes_for, study_rows
+from .chunking import in_process, jobs_for, sizes_for, study_rows
 from .cost import Cost, check_limits, plan_text, study_cost
 from .stages import CHUNK_FILE, spec_sha256
 from .study import Job, Study, StudyError, StudyErrors, discover, load_config
@@ -139,13 +139,14 @@ class Plan:
         return 0 if self.in_process(wildcards) else 1
 
     def priority(self, wildcards) -> int:
-        """Priority function of ``simulate``: the job's estimated seconds (fits and
-        estimators' set-up, :func:`fisherlab.chunking.job_estimate`), so that when more
-        jobs are ready than ``--cores`` allows the longest start first and the run
-        does not end waiting on a long job started late."""
-        self.chunks(wildcards.study, final=False)
-        job = self._index[wildcards.study][(wildcards.cond, wildcards.chunk)]
-        return int(round(job_estimate(self.studies[wildcards.study], job)))
+        """Priority function of ``simulate``: 1 for a job in a process of its own (the
+        costly ones: compiled models, numeric fits), 0 for one in Snakemake's process.
+        When more jobs are ready than ``--cores`` allows, every costly chunk job starts
+        before any report page, so the run does not end on a long job started late. Not
+        the estimated seconds: the cost table prices an estimator by its default
+        options, and an optimiser comparison (six methods per fit) costs several times
+        its estimate."""
+        return 0 if self.in_process(wildcards) else 1
 
     def size(self, wildcards) -> int:
         """Params function: replicates per job of the chunk's cell or condition."""

@@ -13,7 +13,7 @@ rule simulate:
         size=PLAN.size,
         here=PLAN.in_process,
     threads: PLAN.threads  # 0 in-process (no slot of --cores), else 1
-    priority: PLAN.priority  # the longest first
+    priority: PLAN.priority  # costly chunk jobs before report pages
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
         # any other in a process of its own (fisherlab.inprocess.chunk)
