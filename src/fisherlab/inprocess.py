@@ -119,11 +119,32 @@ def _context():
     return _server
 
 
+def _keep_freed_memory() -> None:
+    """glibc's malloc: serve arrays up to 1 GiB from the heap and keep freed memory for
+    reuse (up to 2 GiB free, 64 MiB of padding). By default every array over its
+    (adaptive) threshold is a fresh mmap, and every use of it a page fault: a numeric-MLE
+    job that builds and drops large arrays in a loop spent a third of its CPU in the
+    kernel (gaussian_mixture's chunk: 15.7 s, of which 6.9 s system, against 7.8 s
+    with these settings; gumbel_maxima's 27 s against 22 s; peak memory within 10%).
+    Elsewhere (not glibc) nothing changes."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD
+        libc.mallopt(-1, (1 << 31) - 1)  # M_TRIM_THRESHOLD
+        libc.mallopt(-2, 64 << 20)  # M_TOP_PAD
+    except (OSError, AttributeError):
+        pass
+
+
 def _child(log: str, argv: list[str]) -> None:
     """A forked job: its output (file descriptors 1 and 2) in ``log``, then ``fisherlab
     <argv>``; its exit status is the command's."""
     import os
     import traceback
+
+    _keep_freed_memory()
 
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     os.dup2(fd, 1)

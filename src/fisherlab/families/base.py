@@ -102,6 +102,20 @@ class Param:
             return (self.high - self.low) * e * (1.0 - e)
         return np.ones_like(u)
 
+    def curvature(self, u):
+        """d^2v/du^2 of :meth:`from_unconstrained` (the chain rule's second term)."""
+        u = np.asarray(u, dtype=float)
+        k = self.kind()
+        if k == "log":
+            return np.exp(u)
+        if k == "neglog":
+            return -np.exp(-u)
+        if k == "logit":
+            from scipy import special
+            e = special.expit(u)
+            return (self.high - self.low) * e * (1.0 - e) * (1.0 - 2.0 * e)
+        return np.zeros_like(u)
+
     def describe(self) -> str:
         """The domain in interval notation, e.g. ``(0, inf)`` or ``integer >= 1``."""
         if self.integer:

@@ -67,6 +67,12 @@ class LogisticRegression(RegressionFamily):
         mu = special.expit(self.eta(X, {k: np.asarray(v)[..., None] for k, v in theta.items()}))
         return np.einsum("...nj,...n->...j", X, y - mu)
 
+    def observed_information(self, data, theta):
+        # -d^2 loglik = X'WX, W = mu (1 - mu): at any beta (the canonical link)
+        X = data["X"]
+        mu = special.expit(self.eta(X, {k: np.asarray(v)[..., None] for k, v in theta.items()}))
+        return np.einsum("...ni,...n,...nj->...ij", X, mu * (1.0 - mu), X)
+
     def mle_batched(self, data, theta_fixed, *, tol, maxiter, starts):
         y, X = parts(data)
         R, n, p = X.shape
