@@ -222,6 +222,15 @@ def _stopped(status: str | Path) -> bool:
         return False
 
 
+def machine_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or ``taskset``
+    sets it), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def load_plan(config: dict, root: str | Path = ".", workflow=None) -> Plan:
     """The Snakefile's entry point: a Plan, or one message naming every problem of every
     study file (file, key, what is allowed) and every limit passed, raised as Snakemake's

@@ -27,6 +27,8 @@ rule report_html:
         folder=subpath(input.summary, parent=True),
     log:
         "results/{study}/logs/report_html.log",
+    resources:
+        local_cpus=1,  # forked: one of this machine's CPUs (common.smk)
     run:
         # seconds of diagnostics and drawing: a process of its own, forked from a
         # server that imported matplotlib and ArviZ once (fisherlab.inprocess.process)

@@ -13,6 +13,8 @@ rule simulate:
         size=PLAN.size,
         here=PLAN.in_process,
     threads: PLAN.threads  # 0 in-process (no slot of --cores), else 1
+    resources:
+        local_cpus=PLAN.threads,  # a forked job: one of this machine's CPUs (common.smk)
     priority: PLAN.priority  # costly chunk jobs before report pages
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
