@@ -81,10 +81,9 @@ def test_only_cheap_jobs_that_compile_nothing_stay_in_process():
     assert not any(chunking.in_process(slow, j) for j in chunking.jobs_for(slow, "auto"))
 
 
-def test_in_process_jobs_hold_no_core_and_costly_jobs_start_first():
-    """Plan.threads: 0 for a job that runs in Snakemake's process, 1 for a forked one;
-    Plan.priority: a Bayesian study's job (PyMC compiles) outranks a cheap closed-form
-    one, and report pages (priority 0)."""
+def test_costly_jobs_start_first():
+    """Plan.priority: a Bayesian study's job (PyMC compiles) outranks a cheap
+    closed-form one, and report pages (priority 0)."""
     from types import SimpleNamespace
 
     from fisherlab.workflow import Plan
@@ -96,5 +95,4 @@ def test_in_process_jobs_hold_no_core_and_costly_jobs_start_first():
         return SimpleNamespace(study=study, cond=job.param_id, chunk=job.name)
 
     cheap, bayes = wildcards("coin_flips"), wildcards("normal_mean_prior")
-    assert plan.threads(cheap) == 0 and plan.threads(bayes) == 1
     assert plan.priority(bayes) == 1 and plan.priority(cheap) == 0

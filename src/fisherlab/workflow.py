@@ -132,12 +132,6 @@ class Plan:
         job = self._index[wildcards.study][(wildcards.cond, wildcards.chunk)]
         return in_process(self.studies[wildcards.study], job)
 
-    def threads(self, wildcards) -> int:
-        """Threads function of ``simulate``: 0 for a job that runs inside the Snakemake
-        process (it holds none of ``--cores``: its CPU is Snakemake's own, like the
-        light steps', which declare ``threads: 0``), else 1."""
-        return 0 if self.in_process(wildcards) else 1
-
     def priority(self, wildcards) -> int:
         """Priority function of ``simulate``: 1 for a job in a process of its own (the
         costly ones: compiled models, numeric fits), 0 for one in Snakemake's process.

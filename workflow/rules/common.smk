@@ -7,11 +7,12 @@ from fisherlab.workflow import WILDCARDS, Plan, load_plan, machine_cpus
 
 PLAN: Plan = load_plan(config, workflow.basedir, workflow)
 
-# A forked job (a report page, a costly chunk) computes on one CPU: declare resource
-# local_cpus=1, and run at most one per CPU of this machine at once, whatever --cores
-# says (--cores 8 on the 2-CPU machine ran 8 at once and took 190 s and 368 CPU-s,
-# against 155 s and 297 CPU-s one per CPU). On a cluster the executor places the jobs;
-# --resources local_cpus=N overrides.
+# Every job computes on one CPU (forked or in Snakemake's process): each declares the
+# resource local_cpus=1, and at most one per CPU of this machine runs at once, whatever
+# --cores says. --cores 8 on the 2-CPU machine ran 8 jobs at once: 190 s and 368
+# CPU-s, against 155 s and 297 CPU-s with --cores 2 (processes evicting each other's
+# caches, threads of Snakemake's process contending for its interpreter). On a cluster
+# the executor places the jobs; --resources local_cpus=N overrides.
 if workflow.local_exec and "local_cpus" not in workflow.global_resources:
     workflow.register_resource("local_cpus", machine_cpus())
 

@@ -22,7 +22,8 @@ checkpoint rounds:
         size=PLAN.chunk_size,
     log:
         "results/{study}/logs/rounds/r{k}.log",
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "round", "--study", input.study, "--dir", params.folder,
             "--round", wildcards.k, "--chunk-size", params.size, "--out", output[0])
@@ -40,7 +41,8 @@ rule precision:
         folder=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/precision.log",
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "precision", "--study", input.study, "--dir", params.folder,
             "--out", output[0])

@@ -28,7 +28,7 @@ rule report_html:
     log:
         "results/{study}/logs/report_html.log",
     resources:
-        local_cpus=1,  # forked: one of this machine's CPUs (common.smk)
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         # seconds of diagnostics and drawing: a process of its own, forked from a
         # server that imported matplotlib and ArviZ once (fisherlab.inprocess.process)
@@ -48,6 +48,7 @@ rule index_html:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:
         "results/logs/index_html.log",
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "index", "--results", "results", "--out", output[0])

@@ -12,9 +12,8 @@ rule simulate:
         spec=PLAN.spec_hash,
         size=PLAN.size,
         here=PLAN.in_process,
-    threads: PLAN.threads  # 0 in-process (no slot of --cores), else 1
     resources:
-        local_cpus=PLAN.threads,  # a forked job: one of this machine's CPUs (common.smk)
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     priority: PLAN.priority  # costly chunk jobs before report pages
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
@@ -39,7 +38,8 @@ rule gather:
     params:
         folder="results/{study}",
         size=PLAN.chunk_size,
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "gather", "--study", input.study, "--cond", wildcards.cond,
             "--dir", params.folder, "--chunk-size", params.size, *input.chunks)
@@ -57,7 +57,8 @@ rule export:
         "results/{study}/logs/export.log",
     params:
         folder="results/{study}",
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "export", "--study", input.study, "--dir", params.folder,
             "--out", output[0])

@@ -14,7 +14,8 @@ checkpoint check:
         "results/{study}/logs/check.log",
     params:
         folder="results/{study}",
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "check", "--study", input.study, "--dir", params.folder,
             "--out", output.status, "--provenance", output.provenance, *input.chunks)
@@ -35,7 +36,8 @@ rule summarise:
         "results/{study}/logs/summarise.log",
     params:
         folder="results/{study}",
-    threads: 0  # runs in Snakemake's process: no slot of --cores
+    resources:
+        local_cpus=1,  # one of this machine's CPUs (common.smk)
     run:
         cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,
             "--out", output.summary, "--md", output.md)
