@@ -1,6 +1,7 @@
-"""Light workflow steps inside the Snakemake process (fisherlab.inprocess): each job's
-output in its own log even when jobs run at once, failures raised with their log, and
-which chunk jobs are cheap enough to stay in the process."""
+"""Workflow steps inside the Snakemake process or forked from the preloaded server
+(fisherlab.inprocess): each job's output in its own log even when jobs run at once,
+failures raised with their log, which chunk jobs are cheap enough to stay in the
+process, and which start first."""
 
 import threading
 
@@ -11,47 +12,17 @@ from fisherlab.inprocess import cli, process
 from fisherlab.study import load_study
 
 
-def test_concurrent_commands_write_their_own_logs(tmp_path, capsys):
+@pytest.mark.parametrize("run", [cli, process], ids=["in-process", "forked"])
+def test_concurrent_commands_write_their_own_logs(run, tmp_path, capsys):
+    """Jobs run at once from threads, in Snakemake's process (cli) or forked from the
+    preloaded server (process): each command's output in its own log, nothing on the
+    real streams."""
     logs = [tmp_path / f"logs/{i}.log" for i in range(6)]
     errors = []
 
     def job(log):
         try:
-            cli(log, "families")
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=job, args=(log,)) for log in logs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    texts = [log.read_text() for log in logs]
-    assert all(t == texts[0] for t in texts) and "bernoulli" in texts[0]
-    out = capsys.readouterr()
-    assert "bernoulli" not in out.out + out.err  # nothing leaked to the real streams
-
-
-def test_a_failing_command_raises_with_its_log(tmp_path):
-    log = tmp_path / "check.log"
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("model: {family: nosuchfamily}\n")
-    with pytest.raises(RuntimeError, match="validate exited with status 1") as err:
-        cli(log, "validate", bad)
-    assert "nosuchfamily" in str(err.value) and "nosuchfamily" in log.read_text()
-
-
-def test_forked_jobs_write_their_logs_and_raise_on_failure(tmp_path, capsys):
-    """Jobs forked from the preloaded server, several at once from threads: each
-    command's output in its own log, nothing on the real streams, a refused input
-    raises with its status and the end of its log."""
-    logs = [tmp_path / f"logs/{i}.log" for i in range(4)]
-    errors = []
-
-    def job(log):
-        try:
-            process(log, "families")
+            run(log, "families")
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
@@ -64,12 +35,17 @@ def test_forked_jobs_write_their_logs_and_raise_on_failure(tmp_path, capsys):
     texts = [log.read_text() for log in logs]
     assert all(t == texts[0] for t in texts) and "| `bernoulli`" in texts[0]
     out = capsys.readouterr()
-    assert "bernoulli" not in out.out + out.err
+    assert "bernoulli" not in out.out + out.err  # nothing leaked to the real streams
+
+
+@pytest.mark.parametrize("run", [cli, process], ids=["in-process", "forked"])
+def test_a_failing_command_raises_with_its_log(run, tmp_path):
+    log = tmp_path / "check.log"
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: {family: nosuchfamily}\n")
     with pytest.raises(RuntimeError, match="validate exited with status 1") as err:
-        process(tmp_path / "bad.log", "validate", bad)
-    assert "nosuchfamily" in str(err.value)
+        run(log, "validate", bad)
+    assert "nosuchfamily" in str(err.value) and "nosuchfamily" in log.read_text()
 
 
 def test_only_cheap_jobs_that_compile_nothing_stay_in_process():
