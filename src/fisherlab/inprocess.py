@@ -1,20 +1,25 @@
-"""Light workflow steps run inside the Snakemake process: no new interpreter per job.
+"""How the workflow's jobs run: no new interpreter, and no imports, per job.
 
 Every job of a ``shell:`` rule starts Python and imports the scientific stack again:
-about 1.5 s of CPU before any work, for steps (gather, export, check, summarise, index,
-rounds, precision) whose work takes a tenth of that. Their rules use ``run:`` and call
-:func:`cli`, which runs the same ``fisherlab`` command line (:func:`fisherlab.cli.main`)
-in the Snakemake process, whose interpreter has fisherlab imported already (the
-Snakefile's plan). The workflow profile ``profiles/default`` sets
-``force-use-threads: true`` so that Snakemake runs such jobs in its worker threads (by
-default it starts a new Snakemake process for each ``run:`` job, which costs more).
-On a cluster each job still runs where the executor puts it.
+about 1.5 s of CPU before any work for the light steps (gather, export, check,
+summarise, index, rounds, precision), whose work takes a tenth of that, and 2 to 2.5 s
+for a report page or a PyMC job. Every rule is a ``run:`` rule instead, and calls one of:
 
-The command's output goes to the rule's log file, as a ``shell:`` rule's redirection
-would: ``sys.stdout`` and ``sys.stderr`` are replaced once by proxies that write to the
-calling thread's log while :func:`cli` runs and to the real streams otherwise, so
-concurrent jobs never mix their logs. A command that fails raises, so the job fails,
-with the end of its log in the message.
+* :func:`cli`: the same ``fisherlab`` command line (:func:`fisherlab.cli.main`) in the
+  Snakemake process, whose interpreter has fisherlab imported already (the Snakefile's
+  plan): the light steps and cheap chunk jobs. The workflow profile
+  ``profiles/default`` sets ``force-use-threads: true`` so that Snakemake runs such jobs
+  in its worker threads (by default it starts a new Snakemake process for each ``run:``
+  job). The command's output goes to the rule's log file, as a ``shell:`` rule's
+  redirection would: ``sys.stdout`` and ``sys.stderr`` are replaced once by proxies that
+  write to the calling thread's log while :func:`cli` runs and to the real streams
+  otherwise, so concurrent jobs never mix their logs.
+* :func:`process`: the command line in a process of its own, forked from a server that
+  imported the stack once (:data:`PRELOAD`): report pages and costly chunk jobs, which
+  compute for seconds and must not hold a thread of Snakemake's.
+
+A command that fails raises, so the job fails, with the end of its log in the message.
+On a cluster each job still runs where the executor puts it.
 """
 
 from __future__ import annotations
