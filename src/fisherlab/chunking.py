@@ -75,20 +75,15 @@ def setup_seconds(study) -> float:
     return sum(fit_figures(study.family.name, e.name)[0][2] for e in study.estimators)
 
 
-def job_estimate(study, job) -> float:
-    """Estimated seconds of ``job``: its fits (:func:`replicate_seconds`) and its
-    estimators' set-up."""
-    return setup_seconds(study) + sum(replicate_seconds(study, c.condition.n)
-                                      * (c.stop - c.start) for c in job.chunks)
-
-
 def in_process(study, job) -> bool:
     """Whether ``job`` is cheap enough to run inside the Snakemake process: estimated
     work under :data:`IN_PROCESS_SECONDS` and nothing compiled (no PyMC model)."""
-    if (setup_seconds(study) > IN_PROCESS_SETUP
-            or any(e.estimator.bayesian for e in study.estimators)):
+    setup = setup_seconds(study)
+    if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
         return False
-    return job_estimate(study, job) <= IN_PROCESS_SECONDS
+    work = sum(replicate_seconds(study, c.condition.n) * (c.stop - c.start)
+               for c in job.chunks)
+    return work + setup <= IN_PROCESS_SECONDS
 
 
 def rows_per_replicate(study) -> int:

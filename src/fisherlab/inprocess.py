@@ -61,8 +61,6 @@ def _ensure_proxies() -> None:
 def cli(log: str | Path, *argv) -> None:
     """Run ``fisherlab <argv>`` in this process with its output in ``log``; raise
     ``RuntimeError`` (the job fails) when it exits with a non-zero status."""
-    from .cli import main
-
     argv = [str(a) for a in argv]
     _ensure_proxies()
     Path(log).parent.mkdir(parents=True, exist_ok=True)
@@ -70,9 +68,7 @@ def cli(log: str | Path, *argv) -> None:
         _local.log = fh
         try:
             try:
-                status = main(argv)
-            except SystemExit as exc:  # argparse: a usage error
-                status = exc.code if isinstance(exc.code, int) else 2
+                status = _status(argv)
             except Exception:  # a bug, not a refused input: its traceback in the log too
                 import traceback
 
@@ -81,9 +77,23 @@ def cli(log: str | Path, *argv) -> None:
         finally:
             _local.log = None
     if status:
-        tail = Path(log).read_text()[-2000:].strip()
-        raise RuntimeError(f"fisherlab {argv[0]} exited with status {status} "
-                           f"(log: {log}):\n{tail}")
+        _failed(log, argv[0], f"exited with status {status}")
+
+
+def _status(argv: list[str]) -> int:
+    """``fisherlab <argv>``'s exit status (argparse's usage errors included)."""
+    from .cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+
+
+def _failed(log: str | Path, command: str, how: str) -> None:
+    """The job fails: ``RuntimeError`` naming the command and its log, with the log's end."""
+    tail = Path(log).read_text(errors="replace")[-2000:].strip()
+    raise RuntimeError(f"fisherlab {command} {how} (log: {log}):\n{tail}")
 
 
 #: what the fork server imports once, before it forks any job: fisherlab's command line,
@@ -157,12 +167,8 @@ def _child(log: str, argv: list[str]) -> None:
     os.close(fd)
     sys.stdout = open(1, "w", buffering=1, encoding="utf-8", closefd=False)
     sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)
-    from .cli import main
-
     try:
-        status = main(argv)
-    except SystemExit as exc:  # argparse: a usage error
-        status = exc.code if isinstance(exc.code, int) else 2
+        status = _status(argv)
     except BaseException:  # a bug: its traceback in the log
         traceback.print_exc()
         status = 1
@@ -185,10 +191,8 @@ def process(log: str | Path, *argv) -> None:
     job.start()
     job.join()
     if job.exitcode:
-        tail = Path(log).read_text(errors="replace")[-2000:].strip()
-        how = (f"was killed by signal {-job.exitcode}" if job.exitcode < 0
-               else f"exited with status {job.exitcode}")
-        raise RuntimeError(f"fisherlab {argv[0]} {how} (log: {log}):\n{tail}")
+        _failed(log, argv[0], f"was killed by signal {-job.exitcode}" if job.exitcode < 0
+                else f"exited with status {job.exitcode}")
 
 
 def chunk(log: str | Path, here: bool, *argv) -> None:

@@ -15,6 +15,8 @@ PLAN: Plan = load_plan(config, workflow.basedir, workflow)
 # the executor places the jobs; --resources local_cpus=N overrides.
 if workflow.local_exec and "local_cpus" not in workflow.global_resources:
     workflow.register_resource("local_cpus", machine_cpus())
+# what every rule declares (resources: **ONE_CPU)
+ONE_CPU = {"local_cpus": 1}
 
 
 wildcard_constraints:

@@ -22,8 +22,7 @@ checkpoint rounds:
         size=PLAN.chunk_size,
     log:
         "results/{study}/logs/rounds/r{k}.log",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "round", "--study", input.study, "--dir", params.folder,
             "--round", wildcards.k, "--chunk-size", params.size, "--out", output[0])
@@ -41,8 +40,7 @@ rule precision:
         folder=subpath(output[0], parent=True),
     log:
         "results/{study}/logs/precision.log",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "precision", "--study", input.study, "--dir", params.folder,
             "--out", output[0])

@@ -27,8 +27,7 @@ rule report_html:
         folder=subpath(input.summary, parent=True),
     log:
         "results/{study}/logs/report_html.log",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         # seconds of diagnostics and drawing: a process of its own, forked from a
         # server that imported matplotlib and ArviZ once (fisherlab.inprocess.process)
@@ -48,7 +47,6 @@ rule index_html:
         report("results/index.html", caption="../report/index.rst", category="index"),
     log:
         "results/logs/index_html.log",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "index", "--results", "results", "--out", output[0])

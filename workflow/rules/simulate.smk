@@ -12,8 +12,7 @@ rule simulate:
         spec=PLAN.spec_hash,
         size=PLAN.size,
         here=PLAN.in_process,
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     priority: PLAN.priority  # costly chunk jobs before report pages
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
@@ -38,8 +37,7 @@ rule gather:
     params:
         folder="results/{study}",
         size=PLAN.chunk_size,
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "gather", "--study", input.study, "--cond", wildcards.cond,
             "--dir", params.folder, "--chunk-size", params.size, *input.chunks)
@@ -57,8 +55,7 @@ rule export:
         "results/{study}/logs/export.log",
     params:
         folder="results/{study}",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "export", "--study", input.study, "--dir", params.folder,
             "--out", output[0])

@@ -14,8 +14,7 @@ checkpoint check:
         "results/{study}/logs/check.log",
     params:
         folder="results/{study}",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "check", "--study", input.study, "--dir", params.folder,
             "--out", output.status, "--provenance", output.provenance, *input.chunks)
@@ -36,8 +35,7 @@ rule summarise:
         "results/{study}/logs/summarise.log",
     params:
         folder="results/{study}",
-    resources:
-        local_cpus=1,  # one of this machine's CPUs (common.smk)
+    resources: **ONE_CPU
     run:
         cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,
             "--out", output.summary, "--md", output.md)

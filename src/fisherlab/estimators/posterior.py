@@ -276,7 +276,8 @@ def _arviz_numba():
     from importlib import import_module
     from pathlib import Path
 
-    lock = Path(tempfile.gettempdir()) / f"fisherlab-numba-{getattr(os, 'getuid', lambda: 0)()}.lock"
+    user = getattr(os, "getuid", lambda: 0)()
+    lock = Path(tempfile.gettempdir()) / f"fisherlab-numba-{user}.lock"
     with open(lock, "a") as fh:
         if fcntl is not None:
             fcntl.flock(fh, fcntl.LOCK_EX)
