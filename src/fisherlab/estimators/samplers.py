@@ -167,9 +167,15 @@ class NutpieEach:
 
 class NutpieJoint:
     """``block`` replicates in one PyMC model (independent parameters per replicate),
-    compiled once by nutpie and sampled block by block with ``with_data``."""
+    compiled once by nutpie and sampled block by block with ``with_data``.
 
-    any_n = True  # as NutpieEach
+    Where the family declares ``pymc_sufficient_likelihood``, the block's model observes
+    the replicates' sufficient statistics (``family.sufficient``), not their n values
+    each: the same posterior, and a log-density and gradient in O(1) per replicate. A
+    block with values outside the support is not sampled jointly (its replicates go one
+    by one to the full model, :class:`NutpieEach`)."""
+
+    any_n = True  # as NutpieEach (n is data in the sufficient statistics too)
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=10):
         import pymc as pm
@@ -178,13 +184,29 @@ class NutpieJoint:
 
         _quiet()
         self.block, self.names = int(block), list(priors)
+        self.family = family if family.has("pymc_sufficient_likelihood") else None
+        x0 = _pad(np.asarray(x0)[None], self.block)
         with pm.Model() as model:
             theta = {nm: prior_mod.pymc_rv(nm, spec, shape=(self.block,))
                      for nm, spec in priors.items()}
-            data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
-                                          _pad(x0[None], self.block), theta_fixed)
-        self.dtype = data.type.dtype
+            if self.family is not None:
+                data = family.pymc_sufficient_likelihood(theta, family.sufficient(x0),
+                                                         theta_fixed)
+            else:
+                data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
+                                              x0, theta_fixed)
+        self.data = data.name
+        self.dtype = data.type.dtype if self.family is None else x0.dtype
         self.compiled = compile_nutpie(model)
+
+    def _feed(self, x: np.ndarray) -> np.ndarray:
+        """What the block's ``pm.Data`` takes: the datasets, or their statistics."""
+        if self.family is None:
+            return x
+        t = self.family.sufficient(x)
+        if np.any(self.family.outside_support(t) > 0):
+            raise ValueError("values outside the family's support")
+        return t
 
     def sample(self, x, seeds, *, draws, tune, chains, target_accept) -> Raw:
         import nutpie
@@ -195,7 +217,8 @@ class NutpieJoint:
         for a in range(0, R, B):
             b = min(a + B, R)
             try:
-                tr = nutpie.sample(self.compiled.with_data(x=_pad(x[a:b], B)), draws=draws,
+                data = {self.data: self._feed(_pad(x[a:b], B))}
+                tr = nutpie.sample(self.compiled.with_data(**data), draws=draws,
                                    tune=tune, chains=chains, cores=1,
                                    seed=seed_of(seeds[a:b]), progress_bar=False,
                                    save_warmup=False, return_raw_trace=True,

@@ -245,6 +245,12 @@ class Family:
         values are shaped like ``t[..., 0]``."""
         raise NotImplementedError
 
+    def outside_support(self, t: np.ndarray) -> np.ndarray:
+        """How many values of each dataset lie outside the support, from ``t =
+        sufficient(x)``: its last column, by the convention of every declared
+        :meth:`sufficient`."""
+        return t[..., -1]
+
     def truth(self, theta: Theta, estimand: str) -> np.ndarray:
         """The true value of an estimand under ``theta``."""
         for d in self.derived:
@@ -354,6 +360,25 @@ class Family:
         dtype of the support and one observed variable, and return the data variable:
         the Bayesian estimators (:mod:`fisherlab.estimators.bayes`) compile the model
         once and then feed each replicate through it.
+        """
+        raise NotImplementedError
+
+    def pymc_sufficient_likelihood(self, theta: Mapping, t: np.ndarray, theta_fixed: Theta):
+        """:meth:`pymc_likelihood` of R datasets from their sufficient statistics; optional,
+        with :meth:`sufficient`.
+
+        ``t = sufficient(x)`` is ``(R, s)``, of datasets of one n (``x`` is ``(R, n)``,
+        so a column holding n may be read from its first row); ``theta`` maps each estimated parameter to a
+        PyMC variable of shape ``(R,)``, one coordinate per dataset. Create the
+        statistics as ``pm.Data("t", ...)``, observe them through PyMC distributions
+        whose joint density, as a function of theta, is the datasets' likelihood up to a
+        factor free of theta (Fisher-Neyman factorisation, so the posterior is the same),
+        and return the data variable. The posterior estimator's joint sampler
+        (:class:`fisherlab.estimators.samplers.NutpieJoint`) then evaluates a block's
+        log-density and gradient in O(1) per replicate, not O(n). It never feeds rows
+        with values :meth:`outside_support` (they go to :meth:`pymc_likelihood`).
+        tests/test_bayes.py checks every declaring family: the two log-densities differ
+        by a constant in theta and their gradients agree.
         """
         raise NotImplementedError
 

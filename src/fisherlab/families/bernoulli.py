@@ -62,6 +62,16 @@ class Bernoulli(Family):
         pm.Bernoulli("obs", p=theta["p"], observed=data)
         return data
 
+    def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        data = pm.Data("t", np.asarray(t, float))
+        # k successes in n trials: Binomial(n, p), whose binomial coefficient is free of p
+        pm.Binomial("obs", n=pt.cast(data[:, 1], "int64"), p=theta["p"],
+                    observed=pt.cast(data[:, 0], "int64"))
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/dp [k log p + (n-k) log(1-p)] = 0  =>  p = k/n
         return Point({"p": x.mean(axis=1)})

@@ -58,6 +58,14 @@ class Exponential(Family):
         pm.Exponential("obs", lam=theta["rate"], observed=data)
         return data
 
+    def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
+        import pymc as pm
+
+        data = pm.Data("t", np.asarray(t, float))
+        # the total of n values is Gamma(n, rate): n log rate - rate total + a constant
+        pm.Gamma("obs", alpha=data[:, 0], beta=theta["rate"], observed=data[:, 1])
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/drate [n log rate - rate Σx] = 0  =>  rate = n/Σx
         return Point({"rate": 1.0 / x.mean(axis=1)})

@@ -58,6 +58,15 @@ class Poisson(Family):
         pm.Poisson("obs", mu=theta["lam"], observed=data)
         return data
 
+    def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        data = pm.Data("t", np.asarray(t, float))
+        # the total of n counts is Poisson(n lam): sum x log lam - n lam + a constant
+        pm.Poisson("obs", mu=data[:, 0] * theta["lam"], observed=pt.cast(data[:, 1], "int64"))
+        return data
+
     def mle(self, x, theta_fixed, level):
         # d/dlam [sum x log lam - n lam] = 0  =>  lam = mean(x)
         return Point({"lam": x.mean(axis=1)})
