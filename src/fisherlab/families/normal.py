@@ -77,26 +77,6 @@ class Normal(Family):
         pm.Normal("obs", mu=theta["mu"], sigma=theta["sigma"], observed=data)
         return data
 
-    def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
-        import pymc as pm
-        import pytensor.tensor as pt
-
-        data = pm.Data("t", np.asarray(t, float))
-        # one n for every row (the datasets are one (R, n) array): the Gamma's
-        # normalising constant is then one log-gamma per evaluation, not R
-        n, mean, ss = data[0, 0], data[:, 1], data[:, 2]
-        mu, sigma = theta["mu"], theta["sigma"]
-        # the mean is Normal(mu, sigma / sqrt(n)), independent of the centred sum of
-        # squares, Gamma((n - 1)/2, rate 1/(2 sigma^2)) (sigma^2 chi^2 with n - 1 df).
-        # For n = 1 the sum is 0 and carries nothing: a Gamma(1, 1) at 1, free of theta,
-        # stands in (the Gamma's density at 0 is not finite)
-        pm.Normal("obs_mean", mu=mu, sigma=sigma / pt.sqrt(n), observed=mean)
-        two = pt.ge(n, 2)
-        pm.Gamma("obs_ss", alpha=pt.switch(two, (n - 1) / 2, 1.0),
-                 beta=pt.switch(two, 1 / (2 * sigma**2), 1.0),
-                 observed=pt.switch(two, ss, 1.0))
-        return data
-
     def mle(self, x, theta_fixed, level):
         # score: sum(x - mu)/sigma^2 = 0 and -n/sigma + sum(x - mu)^2/sigma^3 = 0
         return Point({"mu": x.mean(axis=1), "sigma": x.std(axis=1, ddof=0)})
