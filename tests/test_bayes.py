@@ -194,8 +194,9 @@ def test_draws_do_not_depend_on_a_warm_compile_cache(tmp_path):
     assert cold == warm
 
 
-SUFFICIENT = ["bernoulli", "exponential", "poisson"]
-THETA = {"bernoulli": {"p": 0.3}, "exponential": {"rate": 2.0}, "poisson": {"lam": 3.0}}
+SUFFICIENT = ["bernoulli", "exponential", "geometric", "poisson"]
+THETA = {"bernoulli": {"p": 0.3}, "exponential": {"rate": 2.0}, "geometric": {"p": 0.3},
+         "poisson": {"lam": 3.0}}
 
 
 def test_every_family_with_a_pymc_sufficient_likelihood_is_checked():

@@ -194,7 +194,7 @@ def test_interval_methods_expand_only_where_offered(write_study):
 
 # ------------------------------------------------ sufficient statistics (one pass per chunk)
 SUFFICIENT = {"bernoulli": {"p": 0.3}, "normal": {"mu": 1e3, "sigma": 0.5},
-              "poisson": {"lam": 3.0}, "exponential": {"rate": 2.0}}
+              "poisson": {"lam": 3.0}, "exponential": {"rate": 2.0}, "geometric": {"p": 0.3}}
 
 
 def test_every_family_declaring_sufficient_statistics_is_checked():

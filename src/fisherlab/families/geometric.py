@@ -33,11 +33,37 @@ class Geometric(Family):
     def logpdf(self, x, theta):
         return stats.geom.logpmf(x, theta["p"])
 
+    def sufficient(self, x):
+        # n, the total, and values off the integers 1, 2, ...
+        x = np.asarray(x, float)
+        ok = (x >= 1) & (x == np.floor(x))
+        return np.stack([np.full(x.shape[:-1], x.shape[-1], float), x.sum(-1),
+                         np.sum(~ok, -1)], -1)
+
+    def loglik_sufficient(self, t, theta):
+        from scipy.special import xlog1py
+
+        n, total, bad = t[..., 0], t[..., 1], t[..., 2]
+        p = np.asarray(theta["p"], float)
+        with np.errstate(divide="ignore"):
+            return np.where(bad > 0, -np.inf, n * np.log(p) + xlog1py(total - n, -p))
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 
         data = pm.Data("x", np.asarray(x, dtype="int64"))
         pm.Geometric("obs", p=theta["p"], observed=data)
+        return data
+
+    def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        data = pm.Data("t", np.asarray(t, float))
+        # the failures before the n-th success, total - n, are NegativeBinomial(n, p):
+        # n log p + (total - n) log(1 - p) + a constant
+        pm.NegativeBinomial("obs", n=data[:, 0], p=theta["p"],
+                            observed=pt.cast(data[:, 1] - data[:, 0], "int64"))
         return data
 
     def mle(self, x, theta_fixed, level):
