@@ -12,7 +12,6 @@ Every stage command takes the study file and builds the study object from it onc
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -123,7 +122,7 @@ def cmd_validate(args) -> int:
               + ", estimators "
               f"{', '.join(e.id for e in s.estimators)}\n     cost: {plans[-1].line()}")
     if plans:
-        print(cost.plan_text(plans, os.cpu_count(), per_study=False))
+        print(cost.plan_text(plans, cost.machine_cpus(), per_study=False))
         try:
             cost.check_limits(plans, args.allow_large)
         except StudyErrors as exc:

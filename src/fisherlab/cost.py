@@ -42,6 +42,14 @@ OPT_IN = ("or opt in: snakemake --config allow_large=true (or allow_large: true 
 _DRAWS, _TUNE, _CHAINS = 1000, 1000, 2
 
 
+def machine_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or ``taskset``
+    sets it), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
 @dataclass(frozen=True)
 class Cost:
     study: str

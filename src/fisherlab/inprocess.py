@@ -111,7 +111,6 @@ def _context():
     with _server_lock:
         if _server is None:
             import multiprocessing
-
             from multiprocessing import spawn
 
             ctx = multiprocessing.get_context("forkserver")

@@ -16,13 +16,12 @@ page of the studies that were not stopped only, so the other studies and the ind
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chunking import in_process, jobs_for, sizes_for, study_rows
-from .cost import Cost, check_limits, plan_text, study_cost
+from .cost import Cost, check_limits, machine_cpus, plan_text, study_cost
 from .stages import CHUNK_FILE, spec_sha256
 from .study import Job, Study, StudyError, StudyErrors, discover, load_config
 
@@ -216,15 +215,6 @@ def _stopped(status: str | Path) -> bool:
         return False
 
 
-def machine_cpus() -> int:
-    """The CPUs this process may run on (its affinity, as a container or ``taskset``
-    sets it), else the machine's count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def load_plan(config: dict, root: str | Path = ".", workflow=None) -> Plan:
     """The Snakefile's entry point: a Plan, or one message naming every problem of every
     study file (file, key, what is allowed) and every limit passed, raised as Snakemake's
@@ -234,7 +224,7 @@ def load_plan(config: dict, root: str | Path = ".", workflow=None) -> Plan:
     cores = None
     if workflow is not None:
         try:  # --cores, but no more than the machine has (--cores 8 on 2 cores runs on 2)
-            cores = min(int(workflow.global_resources["_cores"].value), os.cpu_count() or 1)
+            cores = min(int(workflow.global_resources["_cores"].value), machine_cpus())
         except (AttributeError, KeyError, TypeError, ValueError):
             cores = None
     echo = (lambda text: print(text, file=sys.stderr)) if main else None

@@ -3,7 +3,8 @@
 from fisherlab.diagnostics import TABLES as DIAGNOSTICS
 # light steps run in this process, heavy ones forked from a preloaded server (run: rules)
 from fisherlab.inprocess import chunk, cli, process
-from fisherlab.workflow import WILDCARDS, Plan, load_plan, machine_cpus
+from fisherlab.cost import machine_cpus
+from fisherlab.workflow import WILDCARDS, Plan, load_plan
 
 PLAN: Plan = load_plan(config, workflow.basedir, workflow)
 

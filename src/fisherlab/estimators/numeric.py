@@ -98,10 +98,6 @@ def _to_u(family: Family, theta: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack([p.to_unconstrained(theta[p.name]) for p in family.estimated()], -1)
 
 
-def _from_u(family: Family, u: np.ndarray) -> dict[str, np.ndarray]:
-    return {p.name: p.from_unconstrained(u[..., j]) for j, p in enumerate(family.estimated())}
-
-
 def _safe_starts(family: Family, x, theta_fixed: Theta) -> np.ndarray:
     """Unconstrained starting values ``(R, k)``; a start outside the domain (a method of
     moments that failed for this dataset) falls back to the typical midpoint."""
@@ -139,7 +135,7 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
 
         def theta_of(u):
             return {**theta_fixed, **{nm: np.atleast_1d(v) for nm, v in
-                                      _from_u(family, np.asarray(u, float)).items()}}
+                                      optimisers.from_u(family, np.asarray(u, float)).items()}}
 
         def fun(u):
             with np.errstate(all="ignore"):
@@ -177,7 +173,7 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
             return OneFit({nm: np.nan for nm in names}, converged=False,
                           reason="optimiser found no finite log-likelihood", iterations=total,
                           evaluations=counts)
-        theta = _from_u(family, best.x)
+        theta = optimisers.from_u(family, best.x)
         reason = "" if best.success else f"optimiser did not converge: {best.message}"
         return OneFit({nm: float(theta[nm]) for nm in names}, converged=bool(best.success),
                       reason=reason, iterations=total, evaluations=counts)

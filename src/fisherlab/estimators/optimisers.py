@@ -49,10 +49,21 @@ MAXITER = {"newton": 100, "gradient_ascent": 10_000, "adam": 10_000, "em": 5_000
 GRAD_TOL = 1e-6
 
 
+def from_u(family: Family, u) -> dict[str, np.ndarray]:
+    """The estimated parameters at unconstrained values ``u`` ``(..., k)``."""
+    return {p.name: p.from_unconstrained(u[..., j]) for j, p in enumerate(family.estimated())}
+
+
+def _derivatives(family: Family, u, method: str) -> np.ndarray:
+    """d theta_j / d u_j (``method`` "jacobian") or its derivative ("curvature") of every
+    estimated parameter, ``(R, k)``."""
+    return np.stack([getattr(p, method)(u[:, j]) for j, p in enumerate(family.estimated())],
+                    -1)
+
+
 def mean_loglik_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
     """l(u)/n of each dataset (rows of ``x``) at ``u`` ``(R, k)``."""
-    theta = {**theta_fixed, **{p.name: p.from_unconstrained(u[:, j])
-                               for j, p in enumerate(family.estimated())}}
+    theta = {**theta_fixed, **from_u(family, u)}
     with np.errstate(all="ignore"):
         return family.loglik(x, theta) / x.shape[1]
 
@@ -87,16 +98,13 @@ def loglik_hessian_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
     score), else numerically (:func:`hessian_u`)."""
     if not family.has("observed_information"):
         return hessian_u(family, x, theta_fixed, u)
-    est = family.estimated()
     u = np.asarray(u, float)
-    theta = {**theta_fixed, **{p.name: p.from_unconstrained(u[:, j])
-                               for j, p in enumerate(est)}}
-    d1 = np.stack([p.jacobian(u[:, j]) for j, p in enumerate(est)], -1)
-    d2 = np.stack([p.curvature(u[:, j]) for j, p in enumerate(est)], -1)
+    theta = {**theta_fixed, **from_u(family, u)}
+    d1, d2 = _derivatives(family, u, "jacobian"), _derivatives(family, u, "curvature")
     with np.errstate(all="ignore"):
         H = -family.observed_information(x, theta) * d1[:, :, None] * d1[:, None, :]
         if np.any(d2 != 0):
-            idx = np.arange(len(est))
+            idx = np.arange(u.shape[-1])
             H[:, idx, idx] += d2 * family.score(x, theta)
     return H
 
@@ -119,12 +127,9 @@ def hessian_u_blocks(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
 def gradient_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
     """The gradient ``(R, k)`` of each dataset's mean log-likelihood l(u)/n in u: the
     family's score (analytic, or its numerical fallback) times d theta / d u."""
-    est = family.estimated()
-    theta = {**theta_fixed, **{p.name: p.from_unconstrained(u[:, j])
-                               for j, p in enumerate(est)}}
-    dv = np.stack([p.jacobian(u[:, j]) for j, p in enumerate(est)], -1)
+    theta = {**theta_fixed, **from_u(family, u)}
     with np.errstate(all="ignore"):
-        return family.score(x, theta) * dv / x.shape[1]
+        return family.score(x, theta) * _derivatives(family, u, "jacobian") / x.shape[1]
 
 
 def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str,
@@ -132,7 +137,6 @@ def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str
            maxiter: int | None = None) -> Point:
     """Gradient ascent or Adam (module docstring) from ``u0`` ``(R, k)``, every replicate
     at once; a replicate stops when its gradient is within ``tol``."""
-    est = family.estimated()
     eta = learning_rate or LEARNING_RATE[method]
     tol = tol or GRAD_TOL
     maxiter = maxiter or MAXITER[method]
@@ -168,9 +172,8 @@ def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str
     reason = np.full(R, "", dtype=object)
     reason[~conv] = f"{method} did not converge within {maxiter} iterations"
     reason[broken] = f"{method}: the gradient became non-finite (a learning rate too large?)"
-    est_vals = {p.name: p.from_unconstrained(u[:, j]) for j, p in enumerate(est)}
     zeros = np.zeros(R, np.int64)
-    return Point(est_vals, converged=conv, reason=reason, iterations=grads - 1,
+    return Point(from_u(family, u), converged=conv, reason=reason, iterations=grads - 1,
                  evaluations={"fevals": zeros, "gevals": grads, "hevals": zeros.copy()})
 
 
@@ -227,16 +230,14 @@ def newton(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *,
     reason = np.full(R, "", dtype=object)
     reason[~conv] = f"newton did not converge within {maxiter} iterations"
     reason[broken] = "newton: no step increases the log-likelihood"
-    est = {p.name: p.from_unconstrained(u[:, j]) for j, p in enumerate(family.estimated())}
-    return Point(est, converged=conv & ~broken, reason=reason, iterations=iters,
+    return Point(from_u(family, u), converged=conv & ~broken, reason=reason, iterations=iters,
                  evaluations=counts)
 
 
 def em(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, tol: float | None = None,
        maxiter: int | None = None) -> Point:
     """EM from ``u0`` with the family's ``em_step``, every replicate at once."""
-    est = family.estimated()
-    theta0 = {p.name: p.from_unconstrained(u0[:, j]) for j, p in enumerate(est)}
+    theta0 = from_u(family, u0)
 
     def step(theta, rows):
         return family.em_step(x[rows], theta, theta_fixed)

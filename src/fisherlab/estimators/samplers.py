@@ -184,40 +184,40 @@ class NutpieJoint:
 
         _quiet()
         self.block, self.names = int(block), list(priors)
-        self.family = family if family.has("pymc_sufficient_likelihood") else None
+        #: the family whose statistics the model observes, or None: the datasets
+        self.stats = family if family.has("pymc_sufficient_likelihood") else None
         x0 = _pad(np.asarray(x0)[None], self.block)
         with pm.Model() as model:
             theta = {nm: prior_mod.pymc_rv(nm, spec, shape=(self.block,))
                      for nm, spec in priors.items()}
-            if self.family is not None:
+            if self.stats is not None:
                 data = family.pymc_sufficient_likelihood(theta, family.sufficient(x0),
                                                          theta_fixed)
             else:
                 data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
                                               x0, theta_fixed)
         self.data = data.name
-        self.dtype = data.type.dtype if self.family is None else x0.dtype
+        self.dtype = data.type.dtype if self.stats is None else x0.dtype
         self.compiled = compile_nutpie(model)
-
-    def _feed(self, x: np.ndarray) -> np.ndarray:
-        """What the block's ``pm.Data`` takes: the datasets, or their statistics."""
-        if self.family is None:
-            return x
-        t = self.family.sufficient(x)
-        if np.any(self.family.outside_support(t) > 0):
-            raise ValueError("values outside the family's support")
-        return t
 
     def sample(self, x, seeds, *, draws, tune, chains, target_accept) -> Raw:
         import nutpie
 
         x = np.asarray(x, dtype=self.dtype)
         R, B = len(x), self.block
+        # what the model's pm.Data takes, for every replicate at once: the datasets, or
+        # their statistics (never of a dataset with values outside the support)
+        feed, outside = x, np.zeros(R, bool)
+        if self.stats is not None:
+            feed = self.stats.sufficient(x)
+            outside = self.stats.outside_support(feed) > 0
         out = Raw.empty(self.names, R, chains, draws)
         for a in range(0, R, B):
             b = min(a + B, R)
             try:
-                data = {self.data: self._feed(_pad(x[a:b], B))}
+                if outside[a:b].any():
+                    raise ValueError("values outside the family's support")
+                data = {self.data: _pad(feed[a:b], B)}
                 tr = nutpie.sample(self.compiled.with_data(**data), draws=draws,
                                    tune=tune, chains=chains, cores=1,
                                    seed=seed_of(seeds[a:b]), progress_bar=False,

@@ -367,8 +367,7 @@ class Family:
         """:meth:`pymc_likelihood` of R datasets from their sufficient statistics; optional,
         with :meth:`sufficient`.
 
-        ``t = sufficient(x)`` is ``(R, s)``, of datasets of one n (``x`` is ``(R, n)``,
-        so a column holding n may be read from its first row); ``theta`` maps each estimated parameter to a
+        ``t = sufficient(x)`` is ``(R, s)``; ``theta`` maps each estimated parameter to a
         PyMC variable of shape ``(R,)``, one coordinate per dataset. Create the
         statistics as ``pm.Data("t", ...)``, observe them through PyMC distributions
         whose joint density, as a function of theta, is the datasets' likelihood up to a
