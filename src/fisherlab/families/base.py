@@ -103,18 +103,19 @@ class Param:
         return np.ones_like(u)
 
     def curvature(self, u):
-        """d^2v/du^2 of :meth:`from_unconstrained` (the chain rule's second term)."""
-        u = np.asarray(u, dtype=float)
+        """d^2v/du^2 of :meth:`from_unconstrained` (the chain rule's second term), from
+        :meth:`jacobian`: exp(u) is its own derivative, exp(-u) its negative's, and the
+        logistic's derivative e(1 - e) has derivative e(1 - e)(1 - 2e)."""
+        d1 = self.jacobian(u)
         k = self.kind()
         if k == "log":
-            return np.exp(u)
+            return d1
         if k == "neglog":
-            return -np.exp(-u)
+            return -d1
         if k == "logit":
             from scipy import special
-            e = special.expit(u)
-            return (self.high - self.low) * e * (1.0 - e) * (1.0 - 2.0 * e)
-        return np.zeros_like(u)
+            return d1 * (1.0 - 2.0 * special.expit(np.asarray(u, dtype=float)))
+        return np.zeros_like(d1)
 
     def describe(self) -> str:
         """The domain in interval notation, e.g. ``(0, inf)`` or ``integer >= 1``."""
