@@ -194,9 +194,9 @@ def test_draws_do_not_depend_on_a_warm_compile_cache(tmp_path):
     assert cold == warm
 
 
-SUFFICIENT = ["bernoulli", "exponential", "geometric", "poisson"]
-THETA = {"bernoulli": {"p": 0.3}, "exponential": {"rate": 2.0}, "geometric": {"p": 0.3},
-         "poisson": {"lam": 3.0}}
+SUFFICIENT = ["bernoulli", "binomial", "exponential", "geometric", "poisson"]
+THETA = {"bernoulli": {"p": 0.3}, "binomial": {"p": 0.3, "trials": 4},
+         "exponential": {"rate": 2.0}, "geometric": {"p": 0.3}, "poisson": {"lam": 3.0}}
 
 
 def test_every_family_with_a_pymc_sufficient_likelihood_is_checked():
@@ -218,15 +218,16 @@ def test_the_joint_model_from_sufficient_statistics_has_the_same_posterior(name,
 
     fam = get_family(name)
     x = fam.sample(np.random.default_rng(n), THETA[name], (3, n))
+    fixed = {k: v for k, v in THETA[name].items() if k not in [p.name for p in fam.estimated()]}
     spec = priors.priors_for(fam, None)
     fns = []
     for suff in (True, False):
         with pm.Model() as model:
             theta = {nm: priors.pymc_rv(nm, sp, shape=(3,)) for nm, sp in spec.items()}
             if suff:
-                fam.pymc_sufficient_likelihood(theta, fam.sufficient(x), {})
+                fam.pymc_sufficient_likelihood(theta, fam.sufficient(x, fixed), fixed)
             else:
-                fam.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()}, x, {})
+                fam.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()}, x, fixed)
         fns.append((model.compile_fn([model.logp(), model.dlogp()], point_fn=True,
                                      mode=Mode(linker="py", optimizer="fast_compile")),
                     model.initial_point()))

@@ -194,7 +194,8 @@ def test_interval_methods_expand_only_where_offered(write_study):
 
 # ------------------------------------------------ sufficient statistics (one pass per chunk)
 SUFFICIENT = {"bernoulli": {"p": 0.3}, "normal": {"mu": 1e3, "sigma": 0.5},
-              "poisson": {"lam": 3.0}, "exponential": {"rate": 2.0}, "geometric": {"p": 0.3}}
+              "poisson": {"lam": 3.0}, "exponential": {"rate": 2.0}, "geometric": {"p": 0.3},
+              "binomial": {"p": 0.3, "trials": 4}}
 
 
 def test_every_family_declaring_sufficient_statistics_is_checked():
@@ -215,13 +216,18 @@ def test_loglik_from_sufficient_statistics_is_the_sum_of_logpdf(name):
     x[0, 3] = -1.5  # outside every support here but the normal's
     if name == "normal":
         x[0, 3] = np.inf
-    t = fam.sufficient(x)
-    for k in theta:
+    if name == "binomial":  # and above its trials
+        x[1, 0] = theta["trials"] + 1
+    fixed = {k: v for k, v in theta.items() if k not in [p.name for p in fam.estimated()]}
+    t = fam.sufficient(x, fixed)
+    for k in [p.name for p in fam.estimated()]:
         for factor in (0.4, 1.0, 1.9):
             th = {**theta, k: np.full(40, theta[k] * factor)}
             want = fam.loglik(x, th)
             got = fam.loglik_sufficient(t, th)
             assert got[0] == -np.inf == want[0]
+            if name == "binomial":
+                assert got[1] == -np.inf == want[1]
             np.testing.assert_allclose(got[1:], want[1:], rtol=1e-12)
 
 

@@ -49,10 +49,10 @@ class Datasets:
     it declares them: each of the search's many log-likelihood evaluations is then
     O(1) per dataset instead of O(n)."""
 
-    def __init__(self, family: Family, x):
+    def __init__(self, family: Family, x, theta_fixed: Theta):
         self.x = np.asarray(x)
         self.shape = self.x.shape
-        self.t = family.sufficient(self.x) if family.has("sufficient") else None
+        self.t = family.sufficient(self.x, theta_fixed) if family.has("sufficient") else None
 
 
 def loglik_at(family: Family, x, theta_fixed: Theta, values: dict, rows) -> np.ndarray:
@@ -148,7 +148,8 @@ def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: 
     R = x.shape[0]
     rows = np.arange(R)
     q = float(stats.chi2.ppf(level, 1))
-    x = Datasets(family, x)  # every l(theta) below from sufficient statistics, if declared
+    # every l(theta) below from sufficient statistics, if declared
+    x = Datasets(family, x, theta_fixed)
     l_hat = loglik_at(family, x, theta_fixed, theta_hat, rows)
     out = {}
     for p in family.estimated():

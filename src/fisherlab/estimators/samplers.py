@@ -186,13 +186,14 @@ class NutpieJoint:
         self.block, self.names = int(block), list(priors)
         #: the family whose statistics the model observes, or None: the datasets
         self.stats = family if family.has("pymc_sufficient_likelihood") else None
+        self.fixed = theta_fixed
         x0 = _pad(np.asarray(x0)[None], self.block)
         with pm.Model() as model:
             theta = {nm: prior_mod.pymc_rv(nm, spec, shape=(self.block,))
                      for nm, spec in priors.items()}
             if self.stats is not None:
-                data = family.pymc_sufficient_likelihood(theta, family.sufficient(x0),
-                                                         theta_fixed)
+                data = family.pymc_sufficient_likelihood(
+                    theta, family.sufficient(x0, theta_fixed), theta_fixed)
             else:
                 data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
                                               x0, theta_fixed)
@@ -209,7 +210,7 @@ class NutpieJoint:
         # their statistics (never of a dataset with values outside the support)
         feed, outside = x, np.zeros(R, bool)
         if self.stats is not None:
-            feed = self.stats.sufficient(x)
+            feed = self.stats.sufficient(x, self.fixed)
             outside = self.stats.outside_support(feed) > 0
         out = Raw.empty(self.names, R, chains, draws)
         for a in range(0, R, B):

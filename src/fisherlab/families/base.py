@@ -231,24 +231,25 @@ class Family:
         return self.logpdf(x, cols).sum(axis=-1)
 
     # ----------------------------------------------------------------- optional
-    def sufficient(self, x: np.ndarray) -> np.ndarray:
+    def sufficient(self, x: np.ndarray, theta_fixed: Theta) -> np.ndarray:
         """Per-dataset sufficient statistics ``(R, s)`` of the datasets ``x`` ``(R, n)``
         (exponential families), with whatever else :meth:`loglik_sufficient` needs to give
         the exact log-likelihood: n, the base measure's sum, the count of values outside
-        the support. Declared together with :meth:`loglik_sufficient`; the
-        likelihood-ratio interval search computes them once per chunk
+        the support (the fixed values, e.g. the binomial's trials, may enter both).
+        Declared together with :meth:`loglik_sufficient`; the likelihood-ratio interval
+        search computes them once per chunk
         (:class:`fisherlab.estimators.intervals.Datasets`) and then evaluates hundreds of
         likelihoods in O(1) per dataset."""
         raise NotImplementedError
 
     def loglik_sufficient(self, t: np.ndarray, theta: Theta) -> np.ndarray:
-        """``loglik(x, theta)`` from ``t = sufficient(x)`` (``(..., s)``); the theta
-        values are shaped like ``t[..., 0]``."""
+        """``loglik(x, theta)`` from ``t = sufficient(x, theta_fixed)`` (``(..., s)``); the
+        theta values (the fixed ones included) are shaped like ``t[..., 0]``."""
         raise NotImplementedError
 
     def outside_support(self, t: np.ndarray) -> np.ndarray:
         """How many values of each dataset lie outside the support, from ``t =
-        sufficient(x)``: its last column, by the convention of every declared
+        sufficient(x, theta_fixed)``: its last column, by the convention of every declared
         :meth:`sufficient`."""
         return t[..., -1]
 
@@ -368,8 +369,8 @@ class Family:
         """:meth:`pymc_likelihood` of R datasets from their sufficient statistics; optional,
         with :meth:`sufficient`.
 
-        ``t = sufficient(x)`` is ``(R, s)``; ``theta`` maps each estimated parameter to a
-        PyMC variable of shape ``(R,)``, one coordinate per dataset. Create the
+        ``t = sufficient(x, theta_fixed)`` is ``(R, s)``; ``theta`` maps each estimated
+        parameter to a PyMC variable of shape ``(R,)``, one coordinate per dataset. Create the
         statistics as ``pm.Data("t", ...)``, observe them through PyMC distributions
         whose joint density, as a function of theta, is the datasets' likelihood up to a
         factor free of theta (Fisher-Neyman factorisation, so the posterior is the same),

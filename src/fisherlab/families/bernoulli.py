@@ -42,7 +42,7 @@ class Bernoulli(Family):
         with np.errstate(divide="ignore"):
             return np.where(x == 1, np.log(p), np.where(x == 0, np.log1p(-p), -np.inf))
 
-    def sufficient(self, x):
+    def sufficient(self, x, theta_fixed):
         # successes k, n, and values other than 0 and 1 (likelihood 0)
         x = np.asarray(x, float)
         return np.stack([x.sum(-1), np.full(x.shape[:-1], x.shape[-1], float),

@@ -28,11 +28,42 @@ class Binomial(Family):
     def logpdf(self, x, theta):
         return stats.binom.logpmf(x, theta["trials"], theta["p"])
 
+    def sufficient(self, x, theta_fixed):
+        from scipy import special
+
+        # the successes k in N = n·trials trials, N, the base measure sum log C(trials, x),
+        # and the values off 0, 1, ..., trials
+        m = int(theta_fixed["trials"])
+        x = np.asarray(x, float)
+        ok = (x >= 0) & (x <= m) & (x == np.floor(x))
+        xs = np.where(ok, x, 0.0)
+        log_choose = (special.gammaln(m + 1.0) - special.gammaln(xs + 1.0)
+                      - special.gammaln(m - xs + 1.0)).sum(-1)
+        return np.stack([x.sum(-1), np.full(x.shape[:-1], x.shape[-1] * m, float),
+                         log_choose, np.sum(~ok, -1)], -1)
+
+    def loglik_sufficient(self, t, theta):
+        from scipy.special import xlog1py, xlogy
+
+        k, N, log_choose, bad = (t[..., j] for j in range(4))
+        p = np.asarray(theta["p"], float)
+        return np.where(bad > 0, -np.inf, log_choose + xlogy(k, p) + xlog1py(N - k, -p))
+
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
 
         data = pm.Data("x", np.asarray(x, dtype="int64"))
         pm.Binomial("obs", n=int(theta_fixed["trials"]), p=theta["p"], observed=data)
+        return data
+
+    def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        data = pm.Data("t", np.asarray(t, float))
+        # k successes in N trials: Binomial(N, p), whose coefficient is free of p
+        pm.Binomial("obs", n=pt.cast(data[:, 1], "int64"), p=theta["p"],
+                    observed=pt.cast(data[:, 0], "int64"))
         return data
 
     def mle(self, x, theta_fixed, level):

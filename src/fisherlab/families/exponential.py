@@ -34,7 +34,7 @@ class Exponential(Family):
     def logpdf(self, x, theta):
         return stats.expon.logpdf(x, scale=1.0 / np.asarray(theta["rate"], dtype=float))
 
-    def sufficient(self, x):
+    def sufficient(self, x, theta_fixed):
         # n, the total, and the values outside [0, inf)
         x = np.asarray(x, float)
         return np.stack([np.full(x.shape[:-1], x.shape[-1], float), x.sum(-1),

@@ -33,7 +33,7 @@ class Geometric(Family):
     def logpdf(self, x, theta):
         return stats.geom.logpmf(x, theta["p"])
 
-    def sufficient(self, x):
+    def sufficient(self, x, theta_fixed):
         # n, the total, and values off the integers 1, 2, ...
         x = np.asarray(x, float)
         ok = (x >= 1) & (x == np.floor(x))

@@ -45,7 +45,7 @@ class Normal(Family):
     def logpdf(self, x, theta):
         return stats.norm.logpdf(x, theta["mu"], theta["sigma"])
 
-    def sufficient(self, x):
+    def sufficient(self, x, theta_fixed):
         # n, the mean and the centred sum of squares (no cancellation in sum (x - mu)^2),
         # and the values that are not finite
         x = np.asarray(x, float)

@@ -34,7 +34,7 @@ class Poisson(Family):
     def logpdf(self, x, theta):
         return stats.poisson.logpmf(x, theta["lam"])
 
-    def sufficient(self, x):
+    def sufficient(self, x, theta_fixed):
         from scipy import special
 
         # n, the total, sum log x! (the base measure), values off the non-negative integers
