@@ -3,6 +3,8 @@
     python benchmarks/bench_costs.py                 # all; writes src/fisherlab/cost_table.py
     python benchmarks/bench_costs.py --fits normal   # one family's fits, print only
     python benchmarks/bench_costs.py --summary-only  # only the summary steps, print only
+    python benchmarks/bench_costs.py --update posterior  # measure one estimator's rows
+                                                     # again; keep the rest of the table
 
 Run from the project root of an installed checkout (the custom family is imported from
 studies/models/). Every measurement runs in a fresh process, as a Snakemake job does:
@@ -10,12 +12,16 @@ studies/models/). Every measurement runs in a fresh process, as a Snakemake job 
 * fits, per family × estimator (plus ``scipy.gamma`` for ``scipy.<name>`` families and
   the bundled zero-inflated Poisson for ``python:`` families), one estimator per study:
   - seconds per dataset at n = 20 and n = 1000, from chunks of R and 4R datasets (R
-    grown until a chunk takes >= 0.5 s), giving ``a + b·n``;
+    grown until a chunk takes >= 0.5 s), giving ``a + b·n``; for ``posterior``, R is a
+    multiple of its joint sampler's block (20 replicates: a smaller chunk is padded to a
+    whole block, and would time one block whatever R);
   - ``setup``: the first call's extra seconds (imports used only by it, PyMC compiling
     its model) and what a chunk costs beyond its datasets (a batched model compiled
     for its size), paid once per job;
   - bytes per observation: the slope of a job's peak RSS between chunks of R/4 and R
-    datasets of n = 10^4 (R up to 1000: 10^7 observations, fewer where fits are slow);
+    datasets of n = 10^4 (R up to 1000: 10^7 observations, fewer where fits are slow;
+    for ``posterior`` R/4 is a whole block, and n is smaller where 4 blocks would take
+    more than about 20 s, down to 1000);
   - ``base``: the job's peak RSS without its datasets (imports, compiled model);
 * a job's start: seconds from a new interpreter to a loaded study (``fisherlab chunk``'s
   imports);
@@ -80,6 +86,21 @@ def chunk_of(study, n: int, R: int):
     return Chunk(Condition(params, n), 0, 0, R)
 
 
+def unit(estimator: str) -> int:
+    """The replicates a chunk is a multiple of when timed: the joint sampler's block for
+    ``posterior`` (its default sampler pads a chunk to whole blocks), else 1."""
+    if estimator != "posterior":
+        return 1
+    from fisherlab.estimators.posterior import DEFAULT_BLOCK
+
+    return DEFAULT_BLOCK["joint"]
+
+
+def whole(R: float, step: int) -> int:
+    """R rounded up to a multiple of ``step``."""
+    return int(-(-int(R) // step) * step)
+
+
 def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
     """One measurement in this (fresh) process; prints JSON."""
     from fisherlab.simulate import run_chunk
@@ -107,7 +128,7 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
         first, sec = timed(R), timed(R)  # the first call at a size may compile for it
         if sec >= 0.5 or R >= 1000:
             break
-        R = min(1000, max(2 * R, int(R * 0.6 / max(sec, 1e-3))))
+        R = whole(min(1000, max(2 * R, int(R * 0.6 / max(sec, 1e-3)))), unit(estimator))
     timed(4 * R)
     sec4 = timed(4 * R)
     per = max(0.0, (sec4 - sec) / (3 * R))
@@ -134,15 +155,20 @@ def run_child(*args) -> dict:
 
 def measure_fit(family: str, estimator: str) -> dict:
     bayes = estimator in BAYES
-    small = run_child("time", family, estimator, 20, 4 if bayes else 100)
-    large = run_child("time", family, estimator, 1000, 4 if bayes else 100)
+    R0 = max(unit(estimator), 4) if bayes else 100
+    small = run_child("time", family, estimator, 20, R0)
+    large = run_child("time", family, estimator, 1000, R0)
     b = max(0.0, (large["seconds_per_dataset"] - small["seconds_per_dataset"]) / 980)
     a = max(0.0, small["seconds_per_dataset"] - 20 * b)
     # the warm-up's first call compiled what a job compiles once (at another chunk size)
     setup = max(0.0, small["setup"], small["per_chunk"], large["per_chunk"])
     n_mem = 10_000
+    if estimator == "posterior":  # where a replicate takes seconds (a full-data joint
+        # block at n = 10^4 takes minutes): a size at which 4 blocks take about 20 s
+        n_mem = int(min(n_mem, max(1000, (20.0 / (4 * unit(estimator)) - a) / max(b, 1e-12))))
     per = a + b * n_mem
     R = int(min(1000, max(8, 10.0 / max(per, 1e-9))))  # ~10 s, at most 10^7 observations
+    R = whole(R, 4 * unit(estimator))  # R / 4 too: whole blocks
     mem = run_child("mem", family, estimator, n_mem, R)
     per_obs = max(8.0, (mem["peak"] - mem["peak1"]) / ((R - mem["R1"]) * n_mem))
     out = {"a": a, "b": b, "setup": setup, "bytes_per_obs": per_obs,
@@ -246,7 +272,14 @@ def measure_summary() -> dict:
 
 
 # --------------------------------------------------------------------------- the table
-def write_table(fits: dict, start: float, summary: dict) -> None:
+def measured_line(what: str) -> list[str]:
+    """When, where and under what load ``what`` was measured (the table's header)."""
+    return [f"{what} measured {date.today().isoformat()} on {platform.node() or 'a machine'}",
+            f"({os.cpu_count()} cores, Python {platform.python_version()}), load average "
+            f"{os.getloadavg()[0]:.1f} at the end."]
+
+
+def write_table(fits: dict, start: float, summary: dict, measured: list[str]) -> None:
     bases = {}
     for (_, est), f in fits.items():
         kind = "pymc" if est in BAYES else "numpy"
@@ -255,9 +288,7 @@ def write_table(fits: dict, start: float, summary: dict) -> None:
         '"""Measured costs for the cost plan (:mod:`fisherlab.cost`). Generated by',
         "``python benchmarks/bench_costs.py``; do not edit by hand.",
         "",
-        f"Measured {date.today().isoformat()} on {platform.node() or 'a machine'} "
-        f"({os.cpu_count()} cores, Python {platform.python_version()}), under the load",
-        f"of the day (load average {os.getloadavg()[0]:.1f} at the end).",
+        *measured,
         '"""',
         "",
         "#: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds",
@@ -296,7 +327,13 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fits", nargs="*", help="only these families (print, do not write)")
     ap.add_argument("--summary-only", action="store_true")
+    ap.add_argument("--update", nargs="+", metavar="ESTIMATOR",
+                    help="measure these estimators' rows again (every family) and rewrite "
+                         "the table with them, keeping its other figures")
     args = ap.parse_args()
+    if args.update:
+        update(args.update)
+        return
 
     from fisherlab.estimators import estimators_for
     from fisherlab.families import family_names, get_family
@@ -321,7 +358,41 @@ def main() -> None:
     summary = measure_summary()
     if args.summary_only:
         return
-    write_table(fits, measure_start(), summary)
+    write_table(fits, measure_start(), summary, measured_line("Every figure"))
+
+
+def update(estimators: list[str]) -> None:
+    """Measure the rows of ``estimators`` again and rewrite the table with them; the
+    other rows, the job start and the summary steps stay as they were measured (the
+    header keeps their dates and adds this one)."""
+    from fisherlab import cost_table
+    from fisherlab.estimators import estimators_for
+    from fisherlab.families import family_names, get_family
+
+    def row(f):  # a table row back as measure_fit's figures (base: the table's, by kind)
+        a, b, setup, per_obs = f
+        return {"a": a, "b": b, "setup": setup, "bytes_per_obs": per_obs, "base": 0.0}
+
+    # the other estimators' rows as they are; these estimators' rows only where a family
+    # still offers them
+    fits = {key: row(f) for key, f in cost_table.FITS.items() if key[1] not in estimators}
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    for name in family_names():
+        for est in estimators_for(get_family(name)):
+            if est in estimators:
+                tag = f"{name}/{est}/{date.today().isoformat()}"  # today's, if interrupted
+                if tag not in cache:
+                    cache[tag] = measure_fit(name, est)
+                    CACHE.write_text(json.dumps(cache, indent=1))
+                fits[(name, est)] = cache[tag]
+    for (_, est), f in fits.items():  # the table's job bases, unless measured higher now
+        kind = "pymc" if est in BAYES else "numpy"
+        f["base"] = max(f["base"], cost_table.JOB_BASE_BYTES[kind])
+    summary = {stage: dict(zip(("bytes_per_row", "base", "seconds_per_row", "seconds"), t,
+                               strict=True)) for stage, t in cost_table.SUMMARY.items()}
+    before = cost_table.__doc__.strip().split("\n\n", 1)[1].splitlines()
+    write_table(fits, cost_table.JOB_START_SECONDS, summary,
+                [*before, *measured_line(f"The rows of {', '.join(estimators)}")])
 
 
 if __name__ == "__main__":

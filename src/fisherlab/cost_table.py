@@ -3,6 +3,8 @@
 
 Measured 2026-11-23 on vm (2 cores, Python 3.12.1), under the load
 of the day (load average 3.9 at the end).
+The rows of posterior measured 2026-12-04 on vm
+(2 cores, Python 3.12.1), load average 1.1 at the end.
 """
 
 #: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds
@@ -11,17 +13,17 @@ FITS = {
     ('bernoulli', 'map'): (6.91e-05, 2.57e-08, 5.57, 33.4),
     ('bernoulli', 'mle'): (3.04e-05, 3.28e-08, 0.01, 16),
     ('bernoulli', 'mom'): (3.36e-05, 2.36e-08, 0.05, 24),
-    ('bernoulli', 'posterior'): (0.0666, 0, 10.5, 21.6),
+    ('bernoulli', 'posterior'): (0.00376, 1.98e-07, 10, 32.9),
     ('beta', 'mle'): (2.97e-05, 1.59e-07, 0.01, 24),
     ('beta', 'mom'): (4.42e-05, 2.08e-07, 0.1, 40.1),
     ('binomial', 'map'): (0.000129, 5.5e-07, 15.8, 32),
     ('binomial', 'mle'): (5.2e-05, 5.09e-08, 0.02, 16),
     ('binomial', 'mom'): (3.38e-05, 2.22e-08, 0.08, 24.1),
-    ('binomial', 'posterior'): (0.0897, 0.000267, 12, 45.9),
+    ('binomial', 'posterior'): (0.00338, 5.23e-07, 9.51, 46),
     ('exponential', 'map'): (1.67e-05, 5.14e-08, 15, 30.5),
     ('exponential', 'mle'): (2.79e-05, 9.7e-09, 0.01, 15.9),
     ('exponential', 'mom'): (3.03e-05, 0, 0.03, 24),
-    ('exponential', 'posterior'): (0.0787, 4.93e-05, 19.3, 39.3),
+    ('exponential', 'posterior'): (0.00234, 0, 9.38, 36.8),
     ('exponential', 'unbiased'): (9.53e-05, 0, 0.12, 16),
     ('gamma', 'mle'): (1.61e-05, 2.13e-07, 0.03, 16),
     ('gamma', 'mom'): (9.2e-06, 2.25e-07, 0.01, 40.2),
@@ -29,11 +31,11 @@ FITS = {
     ('geometric', 'map'): (8.63e-05, 1.58e-07, 20.6, 33.5),
     ('geometric', 'mle'): (2.76e-05, 7.87e-08, 0.01, 16),
     ('geometric', 'mom'): (8.2e-06, 8.1e-08, 0.03, 24.1),
-    ('geometric', 'posterior'): (0.0893, 0.000147, 17.3, 59),
+    ('geometric', 'posterior'): (0.00376, 6.68e-07, 9.74, 37.4),
     ('geometric', 'unbiased'): (1.75e-05, 2.29e-08, 0.09, 16),
     ('linear_regression', 'map'): (0.000142, 6.37e-07, 65.7, 108),
     ('linear_regression', 'mle'): (0.000109, 7.97e-08, 0.1, 64),
-    ('linear_regression', 'posterior'): (0.175, 0, 14.5, 75.6),
+    ('linear_regression', 'posterior'): (0.00716, 4.93e-05, 8.88, 136),
     ('linear_regression', 'unbiased'): (2.11e-05, 1.15e-07, 0.09, 64),
     ('logistic_regression', 'mle'): (4.61e-05, 1.31e-07, 1.14, 134),
     ('lognormal', 'mle'): (8.05e-05, 5.35e-08, 0.11, 23.9),
@@ -42,12 +44,12 @@ FITS = {
     ('normal', 'map'): (3.32e-05, 3.72e-08, 8.75, 30.1),
     ('normal', 'mle'): (3.96e-05, 1.96e-08, 0.01, 16),
     ('normal', 'mom'): (2.97e-05, 4.45e-08, 0.06, 40.4),
-    ('normal', 'posterior'): (0.116, 0, 8.49, 21.1),
+    ('normal', 'posterior'): (0.00395, 1.95e-06, 7.33, 42.3),
     ('normal', 'unbiased'): (4.22e-05, 3.29e-08, 0.07, 16),
     ('poisson', 'map'): (4.77e-05, 5.05e-07, 11.7, 33.2),
     ('poisson', 'mle'): (0.000119, 3.92e-07, 0.01, 16),
     ('poisson', 'mom'): (5.67e-05, 2.82e-07, 0.18, 24),
-    ('poisson', 'posterior'): (0.194, 0.000386, 31.7, 48.1),
+    ('poisson', 'posterior'): (0.00216, 4.53e-07, 6.44, 36.3),
     ('poisson', 'unbiased'): (6.48e-05, 2.05e-07, 0.11, 16),
     ('python', 'mle'): (0.0112, 3.22e-05, 0.78, 3.24e+03),
     ('python', 'mom'): (2.08e-05, 2.18e-07, 0.0261, 39.9),
@@ -55,7 +57,6 @@ FITS = {
     ('uniform', 'map'): (0.000236, 5.95e-08, 18.8, 41.8),
     ('uniform', 'mle'): (1.93e-05, 8.4e-09, 0, 16),
     ('uniform', 'mom'): (3.16e-05, 2.66e-08, 0.01, 40.1),
-    ('uniform', 'posterior'): (0.327, 0, 22.1, 30.8),
     ('uniform', 'unbiased'): (2.58e-05, 2.07e-08, 0.0126, 16),
     ('weibull', 'mle'): (2.66e-05, 1.66e-07, 0.0111, 41.3),
 }
@@ -63,7 +64,7 @@ FITS = {
 #: seconds from a new interpreter to a loaded study (a job's start)
 JOB_START_SECONDS = 2.38
 #: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind
-JOB_BASE_BYTES = {'numpy': 2.457e+08, 'pymc': 4.761e+08}
+JOB_BASE_BYTES = {'numpy': 2.457e+08, 'pymc': 6.445e+08}
 #: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,
 #: fixed seconds
 SUMMARY = {
