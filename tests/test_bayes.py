@@ -218,7 +218,7 @@ def test_the_joint_model_from_sufficient_statistics_has_the_same_posterior(name,
 
     fam = get_family(name)
     x = fam.sample(np.random.default_rng(n), THETA[name], (3, n))
-    fixed = {k: v for k, v in THETA[name].items() if k not in [p.name for p in fam.estimated()]}
+    fixed = fam.fixed_values(THETA[name])
     spec = priors.priors_for(fam, None)
     fns = []
     for suff in (True, False):

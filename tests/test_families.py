@@ -15,10 +15,6 @@ PAIRS = [(f, e) for f in FAMILIES for e in estimators_for(get_family(f))]
 QUICK = {"posterior": {"draws": 300, "tune": 300}}
 
 
-def split(fam, theta):
-    return {p.name: theta[p.name] for p in fam.params if not p.estimated}
-
-
 @pytest.mark.parametrize("name", FAMILIES)
 def test_sampler_shape_reproducible_and_in_support(name):
     fam = get_family(name)
@@ -45,8 +41,8 @@ def test_estimator_contract(name, est):
     seeds = np.arange(R, dtype=np.uint64) + 11
 
     def run():
-        return make_estimator(est, QUICK.get(est)).fit(fam, x, split(fam, theta), estimands,
-                                                      0.9, seeds=seeds)
+        return make_estimator(est, QUICK.get(est)).fit(fam, x, fam.fixed_values(theta),
+                                                      estimands, 0.9, seeds=seeds)
 
     fits = run()
     assert np.array_equal(x, before), "an estimator must not mutate the data"
@@ -68,7 +64,7 @@ def test_mle_maximises_the_declared_likelihood(name):
     fam = get_family(name)
     theta = fam.example_theta()
     x = fam.sample(np.random.default_rng(5), theta, (30, 25))
-    fixed = split(fam, theta)
+    fixed = fam.fixed_values(theta)
     hat = {**fixed, **fam.mle(x, fixed, 0.95).estimate}
     best = fam.loglik(x, hat)
     for p in fam.estimated():

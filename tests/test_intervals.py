@@ -218,7 +218,7 @@ def test_loglik_from_sufficient_statistics_is_the_sum_of_logpdf(name):
         x[0, 3] = np.inf
     if name == "binomial":  # and above its trials
         x[1, 0] = theta["trials"] + 1
-    fixed = {k: v for k, v in theta.items() if k not in [p.name for p in fam.estimated()]}
+    fixed = fam.fixed_values(theta)
     t = fam.sufficient(x, fixed)
     for k in [p.name for p in fam.estimated()]:
         for factor in (0.4, 1.0, 1.9):

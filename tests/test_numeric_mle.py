@@ -25,7 +25,7 @@ def rng(seed=0):
 def fit(name, theta, size, options=None, design=None, seed=0, estimator="mle"):
     fam = get_family(name, design)
     x = fam.sample(rng(seed), theta, size)
-    fixed = {p.name: theta[p.name] for p in fam.params if not p.estimated}
+    fixed = fam.fixed_values(theta)
     fits = make_estimator(estimator, options).fit(fam, x, fixed, fam.estimands(), 0.95)
     return fam, x, fits
 

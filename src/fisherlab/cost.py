@@ -50,6 +50,7 @@ def machine_cpus() -> int:
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
 
+
 @dataclass(frozen=True)
 class Cost:
     study: str

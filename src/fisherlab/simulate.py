@@ -104,7 +104,7 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     fam = study.family
     theta, x = draw_with_truth(study, chunk)
     R = x.shape[0]
-    fixed = {p.name: theta[p.name] for p in fam.params if not p.estimated}
+    fixed = fam.fixed_values(theta)
     estimands = tuple(study.estimands)
     truth = {}
     for e in estimands:

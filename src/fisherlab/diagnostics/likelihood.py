@@ -81,7 +81,7 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     names = shown_params(study)
     base = first_condition(study)
-    fixed = {p.name: base.params[p.name] for p in fam.params if not p.estimated}
+    fixed = fam.fixed_values(base.params)
     z = z_quantile(study.level)
     # the study's own MLE (its options: method, tolerances), so the curves' marks are the
     # estimates of its tables; a default one for a study that has none (e.g. only map)

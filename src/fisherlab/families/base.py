@@ -191,6 +191,12 @@ class Family:
         return tuple(p for p in cls.params if p.estimated)
 
     @classmethod
+    def fixed_values(cls, theta: Mapping) -> Theta:
+        """The design constants' values in ``theta`` (e.g. the binomial's trials): the
+        ``theta_fixed`` that estimators, sufficient statistics and likelihoods take."""
+        return {p.name: theta[p.name] for p in cls.params if not p.estimated}
+
+    @classmethod
     def param(cls, name: str) -> Param:
         return next(p for p in cls.params if p.name == name)
 

@@ -22,6 +22,29 @@ def wilson(k, N, level: float) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
+def successes_loglik(k, N, p) -> np.ndarray:
+    """k log p + (N - k) log(1 - p): k successes in N trials, without the binomial
+    coefficient (0 log 0 = 0 at p = 0 or 1)."""
+    from scipy.special import xlog1py, xlogy
+
+    p = np.asarray(p, float)
+    return xlogy(k, p) + xlog1py(N - k, -p)
+
+
+def pymc_successes(p, t):
+    """The PyMC likelihood of R datasets from statistics whose columns 0 and 1 are the
+    successes k and the trials N of each: ``Binomial(N, p)`` observing k, whose binomial
+    coefficient is free of p (the Bernoulli's and the binomial's
+    ``pymc_sufficient_likelihood``). Returns the ``pm.Data`` of the statistics."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    data = pm.Data("t", np.asarray(t, float))
+    pm.Binomial("obs", n=pt.cast(data[:, 1], "int64"), p=p,
+                observed=pt.cast(data[:, 0], "int64"))
+    return data
+
+
 @register
 class Bernoulli(Family):
     name = "bernoulli"
@@ -49,11 +72,8 @@ class Bernoulli(Family):
                          np.sum((x != 0) & (x != 1), -1)], -1)
 
     def loglik_sufficient(self, t, theta):
-        from scipy.special import xlog1py, xlogy
-
         k, n, bad = t[..., 0], t[..., 1], t[..., 2]
-        p = np.asarray(theta["p"], float)
-        return np.where(bad > 0, -np.inf, xlogy(k, p) + xlog1py(n - k, -p))
+        return np.where(bad > 0, -np.inf, successes_loglik(k, n, theta["p"]))
 
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
@@ -63,14 +83,7 @@ class Bernoulli(Family):
         return data
 
     def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
-        import pymc as pm
-        import pytensor.tensor as pt
-
-        data = pm.Data("t", np.asarray(t, float))
-        # k successes in n trials: Binomial(n, p), whose binomial coefficient is free of p
-        pm.Binomial("obs", n=pt.cast(data[:, 1], "int64"), p=theta["p"],
-                    observed=pt.cast(data[:, 0], "int64"))
-        return data
+        return pymc_successes(theta["p"], t)  # k successes in n trials
 
     def mle(self, x, theta_fixed, level):
         # d/dp [k log p + (n-k) log(1-p)] = 0  =>  p = k/n

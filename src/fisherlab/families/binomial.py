@@ -5,7 +5,7 @@ from scipy import stats
 
 from . import register
 from .base import Family, Param, Point
-from .bernoulli import wilson
+from .bernoulli import pymc_successes, successes_loglik, wilson
 
 
 @register
@@ -43,11 +43,8 @@ class Binomial(Family):
                          log_choose, np.sum(~ok, -1)], -1)
 
     def loglik_sufficient(self, t, theta):
-        from scipy.special import xlog1py, xlogy
-
         k, N, log_choose, bad = (t[..., j] for j in range(4))
-        p = np.asarray(theta["p"], float)
-        return np.where(bad > 0, -np.inf, log_choose + xlogy(k, p) + xlog1py(N - k, -p))
+        return np.where(bad > 0, -np.inf, log_choose + successes_loglik(k, N, theta["p"]))
 
     def pymc_likelihood(self, theta, x, theta_fixed):
         import pymc as pm  # imported here: PyMC costs seconds to import
@@ -57,14 +54,7 @@ class Binomial(Family):
         return data
 
     def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
-        import pymc as pm
-        import pytensor.tensor as pt
-
-        data = pm.Data("t", np.asarray(t, float))
-        # k successes in N trials: Binomial(N, p), whose coefficient is free of p
-        pm.Binomial("obs", n=pt.cast(data[:, 1], "int64"), p=theta["p"],
-                    observed=pt.cast(data[:, 0], "int64"))
-        return data
+        return pymc_successes(theta["p"], t)  # k successes in N = n·trials trials
 
     def mle(self, x, theta_fixed, level):
         # d/dp [sum x log p + (n m - sum x) log(1-p)] = 0  =>  p = mean(x) / m
