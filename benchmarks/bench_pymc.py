@@ -244,7 +244,7 @@ def main(R: int = 1000, naive: int = 20, loop: int = 100, starts: bool = True) -
         # time, or nutpie without a model) get no ratio: they are no method of their own
         rows = [("new pm.Model + pm.sample per dataset", t_naive, np.nan),
                 ("nutpie compiled once, with_data, ArviZ trace", t_loop, c_loop)]
-        summaries = floor = 0.0
+        summaries = 0.0
         flagged = {}
         for sampler in ("joint", "vectorized"):
             t_s, c_s, fits, t_sum = time_posterior(model, fam, x, sampler)
