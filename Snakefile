@@ -21,14 +21,14 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        PLAN.targets("provenance.json", "status.json"),
-        PLAN.single_files(),
-        # a study stopped by max_failure_rate has no summary or page (workflow.Plan.finished)
-        PLAN.finished(checkpoints, "summary.csv", "report.md", "consistency.csv",
-                      "normality.csv", "coverage.csv", "report.html"),
-        "results/index.html",
+        FLOW.targets("provenance", "status"),
+        FLOW.single_files(),
+        # a study stopped by max_failure_rate has no summary or page (Workflow.finished)
+        FLOW.finished(checkpoints, "summary", "report_md", "consistency",
+                      "normality", "coverage", "report_html"),
+        f"{RESULTS}/{INDEX}",
     default_target: True
 
 
 onsuccess:
-    PLAN.announce_stopped()
+    FLOW.announce_stopped()

@@ -71,7 +71,7 @@ def study_yaml(family: str, estimator: str, n: int) -> str:
 
 
 def child_study(family: str, estimator: str, n: int):
-    from fisherlab.study import load_study
+    from fisherlab.spec.load import load_study
 
     d = Path(tempfile.mkdtemp())
     p = d / "bench.yaml"
@@ -80,7 +80,7 @@ def child_study(family: str, estimator: str, n: int):
 
 
 def chunk_of(study, n: int, R: int):
-    from fisherlab.study import Chunk, Condition
+    from fisherlab.spec.study import Chunk, Condition
 
     params = {k: v[0] for k, v in study.params.items()}
     return Chunk(Condition(params, n), 0, 0, R)
@@ -103,7 +103,7 @@ def whole(R: float, step: int) -> int:
 
 def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
     """One measurement in this (fresh) process; prints JSON."""
-    from fisherlab.simulate import run_chunk
+    from fisherlab.run.simulate import run_chunk
 
     study = child_study(family, estimator, n)
     t0 = time.perf_counter()
@@ -207,8 +207,8 @@ STAGES = ("gather", "check", "summarise", "diagnose", "html")
 
 def stage_child(stage: str, folder: str) -> dict:
     """One summary step of the workflow, as its job runs it, in this (fresh) process."""
-    from fisherlab import stages
-    from fisherlab.study import load_study
+    from fisherlab.pipeline import stages
+    from fisherlab.spec.load import load_study
 
     folder = Path(folder)
     study = load_study(folder / "bench.yaml")
@@ -235,8 +235,8 @@ def stage_child(stage: str, folder: str) -> dict:
 
 
 def measure_summary() -> dict:
-    from fisherlab import stages
-    from fisherlab.study import load_study
+    from fisherlab.pipeline import stages
+    from fisherlab.spec.load import load_study
 
     out = {}
     for reps in (5_000, 25_000):
@@ -369,7 +369,7 @@ def update(estimators: list[str]) -> None:
     """Measure the rows of ``estimators`` again and rewrite the table with them; the
     other rows, the job start and the summary steps stay as they were measured (the
     header keeps their dates and adds this one)."""
-    from fisherlab import cost_table
+    from fisherlab.plan import cost_table
     from fisherlab.estimators import estimators_for
     from fisherlab.families import family_names, get_family
 

@@ -76,7 +76,7 @@ def main() -> None:
         (where / "studies" / "dag.yaml").write_text(
             study_text(args.params, args.sizes, 100 * args.chunks))
 
-        from fisherlab.workflow import Plan
+        from fisherlab.pipeline.workflow import Plan
 
         t0 = time.perf_counter()
         plan = Plan.from_config({"studies_dir": str(where / "studies"), "chunk_size": 100,

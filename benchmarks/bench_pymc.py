@@ -144,7 +144,7 @@ def time_posterior(model: str, fam, x, sampler: str) -> tuple[float, float, obje
     """(seconds per replicate after compile, compile seconds, the fits, of which seconds
     per replicate in the summaries: estimates, intervals and diagnostics from the draws)."""
     from fisherlab.estimators import make_estimator
-    from fisherlab.seeds import replicate_seeds
+    from fisherlab.core.seeds import replicate_seeds
 
     m = MODELS[model]
     est = make_estimator("posterior", {"prior": m["prior"], "sampler": sampler, **SETTINGS})

@@ -58,8 +58,8 @@ _STUDY = {}
 
 def _job(args) -> None:
     """One chunk or gather job in a worker process (no interpreter start-up per job)."""
-    from fisherlab import stages
-    from fisherlab.study import load_study
+    from fisherlab.pipeline import stages
+    from fisherlab.spec.load import load_study
 
     kind, path, *rest = args
     study = _STUDY.setdefault(path, load_study(path))
@@ -74,9 +74,9 @@ def _job(args) -> None:
 def measure(reps: int, where: Path) -> tuple[int, list[tuple[str, float, float]]]:
     from multiprocessing import get_context
 
-    from fisherlab import stages
-    from fisherlab.chunking import auto_sizes, jobs_for
-    from fisherlab.study import load_study
+    from fisherlab.pipeline import stages
+    from fisherlab.plan.chunking import auto_sizes, jobs_for
+    from fisherlab.spec.load import load_study
 
     where.mkdir(parents=True, exist_ok=True)
     path = where / "scale.yaml"

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.measures import summarise
-from fisherlab.simulate import run_chunk
-from fisherlab.study import load_study
+from fisherlab.stats.measures import summarise
+from fisherlab.run.simulate import run_chunk
+from fisherlab.spec.load import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +48,7 @@ def study_for(family: str = "normal", estimators=("mle",), level: float = 0.95,
     replicate rows (the rows' parameters need not match ``params``)."""
     from fisherlab.estimators import make_estimator
     from fisherlab.families import get_family
-    from fisherlab.study import EstimatorSpec, Study
+    from fisherlab.spec.study import EstimatorSpec, Study
 
     fam = get_family(family, design)
     specs = [EstimatorSpec(e, {}, make_estimator(e), e) for e in estimators]

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from fisherlab.cost import check_limits, study_cost
-from fisherlab.study import Study, StudyError, load_study
+from fisherlab.plan.cost import check_limits, study_cost
+from fisherlab.spec.study import Study
+from fisherlab.spec.load import load_study
+from fisherlab.core.errors import StudyError
 
 BASE = """\
 description: a valid study

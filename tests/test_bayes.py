@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fisherlab import priors
+from fisherlab.core import priors
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
-from fisherlab.seeds import replicate_seeds
-from fisherlab.study import StudyError, load_study
+from fisherlab.core.seeds import replicate_seeds
+from fisherlab.core.errors import StudyError
+from fisherlab.spec.load import load_study
 
 R, N = 40, 15
 
@@ -146,7 +147,7 @@ def test_results_do_not_depend_on_the_chunk_size(tmp_path):
     """A tiny posterior study run in chunks of 100 and of 200: byte-identical rows."""
     import pandas as pd
 
-    from fisherlab.simulate import combine, run_chunk
+    from fisherlab.run.simulate import combine, run_chunk
 
     f = tmp_path / "tiny.yaml"
     f.write_text("description: t\nmodel: {family: bernoulli, params: {p: 0.3}}\n"

@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from fisherlab import chunking
+from fisherlab.plan import chunking
 from fisherlab.estimators import estimator_names, make_estimator
 from fisherlab.families import family_names, get_family
-from fisherlab.study import load_study
+from fisherlab.spec.load import load_study
 
 STUDY = """\
 description: chunking
@@ -33,7 +33,7 @@ def study(tmp_path, family="normal", params="{mu: [0.0, 1.0], sigma: 1.0}", size
 
 
 def test_every_applicable_pair_has_a_measured_cost():
-    from fisherlab.cost import fit_figures
+    from fisherlab.plan.prices import fit_figures
 
     for f in family_names():
         fam = get_family(f)

@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab import cli, io, stages
+from fisherlab.cli import main as cli
+from fisherlab.core import files as io
+from fisherlab.pipeline import stages
 from fisherlab.estimators import _REGISTRY
-from fisherlab.study import load_study
+from fisherlab.spec.load import load_study
 
 TINY = """\
 description: tiny

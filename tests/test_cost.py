@@ -6,10 +6,11 @@ import dataclasses
 
 import pytest
 
-from fisherlab import cost, cost_table
+from fisherlab.plan import cost, cost_table
 from fisherlab.estimators import estimators_for
 from fisherlab.families import family_names, get_family
-from fisherlab.study import StudyError, load_study
+from fisherlab.core.errors import StudyError
+from fisherlab.spec.load import load_study
 
 STUDY = """\
 description: cost

@@ -8,11 +8,11 @@ import textwrap
 import pandas as pd
 import pytest
 
-from fisherlab import stages
-from fisherlab.dataset import Estimates
+from fisherlab.pipeline import stages
+from fisherlab.run.dataset import Estimates
 from fisherlab.diagnostics import run_all, stream_all
-from fisherlab.measures import summarise
-from fisherlab.study import load_study
+from fisherlab.stats.measures import summarise
+from fisherlab.spec.load import load_study
 
 from .conftest import assert_summaries_close
 

@@ -24,7 +24,7 @@ from fisherlab.diagnostics.failures import failures, reason_kind
 from fisherlab.diagnostics.normality import describe_z, normal_from, normality
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
-from fisherlab.study import load_study
+from fisherlab.spec.load import load_study
 
 from .conftest import run_study, study_for
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab import stages
-from fisherlab.study import load_study
+from fisherlab.pipeline import stages
+from fisherlab.spec.load import load_study
 
 from .browser import Browser, find_chromium
 

@@ -195,7 +195,7 @@ def test_crlb_of_derived_estimand():
 
 
 def test_safe_inverse_and_positive_definiteness_of_small_matrices():
-    from fisherlab.numerics import positive_definite, safe_inv
+    from fisherlab.core.numerics import positive_definite, safe_inv
 
     rng = np.random.default_rng(12)
     for k in (1, 2, 3):

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from fisherlab.families import get_family
-from fisherlab.simulate import run_chunk
-from fisherlab.study import Chunk, StudyError, load_study
+from fisherlab.run.simulate import run_chunk
+from fisherlab.spec.study import Chunk
+from fisherlab.spec.load import load_study
+from fisherlab.core.errors import StudyError
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ["gamma_shape", "beta_mle", "logistic_credit", "linear_regression_sigma2",
@@ -106,5 +108,5 @@ def test_mle_options_are_validated(tmp_path):
 def test_python_family_name_is_the_spec(in_root):
     name = "python:studies.models.zero_inflated_poisson:ZeroInflatedPoisson"
     fam = get_family(name)
-    assert fam.name == name and fam.has("mom")
+    assert fam.name == name and fam.has("mom_from_moments")
     assert os.getcwd() == str(ROOT)

@@ -16,12 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab import cli, io, stages
-from fisherlab.diagnostics.failures import FailureRateError, check_failure_rate
+from fisherlab.cli import main as cli
+from fisherlab.core import files as io
+from fisherlab.pipeline import stages
+from fisherlab.core.errors import FailureRateError
+from fisherlab.diagnostics.failures import check_failure_rate
 from fisherlab.estimators import _REGISTRY
 from fisherlab.estimators.base import FitTimeout, _time_limit, fit_timeout
-from fisherlab.simulate import draw, run_chunk
-from fisherlab.study import load_study
+from fisherlab.run.simulate import draw, run_chunk
+from fisherlab.spec.load import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 

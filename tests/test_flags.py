@@ -7,8 +7,8 @@ import pytest
 
 from fisherlab.diagnostics import REGISTRY
 from fisherlab.diagnostics.flags import COLUMNS, flags
-from fisherlab.measures import performance, summarise
-from fisherlab.study import load_study
+from fisherlab.stats.measures import performance, summarise
+from fisherlab.spec.load import load_study
 
 STUDY = """description: t
 model: {family: bernoulli, params: {p: 0.5}}

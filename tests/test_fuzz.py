@@ -24,8 +24,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fisherlab.cost import check_limits, study_cost
-from fisherlab.study import Study, StudyError, load_study
+from fisherlab.plan.cost import check_limits, study_cost
+from fisherlab.spec.study import Study
+from fisherlab.spec.load import load_study
+from fisherlab.core.errors import StudyError
 
 EXAMPLES = int(os.environ.get("FISHERLAB_FUZZ_EXAMPLES", "150"))
 #: most seconds one file may take; most the process's resident memory may grow while

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from fisherlab import chunking
-from fisherlab.inprocess import cli, process
-from fisherlab.study import load_study
+from fisherlab.plan import chunking
+from fisherlab.cli.inprocess import cli, process
+from fisherlab.spec.load import load_study
 
 
 @pytest.mark.parametrize("run", [cli, process], ids=["in-process", "forked"])
@@ -62,7 +62,7 @@ def test_costly_jobs_start_first():
     closed-form one, and report pages (priority 0)."""
     from types import SimpleNamespace
 
-    from fisherlab.workflow import Plan
+    from fisherlab.pipeline.workflow import Plan
 
     plan = Plan.from_config({"studies": ["coin_flips", "normal_mean_prior"]}, ".")
 

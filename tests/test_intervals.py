@@ -9,8 +9,9 @@ from scipy import optimize, stats
 
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
-from fisherlab.simulate import run_chunk
-from fisherlab.study import StudyError, load_study
+from fisherlab.run.simulate import run_chunk
+from fisherlab.core.errors import StudyError
+from fisherlab.spec.load import load_study
 
 P, LEVEL = 0.005, 0.95
 Z = stats.norm.ppf(0.975)
@@ -113,7 +114,7 @@ def test_simulated_coverage_matches_the_exact_sums_within_mcse(rare):
 
 def test_summary_and_coverage_tables_have_a_row_per_method(rare):
     from fisherlab.diagnostics.coverage import coverage
-    from fisherlab.measures import summarise
+    from fisherlab.stats.measures import summarise
 
     study, df = rare
     for t in (summarise(df), coverage(df, study)):

@@ -2,7 +2,7 @@
 
 import os
 
-from fisherlab import io
+from fisherlab.core import files as io
 
 
 def test_written_files_get_the_ordinary_mode(tmp_path):

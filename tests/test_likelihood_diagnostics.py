@@ -9,8 +9,9 @@ from fisherlab.diagnostics._data import datasets
 from fisherlab.diagnostics.efficiency import efficiency
 from fisherlab.diagnostics.likelihood import likelihood
 from fisherlab.diagnostics.score import ANALYTIC, NUMERICAL, score
-from fisherlab.simulate import run_chunk
-from fisherlab.study import Condition, load_study
+from fisherlab.run.simulate import run_chunk
+from fisherlab.spec.study import Condition
+from fisherlab.spec.load import load_study
 
 
 def _run(write_study, text, chunk=500):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.measures import MEASURES, performance, relative_precision, summarise
+from fisherlab.stats.measures import MEASURES, performance, relative_precision, summarise
 
 # Four replicates, true value 2: estimates 1, 2, 3, 6 (mean 3), se 1, 1, 2, 2,
 # intervals that cover 2 in replicates 1-3 only.
@@ -105,7 +105,7 @@ def test_variance_mcse_allows_for_kurtosis():
     # Over 4000 samples of S = 50, the SD of s^2/sigma^2 is compared with the formula at
     # the true kappa, within 4 MCSEs of an SD of 4000 draws (the same formula, applied
     # to the 4000 values of s^2: relative MCSE of their SD = half that of their variance).
-    from fisherlab.measures import excess_kurtosis, variance_rel_mcse
+    from fisherlab.stats.measures import excess_kurtosis, variance_rel_mcse
 
     rng = np.random.default_rng(7)
     S, reps = 50, 4000

@@ -12,7 +12,7 @@ from scipy import optimize, stats
 from fisherlab.estimators import make_estimator
 from fisherlab.estimators.numeric import finish
 from fisherlab.families import Family, Param, Point, get_family
-from fisherlab.measures import performance, relative_precision
+from fisherlab.stats.measures import performance, relative_precision
 
 #: tolerances are stated in Monte Carlo standard errors
 Z = 4.0

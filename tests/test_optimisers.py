@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from fisherlab import stages
+from fisherlab.pipeline import stages
 from fisherlab.estimators import make_estimator
 from fisherlab.estimators.optimisers import ADAM, ascend, hessian_u, loglik_hessian_u
 from fisherlab.families import get_family
-from fisherlab.study import StudyError, load_study
+from fisherlab.core.errors import StudyError
+from fisherlab.spec.load import load_study
 
 SIGMA = 2.0
 

@@ -14,12 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab import stages
-from fisherlab.cli import main
-from fisherlab.planner import plan
-from fisherlab.precision import ROUND_FILE, predicted_mcse, read_rounds
-from fisherlab.study import StudyError, load_study
-from fisherlab.workflow import Plan
+from fisherlab.pipeline import stages
+from fisherlab.cli.main import main
+from fisherlab.run.pilot import plan
+from fisherlab.core.layout import ROUND_FILE
+from fisherlab.plan.forecast import predicted_mcse
+from fisherlab.pipeline.rounds import read_rounds
+from fisherlab.core.errors import StudyError
+from fisherlab.spec.load import load_study
+from fisherlab.pipeline.workflow import Plan
 
 from .conftest import snakemake, workflow_copy
 
@@ -263,7 +266,7 @@ def test_a_round_file_left_from_other_targets_is_not_read(tmp_path):
                                      for c in study.conditions()]}
     (folder / ROUND_FILE.format(k=2)).write_text(json.dumps(stale))
     assert len(read_rounds(folder)) == 2
-    from fisherlab.precision import attach
+    from fisherlab.pipeline.rounds import attach
 
     again = attach(load_study(study.path), folder / "summary.csv")
     assert [again.reps(c) for c in again.conditions()] == [700, 700]

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab import stages
+from fisherlab.pipeline import stages
 from fisherlab.diagnostics.efficiency import information_statement
-from fisherlab.labels import condition_columns, condition_label
-from fisherlab.measures import summarise
+from fisherlab.core.labels import condition_columns, condition_label
+from fisherlab.stats.measures import summarise
 from fisherlab.report.format import fmt_p
-from fisherlab.study import load_study
+from fisherlab.spec.load import load_study
 
 from .conftest import assert_summaries_close
 

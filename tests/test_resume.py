@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.simulate import combine, run_chunk
-from fisherlab.study import load_study
+from fisherlab.run.simulate import combine, run_chunk
+from fisherlab.spec.load import load_study
 
 from .conftest import snakemake as run_snakemake
 from .conftest import snakemake_cmd as base_cmd
@@ -202,7 +202,7 @@ def test_adding_replications_and_a_sample_size_runs_only_new_chunks(tmp_path):
 
 def combine_frames(frames: list[pd.DataFrame], where: Path) -> pd.DataFrame:
     """What `fisherlab combine` writes for these chunks, read back (parquet round trip)."""
-    from fisherlab import io
+    from fisherlab.core import files as io
 
     io.write_parquet(combine(frames), where / "fresh.parquet")
     return pd.read_parquet(where / "fresh.parquet")

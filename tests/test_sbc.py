@@ -19,9 +19,11 @@ import yaml
 from scipy import stats
 
 from fisherlab.diagnostics.failures import failure_rates
-from fisherlab.measures import performance, summarise
-from fisherlab.simulate import draw_with_truth, run_chunk
-from fisherlab.study import Chunk, Study, StudyError, load_study
+from fisherlab.stats.measures import performance, summarise
+from fisherlab.run.simulate import draw_with_truth, run_chunk
+from fisherlab.spec.study import Chunk, Study
+from fisherlab.spec.load import load_study
+from fisherlab.core.errors import StudyError
 
 A, B = 2.0, 2.0
 PRIOR = {"dist": "Beta", "alpha": A, "beta": B}

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from fisherlab.study import load_study
+from fisherlab.spec.load import load_study
 
 from .conftest import run_study
 
@@ -57,7 +57,7 @@ def test_seed_changes_the_numbers(write_study):
 
 def test_conditions_draw_independent_streams(write_study):
     study = load_study(write_study(STUDY))
-    from fisherlab.simulate import draw
+    from fisherlab.run.simulate import draw
 
     first = [draw(study, ch)[0, 0] for ch in study.chunks(1000)]
     assert len(set(first)) == len(first)

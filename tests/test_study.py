@@ -4,7 +4,8 @@ import pytest
 
 from fisherlab.estimators import estimators_for
 from fisherlab.families import get_family
-from fisherlab.study import StudyError, load_study
+from fisherlab.core.errors import StudyError
+from fisherlab.spec.load import load_study
 
 GOOD = """\
 description: Bessel's correction

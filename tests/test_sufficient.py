@@ -13,16 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab import moments
-from fisherlab.measures import (
-    MEASURES,
-    excess_kurtosis,
-    performance,
-    performance_from_stats,
-    summarise,
-    summarise_stats,
-)
-from fisherlab.sufficient import block_stats, merge_cells
+from fisherlab.stats import moments
+from fisherlab.stats.measures import MEASURES, excess_kurtosis, performance, performance_from_stats, summarise, summarise_stats
+from fisherlab.stats.cellstats import block_stats, merge_cells
 
 from .conftest import assert_summaries_close
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.measures import MEASURES
+from fisherlab.stats.measures import MEASURES
 
 from .conftest import snakemake, workflow_copy
 
@@ -64,7 +64,7 @@ def test_outputs_follow_the_contract(ran):
 
 
 def test_summary_is_recomputed_from_the_rows(ran):
-    from fisherlab.measures import summarise
+    from fisherlab.stats.measures import summarise
 
     est = pd.read_parquet(ran / "results" / "tiny" / "estimates.parquet")
     pd.testing.assert_frame_equal(summarise(est), pd.read_csv(ran / "results/tiny/summary.csv"),

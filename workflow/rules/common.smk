@@ -1,12 +1,13 @@
 # Load and validate every selected study, print the cost plan and check its limits,
-# before any job is scheduled (fisherlab.workflow.load_plan).
+# before any job is scheduled (fisherlab.pipeline.workflow.load_workflow).
+from fisherlab.core.layout import CHUNK_PATH, INDEX, RESULTS, stats_path
 from fisherlab.diagnostics import TABLES as DIAGNOSTICS
 # light steps run in this process, heavy ones forked from a preloaded server (run: rules)
-from fisherlab.inprocess import chunk, cli, process
-from fisherlab.cost import machine_cpus
-from fisherlab.workflow import WILDCARDS, Plan, load_plan
+from fisherlab.cli.inprocess import chunk, cli, process
+from fisherlab.plan.cost import machine_cpus
+from fisherlab.pipeline.workflow import STUDY, WILDCARDS, Workflow, load_workflow
 
-PLAN: Plan = load_plan(config, workflow.basedir, workflow)
+FLOW: Workflow = load_workflow(config, workflow.basedir, workflow)
 
 # Every job computes on one CPU (forked or in Snakemake's process): each declares the
 # resource local_cpus=1, and at most one per CPU of this machine runs at once, whatever

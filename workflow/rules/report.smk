@@ -2,35 +2,31 @@ rule report_html:
     """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each, then one
     self-contained page per study: definition, summary, a section per diagnostic."""
     input:
-        parts=PLAN.parts("estimates"),
-        stats=PLAN.parts("stats"),
-        summary="results/{study}/summary.csv",
-        study=PLAN.study_file,
-        precision=ROUNDS.precision_file,  # issue 13: none for a fixed-R study
+        parts=FLOW.parts("estimates"),
+        stats=FLOW.parts("stats"),
+        summary=STUDY.summary,
+        study=FLOW.study_file,
+        precision=ROUNDS.precision_file,  # none for a fixed-R study
     output:
         tables=[
-            report(
-                f"results/{{study}}/{name}.csv",
-                caption=f"../report/{name}.rst",
-                category="{study}",
-                subcategory="tables",
-            )
+            report(STUDY.table(name), caption="../report/table.rst", category="{study}",
+                   subcategory="tables", labels={"study": "{study}", "table": name})
             for name in DIAGNOSTICS
         ],
-        html=report("results/{study}/report.html", caption="../report/report_html.rst",
+        html=report(STUDY.report_html, caption="../report/report_html.rst",
                     category="{study}"),
-        figures=report(directory("results/{study}/figures"), patterns=["{name}.png"],
+        figures=report(directory(STUDY.figures), patterns=["{name}.png"],
                        caption="../report/figure.rst", category="{study}",
                        subcategory="figures", labels={"study": "{study}", "figure": "{name}"}),
-        verdict="results/{study}/verdict.json",
+        verdict=STUDY.verdict,
     params:
-        folder=subpath(input.summary, parent=True),
+        folder=STUDY.folder,
     log:
-        "results/{study}/logs/report_html.log",
+        STUDY.log("report_html"),
     resources: **ONE_CPU
     run:
         # seconds of diagnostics and drawing: a process of its own, forked from a
-        # server that imported matplotlib and ArviZ once (fisherlab.inprocess.process)
+        # server that imported matplotlib and ArviZ once (fisherlab.cli.inprocess.process)
         process(log[0], "html", "--study", input.study, "--dir", params.folder,
                 "--tables", params.folder, "--out", output.html,
                 "--figures", output.figures, "--verdict", output.verdict)
@@ -40,13 +36,13 @@ rule index_html:
     """results/index.html: every study with results on disk (this run's and earlier
     runs'), with its verdict, or marked stopped; when each was run."""
     input:
-        PLAN.targets("status.json"),
+        FLOW.targets("status"),
         # one input function per study (unnamed: a named input cannot hold functions)
-        PLAN.finished(checkpoints, "verdict.json", "report.html"),
+        FLOW.finished(checkpoints, "verdict", "report_html"),
     output:
-        report("results/index.html", caption="../report/index.rst", category="index"),
+        report(f"{RESULTS}/{INDEX}", caption="../report/index.rst", category="index"),
     log:
-        "results/logs/index_html.log",
+        f"{RESULTS}/logs/index_html.log",
     resources: **ONE_CPU
     run:
-        cli(log[0], "index", "--results", "results", "--out", output[0])
+        cli(log[0], "index", "--results", RESULTS, "--out", output[0])

@@ -3,20 +3,20 @@ rule simulate:
     at every sample size (chunk c<k>), fit every estimator, and keep the per-block
     statistics beside the rows."""
     output:
-        rows="results/{study}/chunks/{cond}/{chunk}.parquet",
-        stats="results/{study}/chunks/{cond}/{chunk}.stats.parquet",
+        rows=CHUNK_PATH,
+        stats=stats_path(CHUNK_PATH),
     log:
-        "results/{study}/logs/{cond}/{chunk}.log",
+        STUDY.log("{cond}/{chunk}"),
     params:
-        study=PLAN.study_file,
-        spec=PLAN.spec_hash,
-        size=PLAN.size,
-        here=PLAN.in_process,
+        study=FLOW.study_file,
+        spec=FLOW.spec_hash,
+        size=FLOW.size,
+        here=FLOW.in_process,
     resources: **ONE_CPU
-    priority: PLAN.priority  # costly chunk jobs before report pages
+    priority: FLOW.priority  # costly chunk jobs before report pages
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
-        # any other in a process of its own (fisherlab.inprocess.chunk)
+        # any other in a process of its own (fisherlab.cli.inprocess.chunk)
         chunk(log[0], params.here, "--study", params.study,
               "--chunk", f"{wildcards.cond}/{wildcards.chunk}", "--chunk-size", params.size,
               "--spec-sha256", params.spec, "--out", output.rows)
@@ -27,16 +27,16 @@ rule gather:
     statistics; corrupt or stale chunks are named and removed (the next run regenerates
     them)."""
     input:
-        chunks=PLAN.condition_chunks,
-        study=PLAN.study_file,
+        chunks=FLOW.condition_chunks,
+        study=FLOW.study_file,
     output:
-        rows=directory("results/{study}/estimates/cond={cond}"),
-        stats=directory("results/{study}/stats/cond={cond}"),
+        rows=directory(STUDY.partition("estimates", "{cond}")),
+        stats=directory(STUDY.partition("stats", "{cond}")),
     log:
-        "results/{study}/logs/gather/{cond}.log",
+        STUDY.log("gather/{cond}"),
     params:
-        folder="results/{study}",
-        size=PLAN.chunk_size,
+        folder=STUDY.folder,
+        size=FLOW.chunk_size,
     resources: **ONE_CPU
     run:
         cli(log[0], "gather", "--study", input.study, "--cond", wildcards.cond,
@@ -46,15 +46,15 @@ rule gather:
 rule export:
     """Every row in one file, for studies small enough (config: single_file_rows)."""
     input:
-        parts=PLAN.parts("estimates"),
-        stats=PLAN.parts("stats"),
-        study=PLAN.study_file,
+        parts=FLOW.parts("estimates"),
+        stats=FLOW.parts("stats"),
+        study=FLOW.study_file,
     output:
-        "results/{study}/estimates.parquet",
+        STUDY.estimates_file,
     log:
-        "results/{study}/logs/export.log",
+        STUDY.log("export"),
     params:
-        folder="results/{study}",
+        folder=STUDY.folder,
     resources: **ONE_CPU
     run:
         cli(log[0], "export", "--study", input.study, "--dir", params.folder,

@@ -3,17 +3,17 @@ checkpoint check:
     study stops: the rest of the run, and the index, go on); and provenance.json, where
     every chunk came from."""
     input:
-        chunks=PLAN.chunk_files,
-        parts=PLAN.parts("estimates"),
-        stats=PLAN.parts("stats"),
-        study=PLAN.study_file,
+        chunks=FLOW.chunk_files,
+        parts=FLOW.parts("estimates"),
+        stats=FLOW.parts("stats"),
+        study=FLOW.study_file,
     output:
-        status="results/{study}/status.json",
-        provenance="results/{study}/provenance.json",
+        status=STUDY.status,
+        provenance=STUDY.provenance,
     log:
-        "results/{study}/logs/check.log",
+        STUDY.log("check"),
     params:
-        folder="results/{study}",
+        folder=STUDY.folder,
     resources: **ONE_CPU
     run:
         cli(log[0], "check", "--study", input.study, "--dir", params.folder,
@@ -24,17 +24,17 @@ rule summarise:
     """Performance measures with Monte Carlo standard errors (Morris et al. 2019), from
     the cells' merged statistics; and report.md, the same as readable tables."""
     input:
-        parts=PLAN.parts("estimates"),
-        stats=PLAN.parts("stats"),
-        study=PLAN.study_file,
-        precision=ROUNDS.precision_file,  # issue 13: report.md shows it
+        parts=FLOW.parts("estimates"),
+        stats=FLOW.parts("stats"),
+        study=FLOW.study_file,
+        precision=ROUNDS.precision_file,  # report.md shows it (a study with targets)
     output:
-        summary="results/{study}/summary.csv",
-        md="results/{study}/report.md",
+        summary=STUDY.summary,
+        md=STUDY.report_md,
     log:
-        "results/{study}/logs/summarise.log",
+        STUDY.log("summarise"),
     params:
-        folder="results/{study}",
+        folder=STUDY.folder,
     resources: **ONE_CPU
     run:
         cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import TRUE, condition_columns, param_of
-from ..measures import performance
+from ..core.labels import TRUE, condition_columns, param_of
+from ..stats.measures import performance
 
 
 def condition_keys(df: pd.DataFrame) -> list[str]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from ..seeds import SEED_BLOCK
-from ..simulate import draw_with_truth
-from ..study import Chunk, Condition
+from ..core.seeds import SEED_BLOCK
+from ..run.simulate import draw_with_truth
+from ..spec.study import Chunk, Condition
 
 #: replicates drawn at a time (a multiple of the seed block)
 BATCH = 10 * SEED_BLOCK
@@ -35,8 +35,8 @@ def datasets(study, condition: Condition, stop: int | None = None,
 def condition_row(condition: Condition) -> dict:
     """A condition as the tables' condition columns: ``true_<p>`` per fixed truth,
     ``prior_<p>`` (the prior, described) per truth drawn from a prior."""
-    from ..labels import prior_col, true_col
-    from ..priors import describe
+    from ..core.labels import prior_col, true_col
+    from ..core.priors import describe
 
     fixed = {true_col(k): float(v) for k, v in sorted(condition.params.items())
              if not isinstance(v, Mapping)}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..labels import param_columns
+from ..core.labels import param_columns
 from . import diagnostic
 from ._common import condition_keys, good, groups, perf, theta_of
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..labels import prior_columns
+from ..core.labels import prior_columns
 from . import CELL, diagnostic
 from ._common import condition_keys, good, groups
 

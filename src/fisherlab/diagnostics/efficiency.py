@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures import variance_rel_mcse
+from ..stats.measures import variance_rel_mcse
 from . import CELL, diagnostic
 from ._common import condition_keys, crlb_with_error, good, groups, perf, theta_of
 

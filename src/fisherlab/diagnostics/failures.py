@@ -17,7 +17,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..labels import condition_columns
+from ..core.errors import FailureRateError
+from ..core.labels import condition_columns
 from . import diagnostic
 from ._common import condition_keys
 
@@ -63,10 +64,6 @@ def failures(df: pd.DataFrame, study=None) -> pd.DataFrame:
     out = agg.reset_index().merge(total.reset_index(), on=head, how="left")
     out["rate"] = out["failed"] / out["of"]
     return out[cols].sort_values(head + ["kind"], ignore_index=True)
-
-
-class FailureRateError(RuntimeError):
-    """Too many fits failed in some condition: the study is broken, not unlucky."""
 
 
 def failure_rates(df: pd.DataFrame) -> pd.DataFrame:

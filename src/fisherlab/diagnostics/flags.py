@@ -15,8 +15,8 @@ divergent transitions, rank-normalised R-hat above ``max_rhat``, bulk or tail ES
   all-replicate MCSE: if the two agree within their MCSEs, the warnings did not change
   the study's conclusions.
 
-The thresholds are the estimator's own options (``max_rhat``, default
-:data:`MAX_RHAT`; ``min_ess``, default :data:`MIN_ESS_PER_CHAIN` per chain), shown in
+The thresholds are the estimator's own (:meth:`~fisherlab.estimators.base.Estimator.
+thresholds`: its options ``max_rhat`` and ``min_ess``, or their defaults), shown in
 the table. Empty (with its columns) when no estimator of the study samples.
 """
 
@@ -28,9 +28,6 @@ import pandas as pd
 from . import CELL, diagnostic
 from ._common import condition_keys, good, groups, perf
 
-#: the estimator's defaults when its options give none
-MAX_RHAT = 1.01
-MIN_ESS_PER_CHAIN = 100
 #: column prefix -> (kind as ``flag_reason`` names it, value column, worst is max?)
 KINDS = {"divergences": ("divergences", "divergences", True),
          "rhat": ("R-hat above max_rhat", "rhat", True),
@@ -42,16 +39,6 @@ COLUMNS = (["replicates", "flagged", "flagged_share"]
            + [f"{m}_{w}" for w in ("all", "unflagged")
               for m in ("S", "bias", "bias_mcse", "coverage", "coverage_mcse")]
            + ["bias_shift_z"])
-
-
-def thresholds(spec) -> tuple[float, float]:
-    """(max_rhat, min_ess) of one estimator of the study, from its options."""
-    est = spec.estimator
-    if hasattr(est, "thresholds"):
-        return est.thresholds()
-    chains = int(spec.options.get("chains", 2))
-    return (float(spec.options.get("max_rhat", MAX_RHAT)),
-            float(spec.options.get("min_ess", MIN_ESS_PER_CHAIN * chains)))
 
 
 @diagnostic("flags", by=CELL,
@@ -71,7 +58,7 @@ def flags(df: pd.DataFrame, study) -> pd.DataFrame:
     rows = []
     for key, g in groups(d, head):
         row = dict(zip(head, key, strict=True))
-        max_rhat, min_ess = thresholds(samplers[row["estimator"]])
+        max_rhat, min_ess = samplers[row["estimator"]].estimator.thresholds()
         flagged = g["flagged"].to_numpy(bool)
         reason = g["flag_reason"].fillna("").astype(str)
         S = len(g)

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..estimators import make_estimator
+from ..estimators import maximum_likelihood_for
 from ..estimators.intervals import loglik_at, lr_intervals, profile
 from ..families.base import z_quantile
-from ..study import Condition
+from ..spec.study import Condition
 from . import ONCE, diagnostic
 from ._data import condition_row, datasets, param_conditions
 
@@ -85,8 +85,8 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     z = z_quantile(study.level)
     # the study's own MLE (its options: method, tolerances), so the curves' marks are the
     # estimates of its tables; a default one for a study that has none (e.g. only map)
-    mle = next((e.estimator for e in study.estimators if e.name == "mle"), None) \
-        or make_estimator("mle")
+    mle = next((e.estimator for e in study.estimators if e.estimator.maximum_likelihood),
+               None) or maximum_likelihood_for(fam)
     curves = []
     for n in shown_sizes(study.sample_sizes):
         cond = Condition(base.params, n)

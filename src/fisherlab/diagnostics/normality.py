@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..labels import condition_columns
+from ..core.labels import condition_columns
 from . import CELL, diagnostic
 from ._common import condition_keys, crlb_of, good, groups, is_lattice, theta_of
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..measures import variance_rel_mcse
-from ..study import Condition
+from ..spec.study import Condition
+from ..stats.measures import variance_rel_mcse
 from . import ONCE, diagnostic
 from ._data import condition_row, datasets, param_conditions
 

@@ -27,6 +27,15 @@ def make_estimator(name: str, options: dict | None = None) -> Estimator:
     return _REGISTRY[name](**(options or {}))
 
 
+def maximum_likelihood_for(family) -> Estimator:
+    """An estimator with the ``maximum_likelihood`` trait that applies to ``family``, at
+    its default options (for a diagnostic that needs the MLE of a study without one)."""
+    for _, cls in sorted(_REGISTRY.items()):
+        if cls.maximum_likelihood and cls.applies_to(family):
+            return cls()
+    raise LookupError(f"no maximum-likelihood estimator applies to {family.name}")
+
+
 def estimators_for(family) -> list[str]:
     """Names of the estimators that apply to ``family``."""
     return [n for n, c in sorted(_REGISTRY.items()) if c.applies_to(family)]
@@ -39,6 +48,6 @@ from . import (  # noqa: E402,F401  (importing registers them)
 )
 
 __all__ = ["EstimandFit", "Estimator", "estimator_class", "estimator_names",
-           "estimators_for", "make_estimator", "register"]
+           "estimators_for", "make_estimator", "maximum_likelihood_for", "register"]
 
-from .. import plugins  # noqa: E402,F401  (last: modules named in FISHERLAB_PLUGINS)
+from ..core import plugins  # noqa: E402,F401  (last: modules named in FISHERLAB_PLUGINS)

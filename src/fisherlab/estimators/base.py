@@ -54,6 +54,15 @@ class EstimandFit:
     evaluations: dict[str, np.ndarray] | None = None
 
 
+@dataclass(frozen=True)
+class Work:
+    """An estimator's fit cost relative to its defaults' (``time``) and the posterior
+    draws it keeps per replicate and estimand while a chunk is fitted."""
+
+    time: float = 1.0
+    kept_draws: int = 0
+
+
 class Estimator:
     """Base class. Subclasses set ``name``, ``doc``, ``options_schema``, their traits,
     and implement :meth:`applies_to`, :meth:`estimands_for` and :meth:`point`.
@@ -88,9 +97,22 @@ class Estimator:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.options})"
 
+    def option(self, key: str):
+        """An option's value: the study's, else the default its schema declares (the one
+        place an option's default is written)."""
+        if key in self.options:
+            return self.options[key]
+        return self.options_schema.get(key, {}).get("default")
+
+    def work(self) -> Work:
+        """What a fit costs against the cost table's measurement, which was made at this
+        estimator's default options (:mod:`fisherlab.plan.prices`): 1 for a point
+        estimator; a sampler scales with its draws."""
+        return Work()
+
     def label(self, family: Family | None = None) -> str:
         """What people read: ``map, Beta(2, 2) prior`` (:mod:`fisherlab.labels`)."""
-        from ..labels import estimator_label
+        from ..core.labels import estimator_label
 
         shown = {k: self.options[k] for k in ("prior", *self.label_options)
                  if k in self.options}
@@ -136,6 +158,11 @@ class Estimator:
         if self.bayesian:  # a sampler's credible interval, or Laplace's at the mode
             return "credible" if self.samples else "Laplace"
         return "exact" if self.has_exact_interval(family, estimand) else "wald"
+
+    def thresholds(self) -> tuple[float, float]:
+        """A sampler's warning thresholds, (largest R-hat, smallest ESS), from its
+        options; only estimators that ``samples`` have them."""
+        raise NotImplementedError
 
     def reports_evaluations(self) -> bool:
         """Whether its fits count optimiser evaluations (the estimates then carry the

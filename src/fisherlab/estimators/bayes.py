@@ -36,9 +36,9 @@ import warnings
 import numpy as np
 from scipy import optimize
 
-from .. import priors as prior_mod
+from ..core import priors as prior_mod
+from ..core.numerics import safe_inv
 from ..families.base import Family, Point
-from ..numerics import safe_inv
 from . import register
 from .base import Estimator, OneFit, fit_each
 
@@ -310,6 +310,6 @@ class MAP(_Bayes):
     def point(self, family, x, theta_fixed, level):
         x = family.pymc_data(x)
         fn = self.compiled(family, theta_fixed, x[0])
-        if self.options.get("method", "newton") == "lbfgs":
+        if self.option("method") == "lbfgs":
             return fit_each(fn.fit, x, fn.names, k=len(fn.names))
         return fn.fit_all(x)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate
 
+from ..core.numerics import safe_inv
 from ..families.base import Family, Point
-from ..numerics import safe_inv
 from . import intervals, numeric, register
 from .base import Estimator
 
@@ -106,7 +106,7 @@ class MethodOfMoments(Estimator):
 
     @classmethod
     def applies_to(cls, family: Family) -> bool:
-        return family.has("mom")
+        return family.has("mom_from_moments")
 
     def theoretical_bias(self, family, estimand, theta, n):
         return family.mom_bias(estimand, theta, n)

@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate, optimize
 
+from ..core.numerics import positive_definite, safe_inv
 from ..families.base import Family, Point, Theta
-from ..numerics import positive_definite, safe_inv
 from . import optimisers
 from .base import OneFit, fit_each
 from .intervals import METHODS

@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate
 
+from ..core.numerics import em_iterate
 from ..families.base import Family, Point, Theta
-from ..numerics import em_iterate
 
 #: the study's method names -> scipy.optimize.minimize's
 SCIPY = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B", "nelder_mead": "Nelder-Mead"}

@@ -46,6 +46,7 @@ import numpy as np
 
 from ..families.base import Family, Point
 from . import register
+from .base import Work
 from .bayes import _PRIOR_SCHEMA, _Bayes
 from .samplers import BLOCKS, SAMPLERS, NutpieEach, Raw, seed_of
 
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 
 #: default replicates per block, by sampler (docs/bayes.md: the measurements)
 DEFAULT_BLOCK = {"joint": 20, "vectorized": 50, "nutpie": 1}
+#: the smallest bulk and tail ESS per chain, when ``min_ess`` is not given
+MIN_ESS_PER_CHAIN = 100
 #: the kinds of sampler warning, as ``flag_reason`` names them
 DIVERGENCES, RHAT, ESS = "divergences", "R-hat above max_rhat", "ESS below min_ess"
 
@@ -73,7 +76,8 @@ class Posterior(_Bayes):
         "point": {"enum": ["mean", "median"], "default": "mean"},
         "max_rhat": {"type": "number", "minimum": 1, "default": 1.01},
         "min_ess": {"type": "number", "minimum": 0,
-                    "description": "smallest bulk/tail ESS; default 100 per chain"},
+                    "description": f"smallest bulk/tail ESS; default {MIN_ESS_PER_CHAIN} "
+                                   "per chain"},
         "seed": {"type": "integer", "minimum": 0, "default": 0,
                  "description": "mixed into every replicate's own seed when not 0"},
         "sampler": {"enum": list(SAMPLERS), "default": "joint",
@@ -101,13 +105,21 @@ class Posterior(_Bayes):
 
     def thresholds(self) -> tuple[float, float]:
         """(max_rhat, min_ess) of this estimator's options (the flags diagnostic's too)."""
-        chains = int(self.options.get("chains", 2))
-        return (float(self.options.get("max_rhat", 1.01)),
-                float(self.options.get("min_ess", 100 * chains)))
+        return (float(self.option("max_rhat")),
+                float(self.options.get("min_ess", MIN_ESS_PER_CHAIN * self.option("chains"))))
+
+    def work(self) -> Work:
+        """Sampling time grows with (draws + tune) × chains against the defaults', and
+        draws × chains are kept per replicate and estimand."""
+        draws, tune, chains = (int(self.option(k)) for k in ("draws", "tune", "chains"))
+        default = {k: self.options_schema[k]["default"] for k in ("draws", "tune", "chains")}
+        return Work((draws + tune) * chains
+                    / ((default["draws"] + default["tune"]) * default["chains"]),
+                    draws * chains)
 
     def seeds_for(self, R: int, seeds) -> np.ndarray:
         """Each replicate's sampler seed (see the module docstring)."""
-        extra = int(self.options.get("seed", 0))
+        extra = int(self.option("seed"))
         if seeds is None:
             return np.random.SeedSequence(extra).generate_state(R, dtype=np.uint64)
         seeds = np.asarray(seeds, dtype=np.uint64)
@@ -119,7 +131,7 @@ class Posterior(_Bayes):
     def sampler(self, family: Family, theta_fixed, x0):
         """The compiled sampler of the option ``sampler``; nutpie per dataset when the
         joint or vectorised model cannot be built for this family."""
-        kind = self.options.get("sampler", "joint")
+        kind = self.option("sampler")
         block = int(self.options.get("block") or DEFAULT_BLOCK[kind])
         try:
             return self.compiled(family, theta_fixed, x0, SAMPLERS[kind], block=block)
@@ -131,14 +143,12 @@ class Posterior(_Bayes):
             return self.compiled(family, theta_fixed, x0, NutpieEach, block=1)
 
     def point(self, family, x, theta_fixed, level, seeds=None):
-        o = self.options
         x = family.pymc_data(x)
         R = x.shape[0]
         seeds = self.seeds_for(R, seeds)
-        kw = {"draws": int(o.get("draws", 1000)), "tune": int(o.get("tune", 1000)),
-              "chains": int(o.get("chains", 2))}
+        kw = {k: int(self.option(k)) for k in ("draws", "tune", "chains")}
         fn = self.sampler(family, theta_fixed, x[0])
-        target = float(o.get("target_accept", 0.9))
+        target = float(self.option("target_accept"))
         raw = fn.sample(x, seeds, target_accept=target, **kw)
         alone = np.flatnonzero(raw.error != "")
         if alone.size and not isinstance(fn, NutpieEach):
@@ -146,14 +156,14 @@ class Posterior(_Bayes):
             # all its replicates at once): its replicates one by one, with their own seeds
             each = self.compiled(family, theta_fixed, x[0], NutpieEach, block=1)
             raw.put(alone, each.sample(x[alone], seeds[alone], target_accept=target, **kw))
-        if o.get("retry_divergent", True):
+        if self.option("retry_divergent"):
             again = np.flatnonzero((raw.divergences > 0) & (raw.error == ""))
             if again.size:
                 each = self.compiled(family, theta_fixed, x[0], NutpieEach, block=1)
                 retry_seeds = [seed_of([s, 0xFFFFFFFF, 1]) for s in seeds[again]]
                 raw.put(again, each.sample(
                     x[again], retry_seeds,
-                    target_accept=float(o.get("retry_target_accept", 0.99)), **kw))
+                    target_accept=float(self.option("retry_target_accept")), **kw))
         return self.summarise(family, theta_fixed, raw, level)
 
     def summarise(self, family: Family, theta_fixed, raw: Raw, level: float) -> Point:
@@ -172,8 +182,8 @@ class Posterior(_Bayes):
         idx = np.flatnonzero(ok)
         theta = {**theta_fixed, **{nm: v[idx] for nm, v in raw.draws.items()}}
         shape = (idx.size, *raw.draws[names[0]].shape[1:])
-        median = self.options.get("point", "mean") == "median"
-        hdi = self.options.get("interval", "eti") == "hdi"
+        median = self.option("point") == "median"
+        hdi = self.option("interval") == "hdi"
         est, se, ci, kept = {}, {}, {}, {}
         for e in family.estimands():
             ary = np.broadcast_to(np.asarray(family.truth(theta, e), float), shape)

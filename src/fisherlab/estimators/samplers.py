@@ -180,7 +180,7 @@ class NutpieJoint:
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=10):
         import pymc as pm
 
-        from .. import priors as prior_mod
+        from ..core import priors as prior_mod
 
         _quiet()
         self.block, self.names = int(block), list(priors)
@@ -349,7 +349,7 @@ class VmapNUTS:
         import jax
         from jax import export
 
-        from ..io import atomic_path
+        from ..core.files import atomic_path
 
         path = Path(jax_cache()) / "exported" / f"{self._key(settings)}.bin"
         if path.exists():

@@ -183,6 +183,10 @@ class Family:
     #: for a full-rank exponential family the observed information at the MLE equals
     #: n times the expected information at the MLE (the term with the score vanishes)
     exponential_family: ClassVar[bool] = False
+    #: how the family is declared: "registered" (by name, in its own module), "scipy"
+    #: (any scipy.stats distribution, :mod:`.scipy_dist`) or "python" (a user's own
+    #: model, :mod:`.python_family`); the cost table prices the last two by kind
+    kind: ClassVar[str] = "registered"
 
     # ----------------------------------------------------------------- declarations
     @classmethod
@@ -195,6 +199,11 @@ class Family:
         """The design constants' values in ``theta`` (e.g. the binomial's trials): the
         ``theta_fixed`` that estimators, sufficient statistics and likelihoods take."""
         return {p.name: theta[p.name] for p in cls.params if not p.estimated}
+
+    def columns(self) -> int:
+        """Values per observation (a regression's y and its covariates): what a dataset
+        of n observations holds is n times this."""
+        return 1
 
     @classmethod
     def param(cls, name: str) -> Param:
@@ -413,8 +422,6 @@ class Family:
     @classmethod
     def has(cls, method: str) -> bool:
         """Whether the family overrides ``method`` (i.e. declares it)."""
-        if method == "mom":
-            return cls.mom_moments > 0
         own = getattr(cls, method, None)
         base = getattr(Family, method, None)
         return own is not None and own is not base

@@ -47,7 +47,7 @@ class Gamma(Family):
         return {"shape": m[..., 0] ** 2 / v, "rate": m[..., 0] / v}
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..numerics import newton_bracketed
+        from ..core.numerics import newton_bracketed
 
         mean = x.mean(axis=1)
         s = np.log(mean) - np.log(x).mean(axis=1)

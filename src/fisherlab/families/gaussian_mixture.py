@@ -91,7 +91,7 @@ class GaussianMixture(Family):
         return new, lse.sum(-1)
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..numerics import em_iterate
+        from ..core.numerics import em_iterate
 
         R, n = x.shape
         S = starts if starts > 1 else 4  # EM always uses several starts

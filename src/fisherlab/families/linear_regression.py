@@ -90,7 +90,7 @@ class LinearRegression(RegressionFamily):
         info[:, :k, :k] = xtx / sigma[:, None, None] ** 2
         info[:, k, k] = 2 * n / sigma**2
         est = dict(zip(self.coefficients(), beta.T, strict=True))
-        from ..numerics import safe_inv
+        from ..core.numerics import safe_inv
 
         return Point({**est, "sigma": sigma}, cov=safe_inv(info))
 

@@ -118,7 +118,7 @@ class LogisticRegression(RegressionFamily):
             if kind:
                 reason[i] = f"{kind} separation: the MLE does not exist"
                 conv[i] = False
-        from ..numerics import safe_inv
+        from ..core.numerics import safe_inv
 
         return Point(dict(zip(self.coefficients(), beta.T, strict=True)), cov=safe_inv(H),
                      converged=conv, reason=reason, iterations=iters)

@@ -42,7 +42,7 @@ class NegativeBinomial(Family):
         return {"r": m[..., 0] ** 2 / (v - m[..., 0]), "p": m[..., 0] / v}
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..numerics import monotone_root
+        from ..core.numerics import monotone_root
 
         mean = x.mean(axis=1)
         over = x.var(axis=1) > mean  # existence of a finite MLE (1/n variance)

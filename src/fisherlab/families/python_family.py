@@ -40,4 +40,5 @@ def python_family(spec: str) -> type[Family]:
     if missing or not getattr(cls, "params", None):
         raise KeyError(f"{module}.{obj} must declare params, sample and logpdf "
                        f"(missing: {', '.join(missing) or 'params'})")
-    return type(cls.__name__, (cls,), {"name": spec, "__module__": cls.__module__})
+    return type(cls.__name__, (cls,), {"name": spec, "kind": "python",
+                                       "__module__": cls.__module__})

@@ -118,6 +118,10 @@ class RegressionFamily(Family):
         return tuple(Param(nm, typical=(-1.0, 1.0), doc=d) for nm, d in zip(names, docs,
                                                                                strict=True))
 
+    def columns(self) -> int:
+        """y, the intercept column and one per covariate."""
+        return 1 + int(self.intercept) + len(self.covariates)
+
     @classmethod
     def coefficients(cls) -> list[str]:
         return [p.name for p in cls.params if p.name.startswith("beta")]

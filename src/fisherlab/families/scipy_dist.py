@@ -56,6 +56,7 @@ def _typical(lo: float, hi: float) -> tuple[float, float]:
 class ScipyFamily(Family):
     """Base of the ``scipy.<name>`` families (see :func:`scipy_family`)."""
 
+    kind = "scipy"
     dist: stats.rv_continuous
     fixed: tuple[str, ...] = ()
 

@@ -42,7 +42,7 @@ class Weibull(Family):
         return {"shape": k, "scale": np.mean(x ** k[:, None], axis=1) ** (1.0 / k)}
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..numerics import monotone_root
+        from ..core.numerics import monotone_root
 
         logx = np.log(x)
         top = logx.max(axis=1, keepdims=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..labels import column_label, number
+from ..core.labels import column_label, number
 from .format import fmt, fmt_pm
 from .html import Col, cite, esc, table
 

@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import io
+from ..core import files as io
 from .html import CSS, esc
 
 

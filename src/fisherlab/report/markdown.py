@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..labels import condition_columns, condition_label
-from ..study import Study
+from ..core.labels import condition_columns, condition_label
+from ..spec.study import Study
 from .format import fmt, fmt_pm
-from .precision import per_condition, targets_text
+from .targets import per_condition, targets_text
 
 
 def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str:

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import io
-from ..dataset import Estimates
+from ..core import files as io
+from ..core.labels import condition_label
 from ..diagnostics import TABLES
-from ..labels import condition_label
-from ..study import Study
+from ..run.dataset import Estimates
+from ..spec.study import Study
 from . import plots, readings
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
-from ..labels import condition_columns, condition_label  # noqa: E402
+from ..core.labels import condition_columns, condition_label  # noqa: E402
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 LINESTYLES = ["-", "--", ":", "-."]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.labels import condition_label
 from ..diagnostics import bessel as bessel_diag
 from ..diagnostics import calibration as calibration_diag
 from ..diagnostics import consistency as consistency_diag
@@ -19,7 +20,6 @@ from ..diagnostics import information as information_diag
 from ..diagnostics import normality as normality_diag
 from ..diagnostics import optimiser as optimiser_diag
 from ..diagnostics import score as score_diag
-from ..labels import condition_label
 from .format import fmt, rate
 from .html import cite, esc
 

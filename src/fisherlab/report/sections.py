@@ -19,8 +19,9 @@ from ..diagnostics.efficiency import information_statement
 from ..diagnostics.intervals import compared
 from ..diagnostics.normality import z_values
 from ..diagnostics.optimiser import AGREE
-from . import azplots, explorer, likplots, plots, precision, readings, tables
+from . import azplots, explorer, likplots, plots, readings, tables
 from . import flags as flags_section
+from . import targets as precision
 from .format import fmt_p
 from .format import rate as fmt_rate
 from .html import cite, esc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..labels import column_label, number, param_of
+from ..core.labels import column_label, number, param_of
 from .format import fmt, fmt_p, fmt_pm
 from .html import Col, esc, mark, table, text
 

@@ -1,0 +1,203 @@
+"""The ``fisherlab`` commands: each parses nothing, takes the parsed arguments, and
+calls the package (the stages of :mod:`fisherlab.pipeline.stages` for the workflow's).
+
+Every stage command takes the study file and builds the study object from it once
+(:func:`fisherlab.spec.load.load_study`); a study with target MCSEs gets the rounds
+decided so far (:func:`fisherlab.pipeline.rounds.with_schedule`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..core.defaults import STUDIES_DIR
+from ..core.errors import StudyError, StudyErrors
+from ..core.seeds import SEED_BLOCK
+from ..pipeline import stages
+from ..pipeline.rounds import round_stage, with_schedule, write_table
+from ..plan import cost
+from ..spec.load import load_study
+from ..spec.study import spec_sha256
+
+
+def resolve_study(arg: str | Path, studies_dir: str | Path = STUDIES_DIR) -> Path:
+    """A study given by name (``coin_flips``, found in ``studies_dir``) or by path."""
+    p = Path(arg)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    named = Path(studies_dir) / f"{arg}.yaml"
+    if named.exists():
+        return named
+    raise StudyError(str(arg), "", f"no study file {arg!r} and no {named}; give a path to a "
+                     f".yaml file or the name of one in {studies_dir}/")
+
+
+# --------------------------------------------------------------------------- for people
+def chunk_size(text: str) -> int:
+    """argparse type: replications per chunk, a positive multiple of the seed block."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < SEED_BLOCK or value % SEED_BLOCK:
+        raise argparse.ArgumentTypeError(f"must be a multiple of {SEED_BLOCK} "
+                                         f"(>= {SEED_BLOCK}), got {text!r}")
+    return value
+
+
+def cmd_run(args) -> int:
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    plan = cost.study_cost(study, args.chunk_size)
+    print(cost.plan_text([plan]), file=sys.stderr)
+    cost.check_limits([plan], args.allow_large, "--chunk-size")
+    stages.run(study, args.results, args.chunk_size, html_page=not args.no_html)
+    return 0
+
+
+def cmd_validate(args) -> int:
+    files = args.files or sorted(Path(args.studies_dir).glob("*.yaml"))
+    if not files:
+        print(f"fisherlab validate: no study files in {args.studies_dir}/ "
+              "(give paths, or run it in a project folder)", file=sys.stderr)
+        return 1
+    bad, plans = 0, []
+    for f in files:
+        try:
+            s = load_study(resolve_study(f, args.studies_dir))
+        except StudyError as exc:
+            bad += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+            continue
+        plans.append(cost.study_cost(s, args.chunk_size))
+        print(f"ok   {f}: {s.family.name}, {plans[-1].conditions:,} conditions × "
+              + (f"{s.replications:,} replications" if s.targets is None else
+                 f"up to {s.replications:,} replications (target MCSEs)")
+              + ", estimators "
+              f"{', '.join(e.id for e in s.estimators)}\n     cost: {plans[-1].line()}")
+    if plans:
+        print(cost.plan_text(plans, cost.machine_cpus(), per_study=False))
+        try:
+            cost.check_limits(plans, args.allow_large)
+        except StudyErrors as exc:
+            bad += len(exc.each)
+            for e in exc.each:
+                print(f"FAIL {e}", file=sys.stderr)
+        except StudyError as exc:
+            bad += 1
+            print(f"FAIL {exc}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_families(args) -> int:
+    from ..report.markdown import families_table  # the report's stack, only when asked for
+
+    print(families_table())
+    return 0
+
+
+# --------------------------------------------------------------------------- stages
+def _load(args):
+    """The stage's study; a study with target MCSEs with the rounds decided so far
+    (read from the results folder of --dir, or of the file the stage writes or reads)."""
+    where = next((getattr(args, a) for a in ("dir", "out", "provenance", "summary")
+                  if getattr(args, a, None)), None)
+    return with_schedule(load_study(args.study), where)
+
+
+def cmd_round(args) -> int:
+    rec = round_stage(_load(args), args.dir, args.round, args.chunk_size, args.out)
+    print(f"{args.out}: " + ("done" if rec["done"] else "another round"))
+    return 0
+
+
+def cmd_precision(args) -> int:
+    write_table(_load(args), args.dir, args.out)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from ..run.pilot import plan, plan_text  # the pilot's stack, only when asked for
+
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    print(plan_text(study, plan(study, args.pilot)))
+    return 0
+
+
+def cmd_chunk(args) -> int:
+    study = _load(args)
+    cond, name = args.chunk.rsplit("/", 1)
+    job = study.job(cond, name, args.chunk_size)
+    if args.spec_sha256 and spec_sha256(study.spec(job)) != args.spec_sha256:
+        raise StudyError(args.study, "", "the study file changed after the workflow planned "
+                         "this chunk; run snakemake again to re-plan")
+    rows, seconds = stages.chunk(study, job, args.out)
+    print(f"{args.out}: {rows} rows in {seconds:.2f} s")
+    return 0
+
+
+def cmd_gather(args) -> int:
+    rows = stages.gather(_load(args), args.cond, args.chunks, args.dir,
+                         args.chunk_size)
+    print(f"{args.cond}: {rows} rows from {len(args.chunks)} chunks")
+    return 0
+
+
+def cmd_export(args) -> int:
+    print(f"{args.out}: {stages.export(_load(args), args.dir, args.out)} rows")
+    return 0
+
+
+def cmd_combine(args) -> int:
+    stages.combine(_load(args), args.chunks, args.provenance)
+    print(f"{args.provenance}: {len(args.chunks)} chunks")
+    return 0
+
+
+def cmd_check(args) -> int:
+    study = _load(args)
+    if args.provenance:
+        stages.combine(study, args.chunks, args.provenance)
+    status = stages.check(study, args.dir, args.out)
+    print(f"{args.out}: " + ("stopped: " + status["message"] if status["stopped"] else "ok"))
+    return 0
+
+
+def cmd_summarise(args) -> int:
+    study = _load(args)
+    stages.summarise(study, args.dir, args.out)
+    if args.md:
+        stages.report_md(study, args.out, args.md)
+    return 0
+
+
+def cmd_report(args) -> int:
+    stages.report_md(_load(args), args.summary, args.out)
+    return 0
+
+
+def cmd_diagnose(args) -> int:
+    stages.diagnose(_load(args), args.dir, args.out_dir)
+    return 0
+
+
+def cmd_html(args) -> int:
+    study = _load(args)
+    if args.tables:
+        stages.diagnose(study, args.dir, args.tables)
+    verdict = stages.html(study, args.dir, args.out, args.figures, args.verdict)
+    print(f"{args.out}: {verdict}")
+    return 0
+
+
+def cmd_index(args) -> int:
+    print(stages.index(args.results, args.out))
+    return 0
+
+
+def _chunk_size(v: str) -> int | str:
+    """argparse type: ``auto``, or a multiple of 100 (:func:`chunk_size`)."""
+    return "auto" if v == "auto" else chunk_size(v)
+
+

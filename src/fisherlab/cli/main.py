@@ -1,0 +1,232 @@
+"""The ``fisherlab`` command: a few commands for people, and the workflow's stages.
+
+People use ``run``, ``validate``, ``families`` and ``plan``; the Snakemake rules call the
+stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
+:mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Three take the next stage along,
+so that the workflow starts fewer processes (each costs about a second of imports):
+``check --provenance`` also combines, ``summarise --md`` also writes report.md, ``html --tables`` also diagnoses.
+Every stage command takes the study file and builds the study object from it once
+(:func:`fisherlab.spec.load.load_study`). Each error fisherlab reports has its exit
+status (:data:`fisherlab.core.errors.EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..core.defaults import CHUNK_SIZE, STUDIES_DIR
+from ..core.errors import exit_code
+from ..core.layout import RESULTS
+from .commands import (
+    _chunk_size,
+    chunk_size,
+    cmd_check,
+    cmd_chunk,
+    cmd_combine,
+    cmd_diagnose,
+    cmd_export,
+    cmd_families,
+    cmd_gather,
+    cmd_html,
+    cmd_index,
+    cmd_plan,
+    cmd_precision,
+    cmd_report,
+    cmd_round,
+    cmd_run,
+    cmd_summarise,
+    cmd_validate,
+)
+
+HELP = """\
+usage: fisherlab [--version] [--help] COMMAND [ARGS]
+
+fisherlab: simulation studies of statistical estimators.
+
+commands:
+  run STUDY             run one study in this process: every stage, report.html included
+                        (STUDY is a name in studies/ or a path to a .yaml file)
+  validate [STUDY ...]  check study files and print what each will cost, without running
+                        anything (default: every file in studies/)
+  families              the families, their parameters and estimators (Markdown)
+  plan STUDY            run a pilot and print the replications each target MCSE needs
+                        and their time (a fixed-R study: the MCSEs it will give)
+
+  The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
+
+internal commands (the workflow's stages; the Snakemake rules call them):
+  chunk, gather, combine, export, check, summarise, report, diagnose, html, index,
+  round, precision
+
+options:
+  -h, --help            show this help and exit
+  --version             show the version and exit
+
+`fisherlab COMMAND --help` describes each command. Exit codes: 0 done, 1 validate found
+a problem, 2 an invalid study file or a limit of the cost plan, 3 a study stopped by
+max_failure_rate, 4 corrupt or stale chunks (removed; run again).
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """The top-level parser: its help lists the commands people use first."""
+
+    def format_help(self) -> str:
+        return HELP
+
+    def format_usage(self) -> str:
+        return HELP.splitlines()[0] + "\n"
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("fisherlab")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree, not installed
+        return "unknown"
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="fisherlab")
+    ap.add_argument("--version", action="version", version=f"fisherlab {_version()}")
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND", parser_class=argparse.ArgumentParser)
+
+    def cmd(name, fn, text, studies_dir=False):
+        p = sub.add_parser(name, prog=f"fisherlab {name}", help=text, description=text)
+        p.set_defaults(fn=fn)
+        if studies_dir:  # the commands people give study names to
+            p.add_argument("--studies-dir", default=STUDIES_DIR,
+                           help=f"where study names are looked up (default: {STUDIES_DIR})")
+        return p
+
+    p = cmd("run", cmd_run, "run one study in this process, every stage, with the "
+            "workflow's files under RESULTS/<study>/", studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path to a "
+                   ".yaml file")
+    p.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
+    p.add_argument("--chunk-size", type=_chunk_size, default=CHUNK_SIZE,
+                   help="replications per chunk, a multiple of 100, or auto (default: from "
+                   "the measured per-fit cost); the numbers do not depend on it")
+    p.add_argument("--no-html", action="store_true",
+                   help="stop after the diagnostics: no report.html, figures or index")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even past the cost plan's limits (jobs, memory per job and "
+                   "per summary step; README, 'Limits')")
+    p = cmd("validate", cmd_validate, "check study files and print what each will cost "
+            "(jobs, datasets, rows, memory, time), without running anything", studies_dir=True)
+    p.add_argument("files", nargs="*", help="study names or paths (default: every .yaml "
+                   "file in --studies-dir)")
+    p.add_argument("--chunk-size", type=_chunk_size, default=CHUNK_SIZE,
+                   help="replications per job the cost is planned for: a multiple of 100, or "
+                   "auto (default, as the workflow plans them)")
+    p.add_argument("--allow-large", action="store_true",
+                   help="do not count a cost past the limits as a problem")
+    cmd("families", cmd_families, "print the families table (Markdown)")
+    p = cmd("plan", cmd_plan, "run a pilot of a study and print, per condition × n × "
+            "estimator × estimand, the replications each target MCSE needs and their time; "
+            "for a fixed-R study, the MCSEs it will give", studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--pilot", type=chunk_size, help="pilot replications per condition × n, "
+                   "a multiple of 100 (default: the targets' min, or 200)")
+
+    def stage(name, fn, text):  # the workflow's stages: each takes the study file
+        p = cmd(name, fn, f"internal: {text}")
+        p.add_argument("--study", required=True, help="the study file")
+        return p
+
+    p = stage("chunk", cmd_chunk, "draw and fit one chunk")
+    p.add_argument("--chunk", required=True, help="<cond>/c<k> or <cond>/n<n>.c<k>, as in the "
+                   "chunk's path")
+    p.add_argument("--chunk-size", type=int, required=True,
+                   help="replications per chunk (of the condition)")
+    p.add_argument("--spec-sha256", help="refuse to run if the chunk's spec hash differs "
+                   "(the study file changed after planning)")
+    p.add_argument("--out", required=True, help="the chunk's parquet file")
+    p = stage("gather", cmd_gather, "one condition's rows and cell statistics (checks each "
+              "chunk; removes and names corrupt or stale ones)")
+    p.add_argument("--cond", required=True, help="the condition id, as in the chunk paths")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--chunk-size", type=_chunk_size, help="the chunk size the chunks were "
+                   "planned with (a multiple of 100, or auto): also check each chunk's spec hash")
+    p.add_argument("chunks", nargs="+", help="the condition's chunk files, in order")
+    p = stage("combine", cmd_combine, "provenance.json of a study")
+    p.add_argument("--provenance", required=True, help="provenance.json")
+    p.add_argument("chunks", nargs="+", help="the chunk files")
+    p = stage("export", cmd_export, "every row of a study in one estimates.parquet")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="estimates.parquet")
+    p = stage("check", cmd_check, "status.json, ok or stopped by max_failure_rate "
+              "(and, with --provenance, provenance.json first)")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="status.json")
+    p.add_argument("--provenance", help="also write provenance.json (combine) from CHUNKS")
+    p.add_argument("chunks", nargs="*", help="the chunk files (with --provenance)")
+    p = stage("summarise", cmd_summarise, "summary.csv (stops when the study's "
+              "max_failure_rate is exceeded)")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="summary.csv")
+    p.add_argument("--md", help="also write report.md (the report command) from it")
+    p = stage("report", cmd_report, "report.md")
+    p.add_argument("--summary", required=True, help="summary.csv")
+    p.add_argument("--out", required=True, help="report.md")
+    p = stage("diagnose", cmd_diagnose, "the diagnostic tables")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out-dir", required=True, help="where <diagnostic>.csv go")
+    p = stage("html", cmd_html, "report.html of one study")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="report.html")
+    p.add_argument("--figures", help="also write each figure as PNG here")
+    p.add_argument("--verdict", help="write the one-line verdict as JSON here")
+    p.add_argument("--tables", help="first write every diagnostic table here (the diagnose "
+                   "command)")
+    p = stage("round", cmd_round, "rounds/r<k>.json: the targets after round k of a "
+              "study with target MCSEs, and the next round")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--round", type=int, required=True, help="the round k")
+    p.add_argument("--chunk-size", type=_chunk_size, required=True,
+                   help="the chunk size the chunks were planned with")
+    p.add_argument("--out", required=True, help="rounds/r<k>.json")
+    p = stage("precision", cmd_precision, "precision.csv: each target, met or not")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="precision.csv")
+    p = cmd("index", cmd_index, "internal: the index of every study under a results folder")
+    p.add_argument("--results", default=RESULTS, help=f"default: {RESULTS}")
+    p.add_argument("--out", help="default: RESULTS/index.html")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
+    args = ap.parse_args(argv)
+    if not getattr(args, "fn", None):
+        ap.print_help()
+        return 0
+    try:
+        return args.fn(args)
+    except BrokenPipeError:  # `fisherlab families | head`: the reader stopped reading
+        _quiet_stdout()
+        return 0
+    except Exception as exc:
+        code = exit_code(exc)
+        if code is None:
+            raise
+        print(f"fisherlab: {exc}", file=sys.stderr)
+        return code
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second
+    BrokenPipeError (the Python documentation's recipe for SIGPIPE)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind stdout (a test's capture)
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

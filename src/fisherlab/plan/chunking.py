@@ -1,0 +1,173 @@
+"""How many replicates one job fits: ``chunk_size: auto`` from measured per-fit costs.
+
+A job (:class:`fisherlab.study.Job`) fits one replicate range of one cell, or, for a
+condition whose cells are all cheap, of the condition at every sample size: a cheap
+condition is one job whatever its sample sizes (a job costs about a second of
+start-up: Python and the scientific stack). It should do a useful
+amount of work (about :data:`TARGET_SECONDS`, well inside 10 to 60 s, or four times its
+estimators' set-up where that is longer: :func:`job_seconds`) and a study's
+job count should stay in the thousands. The seconds per dataset
+of each family × estimator, ``a + b n`` (drawing, fitting and building the rows of one
+dataset in a chunk job), are the cost plan's measured table
+(:mod:`fisherlab.plan.prices`, written by ``benchmarks/bench_costs.py``); a pair
+never measured takes the largest figures measured for that estimator (a safe guess:
+more jobs, never overlong ones).
+
+Memory bounds the job too: it holds one cell's datasets at a time (replicates × n
+values) and the rows of all its cells (replicates × cells × estimators × estimands,
+about 250 bytes each while in pandas), so at most :data:`MAX_VALUES` and
+:data:`MAX_ROWS`. Sizes are multiples of the seed block
+(100) and split a condition's replicates into equal chunks. The sizes depend on the
+study and the cost table only, never on a clock: a rerun plans the same jobs. And
+they change only the jobs, never the numbers (seeds come in 100-replicate blocks).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..core.seeds import SEED_BLOCK
+from .prices import price
+
+#: seconds of fitting per job that ``auto`` aims at
+TARGET_SECONDS = 30.0
+#: a job's set-up (compiling its estimators' models: seconds for PyMC's, paid once per
+#: process) is at most this share of its work: a study whose estimators take S seconds to
+#: set up aims at S / SETUP_SHARE seconds per job when that is more than TARGET_SECONDS
+SETUP_SHARE = 0.25
+#: at most this many data values (replicates × n) and estimate rows in one job
+MAX_VALUES = 20_000_000
+MAX_ROWS = 2_000_000
+#: ``auto`` grows chunks (within the memory bounds) to keep a study under this many jobs
+MAX_JOBS = 5_000
+#: a job whose estimated work (fits and estimators' set-up) is under this many seconds,
+#: and whose estimators compile nothing, runs inside the Snakemake process
+#: (fisherlab.inprocess.chunk): a process of its own would cost ~2 s of start-up more
+IN_PROCESS_SECONDS = 4.0
+#: estimators' set-up seconds (cost table) above which a job always gets a process
+IN_PROCESS_SETUP = 0.5
+
+
+def replicate_seconds(study, n: int) -> float:
+    """Measured seconds a chunk job spends per replicate at sample size n: every
+    estimator's ``a + b n`` (:func:`fisherlab.plan.prices.price`)."""
+    return sum(price(study.family, e).seconds(n) for e in study.estimators)
+
+
+def job_seconds(study) -> float:
+    """Seconds of fitting one job of ``study`` aims at: :data:`TARGET_SECONDS`, or more
+    when its estimators' set-up (the cost table's first-call seconds) is costly."""
+    return max(TARGET_SECONDS, setup_seconds(study) / SETUP_SHARE)
+
+
+def setup_seconds(study) -> float:
+    """The cost table's first-call set-up of the study's estimators, summed."""
+    return sum(price(study.family, e).setup for e in study.estimators)
+
+
+def in_process(study, job) -> bool:
+    """Whether ``job`` is cheap enough to run inside the Snakemake process: estimated
+    work under :data:`IN_PROCESS_SECONDS` and nothing compiled (no PyMC model)."""
+    setup = setup_seconds(study)
+    if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
+        return False
+    work = sum(replicate_seconds(study, c.condition.n) * (c.stop - c.start)
+               for c in job.chunks)
+    return work + setup <= IN_PROCESS_SECONDS
+
+
+def rows_per_replicate(study) -> int:
+    return len(study.estimators) * len(study.estimands)
+
+
+def study_rows(study) -> int:
+    """The study's estimate rows (an upper bound: every estimator × every estimand)."""
+    return len(study.conditions()) * study.replications * rows_per_replicate(study)
+
+
+def _blocks(x: float) -> int:
+    return max(1, int(x // SEED_BLOCK))
+
+
+def _even(reps: int, size: int) -> int:
+    """``size`` rounded so that a condition's chunks are as equal as blocks allow."""
+    k = math.ceil(reps / size)
+    return SEED_BLOCK * math.ceil(reps / k / SEED_BLOCK)
+
+
+def auto_layout(study) -> tuple[dict, frozenset]:
+    """Replicates per chunk for each cell (keyed by ``Condition.id``), and the
+    conditions whose jobs span all their sample sizes (by ``param_id``): those whose
+    every cell, all replications, fits well inside one job. A costly condition keeps a
+    job per cell, so adding a sample size to it runs only the new cells."""
+    reps = study.replications
+    rows = rows_per_replicate(study)
+    target = job_seconds(study)
+    out, grouped = {}, set()
+    by: dict[str, list] = {}
+    for c in study.conditions():
+        by.setdefault(c.param_id, []).append(c)
+    units = []  # (cell ids that share a size, its blocks) - a unit's jobs are counted once
+    for pid, cells in by.items():
+        secs = {c.id: replicate_seconds(study, c.n) for c in cells}
+        # (a study with target MCSEs grows each cell in rounds of its own: a job per cell)
+        if all(x * reps <= target for x in secs.values()) and study.targets is None:
+            grouped.add(pid)  # a job holds one cell's datasets at a time, all cells' rows
+            cap = min(_blocks(MAX_VALUES / max(max(c.n for c in cells), 1)),
+                      _blocks(MAX_ROWS / (rows * len(cells))))
+            units.append(([c.id for c in cells], cap,
+                          min(_blocks(target / max(sum(secs.values()), 1e-9)), cap)))
+        else:
+            for c in cells:
+                cap = min(_blocks(MAX_VALUES / max(c.n, 1)), _blocks(MAX_ROWS / rows))
+                units.append(([c.id], cap, min(_blocks(target / max(secs[c.id], 1e-9)),
+                                               cap)))
+    jobs = sum(math.ceil(reps / (SEED_BLOCK * b)) for _, _, b in units)
+    grow = jobs / MAX_JOBS if jobs > MAX_JOBS else 1.0  # every chunk by the same factor,
+    full = SEED_BLOCK * math.ceil(reps / SEED_BLOCK)    # within its memory bound
+    for ids, cap, b in units:
+        size = _even(reps, min(SEED_BLOCK * min(math.ceil(b * grow), cap), full))
+        out.update(dict.fromkeys(ids, size))
+    return out, frozenset(grouped)
+
+
+def auto_sizes(study) -> dict:
+    """Replicates per chunk for each cell (keyed by ``Condition.id``)."""
+    return auto_layout(study)[0]
+
+
+def sizes_for(study, chunk_size: int | str):
+    """What :meth:`fisherlab.study.Study.chunks` takes: an int, or for ``"auto"`` a
+    function of the cell."""
+    if chunk_size == "auto":
+        sizes = auto_sizes(study)
+        return lambda c: sizes[c.id]
+    return int(chunk_size)
+
+
+def jobs_for(study, chunk_size: int | str) -> list:
+    """The study's jobs (:class:`fisherlab.study.Job`): with ``"auto"``, a cheap
+    condition's jobs span its sample sizes; with a number, a job is one cell's
+    replicate range of that size."""
+    if chunk_size == "auto":
+        sizes, grouped = auto_layout(study)
+        return study.jobs(lambda c: sizes[c.id], grouped)
+    return study.jobs(int(chunk_size))
+
+
+def count_jobs(study, chunk_size: int | str) -> tuple[int, int]:
+    """(jobs, most cells in one job), with arithmetic only (no list of jobs)."""
+    reps = study.replications
+    cells = study.conditions()
+    if chunk_size != "auto":
+        return len(cells) * math.ceil(reps / int(chunk_size)), 1
+    sizes, grouped = auto_layout(study)
+    seen, jobs, widest = set(), 0, 1
+    for c in cells:
+        unit = c.param_id if c.param_id in grouped else c.id
+        if unit not in seen:
+            seen.add(unit)
+            jobs += math.ceil(reps / sizes[c.id])
+    if grouped:
+        widest = len(study.sample_sizes)
+    return jobs, widest

@@ -1,0 +1,233 @@
+"""What a study will cost, before any job runs, and the limits past which a run stops.
+
+:func:`study_cost` counts, with arithmetic only (no list of chunks is built), a study's
+chunk jobs, datasets and estimate rows, and estimates from measured figures
+(:mod:`fisherlab.cost_table`, written by ``benchmarks/bench_costs.py``):
+
+* the peak memory of its largest chunk job: the job's base (imports; PyMC's compiled
+  model for ``map``/``posterior``) plus bytes per observation × chunk replicates × the
+  largest n (the most memory-hungry estimator's measured figure; regression data
+  scaled by its number of columns), plus kept posterior draws;
+* the peak memory of its summary steps (combine, summarise, report, diagnose, html):
+  a base plus bytes per estimate row, the largest over the steps;
+* CPU time: per job, a start (interpreter and imports) and each estimator's setup
+  (compiling), then seconds per dataset ``a + b·n`` per estimator; plus the summary
+  steps' seconds per row.
+
+:func:`check_limits` turns a cost past :data:`LIMITS` into a :class:`StudyError` naming
+the study file and the key to change, unless the run opts in (config ``allow_large:
+true``, ``fisherlab run/validate --allow-large``). The limits, and the measured figures
+behind them, are in README ("Limits").
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from ..core.errors import StudyError, StudyErrors
+from . import cost_table
+from .chunking import count_jobs, sizes_for
+from .prices import price
+
+GiB = 1 << 30
+#: past these a run stops unless it opts in (README, "Limits"):
+#: chunk jobs per run (Snakemake's DAG: ~2 ms and ~16 KB per job, measured by
+#: benchmarks/bench_dag.py), peak memory of one chunk job, peak of a summary step,
+#: estimated CPU time of one study (1000 CPU-hours: five days on 8 cores)
+LIMITS = {"jobs": 10_000, "job_memory": 2 * GiB, "summary_memory": 4 * GiB,
+          "cpu_seconds": 1000 * 3600}
+OPT_IN = ("or opt in: snakemake --config allow_large=true (or allow_large: true in "
+          "config/config.yaml), fisherlab run --allow-large")
+
+
+def machine_cpus() -> int:
+    """The CPUs this process may run on (its affinity, as a container or ``taskset``
+    sets it), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Cost:
+    study: str
+    file: str
+    conditions: int
+    jobs: int
+    datasets: int
+    rows: int
+    #: the largest chunk job: its sample size, replicates, peak bytes
+    job_n: int
+    job_reps: int
+    job_bytes: int
+    summary_bytes: int
+    cpu_seconds: float
+    #: estimators whose figures were not measured for this family (a bound was used)
+    unmeasured: tuple[str, ...] = ()
+    #: the study file's key that drives the largest job's memory, and the CPU time
+    memory_key: str = "sample_sizes"
+    time_key: str = "replications"
+
+    def line(self) -> str:
+        est = f" (no measured figure for {', '.join(self.unmeasured)}: upper bound used)" \
+            if self.unmeasured else ""
+        jobs = f"{self.jobs:,} job{'s' * (self.jobs != 1)}"
+        return (f"{jobs}, {self.datasets:,} datasets, {self.rows:,} estimate rows; "
+                f"largest job {size(self.job_bytes)} (n = {self.job_n:,}, "
+                f"{self.job_reps:,} replicates), summary steps {size(self.summary_bytes)}; "
+                f"about {duration(self.cpu_seconds)} of CPU{est}")
+
+
+def machine_memory() -> int | None:
+    """This machine's physical memory in bytes, where the OS says."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def size(nbytes: float) -> str:
+    nbytes = float(min(nbytes, 1e30))
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.0f} {unit}" if unit in ("B", "KiB", "MiB") else \
+                f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def duration(seconds: float) -> str:
+    s = float(min(seconds, 1e30))
+    if s < 90:
+        return f"{max(s, 1):.0f} s"
+    if s < 90 * 60:
+        return f"{s / 60:.0f} min"
+    if s < 48 * 3600:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:,.0f} days"
+
+
+def study_cost(study, chunk_size: int | str) -> Cost:
+    """What ``study`` costs in chunks of ``chunk_size`` replicates, or ``"auto"``
+    (:mod:`fisherlab.plan.chunking`) (arithmetic only)."""
+    grid = math.prod(len(v) for v in study.params.values())
+    sizes = list(study.sample_sizes)
+    reps = int(study.replications)
+    size_of = sizes_for(study, chunk_size)
+    per = [size_of(c) if callable(size_of) else size_of for c in study.conditions()]
+    jobs, cells_per_job = count_jobs(study, chunk_size)  # study.Job: a cell or every n
+    chunk = min(max(per), reps)
+    n_est, n_estimands = len(study.estimators), len(study.estimands)
+    datasets = grid * len(sizes) * reps
+    rows = datasets * n_est * n_estimands
+    kind = "pymc" if any(e.estimator.bayesian for e in study.estimators) else "numpy"
+    n_max = max(sizes)
+    per_obs, setup, draws_bytes, unmeasured = 0.0, 0.0, 0, []
+    per_dataset = []  # (a, b) per estimator, scaled
+    most_draws, slowest = (0, ""), (0.0, "replications")
+    for i, e in enumerate(study.estimators):
+        pr = price(study.family, e)
+        if not pr.measured:
+            unmeasured.append(e.name)
+        if pr.kept_draws:
+            draws_bytes += 2 * 8 * pr.kept_draws * n_estimands * chunk  # draws, and a copy
+            most_draws = max(most_draws, (pr.kept_draws, f"estimators[{i}].{e.name}.draws"))
+            slowest = max(slowest, (pr.a, f"estimators[{i}].{e.name}"))
+        per_dataset.append((pr.a, pr.b))
+        per_obs = max(per_obs, pr.bytes_per_obs)
+        setup += pr.setup
+    data_bytes = per_obs * chunk * n_max
+    job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
+                    + _ROW_BYTES * chunk * n_est * n_estimands * cells_per_job)
+    # the summary steps stream one condition × n at a time (fisherlab.dataset)
+    unit_rows = reps * n_est * n_estimands
+    summary_bytes = int(max(base + per_row * unit_rows
+                            for per_row, base, _, _ in cost_table.SUMMARY.values()))
+    fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
+    job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
+    summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
+    # the posterior's sampling dominates when its seconds per dataset are most of all
+    time_key = slowest[1] if slowest[0] > 0.5 * sum(a for a, _ in per_dataset) \
+        else "replications"
+    return Cost(study.name, str(study.path), grid * len(sizes), jobs,
+                datasets, rows, n_max, chunk, job_bytes, summary_bytes,
+                fit_seconds + job_seconds + summary_seconds, tuple(unmeasured),
+                most_draws[1] if draws_bytes > data_bytes else "sample_sizes", time_key)
+
+
+#: bytes per estimate row while a chunk job holds its rows (a share of a summary
+#: step's figure: the job holds one chunk's rows once)
+_ROW_BYTES = 300
+
+
+def check_limits(costs: list[Cost], allow_large: bool = False,
+                 chunk_size_key: str = "chunk_size") -> None:
+    """A StudyError (StudyErrors for several files) for every study past a limit; the
+    job limit counts the jobs of all ``costs`` together (one Snakemake DAG)."""
+    if allow_large:
+        return
+    errors: dict[str, list[tuple[str, str]]] = {}
+    lim = LIMITS
+    total = sum(c.jobs for c in costs)
+    if total > lim["jobs"]:
+        for c in sorted(costs, key=lambda c: -c.jobs)[:3]:
+            errors.setdefault(c.file, []).append((
+                "replications", f"the run plans {total:,} chunk jobs ({c.jobs:,} of them this "
+                f"study's: conditions × replications / {chunk_size_key}); the limit is "
+                f"{lim['jobs']:,}: lower replications, the parameter lists or sample_sizes, "
+                f"raise {chunk_size_key}, run fewer studies at once, {OPT_IN}"))
+    for c in costs:
+        if c.job_bytes > lim["job_memory"]:
+            what = ("the posterior draws kept per replicate (draws × chains)"
+                    if c.memory_key != "sample_sizes" else "the largest sample size")
+            errors.setdefault(c.file, []).append((
+                c.memory_key, f"the largest job (n = {c.job_n:,}, {c.job_reps:,} replicates) "
+                f"needs about {size(c.job_bytes)}; the limit is {size(lim['job_memory'])} per "
+                f"job: lower {what} or {chunk_size_key}, {OPT_IN}"))
+        if c.cpu_seconds > lim["cpu_seconds"]:
+            errors.setdefault(c.file, []).append((
+                c.time_key, f"the study needs about {duration(c.cpu_seconds)} of CPU; the "
+                f"limit is {duration(lim['cpu_seconds'])}: lower replications, sample_sizes "
+                f"or the parameter lists (or the posterior's draws, tune or chains), {OPT_IN}"))
+        if c.summary_bytes > lim["summary_memory"]:
+            errors.setdefault(c.file, []).append((
+                "replications", f"{c.rows:,} estimate rows need about {size(c.summary_bytes)} "
+                f"in the summary steps; the limit is {size(lim['summary_memory'])}: lower "
+                f"replications, the parameter lists, sample_sizes, estimators or estimands, "
+                f"{OPT_IN}"))
+    each = [StudyError(f, k, p, more) for f, ((k, p), *more) in errors.items()]
+    if len(each) == 1:
+        raise each[0]
+    if each:
+        raise StudyErrors(each)
+
+
+def plan_text(costs: list[Cost], cores: int | None = None, per_study: bool = True) -> str:
+    """The cost plan as text: a line per study, a total, the limits."""
+    lines = [f"cost plan: {c.study}: {c.line()}" for c in costs] if per_study else []
+    if len(costs) > 1:
+        cpu = sum(c.cpu_seconds for c in costs)
+        lines.append(f"cost plan: total: {sum(c.jobs for c in costs):,} jobs, "
+                     f"{sum(c.rows for c in costs):,} estimate rows, about {duration(cpu)} "
+                     "of CPU")
+    if cores:
+        cpu = sum(c.cpu_seconds for c in costs)
+        lines.append(f"cost plan: about {duration(cpu / cores)} on {cores} core(s) "
+                     "(measured per-fit costs; the machine's load changes it)")
+    ram = machine_memory()
+    if ram and costs:
+        parallel = max(1, min(cores or 1, max(c.jobs for c in costs)))
+        need = max(max(c.job_bytes for c in costs) * parallel,
+                   max(c.summary_bytes for c in costs))
+        if need > ram:
+            lines.append(f"cost plan: WARNING: this machine has {size(ram)} of memory; "
+                         f"{parallel} job(s) at once or a summary step may need {size(need)}"
+                         " (run with fewer --cores, or on a larger machine)")
+    lines.append(f"cost plan: limits: {LIMITS['jobs']:,} jobs per run, "
+                 f"{size(LIMITS['job_memory'])} per job, {size(LIMITS['summary_memory'])} "
+                 f"per summary step, {duration(LIMITS['cpu_seconds'])} of CPU per study "
+                 "(README, 'Limits')")
+    return "\n".join(lines)

@@ -1,0 +1,168 @@
+"""A study's estimates as a Parquet dataset partitioned by condition, and its statistics.
+
+Under ``results/<study>/``:
+
+    estimates/cond=<param_id>/n<n>.parquet   the replicate rows of one condition and n
+    stats/cond=<param_id>/n<n>.parquet       one row per cell: its merged statistics
+
+``<param_id>`` is the condition's id (``mu=5_sigma=1``, as in the chunk paths); the
+folders are hive-style, so ``pd.read_parquet("results/<study>/estimates")`` and
+``pyarrow.dataset.dataset(..., partitioning="hive")`` read the whole study with a
+``cond`` column. Each estimates file holds the columns of the estimates contract
+(README, "Outputs") without ``chunk``, cells in order (estimator, estimand) and
+replicates in order within a cell, one row group per :data:`ROW_GROUP` rows of a cell,
+and no timestamps: the bytes do not depend on how the replicates were chunked.
+
+:func:`gather` builds one condition's two files from its chunks (the workflow's
+``gather`` job; a cell at a time in memory). :class:`Estimates` reads them back a
+condition or a cell at a time. :func:`export` writes the optional single-file
+``estimates.parquet`` by streaming the parts in the study's row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from ..core.files import atomic_path, write_parquet
+from ..core.labels import condition_columns, group_columns, param_columns, prior_col, true_col
+from ..core.layout import ESTIMATES, STATS, part_path, stats_path
+from ..core.priors import describe
+from ..stats.cellstats import merge_cells
+
+#: rows per row group within a cell (a cell smaller than this is one row group)
+ROW_GROUP = 1 << 20
+#: columns of the chunks that the dataset does not keep (they depend on the chunking)
+DROPPED = ("chunk",)
+
+
+def condition_values(condition) -> dict:
+    """The condition columns of a study condition: ``true_<p>`` (NaN when drawn) and
+    ``prior_<p>`` (the prior, described) for each drawn parameter, as the rows have."""
+    params = condition.params
+    out = {true_col(k): (np.nan if isinstance(v, dict) else float(v))
+           for k, v in sorted(params.items())}
+    out.update({prior_col(k): describe(v) for k, v in sorted(params.items())
+                if isinstance(v, dict)})
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+def gather(condition, chunks: Sequence[str | Path], rows_out: str | Path,
+           stats_out: str | Path) -> int:
+    """One condition × n: its rows in the chunks (each holds a replicate range of the
+    condition at every n) as one file, cell by cell in replicate order, and its cells'
+    statistics, merged from the chunks' per-block statistics."""
+
+    n = int(condition.n)
+    blocks = pd.concat([pd.read_parquet(stats_path(p), filters=[("n", "==", n)])
+                        for p in chunks], ignore_index=True)
+    cells = merge_cells(blocks.drop(columns="n"))
+    source = ds.dataset([str(p) for p in chunks], format="parquet")
+    schema = pa.schema([f for f in source.schema if f.name not in DROPPED])
+    rows = 0
+    with atomic_path(rows_out) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for est, estimand in cells[["estimator", "estimand"]].itertuples(index=False):
+            t = source.to_table(columns=schema.names,
+                                filter=(ds.field("n") == n) & (ds.field("estimator") == est)
+                                & (ds.field("estimand") == estimand))
+            t = t.sort_by("replicate").cast(schema)
+            writer.write_table(t, row_group_size=ROW_GROUP)
+            rows += t.num_rows
+    if rows != int(cells["n_rep"].sum()):
+        raise ValueError(f"{rows_out}: {rows} rows but the statistics count "
+                         f"{int(cells['n_rep'].sum())}")
+    head = pd.DataFrame([condition_values(condition)] * len(cells))
+    head["n"] = n
+    write_parquet(pd.concat([head, cells], axis=1), stats_out)
+    return rows
+
+
+def export(parts: Iterable[str | Path], out: str | Path) -> int:
+    """The single-file ``estimates.parquet``: the parts in order, streamed a row group
+    at a time (a pyarrow dataset scan; no whole-table step)."""
+
+    source = ds.dataset([str(p) for p in parts], format="parquet")
+    rows = 0
+    with atomic_path(out) as tmp, pq.ParquetWriter(tmp, source.schema) as writer:
+        for batch in source.to_batches(batch_size=ROW_GROUP, use_threads=False):
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows
+
+
+# --------------------------------------------------------------------------- reading
+class Estimates:
+    """One study's estimates dataset and cell statistics, read a piece at a time."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    @cached_property
+    def cells(self) -> pd.DataFrame:
+        """Every cell's merged statistics with its ``cond`` (the partition), in the
+        order of :func:`fisherlab.labels.group_columns`."""
+        root = self.folder / STATS
+        if not any(root.glob("cond=*/n*.parquet")):
+            raise FileNotFoundError(f"no statistics under {root}")
+        df = ds.dataset(root, format="parquet", partitioning="hive").to_table().to_pandas()
+        df["cond"] = df["cond"].astype(str)
+        return df.sort_values(group_columns(df), kind="stable", ignore_index=True)
+
+    @property
+    def keys(self) -> list[str]:
+        """The condition columns."""
+        return condition_columns(self.cells)
+
+    def parts(self) -> list[Path]:
+        """The estimates files in the study's row order (condition, n)."""
+        c = self.cells.drop_duplicates(["cond", "n"])
+        return [part_path(self.folder, ESTIMATES, cond, n) for cond, n in zip(
+            c["cond"], c["n"], strict=True)]
+
+    def conditions(self) -> pd.DataFrame:
+        """One row per condition: its ``cond`` and condition columns, in order."""
+        return self.cells.drop_duplicates("cond")[["cond", *self.keys]]
+
+    def read(self, cond: str, n: int | None = None, columns: Sequence[str] | None = None,
+             replicates_below: int | None = None, **equal) -> pd.DataFrame:
+        """The rows of one condition (one n, or all), optionally only ``columns``, only
+        replicates below ``replicates_below``, and only rows whose columns equal
+        ``equal`` (e.g. ``estimator="mle"``)."""
+        sizes = sorted(self.cells.loc[self.cells["cond"] == cond, "n"].unique())
+        files = [str(part_path(self.folder, ESTIMATES, cond, int(v))) for v in sizes
+                 if n is None or int(v) == int(n)]
+        source = ds.dataset(files, format="parquet")
+        cols = None
+        if columns is not None:
+            have = set(source.schema.names)
+            lead = param_columns(source.schema.names) + [
+                c for c in source.schema.names if c.startswith("prior_")]
+            cols = list(dict.fromkeys([*lead, *(c for c in columns if c in have)]))
+        filt = None if replicates_below is None else ds.field("replicate") < replicates_below
+        for k, v in equal.items():
+            f = ds.field(k) == v
+            filt = f if filt is None else filt & f
+        return source.to_table(columns=cols, filter=filt).to_pandas()
+
+    def units(self, by: Sequence[str]) -> pd.DataFrame:
+        """The distinct ``cond`` × ``by`` (columns of the cells) in table order."""
+        head = [*self.keys, *by]
+        return self.cells.drop_duplicates(["cond", *by])[["cond", *head]].reset_index(
+            drop=True)
+
+    def rows(self) -> int:
+        return int(self.cells["n_rep"].sum())
+
+    def fits(self) -> tuple[int, int]:
+        """(fits, failed fits): a fit is one replicate × estimator of a condition, failed
+        when any of its estimands failed."""
+        per = self.cells.drop_duplicates(["cond", "n", "estimator"])
+        return int(per["n_rep"].sum()), int(per["rep_failed"].sum())
