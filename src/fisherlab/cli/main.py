@@ -4,7 +4,8 @@ People use ``run``, ``validate``, ``families`` and ``plan``; the Snakemake rules
 stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
 :mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Three take the next stage along,
 so that the workflow starts fewer processes (each costs about a second of imports):
-``check --provenance`` also combines, ``summarise --md`` also writes report.md, ``html --tables`` also diagnoses.
+``check --provenance`` also combines, ``summarise --md`` also writes report.md,
+``html --tables`` also diagnoses.
 Every stage command takes the study file and builds the study object from it once
 (:func:`fisherlab.spec.load.load_study`). Each error fisherlab reports has its exit
 status (:data:`fisherlab.core.errors.EXIT_CODES`).

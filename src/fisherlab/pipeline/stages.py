@@ -30,8 +30,9 @@ Chunks check themselves: each carries the digest of its rows and its spec's hash
 statistics file the same spec hash), and :func:`gather` verifies them; a corrupt or
 stale chunk is removed (so that the next run regenerates it) and named in a
 :class:`~fisherlab.core.errors.ChunkError` (:mod:`fisherlab.run.chunks`), and every file
-derived from the old rows is removed with it, so no summary or page is left beside rows it was not computed from. The dataset, the optional
-estimates.parquet and summary.csv depend on nothing but the study file and the package
+derived from the old rows is removed with it, so no summary or page is left beside rows
+it was not computed from. The dataset, the optional estimates.parquet and summary.csv
+depend on nothing but the study file and the package
 versions: byte-identical across runs, cores and chunk sizes; timings and the chunk list
 are in provenance.json only.
 """

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from .format import fmt_p
-from .plots import first_condition
+from .figures import first_condition
 
 #: at most this many sample sizes in the ArviZ panels (smallest, ..., largest)
 MAX_N_PANELS = 4

@@ -10,7 +10,7 @@ the tables' values, rounded to what their Monte Carlo standard errors support.
 
 from __future__ import annotations
 
-import io as _io
+import io
 import json
 import sys
 from dataclasses import dataclass, field
@@ -19,12 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..core import files as io
+from ..core import files
 from ..core.labels import condition_label
+from ..core.layout import StudyFiles
 from ..diagnostics import TABLES
+from ..diagnostics.normality import normal_from
 from ..run.dataset import Estimates
 from ..spec.study import Study
-from . import plots, readings
+from . import figures
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section
 
@@ -122,11 +124,12 @@ class Results:
 
 def load(study: Study, folder: Path) -> Results:
     folder = Path(folder)
-    prov = folder / "provenance.json"
-    tables = {name: _read_table(folder / f"{name}.csv") for name in TABLES}
-    if (folder / "precision.csv").exists():  # issue 13: a study with target MCSEs
-        tables["precision"] = _read_table(folder / "precision.csv")
-    return Results(study, Estimates(folder), pd.read_csv(folder / "summary.csv"), tables,
+    sf = StudyFiles(folder)
+    prov = sf.provenance
+    tables = {name: _read_table(sf.table(name)) for name in TABLES}
+    if sf.precision.exists():  # a study with target MCSEs
+        tables["precision"] = _read_table(sf.precision)
+    return Results(study, Estimates(folder), pd.read_csv(sf.summary), tables,
                    provenance=json.loads(prov.read_text()) if prov.exists() else {})
 
 
@@ -162,8 +165,8 @@ def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, by
             for name, fig, caption in made:
                 if fig is None:
                     continue
-                buf = _io.BytesIO()
-                plots.save(fig, buf)
+                buf = io.BytesIO()
+                figures.save(fig, buf)
                 out[sec.id].append((name, buf.getvalue(), caption))
                 if outdir is not None:
                     (Path(outdir) / f"{name}.png").write_bytes(buf.getvalue())
@@ -185,9 +188,31 @@ def section_html(sec: Section, r: Results, figs: list[tuple[str, bytes, str]]) -
     return "".join(parts)
 
 
+def verdict_line(r) -> str:
+    """One line for the index: rates, normality and coverage at the largest n, failures,
+    counted from the tables' verdict columns."""
+    parts = []
+    c = r.tables["consistency"]
+    if len(c):
+        parts.append(f"rate as theory {int((c['verdict'] == 'as theory').sum())}/{len(c)}")
+    nf = normal_from(r.tables["normality"])
+    if len(nf):
+        kind = "se" if (nf["standardisation"] == "se").any() else "information"
+        nf = nf[nf["standardisation"] == kind]
+        parts.append(f"normal at largest n {int(nf['normal_from'].notna().sum())}/{len(nf)}")
+    cov = r.tables["coverage"]
+    if len(cov):
+        last = cov[cov["n"] == cov["n"].max()]
+        parts.append(f"coverage nominal at largest n "
+                     f"{int((last['verdict'] == 'nominal').sum())}/{len(last)}")
+    nfail = r.failed_fits
+    parts.append(f"{nfail} failed fits of {r.fits}" if nfail else "no failed fits")
+    return " · ".join(parts)
+
+
 def render(r: Results, figs: dict[str, list]) -> tuple[str, str]:
     """The page's HTML and the study's one-line verdict (for the index)."""
-    verdict = readings.verdict(r)
+    verdict = verdict_line(r)
     shown = [s for s in SECTIONS if s.when(r)]
     nav = "".join(f'<a href="#{s.id}">{esc(s.title)}</a>' for s in shown)
     body = "".join(f'<section id="{s.id}"><h2>{esc(s.title)}</h2>'
@@ -209,9 +234,9 @@ def write_report(study: Study, folder: Path, out: Path, figures_dir: Path | None
     r = load(study, folder)
     figs = draw(r, figures_dir)
     page, verdict = render(r, figs)
-    io.write_text(out, page)
+    files.write_text(out, page)
     if verdict_file is not None:
-        io.write_text(verdict_file, json.dumps(
+        files.write_text(verdict_file, json.dumps(
             {"study": study.name, "description": study.description,
              "family": study.family.name, "verdict": verdict,
              "report": f"{study.name}/report.html"}, indent=1))

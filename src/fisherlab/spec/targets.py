@@ -36,10 +36,14 @@ class Targets:
     def to_json(self) -> dict:
         return {"mcse": dict(self.mcse), "min": self.min, "max": self.max}
 
+    def first_round(self, replications: int) -> int:
+        """The first round's replications of a study capped at ``replications``."""
+        return min(self.min, replications)
+
 
 def check_targets(value, problems) -> Targets | None:
     """The targets of a ``replications`` mapping the schema accepted (NaN and infinity
-    are refused by :func:`fisherlab.studyfile.check_finite`), or None for a number;
+    are refused by :func:`fisherlab.spec.schema.check_finite`), or None for a number;
     problems go to ``problems`` with their key."""
     if not isinstance(value, dict):
         return None
@@ -49,7 +53,3 @@ def check_targets(value, problems) -> Targets | None:
         problems.add("replications.min", f"must be <= replications.max ({hi}), got {lo}")
         return None
     return Targets({k: float(v) for k, v in value["mcse"].items()}, lo, hi)
-
-    def first_round(self, replications: int) -> int:
-        """The first round's replications of a study capped at ``replications``."""
-        return min(self.min, replications)

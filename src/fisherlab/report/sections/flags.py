@@ -1,19 +1,21 @@
-"""The page's "Sampler warnings" section: the flags table and its reading.
-
-Reads only the ``flags`` table (:mod:`fisherlab.diagnostics.flags`); every number the
-reading quotes is cited from it (:func:`~fisherlab.report.html.cite`).
-"""
+"""Sampler warnings: the flags table and its reading."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..core.labels import column_label, number
-from .format import fmt, fmt_pm
-from .html import Col, cite, esc, table
+from ...core.labels import column_label, number
+from ..format import fmt, fmt_pm
+from ..html import Col, cite, esc
+from ..html import table as html_table
+from . import Section
 
-#: a shift of the bias larger than this many all-replicate MCSEs is pointed out
+ORDER = 130
+
+
+
 SHIFT_Z = 2.0
+
 
 HOW = ("A sampler warning flags a replicate without failing it: its estimate stays in "
        "every measure. Per kind: how many replicates it flagged, their share, and the "
@@ -31,7 +33,7 @@ def _kind(x, k: str, fmt_worst) -> str:
     return f"{count} ({getattr(x, f'{k}_share'):.1%}), worst {fmt_worst(getattr(x, f'{k}_worst'))}"
 
 
-def flags_table(r) -> str:
+def table(r) -> str:
     t = r.tables["flags"]
     keys = [k for k in r.params if k in t.columns and r.conditions > 1]
     t = t.sort_values(keys + ["estimand", "estimator", "n"], kind="stable")
@@ -54,7 +56,7 @@ def flags_table(r) -> str:
         Col("coverage, unflagged (MCSE)",
             lambda x: fmt_pm(x.coverage_unflagged, x.coverage_mcse_unflagged),
             "coverage_unflagged")]
-    return table(t, cols, "flags", group="estimand")
+    return html_table(t, cols, "flags", group="estimand")
 
 
 def reading(r) -> str:
@@ -80,3 +82,8 @@ def reading(r) -> str:
                                f"n = {row.n} (" + cite("flags", i, "bias_shift_z",
                                                        f"{row.bias_shift_z:.1f}") + ")"
                                for i, row in moved.iterrows()) + ": read those with care.")
+
+
+SECTION = Section("flags", "Sampler warnings", reading, how=HOW,
+            table=table, table_note="show the warnings by kind",
+            when=lambda r: len(r.tables["flags"]) > 0)

@@ -1,0 +1,99 @@
+"""Consistency: RMSE against n and the rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ...diagnostics import consistency as diag
+from .. import figures
+from ..columns import cond_cols, est_col, estimand_col
+from ..figures import COLORS, grid, legend_below, lines, n_axis
+from ..format import fmt, fmt_pm, rate
+from ..html import Col, cite, mark
+from ..html import table as html_table
+from ..prose import names, pair
+from . import Section, one
+
+ORDER = 60
+
+
+
+def reading(r) -> str:
+    t = r.tables["consistency"]
+    if t.empty:
+        return "No estimates to judge."
+    rates = " or ".join(rate(s) for s in sorted(t["theory_slope"].unique()))
+    ok = t["verdict"] == "as theory"
+    lo, hi = t["slope"].min(), t["slope"].max()
+    head = (f"{int(ok.sum())} of {len(t)} estimator–estimand pairs shrink at the "
+            f"theoretical rate {rates} (fitted slopes {fmt(lo, 0.01)} to {fmt(hi, 0.01)}; "
+            f"'as theory' within {diag.Z} SE or "
+            f"{diag.SLOPE_MARGIN:g}).")
+    bad = t[~ok]
+    if bad.empty:
+        return head + " Every estimator is consistent at the expected rate."
+    text = head + " Off the rate: " + names(
+        f"{pair(r, row)} ({cite('consistency', i, 'verdict', row.verdict)}, slope "
+        f"{cite('consistency', i, 'slope', fmt(row.slope, row.slope_se))})"
+        for i, row in bad.iterrows()) + "."
+    if (bad["verdict"] == "faster").any():
+        text += (" Faster than theory at these n usually means a bias of order 1/n still "
+                 "adds to the RMSE: the rate is reached at larger n.")
+    return text
+
+
+def table(r) -> str:
+    cols = cond_cols(r) + [
+        est_col(r), estimand_col(),
+        Col("n range", lambda x: f"{x.n_min}–{x.n_max}"),
+        Col("slope (SE)", lambda x: fmt_pm(x.slope, x.slope_se), "slope"),
+        Col("theory", lambda x: f"{x.theory_slope:g}", "theory_slope"),
+        Col("bias at largest n (MCSE)", lambda x: fmt_pm(x.bias_n_max, x.bias_mcse_n_max),
+            "bias_n_max"),
+        Col("verdict", lambda x: mark(x.verdict, "as theory"), "verdict")]
+    return html_table(r.tables["consistency"], cols, "consistency")
+
+
+def rmse_plot(summary: pd.DataFrame, consistency: pd.DataFrame, labels: dict[str, str]):
+    """RMSE against n on log-log axes, one panel per estimand, with a grey reference line
+    of each theoretical slope of the consistency table, through the largest-n point of
+    the first estimator that has it."""
+    estimands = list(dict.fromkeys(summary["estimand"]))
+    theory = consistency.groupby("estimator")["theory_slope"].first().to_dict()
+    fig, axes = grid(len(estimands))
+    conds = figures.conditions(summary)
+    for ax, estimand in zip(axes, estimands, strict=False):
+        s = summary[summary["estimand"] == estimand]
+        anchors = {}
+        for ci, (_, gc) in enumerate(conds):
+            for ei, (est, g) in enumerate(gc[gc["estimand"] == estimand].groupby("estimator")):
+                g = g[np.isfinite(g["rmse"]) & (g["rmse"] > 0)].sort_values("n")
+                if g.empty:
+                    continue
+                lines(ax, g, "rmse", "rmse_mcse", COLORS[ei % len(COLORS)],
+                       labels.get(est, est) if ci == 0 else None, figures.LINESTYLES[ci % 4])
+                if est in theory and np.isfinite(theory[est]):
+                    anchors.setdefault(theory[est], (g["n"].iloc[-1], g["rmse"].iloc[-1]))
+        n = np.array(sorted(s["n"].unique()), dtype=float)
+        for k, (slope, (n0, r0)) in enumerate(sorted(anchors.items())):
+            ax.plot(n, r0 * (n / n0) ** slope, color="0.4", lw=3, alpha=0.35,
+                    ls=["-", "--"][k % 2], label=f"slope {slope:g} (theory)")
+        ax.set(yscale="log", xlabel="n", ylabel="RMSE", title=estimand)
+        n_axis(ax, s["n"])
+    legend_below(fig, axes)
+    if len(conds) > 1:
+        fig.suptitle("line style = condition: " + "; ".join(
+            f"{figures.LINESTYLES[i % 4]} {lab}" for i, (lab, _) in enumerate(conds)), fontsize=8)
+    return fig
+
+
+SECTION = Section("consistency", "Consistency", reading, how=(
+        "RMSE against n on log-log axes: a consistent estimator's line falls; its slope "
+        "is the rate. The grey line has the theoretical slope; error bars are ±2 MCSE. "
+        "The table fits log RMSE = a + b log n (weighted by MCSE) over the larger half of "
+        "the sample sizes, since the rate is a large-n property."),
+        figures=(one("rmse", lambda r: rmse_plot(
+            r.summary, r.tables["consistency"], r.labels),
+            "RMSE against n (log-log), grey: theoretical slope."),),
+        table=table)

@@ -1,0 +1,101 @@
+"""Asymptotic normality of the standardised estimates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scipy import stats
+
+from ...diagnostics import normality as diag
+from .. import azplots
+from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
+from ..figures import first_condition
+from ..format import fmt, fmt_p
+from ..html import Col, esc, mark, text
+from ..html import table as html_table
+from ..prose import names, pair
+from . import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
+
+ORDER = 90
+
+
+
+def reading(r) -> str:
+    t = r.tables["normality"]
+    if t.empty:
+        return "No standard errors or Fisher information to standardise with."
+    nf = diag.normal_from(t)
+    kind = "se" if (nf["standardisation"] == "se").any() else "information"
+    nf = nf[nf["standardisation"] == kind]
+    never = nf[nf["normal_at"] == 0]
+    late = nf[(nf["normal_at"] > 0) & nf["normal_from"].notna()]
+    broken = nf[(nf["normal_at"] > 0) & nf["normal_from"].isna()]
+    what = "z = (θ̂ − θ)/se" if kind == "se" else "z = (θ̂ − θ)·√(n I(θ))"
+    parts = []
+    if len(late):
+        parts.append(f"{what} is judged normal (p ≥ {diag.ALPHA:g}) from " + names(
+            f"n = {int(row.normal_from)} on for {pair(r, row)}"
+            for row in late.itertuples()) + ".")
+    if len(never):
+        parts.append("Not normal at any n: " + names(
+            pair(r, row) for row in never.itertuples()) + ".")
+    if len(broken):
+        parts.append("Normal at some n but not at the largest: " + names(
+            pair(r, row) for row in broken.itertuples()) + ".")
+    return " ".join(parts) or "Too few finite standardised estimates to test."
+
+
+def table(r) -> str:
+    t = sort_rows(r.tables["normality"], r, "estimator", "estimand", "standardisation", "n")
+    cols = cond_cols(r) + [
+        est_col(r), estimand_col(),
+        Col("z from", lambda x: text(x.standardisation), "standardisation", True), n_col(),
+        Col("S", lambda x: str(x.S), "S"),
+        Col("mean", lambda x: fmt(x.mean, 0.001), "mean"),
+        Col("sd", lambda x: fmt(x.sd, 0.001), "sd"),
+        Col("skew", lambda x: fmt(x.skew, 0.01), "skew"),
+        Col("excess kurtosis", lambda x: fmt(x.ex_kurtosis, 0.01), "ex_kurtosis"),
+        Col("test", lambda x: text(x.test), "test"),
+        Col("p-value", lambda x: fmt_p(x.pvalue), "pvalue"),
+        Col("verdict", lambda x: mark(x.verdict, "normal"), "verdict")]
+    return html_table(t, cols, "normality", group="standardisation")
+
+
+def normality_figures(r) -> Iterable[FigureOut]:
+    t = r.tables["normality"]
+    t = t[t["standardisation"] == "se"].fillna({"test": ""})
+    if t.empty:
+        return
+    first, label = first_condition(t)
+    sizes = azplots.pick_sizes(first["n"].unique(), 3)
+    z = {(k["estimator"], k["estimand"], int(k["n"])): stats.norm.cdf(v)
+         for n in sizes for k, v in diag.z_values(r.rows([n], Z_COLUMNS, capped=False), r.study,
+                                             "se")}
+    for estimand in dict.fromkeys(first["estimand"]):
+        cells, ncol = pit_grid(r, first, z, estimand, sizes)
+        title = (f"{estimand}: ECDF of Φ(z) − uniform, z = (θ̂ − θ)/se; grey: the KS band "
+                 "at the table's level" + (f" ({label})" if label else ""))
+        cap = (f"ECDF of Φ(z) for {esc(estimand)}: inside the grey band means the KS test "
+               "says normal (K² tests have no band). Panel p-values, from the normality "
+               "table: " + cite_panels("normality", cells))
+        yield f"ecdf_pit_{estimand}", azplots.pit_plot(cells, title, ncol), cap
+
+
+def dist_figure(r) -> Iterable[FigureOut]:
+    lattice = bool(r.tables["normality"]["lattice"].astype(bool).any()) if len(
+        r.tables["normality"]) else False
+    fig, kind = azplots.dist_plot(r.rows(azplots.pick_sizes(r.sizes)), r.labels, lattice)
+    how = ("ECDFs: some estimates take few distinct values, or fits failed"
+           if kind == "ecdf" else "kernel density estimates")
+    yield "dist", fig, (f"Sampling distributions of each estimator (colour) per n ({how})."
+                        + r.drawn)
+
+
+SECTION = Section("normality", "Asymptotic normality", reading, how=(
+        "For each n the standardised estimates z = (θ̂ − θ)/se (and, where the family has "
+        "Fisher information, (θ̂ − θ)·√(n I(θ))) are tested against N(0, 1): "
+        "Kolmogorov–Smirnov, or D'Agostino's K² where the estimates sit on a lattice "
+        "(k/n), which KS rejects for its steps alone. With many replications even small "
+        "departures are detected. The ECDF plots show Φ(z) against the uniform: the "
+        "line stays inside the grey KS band exactly when the table says normal."),
+        figures=(dist_figure, normality_figures), table=table)
