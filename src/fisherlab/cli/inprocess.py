@@ -5,7 +5,7 @@ about 1.5 s of CPU before any work for the light steps (gather, export, check,
 summarise, index, rounds, precision), whose work takes a tenth of that, and 2 to 2.5 s
 for a report page or a PyMC job. Every rule is a ``run:`` rule instead, and calls one of:
 
-* :func:`cli`: the same ``fisherlab`` command line (:func:`fisherlab.cli.main`) in the
+* :func:`cli`: the same ``fisherlab`` command line (:func:`fisherlab.cli.main.main`) in the
   Snakemake process, whose interpreter has fisherlab imported already (the Snakefile's
   plan): the light steps and cheap chunk jobs. The workflow profile
   ``profiles/default`` sets ``force-use-threads: true`` so that Snakemake runs such jobs
@@ -191,7 +191,7 @@ def process(log: str | Path, *argv) -> None:
 
 def chunk(log: str | Path, here: bool, *argv) -> None:
     """``fisherlab chunk <argv>``: in this process when ``here`` (a cheap job: a process
-    would cost more than its fits, :func:`fisherlab.chunking.in_process`), else in a
+    would cost more than its fits, :func:`fisherlab.plan.chunking.in_process`), else in a
     process of its own (fitting that compiles models, or takes long, holds no thread of
     Snakemake's: :func:`process`); its output in ``log`` either way."""
     if here:

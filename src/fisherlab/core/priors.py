@@ -5,7 +5,7 @@ A prior is a mapping ``{dist: <Name>, <keyword>: <number>, ...}``, e.g.
 accepted, with exactly their keywords (the PyMC parametrisation named below) and
 numeric values in the keyword's own domain; the prior's support must lie inside the
 parameter's domain (a Normal prior on a probability is refused). Every problem is a
-:class:`PriorError` naming the key; :mod:`fisherlab.study` turns it into a StudyError.
+:class:`PriorError` naming the key; :mod:`fisherlab.spec.study` turns it into a StudyError.
 
 Each allowed distribution has two faces: the PyMC random variable used inside models
 (:func:`pymc_rv`) and the equivalent ``scipy.stats`` distribution (:func:`scipy_dist`),

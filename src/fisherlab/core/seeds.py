@@ -21,7 +21,7 @@ SEED_BLOCK = 100
 
 def condition_words(family: str, params: Mapping, n: int) -> tuple[int, ...]:
     """Eight 32-bit words hashing (family, true parameter values, n). A parameter whose
-    truth each replicate draws from a prior (a mapping, see :mod:`fisherlab.priors`) is
+    truth each replicate draws from a prior (a mapping, see :mod:`fisherlab.core.priors`) is
     hashed by its prior."""
     ident = json.dumps({"family": family, "n": int(n),
                         "params": {k: dict(v) if isinstance(v, Mapping) else float(v)

@@ -6,35 +6,23 @@ with :func:`diagnostic`; the diagnose stage writes each table as
 statistic, p-value and verdict a page prints is a column of one of them. Each
 diagnostic module also owns the thresholds it judges with (``ALPHA``, ``Z``, ...).
 
-Adding a diagnostic is its module (one decorated function) plus its test; the
-workflow's outputs, the diagnose stage and ``fisherlab run`` pick it up from
-:data:`REGISTRY`.
+Adding a diagnostic is its module (one decorated function), found when this package is
+imported, plus its test; the workflow's outputs, the diagnose stage and ``fisherlab run``
+pick it up from :data:`REGISTRY`, and its page section, if it has one, is a module of
+:mod:`fisherlab.report.sections`.
 
 The diagnose stage never holds the whole study: :func:`stream_all` calls each function
 on one *unit* at a time (one condition's rows by default, with every n, or finer: a
 diagnostic declares ``by``, the columns beyond the condition that its groups split on,
 and ``columns``, what it reads) and stacks the unit tables in order. That is the
 whole-table result exactly, since every diagnostic groups by the condition (and its
-``by``) first. In page order:
-
-* ``consistency``: slope of log RMSE on log n against -1/2 (regular) or -1;
-* ``bessel``: biased vs unbiased estimators: bias against theory, and MSE;
-* ``efficiency``: n Var(theta_hat) I(theta) against the Cramér-Rao bound 1;
-* ``information``: the Fisher information per observation, where it comes from, checked;
-* ``score``: the score at the truth: mean 0 and variance n I(theta) (Bartlett);
-* ``normality``: standardised estimates against N(0, 1), per n;
-* ``coverage``: actual against nominal coverage, with MCSE bands;
-* ``intervals``: interval methods (Wald, likelihood ratio, score) side by side;
-* ``calibration``: simulation-based calibration, PIT uniformity (truths from a prior);
-* ``flags``: sampler warnings (divergences, R-hat, ESS) by kind, and the measures with
-  and without the flagged replicates;
-* ``likelihood``: the log-likelihood (or profile) around the MLE, for the explorer;
-* ``optimiser``: optimisers compared: convergence, iterations, agreement;
-* ``failures``: failed fits, grouped by kind of reason.
+``by``) first.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -61,7 +49,8 @@ class Diagnostic:
     columns: tuple[str, ...] | None = None
 
 
-#: name -> diagnostic, in page order (the order the modules below register)
+#: name -> diagnostic, in the order of their modules' names (the page's order is the
+#: sections')
 REGISTRY: dict[str, Diagnostic] = {}
 
 
@@ -87,7 +76,7 @@ def run_all(df: pd.DataFrame, study) -> dict[str, pd.DataFrame]:
 
 def stream_all(source, study) -> dict[str, pd.DataFrame]:
     """Every diagnostic table of one study from its dataset
-    (:class:`fisherlab.dataset.Estimates`), a unit at a time. Diagnostics with the same
+    (:class:`fisherlab.run.dataset.Estimates`), a unit at a time. Diagnostics with the same
     ``by`` share each read (the union of their columns); where ``by`` holds ``n``, one
     condition × n file is read once and split into the units in memory."""
     out: dict[str, list] = {name: [] for name in REGISTRY}
@@ -131,24 +120,17 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(full, ignore_index=True)
 
 
-# importing the modules registers them, in page order
-from . import (  # noqa: E402,F401
-    bessel,
-    calibration,
-    consistency,
-    coverage,
-    efficiency,
-    failures,
-    flags,
-    information,
-    intervals,
-    likelihood,
-    normality,
-    optimiser,
-    score,
-)
+def _discover() -> None:
+    """Import every diagnostic module of this package (each registers itself), in the
+    order of their names; a module whose name starts with ``_`` holds helpers."""
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
 
-#: the table names, in page order
+
+_discover()
+
+#: the table names, in the order of their modules' names
 TABLES = tuple(REGISTRY)
 
 __all__ = ["CELL", "ONCE", "REGISTRY", "TABLES", "Diagnostic", "diagnostic", "run_all",

@@ -10,7 +10,7 @@ from ..stats.measures import performance
 
 
 def condition_keys(df: pd.DataFrame) -> list[str]:
-    """The columns that identify a condition (:func:`fisherlab.labels.condition_columns`)."""
+    """The columns that identify a condition (:func:`fisherlab.core.labels.condition_columns`)."""
     return condition_columns(df)
 
 

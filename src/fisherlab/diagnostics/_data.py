@@ -1,6 +1,6 @@
 """The simulated datasets again, for the diagnostics that need the data themselves (the
 score at the truth, the likelihood explorer). A dataset is a pure function of the study
-and the replicate's seed block (:mod:`fisherlab.seeds`), so drawing blocks again gives
+and the replicate's seed block (:mod:`fisherlab.core.seeds`), so drawing blocks again gives
 exactly the datasets the estimators saw, whatever the chunking."""
 
 from __future__ import annotations

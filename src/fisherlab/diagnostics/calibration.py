@@ -1,7 +1,7 @@
 """Simulation-based calibration (SBC): PIT values against truths drawn from the prior.
 
 In a study whose ``model.params`` give a prior instead of a value, every replicate
-draws its own truth theta_i from the prior before its data (:mod:`fisherlab.simulate`).
+draws its own truth theta_i from the prior before its data (:mod:`fisherlab.run.simulate`).
 If an estimator's posterior is right for that prior, the posterior CDF at the truth,
 PIT_i = P(theta <= theta_i | data_i), is uniform on (0, 1) (Cook, Gelman & Rubin 2006;
 Talts et al. 2018, arXiv:1804.06788), and so every central credible interval covers

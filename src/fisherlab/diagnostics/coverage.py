@@ -2,7 +2,7 @@
 
 Coverage and bias-eliminated coverage (the interval's coverage of the mean estimate,
 which separates bias from bad width) with their MCSEs sqrt(c(1-c)/S) and the mean
-width follow Morris et al. (2019), Table 6 (:func:`fisherlab.measures.performance`).
+width follow Morris et al. (2019), Table 6 (:func:`fisherlab.stats.measures.performance`).
 Under the nominal level, the number of covering intervals is Binomial(S, level): the
 exact binomial test (scipy.stats.binomtest) gives the verdict, and the band
 level ± 2 sqrt(level (1-level) / S) is what the figure draws.

@@ -7,7 +7,7 @@ below 1.
 
 MCSE of Var / CRLB: the relative MCSE of the empirical variance,
 sqrt(2/(S-1) + kappa/S) with kappa the excess kurtosis of the estimates
-(:func:`fisherlab.measures.variance_rel_mcse`). The normal-theory sqrt(2/(S-1)) alone
+(:func:`fisherlab.stats.measures.variance_rel_mcse`). The normal-theory sqrt(2/(S-1)) alone
 understates it for skewed, heavy-tailed estimates (the gamma shape MLE at small n).
 
 Every cell gets a row, with ``crlb_source`` saying where its bound comes from (the

@@ -93,7 +93,7 @@ def check_failure_rate(df: pd.DataFrame, max_rate: float | None, study: str = ""
 
 
 def check_failure_rate_of(source, max_rate: float | None, study: str = "") -> None:
-    """:func:`check_failure_rate` from a study's dataset (:class:`fisherlab.dataset.
+    """:func:`check_failure_rate` from a study's dataset (:class:`fisherlab.run.dataset.
     Estimates`): rates from the cells' counts; the commonest reason read only for the
     condition × estimator units over the limit."""
     if max_rate is None:

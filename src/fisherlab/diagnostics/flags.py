@@ -10,7 +10,7 @@ divergent transitions, rank-normalised R-hat above ``max_rhat``, bulk or tail ES
   their share of the converged replicates, and the worst value among them (most
   divergences, largest R-hat, smallest ESS);
 * bias and coverage with their Monte Carlo SEs (Morris et al. 2019, Table 6, via
-  :func:`fisherlab.measures.performance`) on all converged replicates and on the
+  :func:`fisherlab.stats.measures.performance`) on all converged replicates and on the
   unflagged ones only, side by side, and the difference in bias in units of the
   all-replicate MCSE: if the two agree within their MCSEs, the warnings did not change
   the study's conclusions.

@@ -11,7 +11,7 @@ condition × n × parameter, with Monte Carlo standard errors:
 
 * the mean score, MCSE sd(U)/sqrt(S); 'zero' when |mean| < Z MCSE;
 * the variance of the standardised score z = U / sqrt(n I_jj(theta)), which is 1 when
-  Var(U) = n I(theta), MCSE kurtosis-aware (:func:`fisherlab.measures.variance_rel_mcse`)
+  Var(U) = n I(theta), MCSE kurtosis-aware (:func:`fisherlab.stats.measures.variance_rel_mcse`)
   with the information's own relative error (Monte Carlo) added in quadrature;
   'n·I(θ)' when |var - 1| < Z MCSE.
 

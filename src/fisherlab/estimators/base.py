@@ -111,7 +111,7 @@ class Estimator:
         return Work()
 
     def label(self, family: Family | None = None) -> str:
-        """What people read: ``map, Beta(2, 2) prior`` (:mod:`fisherlab.labels`)."""
+        """What people read: ``map, Beta(2, 2) prior`` (:mod:`fisherlab.core.labels`)."""
         from ..core.labels import estimator_label
 
         shown = {k: self.options[k] for k in ("prior", *self.label_options)
@@ -196,7 +196,8 @@ class Estimator:
     def point(self, family: Family, x: np.ndarray, theta_fixed: Theta, level: float,
               **kw) -> Point:
         """Estimates for every dataset (row of ``x``). An estimator that ``samples``
-        receives ``seeds``, one integer per replicate (:func:`fisherlab.seeds.replicate_seeds`)."""
+        receives ``seeds``, one integer per replicate
+        (:func:`fisherlab.core.seeds.replicate_seeds`)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ the shared path

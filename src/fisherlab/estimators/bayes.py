@@ -1,6 +1,6 @@
 """Bayesian estimators with PyMC: what they share, and the posterior mode (``map``).
 
-Priors come from the study file (:mod:`fisherlab.priors`); a family takes part when it
+Priors come from the study file (:mod:`fisherlab.core.priors`); a family takes part when it
 declares its PyMC form (:meth:`fisherlab.families.base.Family.pymc_likelihood`).
 
 Compile once, feed every replicate
@@ -31,16 +31,16 @@ method for derived estimands, which are plug-in g(theta_MAP)) and Wald intervals
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 from scipy import optimize
 
 from ..core import priors as prior_mod
-from ..core.numerics import safe_inv
+from ..core.numerics import damped_newton, safe_inv
 from ..families.base import Family, Point
 from . import register
 from .base import Estimator, OneFit, fit_each
+from .pymc_models import block_model, build_model, jax_function
 
 _PRIOR_SCHEMA = {
     "type": "object",
@@ -57,17 +57,6 @@ def _key(kind: str, family: Family, priors: dict, theta_fixed, n: int) -> str:
              "fixed": {k: float(v) for k, v in theta_fixed.items()},
              "state": {k: repr(v) for k, v in sorted(vars(family).items())}}
     return json.dumps(ident, sort_keys=True, default=repr)
-
-
-def build_model(family: Family, priors: dict, theta_fixed, x0: np.ndarray):
-    """The PyMC model of one condition: priors, then the family's likelihood with the
-    data as ``pm.Data("x")`` initialised to ``x0``. Returns (model, theta rvs, data)."""
-    import pymc as pm
-
-    with pm.Model() as model:
-        theta = {nm: prior_mod.pymc_rv(nm, spec) for nm, spec in priors.items()}
-        data = family.pymc_likelihood(theta, x0, theta_fixed)
-    return model, theta, data
 
 
 class _Bayes(Estimator):
@@ -105,30 +94,6 @@ class _Bayes(Estimator):
 
 
 # --------------------------------------------------------------------------- MAP
-def _function(inputs, outputs):
-    """``pytensor.function`` through PyTensor's JAX backend, returning NumPy arrays.
-
-    JAX, not PyTensor's default (C or numba) linker: on an empty cache, the C linker
-    spends ~30 s compiling the MAP's functions in every new process and numba as long,
-    where XLA takes ~5 s for the first sample size and ~0.7 s for each further one
-    (measured on normal_mean_prior's model, docs/bayes.md); JAX's persistent cache
-    (:func:`fisherlab.estimators.samplers.jax_cache`) serves later processes.
-    """
-    import pytensor
-
-    from .samplers import jax_cache
-
-    jax_cache()  # 64-bit floats, as PyMC's graphs; the persistent compilation cache
-    with warnings.catch_warnings():
-        # a parameter's support check (p in [0, 1]) is dropped by JAX: outside it the
-        # loss is NaN, which the line search and L-BFGS-B reject, as with check_bounds=False
-        warnings.filterwarnings("ignore", "Skipping Check", UserWarning)
-        fn = pytensor.function(inputs, outputs, mode="JAX")
-    if isinstance(outputs, list):
-        return lambda *a: [np.asarray(o) for o in fn(*a)]
-    return lambda *a: np.asarray(fn(*a))
-
-
 class CompiledMAP:
     """One condition's log-posterior, compiled once per process: ``fit(x)`` per dataset.
 
@@ -164,8 +129,8 @@ class CompiledMAP:
         constrained = model.replace_rvs_by_values(rvs)  # theta as functions of the values
         loss, *cons = graph_replace([loss0, *constrained], replace=repl, strict=False)
         flat = pt.concatenate([pt.atleast_1d(c).ravel() for c in cons])
-        self._fg = _function([u, xin], [loss, pt.grad(loss, u)])
-        self._laplace = _function([u, xin], [flat, hessian(loss, u), jacobian(flat, u)])
+        self._fg = jax_function([u, xin], [loss, pt.grad(loss, u)])
+        self._laplace = jax_function([u, xin], [flat, hessian(loss, u), jacobian(flat, u)])
         self.dtype = data.type.dtype
 
     def fit(self, x: np.ndarray) -> OneFit:
@@ -188,53 +153,28 @@ class CompiledMAP:
         (:class:`BatchedMAP`); replicates it does not bring to a stationary point fall back
         to :meth:`fit` (L-BFGS-B), one by one through ``fit_each``.
 
-        Newton step d = H^{-1} g where H is positive definite, else the gradient itself;
-        the step is halved (per replicate) until the loss does not increase. A replicate
-        is done when max|g| < gtol, or when H is positive definite and the full Newton
-        step is below 1e-10 in every coordinate (rounding floor of a large log-density).
+        :func:`fisherlab.core.numerics.damped_newton` on the negative log-posterior: a
+        replicate is done when max|g| < gtol, or when H is positive definite and the full
+        Newton step is below 1e-10 in every coordinate (the rounding floor of a large
+        log-density).
         """
         x = np.asarray(x, dtype=self.dtype)
         R, k = x.shape[0], len(self.u0)
         if R not in self._batched:
             self._batched[R] = BatchedMAP(*self._args, x, self.u0)
         bm = self._batched[R]
-        u = np.tile(self.u0, (R, 1))
-        iters = np.zeros(R, np.int64)
-        done = np.zeros(R, bool)
-        loss, g, h = bm.newton(u, x)
-        for _ in range(maxiter):
-            act = ~done & np.isfinite(loss) & np.all(np.isfinite(g), axis=1)
-            done[act] = np.max(np.abs(g[act]), axis=1) < gtol
-            act &= ~done
-            if not act.any():
-                break
-            d = g[act].copy()
-            with np.errstate(all="ignore"):
-                pd = np.all(np.linalg.eigvalsh(h[act]) > 0, axis=1)
-            if pd.any():
-                d[pd] = np.linalg.solve(h[act][pd], g[act][pd][..., None])[..., 0]
-            # at most 5 units per coordinate per step in u (e^5 in a log-scaled parameter)
-            d *= np.minimum(1.0, 5.0 / np.maximum(np.max(np.abs(d), axis=1), 1e-300))[:, None]
-            tiny = pd & (np.max(np.abs(d), axis=1) < 1e-10)
-            idx = np.flatnonzero(act)
-            done[idx[tiny]] = True
-            act[idx[tiny]] = False
-            d = d[~tiny]
-            if not act.any():
-                break
-            iters[act] += 1
-            step = np.ones(act.sum())
-            u_act, l_act = u[act], loss[act]
-            trial = u.copy()
-            for _ in range(30):  # backtracking: halve where the loss went up
-                trial[act] = u_act - step[:, None] * d
-                # (a rise at the rounding level of the loss is not a rise)
-                worse = ~(bm.loss(trial, x)[act] <= l_act + 1e-12 * (1.0 + np.abs(l_act)))
-                if not worse.any():
-                    break
-                step[worse] *= 0.5
-            u[act] = u_act - step[:, None] * d
+
+        # the compiled functions take every replicate at once; rows are independent
+        def derivatives(u, rows):
             loss, g, h = bm.newton(u, x)
+            return loss[rows], g[rows], h[rows]
+
+        def value(u, rows):
+            return bm.loss(u, x)[rows]
+
+        # at most 5 units per coordinate per step in u (e^5 in a log-scaled parameter)
+        u, done, iters, _ = damped_newton(value, derivatives, np.tile(self.u0, (R, 1)),
+                                          gtol=gtol, maxiter=maxiter, max_step=5.0)
         theta, h, jac = bm.laplace(u, x)
         cov = jac @ safe_inv(h) @ np.swapaxes(jac, 1, 2)  # J H_u^{-1} J' (module docstring)
         est = {nm: theta[:, i].copy() for i, nm in enumerate(self.names)}
@@ -263,17 +203,13 @@ class BatchedMAP:
     """
 
     def __init__(self, family, priors, theta_fixed, x, u0):
-        import pymc as pm
-        import pytensor.tensor as pt
+        import pytensor.tensor as pt  # (start-up: PyTensor costs seconds to import)
         from pytensor.graph.replace import graph_replace
 
-        R, k = x.shape[0], len(priors)
+        k = len(priors)
         # check_bounds=False: a trial step outside a parameter's support gives a NaN loss
         # (rejected by the line search) instead of raising for the whole batch
-        with pm.Model(check_bounds=False) as model:
-            theta = {nm: prior_mod.pymc_rv(nm, spec, shape=(R,)) for nm, spec in priors.items()}
-            data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
-                                          x, theta_fixed)
+        model, theta, data = block_model(family, priors, theta_fixed, x, check_bounds=False)
         rvs = list(theta.values())
         values = [model.rvs_to_values[rv] for rv in rvs]
         big_u = pt.dmatrix("U")
@@ -287,9 +223,9 @@ class BatchedMAP:
         gb = pt.grad(loss.sum(), big_u)
         hb = pt.stack([pt.grad(gb[:, j].sum(), big_u) for j in range(k)], axis=1)
         jb = pt.stack([pt.grad(tb[:, j].sum(), big_u) for j in range(k)], axis=1)
-        self.loss = _function([big_u, big_x], loss)
-        self.newton = _function([big_u, big_x], [loss, gb, hb])
-        self.laplace = _function([big_u, big_x], [tb, hb, jb])
+        self.loss = jax_function([big_u, big_x], loss)
+        self.newton = jax_function([big_u, big_x], [loss, gb, hb])
+        self.laplace = jax_function([big_u, big_x], [tb, hb, jb])
 
 
 @register

@@ -13,10 +13,11 @@ Written here, every replicate at once, with g_t the gradient of the mean
 log-likelihood l(u)/n at u_t (the score, analytic or numerical, times d theta/d u):
 
 * ``newton`` (:func:`newton`): Newton-Raphson, u_{t+1} = u_t - H_t^{-1} g_t with H_t
-  the Hessian of l(u)/n (:func:`hessian_u`, every replicate at once),
-  the step halved until l does not decrease (steepest ascent where H_t is not negative
-  definite); it stops when every |u_{t+1} - u_t| <= ``tol`` (1 + |u_t|). scipy has no
-  exact Newton-Raphson minimiser (its Newton-CG truncates the inner solve);
+  the Hessian of l(u)/n (:func:`loglik_hessian_u`, every replicate at once), the step
+  halved until l does not decrease (steepest ascent where H_t is not negative
+  definite); it stops when every |g_t| <= ``tol`` or the Newton step is below 1e-10
+  (:func:`fisherlab.core.numerics.damped_newton`, the batched MAP's Newton too). scipy
+  has no exact Newton-Raphson minimiser (its Newton-CG truncates the inner solve);
 * ``gradient_ascent`` (:func:`ascend`): u_{t+1} = u_t + eta g_t (eta = ``learning_rate``);
 * ``adam`` (Kingma & Ba 2015, Algorithm 1, ascending): m_t = b1 m_{t-1} + (1 - b1) g_t,
   v_t = b2 v_{t-1} + (1 - b2) g_t^2, u_{t+1} = u_t + eta m_t/(1 - b1^t) /
@@ -25,7 +26,7 @@ log-likelihood l(u)/n at u_t (the score, analytic or numerical, times d theta/d 
 
 both stop when every |g_t| <= ``tol`` and count one gradient evaluation per step.
 ``em`` iterates the family's ``em_step`` (E-step and M-step, every replicate at once;
-:func:`fisherlab.numerics.em_iterate`) until the log-likelihood changes by less than
+:func:`fisherlab.core.numerics.em_iterate`) until the log-likelihood changes by less than
 ``tol`` relative.
 """
 
@@ -34,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate
 
-from ..core.numerics import em_iterate
+from ..core.numerics import damped_newton, em_iterate
 from ..families.base import Family, Point, Theta
 
 #: the study's method names -> scipy.optimize.minimize's
@@ -179,58 +180,33 @@ def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str
 
 def newton(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *,
            tol: float | None = None, maxiter: int | None = None) -> Point:
-    """Newton-Raphson (module docstring) from ``u0`` ``(R, k)``, every replicate at once."""
-    tol = tol or 1e-10
-    maxiter = maxiter or MAXITER["newton"]
-    u = np.array(u0, float)
-    R = len(u)
+    """Newton-Raphson (module docstring) from ``u0`` ``(R, k)``, every replicate at once:
+    :func:`fisherlab.core.numerics.damped_newton` on -l(u)/n, counting each replicate's
+    evaluations of the log-likelihood, its gradient and its Hessian."""
+    R = len(u0)
     counts = {k: np.zeros(R, np.int64) for k in ("fevals", "gevals", "hevals")}
-    iters = np.zeros(R, np.int64)
-    conv = np.zeros(R, bool)
-    broken = np.zeros(R, bool)
-    ll = mean_loglik_u(family, x, theta_fixed, u)
-    counts["fevals"] += 1
-    active = np.flatnonzero(np.isfinite(ll))
-    broken[np.isnan(ll)] = True
-    for _ in range(maxiter):
-        if active.size == 0:
-            break
-        xa, ua = x[active], u[active]
-        g = gradient_u(family, xa, theta_fixed, ua)
-        H = loglik_hessian_u(family, xa, theta_fixed, ua) / x.shape[1]
-        counts["gevals"][active] += 1
-        counts["hevals"][active] += 1
-        with np.errstate(all="ignore"):
-            step = -np.linalg.solve(H, g[..., None])[..., 0] if np.all(np.isfinite(H)) \
-                else np.full_like(g, np.nan)
-        uphill = np.all(np.isfinite(step), -1) & (np.sum(step * g, -1) > 0)
-        step[~uphill] = g[~uphill]  # not a maximum's neighbourhood: steepest ascent
-        scale = np.ones(len(active))
-        new_ll = np.full(len(active), -np.inf)
-        todo = np.arange(len(active))
-        for _ in range(40):  # halve until the log-likelihood does not decrease
-            cand = ua[todo] + scale[todo, None] * step[todo]
-            val = mean_loglik_u(family, xa[todo], theta_fixed, cand)
-            counts["fevals"][active[todo]] += 1
-            ok = np.isfinite(val) & (val >= ll[active[todo]] - 1e-12 * np.abs(ll[active[todo]]))
-            new_ll[todo[ok]] = val[ok]
-            todo = todo[~ok]
-            if todo.size == 0:
-                break
-            scale[todo] /= 2
-        moved = np.isfinite(new_ll)
-        delta = scale[:, None] * step
-        u[active[moved]] += delta[moved]
-        ll[active[moved]] = new_ll[moved]
-        iters[active] += 1
-        small = moved & (np.max(np.abs(delta) / (1 + np.abs(ua)), -1) <= tol)
-        conv[active[small]] = True
-        broken[active[~moved]] = True
-        active = active[moved & ~small]
+    n = x.shape[1]
+
+    def value(u, rows):
+        counts["fevals"][rows] += 1
+        return -mean_loglik_u(family, x[rows], theta_fixed, u[rows])
+
+    def derivatives(u, rows):
+        for c in counts.values():
+            c[rows] += 1
+        xr, ur = x[rows], u[rows]
+        return (-mean_loglik_u(family, xr, theta_fixed, ur),
+                -gradient_u(family, xr, theta_fixed, ur),
+                -loglik_hessian_u(family, xr, theta_fixed, ur) / n)
+
+    maxiter = maxiter or MAXITER["newton"]
+    with np.errstate(all="ignore"):
+        u, done, iters, stalled = damped_newton(value, derivatives, u0, gtol=tol or 1e-10,
+                                                maxiter=maxiter)
     reason = np.full(R, "", dtype=object)
-    reason[~conv] = f"newton did not converge within {maxiter} iterations"
-    reason[broken] = "newton: no step increases the log-likelihood"
-    return Point(from_u(family, u), converged=conv & ~broken, reason=reason, iterations=iters,
+    reason[~done] = f"newton did not converge within {maxiter} iterations"
+    reason[stalled] = "newton: no step increases the log-likelihood"
+    return Point(from_u(family, u), converged=done, reason=reason, iterations=iters,
                  evaluations=counts)
 
 

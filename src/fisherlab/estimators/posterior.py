@@ -31,7 +31,7 @@ attributed inside a block) are sampled again one by one by nutpie at
 ``retry_target_accept`` (0.99) before a flag is kept; their own divergences are then
 the ones reported.
 
-Seeds: the replicate's own seed (:func:`fisherlab.seeds.replicate_seeds`, from its seed
+Seeds: the replicate's own seed (:func:`fisherlab.core.seeds.replicate_seeds`, from its seed
 block and index, never the data). A joint block uses the SeedSequence of its
 replicates' seeds; a retry uses the SeedSequence of (seed, 2^32 - 1, 1); a non-zero
 option ``seed`` is mixed into every replicate's seed. Called without seeds (outside a

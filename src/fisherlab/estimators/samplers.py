@@ -23,7 +23,7 @@ all replicates at once (:mod:`fisherlab.estimators.posterior`).
   JAX's persistent compilation cache (:func:`jax_cache`) serves later processes; on a
   GPU (``pip install -e '.[gpu]'``) the same code runs there.
 
-Seeds: one per replicate (:func:`fisherlab.seeds.replicate_seeds`). A joint block
+Seeds: one per replicate (:func:`fisherlab.core.seeds.replicate_seeds`). A joint block
 samples with a seed drawn from the SeedSequence of its replicates' seeds; blocks start
 at multiples of ``block`` (a divisor of the seed block, 100), so a block holds the same
 replicates whatever the chunking, and the draws are byte-identical.
@@ -31,14 +31,15 @@ replicates whatever the chunking, and the draws are byte-identical.
 
 from __future__ import annotations
 
-import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from ..families.base import Family
+from .base import failure_reason
+from .pymc_models import block_model, build_model, compile_nutpie, jax_cache, quiet
 
 #: joint-model and vmap block sizes: divisors of the seed block (chunk invariance)
 BLOCKS = (1, 2, 4, 5, 10, 20, 25, 50, 100)
@@ -75,10 +76,6 @@ def seed_of(seeds) -> int:
     return int(ss.generate_state(1, dtype=np.uint64)[0])
 
 
-def _quiet() -> None:
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-
-
 def _pad(x: np.ndarray, size: int) -> np.ndarray:
     """``x`` with rows repeated cyclically up to ``size`` rows (a fixed compiled shape)."""
     return x if len(x) == size else x[np.arange(size) % len(x)]
@@ -86,16 +83,12 @@ def _pad(x: np.ndarray, size: int) -> np.ndarray:
 
 def _reason(exc: BaseException) -> str:
     """A sampler's exception as a failure reason, without nutpie's Rust backtrace."""
-    from .base import failure_reason
-
     return failure_reason(exc).split("  Stack backtrace:")[0].strip()
 
 
 def _read_nutpie(trace, names, draws: int, chains: int, shape=()) -> tuple:
     """Post-warmup draws ``(chain, draw, *shape)`` per name, divergences and leapfrog
     steps per coordinate of ``shape`` (the block) from nutpie's raw Arrow trace."""
-    import pyarrow as pa
-
     draw_batches, stat_batches = trace.get_arrow_trace()
     size = int(np.prod(shape))
     out = {nm: np.empty((chains, draws, *shape)) for nm in names}
@@ -114,21 +107,6 @@ def _read_nutpie(trace, names, draws: int, chains: int, shape=()) -> tuple:
     return out, div, steps
 
 
-def compile_nutpie(model):
-    """nutpie's compiled model (PyTensor's numba backend), compiled afresh in every
-    process: not from PyTensor's numba cache. With numba's fastmath (PyTensor's default)
-    a function compiled afresh and the same function loaded from the cache round
-    differently, and NUTS trajectories amplify one ulp into other draws: the same study
-    and seed gave posterior estimates up to 0.14 apart on a cold and on a warm cache.
-    Without fastmath the two agree, but sampling took 65% longer (12.9 against 7.8 ms per
-    replicate, docs/bayes.md); without the cache a later job compiles ~6 s longer."""
-    import nutpie
-    import pytensor
-
-    with pytensor.config.change_flags(numba__cache=False):
-        return nutpie.compile_pymc_model(model)
-
-
 class NutpieEach:
     """One condition's model compiled once by nutpie; each dataset sampled on its own."""
 
@@ -137,9 +115,7 @@ class NutpieEach:
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=1):
 
-        from .bayes import build_model
-
-        _quiet()
+        quiet()
         model, _, data = build_model(family, priors, theta_fixed, x0)
         self.names = list(priors)
         self.dtype = data.type.dtype
@@ -178,25 +154,14 @@ class NutpieJoint:
     any_n = True  # as NutpieEach (n is data in the sufficient statistics too)
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray, block=10):
-        import pymc as pm
-
-        from ..core import priors as prior_mod
-
-        _quiet()
+        quiet()
         self.block, self.names = int(block), list(priors)
         #: the family whose statistics the model observes, or None: the datasets
         self.stats = family if family.has("pymc_sufficient_likelihood") else None
         self.fixed = theta_fixed
         x0 = _pad(np.asarray(x0)[None], self.block)
-        with pm.Model() as model:
-            theta = {nm: prior_mod.pymc_rv(nm, spec, shape=(self.block,))
-                     for nm, spec in priors.items()}
-            if self.stats is not None:
-                data = family.pymc_sufficient_likelihood(
-                    theta, family.sufficient(x0, theta_fixed), theta_fixed)
-            else:
-                data = family.pymc_likelihood({nm: v[:, None] for nm, v in theta.items()},
-                                              x0, theta_fixed)
+        model, _, data = block_model(family, priors, theta_fixed, x0,
+                                     sufficient=self.stats is not None)
         self.data = data.name
         self.dtype = data.type.dtype if self.stats is None else x0.dtype
         self.compiled = compile_nutpie(model)
@@ -237,24 +202,6 @@ class NutpieJoint:
 
 
 # --------------------------------------------------------------------------- JAX
-def jax_cache() -> str:
-    """Turn on JAX's persistent compilation cache (``FISHERLAB_JAX_CACHE``, default
-    ``~/.cache/fisherlab/jax``) and 64-bit floats (PyMC's graphs are float64)."""
-    import jax
-
-    path = os.environ.get("FISHERLAB_JAX_CACHE",
-                          str(Path.home() / ".cache" / "fisherlab" / "jax"))
-    jax.config.update("jax_enable_x64", True)
-    # start JAX's backend now: importing pymc.sampling.jax later sets XLA_FLAGS to 100
-    # host devices, which would change the compiled programs' cache keys in the first
-    # process only (later processes load the exported program without importing it)
-    jax.devices()
-    if jax.config.jax_compilation_cache_dir != path:
-        jax.config.update("jax_compilation_cache_dir", path)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
-    return path
-
-
 class VmapNUTS:
     """BlackJAX window adaptation + NUTS, ``jax.vmap``-ed over ``block`` replicates ×
     chains lanes; one replicate's log-density is PyMC's JAX graph with the dataset as an
@@ -298,9 +245,7 @@ class VmapNUTS:
         from pymc.sampling.jax import get_jaxified_graph
         from pytensor.graph.replace import graph_replace
 
-        from .bayes import build_model
-
-        _quiet()
+        quiet()
         family, priors, theta_fixed, x0 = self.args
         model, theta, data = build_model(family, priors, theta_fixed, x0)
         self.dtype = np.dtype(data.type.dtype)

@@ -1,6 +1,6 @@
 """How many replicates one job fits: ``chunk_size: auto`` from measured per-fit costs.
 
-A job (:class:`fisherlab.study.Job`) fits one replicate range of one cell, or, for a
+A job (:class:`fisherlab.spec.study.Job`) fits one replicate range of one cell, or, for a
 condition whose cells are all cheap, of the condition at every sample size: a cheap
 condition is one job whatever its sample sizes (a job costs about a second of
 start-up: Python and the scientific stack). It should do a useful
@@ -42,7 +42,7 @@ MAX_ROWS = 2_000_000
 MAX_JOBS = 5_000
 #: a job whose estimated work (fits and estimators' set-up) is under this many seconds,
 #: and whose estimators compile nothing, runs inside the Snakemake process
-#: (fisherlab.inprocess.chunk): a process of its own would cost ~2 s of start-up more
+#: (fisherlab.cli.inprocess.chunk): a process of its own would cost ~2 s of start-up more
 IN_PROCESS_SECONDS = 4.0
 #: estimators' set-up seconds (cost table) above which a job always gets a process
 IN_PROCESS_SETUP = 0.5
@@ -137,7 +137,7 @@ def auto_sizes(study) -> dict:
 
 
 def sizes_for(study, chunk_size: int | str):
-    """What :meth:`fisherlab.study.Study.chunks` takes: an int, or for ``"auto"`` a
+    """What :meth:`fisherlab.spec.study.Study.chunks` takes: an int, or for ``"auto"`` a
     function of the cell."""
     if chunk_size == "auto":
         sizes = auto_sizes(study)
@@ -146,7 +146,7 @@ def sizes_for(study, chunk_size: int | str):
 
 
 def jobs_for(study, chunk_size: int | str) -> list:
-    """The study's jobs (:class:`fisherlab.study.Job`): with ``"auto"``, a cheap
+    """The study's jobs (:class:`fisherlab.spec.study.Job`): with ``"auto"``, a cheap
     condition's jobs span its sample sizes; with a number, a job is one cell's
     replicate range of that size."""
     if chunk_size == "auto":

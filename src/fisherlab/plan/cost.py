@@ -2,7 +2,7 @@
 
 :func:`study_cost` counts, with arithmetic only (no list of chunks is built), a study's
 chunk jobs, datasets and estimate rows, and estimates from measured figures
-(:mod:`fisherlab.cost_table`, written by ``benchmarks/bench_costs.py``):
+(:mod:`fisherlab.plan.cost_table`, written by ``benchmarks/bench_costs.py``):
 
 * the peak memory of its largest chunk job: the job's base (imports; PyMC's compiled
   model for ``map``/``posterior``) plus bytes per observation × chunk replicates × the
@@ -142,7 +142,7 @@ def study_cost(study, chunk_size: int | str) -> Cost:
     data_bytes = per_obs * chunk * n_max
     job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
                     + _ROW_BYTES * chunk * n_est * n_estimands * cells_per_job)
-    # the summary steps stream one condition × n at a time (fisherlab.dataset)
+    # the summary steps stream one condition × n at a time (fisherlab.run.dataset)
     unit_rows = reps * n_est * n_estimands
     summary_bytes = int(max(base + per_row * unit_rows
                             for per_row, base, _, _ in cost_table.SUMMARY.values()))

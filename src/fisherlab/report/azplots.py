@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .format import fmt_p
 from .figures import first_condition
+from .format import fmt_p
 
 #: at most this many sample sizes in the ArviZ panels (smallest, ..., largest)
 MAX_N_PANELS = 4

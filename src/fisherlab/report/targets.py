@@ -1,5 +1,5 @@
 """How a study with target MCSEs reached them (issue 13), for the study box and
-report.md: read from precision.csv (:func:`fisherlab.precision.table`), nothing computed."""
+report.md: read from precision.csv (:func:`fisherlab.pipeline.rounds.table`), nothing computed."""
 
 from __future__ import annotations
 

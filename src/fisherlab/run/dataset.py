@@ -108,7 +108,7 @@ class Estimates:
     @cached_property
     def cells(self) -> pd.DataFrame:
         """Every cell's merged statistics with its ``cond`` (the partition), in the
-        order of :func:`fisherlab.labels.group_columns`."""
+        order of :func:`fisherlab.core.labels.group_columns`."""
         root = self.folder / STATS
         if not any(root.glob("cond=*/n*.parquet")):
             raise FileNotFoundError(f"no statistics under {root}")

@@ -4,7 +4,7 @@ A pilot fits ``min`` replicates (the targets' first round, or :data:`PILOT` for 
 fixed-R study) of every condition × n, in this process, from the seeds the study
 itself uses (the pilot is the study's first blocks). From the pilot's merged
 statistics it forecasts, per condition × n × estimator × estimand and target, the
-replications the target MCSE needs (:func:`fisherlab.precision.forecast`: the pilot's
+replications the target MCSE needs (:func:`fisherlab.plan.forecast.forecast`: the pilot's
 per-replicate variance over the target squared) and what they cost from the pilot's
 measured seconds per replicate (every estimator fits each replicate). A fixed-R study
 gets the MCSE each measure will have at its R instead.

@@ -28,8 +28,8 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
     """Where a study's results came from: the study file and its SHA-256, its seed, the
     package versions of this process and of every chunk, and each chunk's spec hash and
     time, and each estimator's wall time per condition × n (``timings``). Read from the
-    chunks' parquet metadata (see :func:`fisherlab.io.write_parquet`; the per-estimator
-    seconds are the chunk DataFrame's ``attrs``, :func:`fisherlab.simulate.run_chunk`)."""
+    chunks' parquet metadata (see :func:`fisherlab.core.files.write_parquet`; the per-estimator
+    seconds are the chunk DataFrame's ``attrs``, :func:`fisherlab.run.simulate.run_chunk`)."""
     import json
 
     from ..core.files import read_attrs, read_meta

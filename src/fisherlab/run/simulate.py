@@ -1,19 +1,19 @@
 """Run one chunk: draw its datasets, fit every estimator, return the replicate rows.
 
 This is SimDesign's *generate* and *analyse* for one job. A chunk is a pure function
-of the study object and the chunk (its identity is :meth:`fisherlab.study.Study.spec`);
+of the study object and the chunk (its identity is :meth:`fisherlab.spec.study.Study.spec`);
 its rows follow the ``estimates.parquet`` contract (README, "Outputs").
 
 Truths drawn from a prior (simulation-based calibration)
 --------------------------------------------------------
 A parameter whose true value in the spec is a prior mapping (``{dist: Beta, alpha: 2,
-beta: 2}``, see :mod:`fisherlab.priors`) gets a truth per replicate: in each seed block
+beta: 2}``, see :mod:`fisherlab.core.priors`) gets a truth per replicate: in each seed block
 the block's generator first draws the block's truths (scipy, parameters in sorted
 order), then the datasets, so the same seed gives bit-identical truths and data. The
-block's seed hashes the prior itself in place of a value (:mod:`fisherlab.seeds`).
+block's seed hashes the prior itself in place of a value (:mod:`fisherlab.core.seeds`).
 ``true_<param>`` and ``true_value`` then vary per row, and a column ``prior_<param>``
 (the prior, described) marks the parameter as drawn, for
-:func:`fisherlab.measures.summarise`.
+:func:`fisherlab.stats.measures.summarise`.
 
 For an estimator whose fits carry posterior draws (``posterior``), the rows also get
 ``pit``: the posterior CDF at the true value, estimated by the share of draws below it
@@ -182,7 +182,7 @@ def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, th
     """The chunk's posterior draws as one NetCDF file (an xarray Dataset, NetCDF-3 by
     scipy, no extra dependency): per estimand a variable (replicate, chain, draw), the
     true values as ``true_<param>`` (replicate,), the condition in the attributes.
-    Written atomically (:func:`fisherlab.io.atomic_path`)."""
+    Written atomically (:func:`fisherlab.core.files.atomic_path`)."""
     import xarray as xr
 
     from ..core.files import atomic_path

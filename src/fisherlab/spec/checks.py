@@ -1,8 +1,8 @@
 """The checks of a study file's sections beyond its JSON Schema: the family and its
 design, the true parameters, the estimators and their options, the estimands.
 
-Each check adds every problem it finds to a :class:`~fisherlab.studyfile.Problems` and
-returns None when it found one; :func:`fisherlab.study.load_study` runs a check only
+Each check adds every problem it finds to a :class:`~fisherlab.spec.schema.Problems` and
+returns None when it found one; :func:`fisherlab.spec.load.load_study` runs a check only
 when the schema found nothing wrong in the section it reads.
 """
 
@@ -101,7 +101,7 @@ def check_params(path, fam, given: dict, problems: Problems) -> dict[str, list] 
 
 def check_prior_param(fam, p, spec: dict, problems: Problems) -> priors.Prior | None:
     """A true value given as a prior (simulation-based calibration): validated like an
-    estimator's prior (:func:`fisherlab.priors.validate`), on an estimated, continuous
+    estimator's prior (:func:`fisherlab.core.priors.validate`), on an estimated, continuous
     parameter only."""
     key = f"model.params.{p.name}"
     if not p.estimated or p.integer:

@@ -43,7 +43,7 @@ def check_name(name: str) -> str | None:
 def load_study(path: str | Path) -> Study:
     """Read, validate and normalise a study file; one StudyError listing every problem.
 
-    A section's semantic checks (:mod:`fisherlab.studycheck`) run only where the schema
+    A section's semantic checks (:mod:`fisherlab.spec.checks`) run only where the schema
     found nothing wrong in what they read, so each problem is reported once."""
     path = Path(path)
     problems = Problems(path)

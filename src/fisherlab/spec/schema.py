@@ -2,12 +2,12 @@
 
 Every problem is a :class:`StudyError` naming the file, the key and what is allowed;
 a file with several problems gives one StudyError listing them all (``errors``).
-:mod:`fisherlab.study` builds the study itself from what this module has checked.
+:mod:`fisherlab.spec.study` builds the study itself from what this module has checked.
 
 What a hostile or careless file cannot do here:
 
 * expand: YAML anchors and aliases (``&a``, ``*a``, ``<<: *a``) are refused before any
-  value is built (:mod:`fisherlab.safeyaml`; an alias bomb of 600 bytes otherwise
+  value is built (:mod:`fisherlab.spec.safeyaml`; an alias bomb of 600 bytes otherwise
   becomes a tree of 10^8 nodes for the schema validator to walk);
 * be large or deep: at most :data:`MAX_FILE_BYTES`, lists of :data:`MAX_ITEMS` and
   mappings of :data:`MAX_KEYS` (checked before the schema), and deep nesting is an error;
@@ -95,7 +95,7 @@ class Problems:
 
 # --------------------------------------------------------------------------- YAML
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file safely (:mod:`fisherlab.safeyaml`: no code, no anchors or
+    """Parse a YAML file safely (:mod:`fisherlab.spec.safeyaml`: no code, no anchors or
     aliases, no duplicate keys, bounded size and nesting); StudyError if malformed."""
     try:
         with open(path, "rb") as fh:

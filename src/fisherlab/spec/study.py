@@ -76,7 +76,7 @@ def _num(v: float) -> str:
 @dataclass(frozen=True)
 class Chunk:
     """A contiguous range of replicates of one cell (condition × n): what one call of
-    :func:`fisherlab.simulate.run_chunk` draws and fits."""
+    :func:`fisherlab.run.simulate.run_chunk` draws and fits."""
 
     condition: Condition
     index: int
@@ -188,7 +188,7 @@ class Study:
     def chunks(self, chunk_size) -> list[Chunk]:
         """Every chunk of the study, cell by cell; ``chunk_size`` is replicates per chunk,
         or a function of the cell that gives every cell of a condition the same size
-        (``chunk_size: auto``, :func:`fisherlab.chunking.sizes_for`)."""
+        (``chunk_size: auto``, :func:`fisherlab.plan.chunking.sizes_for`)."""
         size_of = chunk_size if callable(chunk_size) else (lambda c: chunk_size)
         return [ch for c in self.conditions() for ch in self._chunks_of(c, size_of(c))]
 

@@ -5,10 +5,10 @@ block of a cell, :func:`block_stats` keeps (converged rows only, except the coun
 
 * ``n_rep``, ``n_failed``: rows and failed fits; ``rep_failed``: replicates whose fit
   by this estimator failed for any estimand (the ``max_failure_rate`` rule);
-* ``x_*``: count, mean, M2, M3, M4 (:mod:`fisherlab.moments`) of x = the estimate
+* ``x_*``: count, mean, M2, M3, M4 (:mod:`fisherlab.stats.moments`) of x = the estimate
   when the cell's truth is fixed, or the error estimate - truth_i when truths are
   drawn per replicate (``drawn``): bias, empSE and its kurtosis-aware MCSE, MSE and its
-  MCSE all follow (:func:`fisherlab.measures.performance_from_stats`);
+  MCSE all follow (:func:`fisherlab.stats.measures.performance_from_stats`);
 * ``est_*``: count, mean, M2 of the estimate (its mean when truths are drawn);
 * ``se2_*``: count of finite se^2, their mean and M2 (model-based SE and its MCSE);
 * ``ci_*``: count of finite intervals, how many cover the truth (``ci_cover``), the

@@ -121,7 +121,7 @@ def _model_se(out: dict, S: int, mean_se2: float, var_se2: float, rel_var: float
 
 def performance_from_stats(cell, drawn: bool) -> dict:
     """:func:`performance` from a cell's merged sufficient statistics
-    (:mod:`fisherlab.sufficient`), equal to it to rounding (tested to 1e-12 relative),
+    (:mod:`fisherlab.stats.cellstats`), equal to it to rounding (tested to 1e-12 relative),
     except ``becoverage``, which needs a second look at the intervals (NaN here).
 
     With x the estimates (fixed truth theta) or the errors (drawn truths), S = x_cnt,
@@ -250,7 +250,7 @@ def summarise(df: pd.DataFrame) -> pd.DataFrame:
 
 def summarise_stats(cells: pd.DataFrame, becov: dict | None = None) -> pd.DataFrame:
     """:func:`summarise` from merged cell statistics (one row per cell: the condition
-    columns, ``n, estimator, estimand`` and :data:`fisherlab.sufficient.FIELDS`).
+    columns, ``n, estimator, estimand`` and :data:`fisherlab.stats.cellstats.FIELDS`).
     ``becov``: cell key -> (becoverage, its MCSE), counted from the intervals."""
     keys = group_columns(cells)
     params = param_columns(cells)

@@ -1,7 +1,7 @@
 """Mergeable sufficient statistics: counts and central moments up to the fourth.
 
 A summary of 10^8 replicate rows must not need them in memory at once. Every measure
-of :func:`fisherlab.measures.performance` is a function of a few counts and of the
+of :func:`fisherlab.stats.measures.performance` is a function of a few counts and of the
 mean and central moment sums M2, M3, M4 of some per-row values, and those merge
 exactly: two sets A and B with counts a, b (n = a + b) and delta = mean_B - mean_A give
 
@@ -17,7 +17,7 @@ SAND2008-6212, eq. 2.1 for M3, M4). Central moments, not raw power sums: a power
 of estimates near 1000 with spread 0.001 loses every digit of the spread.
 
 This module is the bottom layer: numpy only, no fisherlab import. Statistics are
-kept per *seed block* (100 replicates, :mod:`fisherlab.seeds`) and merged over the
+kept per *seed block* (100 replicates, :mod:`fisherlab.core.seeds`) and merged over the
 blocks of a cell in a fixed pairwise tree (:func:`tree_merge`), so the merged numbers
 do not depend on how the replicates were chunked into jobs.
 """
@@ -89,7 +89,7 @@ def variance(m: dict) -> float:
 
 def excess_kurtosis(m: dict) -> float:
     """m4 / m2^2 - 3 with m_k = M_k / n (0 when m2 = 0), as
-    :func:`fisherlab.measures.excess_kurtosis`."""
+    :func:`fisherlab.stats.measures.excess_kurtosis`."""
     n = m["cnt"]
     m2 = m["m2"] / n
     return float(m["m4"] / n / m2**2 - 3.0) if m2 > 0 else 0.0

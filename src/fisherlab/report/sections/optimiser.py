@@ -34,7 +34,7 @@ def reading(r) -> str:
         agree = judged[judged["verdict"] == "agrees"]
         parts.append(f"Where they converged, {len(agree)} of {len(judged)} method × n cells "
                      f"agree with the reference ({esc(r.label(ref['estimator'].iloc[0]))}) "
-                     f"within {diag.diag.AGREE:g} of its standard errors.")
+                     f"within {diag.AGREE:g} of its standard errors.")
         off = judged[judged["verdict"] == "differs"]
         if len(off):
             parts.append("They differ: " + names(
