@@ -218,10 +218,10 @@ def stage_child(stage: str, folder: str) -> dict:
     if stage == "gather":
         jobs = study.jobs(5000)
         for cond in dict.fromkeys(j.param_id for j in jobs):
-            stages.gather(study, cond, [stages.chunk_file(folder / "results", study, j)
+            stages.gather(study, cond, [chunk_file(folder / "results", study.name, j)
                                         for j in jobs if j.param_id == cond], out, 5000)
     elif stage == "check":
-        stages.combine(study, [stages.chunk_file(folder / "results", study, j)
+        stages.combine(study, [chunk_file(folder / "results", study.name, j)
                                for j in study.jobs(5000)], out / "provenance.json")
         stages.check(study, out, out / "status.json")
     elif stage == "summarise":
@@ -245,7 +245,7 @@ def measure_summary() -> dict:
             (folder / "bench.yaml").write_text(SUMMARY_STUDY.format(reps=reps))
             study = load_study(folder / "bench.yaml")
             for job in study.jobs(5000):
-                stages.chunk(study, job, stages.chunk_file(folder / "results", study, job))
+                stages.chunk(study, job, chunk_file(folder / "results", study.name, job))
             rows = 4 * reps * 9
             for stage in STAGES:
                 res = subprocess.run([sys.executable, __file__, "--stage", stage, str(folder)],

@@ -7,7 +7,7 @@ Writes a scratch copy of the workflow with one generated study of
 params × sizes conditions × chunks chunks (default 100 × 10 × 10 = 10^4 simulate jobs,
 plus gather, export, check, summarise, report), then times
 
-* the package's side alone: ``Plan.from_config`` and every chunk's spec (what the
+* the package's side alone: ``Workflow.from_config`` and every chunk's spec (what the
   Snakefile's input and params functions compute);
 * ``snakemake -n`` (parse, validate, build and print the whole DAG; no job runs), its
   wall time and peak RSS (the figures behind the cost plan's job limit, README "Limits");
@@ -76,10 +76,10 @@ def main() -> None:
         (where / "studies" / "dag.yaml").write_text(
             study_text(args.params, args.sizes, 100 * args.chunks))
 
-        from fisherlab.pipeline.workflow import Plan
+        from fisherlab.pipeline.workflow import Workflow
 
         t0 = time.perf_counter()
-        plan = Plan.from_config({"studies_dir": str(where / "studies"), "chunk_size": 100,
+        plan = Workflow.from_config({"studies_dir": str(where / "studies"), "chunk_size": 100,
                                  "allow_large": True})
         chunks = plan.chunks("dag")
         for job in chunks:

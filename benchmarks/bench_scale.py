@@ -87,7 +87,7 @@ def measure(reps: int, where: Path) -> tuple[int, list[tuple[str, float, float]]
     by_cond: dict = {}
     jobs = []
     for job in jobs_for(study, "auto"):
-        out = str(stages.chunk_file(where / "results", study, job))
+        out = str(chunk_file(where / "results", study.name, job))
         by_cond.setdefault(job.param_id, []).append(out)
         jobs.append(("chunk", str(path), job.param_id, job.name,
                      sizes[job.chunks[0].condition.id], out))

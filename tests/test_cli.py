@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from fisherlab.core.layout import chunk_file
 from fisherlab.cli import main as cli
 from fisherlab.core import files as io
 from fisherlab.pipeline import stages
@@ -166,7 +167,7 @@ def test_a_corrupt_chunk_is_named_removed_and_exits_4(project, capsys):
     folder = results / "tiny"
     cond = study.jobs(100)[0].param_id  # gather verifies one condition's chunks
     jobs = [j for j in study.jobs(100) if j.param_id == cond]
-    chunks = [stages.chunk_file(results, study, j) for j in jobs]
+    chunks = [chunk_file(results, study.name, j) for j in jobs]
     bad = chunks[1]
     bad.write_bytes(bad.read_bytes()[:-100])  # truncated
 

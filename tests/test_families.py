@@ -3,103 +3,21 @@
 
 import numpy as np
 import pytest
-from scipy import differentiate, stats
+from scipy import stats
 
-from fisherlab.estimators import estimator_class, estimators_for, make_estimator
+from fisherlab.estimators import estimator_class, make_estimator
 from fisherlab.families import family_names, get_family
+from fisherlab.testing import parametrize_with_checks
 
 FAMILIES = family_names()
-#: every registered family × every estimator that applies to it (map and posterior too)
-PAIRS = [(f, e) for f in FAMILIES for e in estimators_for(get_family(f))]
-#: small settings for the estimators that sample, so the suite stays quick
-QUICK = {"posterior": {"draws": 300, "tune": 300}}
 
 
-@pytest.mark.parametrize("name", FAMILIES)
-def test_sampler_shape_reproducible_and_in_support(name):
-    fam = get_family(name)
-    theta = fam.example_theta()
-    x = fam.sample(np.random.default_rng(3), theta, (50, 7))
-    y = fam.sample(np.random.default_rng(3), theta, (50, 7))
-    assert x.shape == (50, 7) and np.array_equal(x, y)
-    assert np.all(np.isfinite(fam.logpdf(x, theta)))
-
-
-@pytest.mark.parametrize("name, est", PAIRS)
-def test_estimator_contract(name, est):
-    """Every estimator on every family it applies to: one result per replicate and
-    estimand (derived ones by plug-in), finite estimates inside their intervals, the
-    data untouched, and the same numbers again for the same data and seeds."""
-    fam = get_family(name)
-    theta = fam.example_theta()
-    cls = estimator_class(est)
-    n = max(cls.min_n(fam), 30)
-    R = 40 if not cls.samples else 4
-    x = fam.sample(np.random.default_rng(4), theta, (R, n))
-    before = x.copy()
-    estimands = cls.estimands_for(fam)
-    seeds = np.arange(R, dtype=np.uint64) + 11
-
-    def run():
-        return make_estimator(est, QUICK.get(est)).fit(fam, x, fam.fixed_values(theta),
-                                                      estimands, 0.9, seeds=seeds)
-
-    fits = run()
-    assert np.array_equal(x, before), "an estimator must not mutate the data"
-    again = run()
-    for e in estimands:
-        f = fits[e]
-        for arr in (f.estimate, f.se, f.ci_low, f.ci_high, f.converged):
-            assert arr.shape == (R,)
-        assert f.converged.all(), f.reason
-        assert np.all(np.isfinite(f.estimate)) and np.all(f.se >= 0)
-        assert np.all(f.ci_low <= f.estimate) and np.all(f.estimate <= f.ci_high), e
-        assert np.array_equal(f.estimate, again[e].estimate)
-        if cls.samples:  # draws for the PIT, flags (if any) per replicate
-            assert f.draws is not None and f.draws.shape[0] == R
-
-
-@pytest.mark.parametrize("name", [f for f in FAMILIES if get_family(f).has("mle")])
-def test_mle_maximises_the_declared_likelihood(name):
-    fam = get_family(name)
-    theta = fam.example_theta()
-    x = fam.sample(np.random.default_rng(5), theta, (30, 25))
-    fixed = fam.fixed_values(theta)
-    hat = {**fixed, **fam.mle(x, fixed, 0.95).estimate}
-    best = fam.loglik(x, hat)
-    for p in fam.estimated():
-        for step in (1e-3, -1e-3, 0.05, -0.05):
-            moved = dict(hat)
-            moved[p.name] = hat[p.name] + step * np.maximum(np.abs(hat[p.name]), 1e-2)
-            with np.errstate(all="ignore"):
-                other = fam.loglik(x, moved)
-            assert np.all((other <= best + 1e-9) | np.isnan(other)), (p.name, step)
-
-
-@pytest.mark.parametrize("name", [f for f in FAMILIES if get_family(f).has_information()])
-def test_fisher_information_is_the_variance_of_the_score(name):
-    """E[score] = 0 and E[score score'] = I(theta), checked on 200 000 draws within 4 MCSE;
-    the score is the numerical derivative of the declared log-density."""
-    fam = get_family(name)
-    theta = fam.example_theta()
-    x = fam.sample(np.random.default_rng(6), theta, (200_000, 1))[:, 0]
-    names = [p.name for p in fam.estimated()]
-    scores = []
-    for nm in names:
-        def f(v, idx, nm=nm):  # elementwise: derivative() passes matching slices of idx
-            return fam.logpdf(x[idx.astype(np.intp)], {**theta, nm: v})
-        res = differentiate.derivative(f, np.full(x.shape, float(theta[nm])),
-                                       args=(np.arange(x.size, dtype=float),),
-                                       initial_step=1e-3)
-        scores.append(res.df)
-    s = np.stack(scores)  # (k, N)
-    info = fam.fisher_information(theta)
-    N = x.size
-    for i in range(len(names)):
-        assert abs(s[i].mean()) < 4 * s[i].std() / np.sqrt(N)
-        for j in range(len(names)):
-            prod = s[i] * s[j]
-            assert abs(prod.mean() - info[i, j]) < 4 * prod.std() / np.sqrt(N) + 1e-9, (i, j)
+@parametrize_with_checks()
+def test_conformance(check):
+    """Every registered family's declarations and every estimator that applies to it
+    (map and posterior too): :mod:`fisherlab.testing`, the checks a user's own family or
+    estimator runs the same way."""
+    check()
 
 
 # ----------------------------------------------------------------- exact closed forms

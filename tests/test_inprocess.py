@@ -62,9 +62,9 @@ def test_costly_jobs_start_first():
     closed-form one, and report pages (priority 0)."""
     from types import SimpleNamespace
 
-    from fisherlab.pipeline.workflow import Plan
+    from fisherlab.pipeline.workflow import Workflow
 
-    plan = Plan.from_config({"studies": ["coin_flips", "normal_mean_prior"]}, ".")
+    plan = Workflow.from_config({"studies": ["coin_flips", "normal_mean_prior"]}, ".")
 
     def wildcards(study):
         job = plan.chunks(study)[0]

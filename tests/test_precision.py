@@ -22,7 +22,7 @@ from fisherlab.plan.forecast import predicted_mcse
 from fisherlab.pipeline.rounds import read_rounds
 from fisherlab.core.errors import StudyError
 from fisherlab.spec.load import load_study
-from fisherlab.pipeline.workflow import Plan
+from fisherlab.pipeline.workflow import Workflow
 
 from .conftest import snakemake, workflow_copy
 
@@ -100,7 +100,7 @@ def test_bad_targets_stop_the_workflow_before_any_job(tmp_path):
     _write(tmp_path / "studies", "bad", CAPPED.replace("0.0001", "-1"))
     with pytest.raises(StudyError, match=r"bad.yaml: key 'replications.mcse.coverage': "
                        "must be > 0"):
-        Plan.from_config({"studies": ["bad"]}, tmp_path)
+        Workflow.from_config({"studies": ["bad"]}, tmp_path)
     assert main(["plan", str(tmp_path / "studies" / "bad.yaml")]) == 2
     assert not (tmp_path / "results").exists()
 
@@ -266,7 +266,7 @@ def test_a_round_file_left_from_other_targets_is_not_read(tmp_path):
                                      for c in study.conditions()]}
     (folder / ROUND_FILE.format(k=2)).write_text(json.dumps(stale))
     assert len(read_rounds(folder)) == 2
-    from fisherlab.pipeline.rounds import attach
+    from fisherlab.pipeline.rounds import with_schedule
 
-    again = attach(load_study(study.path), folder / "summary.csv")
+    again = with_schedule(load_study(study.path), folder / "summary.csv")
     assert [again.reps(c) for c in again.conditions()] == [700, 700]

@@ -3,7 +3,7 @@
 from fisherlab.core.layout import CHUNK_PATH, INDEX, RESULTS, stats_path
 from fisherlab.diagnostics import TABLES as DIAGNOSTICS
 # light steps run in this process, heavy ones forked from a preloaded server (run: rules)
-from fisherlab.cli.main.inprocess import chunk, cli, process
+from fisherlab.cli.inprocess import chunk, cli, process
 from fisherlab.plan.cost import machine_cpus
 from fisherlab.pipeline.workflow import STUDY, WILDCARDS, Workflow, load_workflow
 

@@ -26,7 +26,7 @@ rule report_html:
     resources: **ONE_CPU
     run:
         # seconds of diagnostics and drawing: a process of its own, forked from a
-        # server that imported matplotlib and ArviZ once (fisherlab.cli.main.inprocess.process)
+        # server that imported matplotlib and ArviZ once (fisherlab.cli.inprocess.process)
         process(log[0], "html", "--study", input.study, "--dir", params.folder,
                 "--tables", params.folder, "--out", output.html,
                 "--figures", output.figures, "--verdict", output.verdict)

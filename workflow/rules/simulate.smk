@@ -16,7 +16,7 @@ rule simulate:
     priority: FLOW.priority  # costly chunk jobs before report pages
     run:
         # a cheap job (no compiled model, a few seconds of work) runs in this process,
-        # any other in a process of its own (fisherlab.cli.main.inprocess.chunk)
+        # any other in a process of its own (fisherlab.cli.inprocess.chunk)
         chunk(log[0], params.here, "--study", params.study,
               "--chunk", f"{wildcards.cond}/{wildcards.chunk}", "--chunk-size", params.size,
               "--spec-sha256", params.spec, "--out", output.rows)

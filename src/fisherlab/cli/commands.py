@@ -91,7 +91,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_families(args) -> int:
-    from ..report.markdown import families_table  # the report's stack, only when asked for
+    from ..report.markdown import families_table  # start-up: the report's stack
 
     print(families_table())
     return 0
@@ -118,7 +118,7 @@ def cmd_precision(args) -> int:
 
 
 def cmd_plan(args) -> int:
-    from ..run.pilot import plan, plan_text  # the pilot's stack, only when asked for
+    from ..run.pilot import plan, plan_text  # start-up: the pilot's stack, only when asked
 
     study = load_study(resolve_study(args.study, args.studies_dir))
     print(plan_text(study, plan(study, args.pilot)))

@@ -5,7 +5,7 @@ about 1.5 s of CPU before any work for the light steps (gather, export, check,
 summarise, index, rounds, precision), whose work takes a tenth of that, and 2 to 2.5 s
 for a report page or a PyMC job. Every rule is a ``run:`` rule instead, and calls one of:
 
-* :func:`cli`: the same ``fisherlab`` command line (:func:`fisherlab.cli.main.main`) in the
+* :func:`cli`: the same ``fisherlab`` command line (:func:`fisherlab.cli.main`) in the
   Snakemake process, whose interpreter has fisherlab imported already (the Snakefile's
   plan): the light steps and cheap chunk jobs. The workflow profile
   ``profiles/default`` sets ``force-use-threads: true`` so that Snakemake runs such jobs

@@ -14,7 +14,9 @@ status (:data:`fisherlab.core.errors.EXIT_CODES`).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from importlib import metadata
 
 from ..core.defaults import CHUNK_SIZE, STUDIES_DIR
 from ..core.errors import exit_code
@@ -81,7 +83,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _version() -> str:
-    from importlib import metadata
 
     try:
         return metadata.version("fisherlab")
@@ -220,7 +221,6 @@ def main(argv: list[str] | None = None) -> int:
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit raises no second
     BrokenPipeError (the Python documentation's recipe for SIGPIPE)."""
-    import os
 
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -12,11 +12,15 @@ truncated, corrupted or half-copied file is found, never silently used.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 
 @contextlib.contextmanager
@@ -52,8 +56,6 @@ def write_parquet(df, target: str | Path, meta: dict | None = None,
     digest of the rows as they read back from the file (:func:`read_checked`).
     ``row_group_size``: rows per row group (a chunk writes one per cell, so that reading
     one cell skips the others)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(df, preserve_index=False)
     with atomic_path(target) as tmp:
@@ -71,9 +73,7 @@ def write_parquet(df, target: str | Path, meta: dict | None = None,
 
 def table_digest(table) -> str:
     """SHA-256 of a table's columns and values (its Arrow IPC stream without metadata)."""
-    import hashlib
 
-    import pyarrow as pa
 
     table = table.replace_schema_metadata(None).combine_chunks()
     sink = pa.BufferOutputStream()
@@ -86,7 +86,6 @@ def read_checked(path: str | Path):
     """``(rows as a DataFrame, meta)`` of a file written with ``checksum=True``, or
     ``(None, meta, problem)`` when it cannot be read or its rows are not what it was
     written with: returns ``(df, meta, "")`` when all is well."""
-    import pyarrow.parquet as pq
 
     try:
         table = pq.read_table(path)
@@ -104,7 +103,6 @@ def read_checked(path: str | Path):
 
 def read_meta(path: str | Path) -> dict:
     """The ``fisherlab`` provenance stored in a parquet file ({} when absent)."""
-    import pyarrow.parquet as pq
 
     meta = pq.read_schema(path).metadata or {}
     raw = meta.get(b"fisherlab")
@@ -118,7 +116,6 @@ def write_csv(df, target: str | Path) -> None:
 
 def read_attrs(path: str | Path) -> dict:
     """The ``DataFrame.attrs`` pandas stored in a parquet file's metadata ({} if none)."""
-    import pyarrow.parquet as pq
 
     raw = (pq.read_schema(path).metadata or {}).get(b"pandas")
     return (json.loads(raw).get("attributes") or {}) if raw else {}

@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from .priors import describe
+
 TRUE = "true_"
 PRIOR = "prior_"
 #: the per-row truth of the estimand (not a parameter column)
@@ -85,8 +87,6 @@ def options_label(options: Mapping, one_param: bool = False) -> str:
     """An estimator's options as words: priors first (``Beta(2, 2) prior``, or
     ``Normal(0, 1) prior on mu, HalfNormal(5) on sigma``), then ``key value`` pairs.
     ``one_param``: the family has one estimated parameter, so a prior needs no "on"."""
-    from .priors import describe
-
     parts = []
     prior = options.get("prior") or {}
     if prior:

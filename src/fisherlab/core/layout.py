@@ -123,9 +123,10 @@ class StudyFiles:
         return [self._at(nm) for nm in DERIVED] + sorted(self.folder.glob("*.csv"))
 
 
-def chunk_file(results: str | Path, study: str, cond: str, job: str) -> Path:
-    """A job's chunk file under a results folder."""
-    return Path(results) / CHUNK_FILE.format(study=study, cond=cond, chunk=job)
+def chunk_file(results: str | Path, study: str, job) -> Path:
+    """The chunk file of a job (its condition's ``param_id`` and its ``name``) of the
+    study named ``study``, under a results folder."""
+    return Path(results) / CHUNK_FILE.format(study=study, cond=job.param_id, chunk=job.name)
 
 
 def stats_path(chunk: str | Path) -> Path:

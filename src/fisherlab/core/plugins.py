@@ -3,9 +3,9 @@
     FISHERLAB_PLUGINS=mypkg.estimators,tests.faulty_estimators fisherlab run study.yaml
 
 Each module is imported once, when :mod:`fisherlab.estimators` is first imported, after
-the built-in estimators; importing it registers what it declares with the usual
-``@register`` decorators. The variable is inherited by the processes Snakemake starts,
-so a plugin works in every job. Only module names listed by the user are imported;
+the built-in estimators (:func:`load_plugins`); importing it registers what it declares
+with the usual ``@register`` decorators. The variable is inherited by the processes
+Snakemake starts, so a plugin works in every job. Only module names listed by the user are imported;
 nothing in a study file is ever imported or evaluated.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 
 ENV = "FISHERLAB_PLUGINS"
 
@@ -34,4 +35,13 @@ def load_plugins(value: str | None = None) -> list[str]:
     return names
 
 
-load_plugins()
+def import_submodules(package: str, path) -> list[str]:
+    """Import every module of a package (``path``: its ``__path__``), in the order of
+    their names, except those whose names start with ``_``: how the registries of
+    families, estimators, diagnostics and report sections find their members, so that
+    adding one is adding its module."""
+    names = sorted(m.name for m in pkgutil.iter_modules(path) if not m.name.startswith("_"))
+    for name in names:
+        importlib.import_module(f"{package}.{name}")
+    return names
+

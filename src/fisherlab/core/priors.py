@@ -31,6 +31,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 from scipy import stats
 
 from .errors import PriorError
@@ -210,7 +211,7 @@ def scipy_dist(spec: Spec):
 def pymc_rv(name: str, spec: Spec, **extra):
     """Create the prior as a PyMC random variable in the current model context
     (``extra``: PyMC keywords such as ``shape``)."""
-    import pymc as pm
+    import pymc as pm  # (start-up: imported when used)
 
     # an infinite bound (TruncatedNormal's default) is PyMC's None
     kw = {k: v for k, v in spec.items() if k != "dist" and math.isfinite(v)}
@@ -247,6 +248,5 @@ def describe(spec: Spec, short: bool = False) -> str:
 def draw(spec: Spec, rng, size: int):
     """``size`` independent draws from a prior, with scipy (:func:`scipy_dist`) and the
     given numpy Generator: the same generator state gives bit-identical values."""
-    import numpy as np
 
     return np.asarray(scipy_dist(spec).rvs(size=size, random_state=rng), dtype=float)

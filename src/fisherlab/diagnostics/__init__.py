@@ -21,52 +21,10 @@ whole-table result exactly, since every diagnostic groups by the condition (and 
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import pandas as pd
 
-Fn = Callable[[pd.DataFrame, "object"], pd.DataFrame]
-
-
-#: the columns that identify a cell beyond its condition
-CELL = ("n", "estimator", "estimand")
-#: ``by`` of a diagnostic computed once per study, from the study itself (it draws what
-#: it needs); it gets the first condition's rows (e.g. for its MAP estimates)
-ONCE = ("<study>",)
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    name: str
-    fn: Fn
-    doc: str
-    #: the unit it is called on: one condition × these columns' values
-    by: tuple[str, ...] = ()
-    #: the estimate columns it reads (condition columns come too); None: all
-    columns: tuple[str, ...] | None = None
-
-
-#: name -> diagnostic, in the order of their modules' names (the page's order is the
-#: sections')
-REGISTRY: dict[str, Diagnostic] = {}
-
-
-def diagnostic(name: str, by: tuple[str, ...] = (),
-               columns: tuple[str, ...] | None = None) -> Callable[[Fn], Fn]:
-    """Decorator: register ``fn(estimates, study) -> DataFrame`` as table ``name``;
-    ``by`` and ``columns`` say what unit of rows it needs (:func:`stream_all`)."""
-
-    def wrap(fn: Fn) -> Fn:
-        if name in REGISTRY and REGISTRY[name].fn is not fn:
-            raise ValueError(f"diagnostic {name!r} is registered twice")
-        REGISTRY[name] = Diagnostic(name, fn, (fn.__doc__ or "").strip().split("\n")[0],
-                                    tuple(by), None if columns is None else tuple(columns))
-        return fn
-
-    return wrap
+from ..core.plugins import import_submodules
+from .registry import CELL, ONCE, REGISTRY, Diagnostic, diagnostic
 
 
 def run_all(df: pd.DataFrame, study) -> dict[str, pd.DataFrame]:
@@ -120,15 +78,7 @@ def _stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(full, ignore_index=True)
 
 
-def _discover() -> None:
-    """Import every diagnostic module of this package (each registers itself), in the
-    order of their names; a module whose name starts with ``_`` holds helpers."""
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-
-
-_discover()
+import_submodules(__name__, __path__)
 
 #: the table names, in the order of their modules' names
 TABLES = tuple(REGISTRY)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from ..core.labels import prior_col, true_col
+from ..core.priors import describe
 from ..core.seeds import SEED_BLOCK
 from ..run.simulate import draw_with_truth
 from ..spec.study import Chunk, Condition
@@ -35,9 +37,6 @@ def datasets(study, condition: Condition, stop: int | None = None,
 def condition_row(condition: Condition) -> dict:
     """A condition as the tables' condition columns: ``true_<p>`` per fixed truth,
     ``prior_<p>`` (the prior, described) per truth drawn from a prior."""
-    from ..core.labels import prior_col, true_col
-    from ..core.priors import describe
-
     fixed = {true_col(k): float(v) for k, v in sorted(condition.params.items())
              if not isinstance(v, Mapping)}
     drawn = {prior_col(k): describe(v) for k, v in sorted(condition.params.items())

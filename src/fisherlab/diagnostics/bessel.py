@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.labels import param_columns
-from . import diagnostic
 from ._common import condition_keys, good, groups, perf, theta_of
+from .registry import diagnostic
 
 #: |bias - theory| / MCSE(bias) below this: the bias agrees with theory
 Z = 3

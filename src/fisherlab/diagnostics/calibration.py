@@ -28,8 +28,8 @@ import pandas as pd
 from scipy import stats
 
 from ..core.labels import prior_columns
-from . import CELL, diagnostic
 from ._common import condition_keys, good, groups
+from .registry import CELL, diagnostic
 
 #: KS p below this: 'not calibrated'
 ALPHA = 0.01

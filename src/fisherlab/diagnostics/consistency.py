@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import diagnostic
 from ._common import condition_keys, good, groups, perf
+from .registry import diagnostic
 
 #: a slope within this absolute distance of theory counts as agreeing even when its
 #: standard error is tiny (finite-n curvature is not a failure of consistency)

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import CELL, diagnostic
 from ._common import condition_keys, perf, with_intervals
+from .registry import CELL, diagnostic
 
 #: the exact binomial test at this level decides 'nominal'
 ALPHA = 0.01

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..stats.measures import variance_rel_mcse
-from . import CELL, diagnostic
 from ._common import condition_keys, crlb_with_error, good, groups, perf, theta_of
+from .registry import CELL, diagnostic
 
 #: |Var/CRLB - 1| / MCSE below this: the estimator attains the bound
 Z = 3

@@ -19,8 +19,8 @@ import pandas as pd
 
 from ..core.errors import FailureRateError
 from ..core.labels import condition_columns
-from . import diagnostic
 from ._common import condition_keys
+from .registry import diagnostic
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|\bnan\b|\binf\b")
 

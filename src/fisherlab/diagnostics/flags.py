@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import CELL, diagnostic
 from ._common import condition_keys, good, groups, perf
+from .registry import CELL, diagnostic
 
 #: column prefix -> (kind as ``flag_reason`` names it, value column, worst is max?)
 KINDS = {"divergences": ("divergences", "divergences", True),

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..families.fallbacks import MC_SEED, monte_carlo_information
-from . import ONCE, diagnostic
 from ._data import condition_row, param_conditions
+from .registry import ONCE, diagnostic
 
 #: |information - check| / SE below this: they agree
 Z = 4

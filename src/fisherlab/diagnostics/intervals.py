@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import diagnostic
 from ._common import condition_keys, perf, with_intervals
 from .coverage import nominal_band
+from .registry import diagnostic
 
 COLUMNS = ["n", "estimand", "estimator", "kind", "S", "coverage", "coverage_mcse",
            "miss_below", "miss_above", "band_low", "band_high", "in_band", "width",

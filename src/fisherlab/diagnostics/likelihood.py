@@ -31,8 +31,8 @@ from ..estimators import maximum_likelihood_for
 from ..estimators.intervals import loglik_at, lr_intervals, profile
 from ..families.base import z_quantile
 from ..spec.study import Condition
-from . import ONCE, diagnostic
 from ._data import condition_row, datasets, param_conditions
+from .registry import ONCE, diagnostic
 
 #: replicates per n, sample sizes shown, parameters shown, grid points per curve
 REPLICATES = 2

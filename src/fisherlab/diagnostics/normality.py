@@ -24,8 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from ..core.labels import condition_columns
-from . import CELL, diagnostic
 from ._common import condition_keys, crlb_of, good, groups, is_lattice, theta_of
+from .registry import CELL, diagnostic
 
 #: a test with p below this says 'not normal'
 ALPHA = 0.01

@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import diagnostic
 from ._common import condition_keys, groups
+from .registry import diagnostic
 
 #: largest difference from the reference MLE, in its standard errors, that 'agrees'
 AGREE = 1e-3

@@ -28,8 +28,8 @@ import pandas as pd
 
 from ..spec.study import Condition
 from ..stats.measures import variance_rel_mcse
-from . import ONCE, diagnostic
 from ._data import condition_row, datasets, param_conditions
+from .registry import ONCE, diagnostic
 
 #: |statistic - theory| / MCSE below this: the identity holds
 Z = 3

@@ -1,53 +1,23 @@
-"""The estimator registry: each estimator is declared once and registered by name."""
+"""The estimators: each declared once, in a module of this package, and registered by
+name (:mod:`.registry`); every module of this package is imported here, so a new
+estimator is its module alone. Then the modules named in ``FISHERLAB_PLUGINS``
+(:mod:`fisherlab.core.plugins`), which register theirs the same way."""
 
 from __future__ import annotations
 
+from ..core.plugins import import_submodules, load_plugins
 from .base import EstimandFit, Estimator
-
-_REGISTRY: dict[str, type[Estimator]] = {}
-
-
-def register(cls: type[Estimator]) -> type[Estimator]:
-    """Class decorator: make an estimator available to study files under ``cls.name``."""
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"estimator {cls.name!r} is registered twice")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def estimator_names() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def estimator_class(name: str) -> type[Estimator]:
-    return _REGISTRY[name]
-
-
-def make_estimator(name: str, options: dict | None = None) -> Estimator:
-    return _REGISTRY[name](**(options or {}))
-
-
-def maximum_likelihood_for(family) -> Estimator:
-    """An estimator with the ``maximum_likelihood`` trait that applies to ``family``, at
-    its default options (for a diagnostic that needs the MLE of a study without one)."""
-    for _, cls in sorted(_REGISTRY.items()):
-        if cls.maximum_likelihood and cls.applies_to(family):
-            return cls()
-    raise LookupError(f"no maximum-likelihood estimator applies to {family.name}")
-
-
-def estimators_for(family) -> list[str]:
-    """Names of the estimators that apply to ``family``."""
-    return [n for n, c in sorted(_REGISTRY.items()) if c.applies_to(family)]
-
-
-from . import (  # noqa: E402,F401  (importing registers them)
-    bayes,  # map
-    closed_form,  # mle, mom, unbiased
-    posterior,  # posterior (samplers.py)
+from .registry import (
+    estimator_class,
+    estimator_names,
+    estimators_for,
+    make_estimator,
+    maximum_likelihood_for,
+    register,
 )
+
+import_submodules(__name__, __path__)
+load_plugins()
 
 __all__ = ["EstimandFit", "Estimator", "estimator_class", "estimator_names",
            "estimators_for", "make_estimator", "maximum_likelihood_for", "register"]
-
-from ..core import plugins  # noqa: E402,F401  (last: modules named in FISHERLAB_PLUGINS)

@@ -29,6 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..core.labels import estimator_label
 from ..families.base import Family, Point, Theta, z_quantile
 
 
@@ -112,8 +113,6 @@ class Estimator:
 
     def label(self, family: Family | None = None) -> str:
         """What people read: ``map, Beta(2, 2) prior`` (:mod:`fisherlab.core.labels`)."""
-        from ..core.labels import estimator_label
-
         shown = {k: self.options[k] for k in ("prior", *self.label_options)
                  if k in self.options}
         one = family is not None and len(family.estimated()) == 1

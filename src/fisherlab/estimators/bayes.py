@@ -38,9 +38,9 @@ from scipy import optimize
 from ..core import priors as prior_mod
 from ..core.numerics import damped_newton, safe_inv
 from ..families.base import Family, Point
-from . import register
 from .base import Estimator, OneFit, fit_each
 from .pymc_models import block_model, build_model, jax_function
+from .registry import register
 
 _PRIOR_SCHEMA = {
     "type": "object",
@@ -106,9 +106,9 @@ class CompiledMAP:
     any_n = True
 
     def __init__(self, family: Family, priors: dict, theta_fixed, x0: np.ndarray):
-        import pytensor.tensor as pt
-        from pytensor.gradient import hessian, jacobian
-        from pytensor.graph.replace import graph_replace
+        import pytensor.tensor as pt  # (start-up: imported when used)
+        from pytensor.gradient import hessian, jacobian  # (start-up: imported when used)
+        from pytensor.graph.replace import graph_replace  # (start-up: imported when used)
 
         model, theta, data = build_model(family, priors, theta_fixed, x0)
         self.names = list(priors)
@@ -204,7 +204,7 @@ class BatchedMAP:
 
     def __init__(self, family, priors, theta_fixed, x, u0):
         import pytensor.tensor as pt  # (start-up: PyTensor costs seconds to import)
-        from pytensor.graph.replace import graph_replace
+        from pytensor.graph.replace import graph_replace  # (start-up: imported when used)
 
         k = len(priors)
         # check_bounds=False: a trial step outside a parameter's support gives a NaN loss

@@ -11,8 +11,9 @@ from scipy import differentiate
 
 from ..core.numerics import safe_inv
 from ..families.base import Family, Point
-from . import intervals, numeric, register
+from . import intervals, numeric
 from .base import Estimator
+from .registry import register
 
 
 @register

@@ -45,9 +45,9 @@ import logging
 import numpy as np
 
 from ..families.base import Family, Point
-from . import register
 from .base import Work
 from .bayes import _PRIOR_SCHEMA, _Bayes
+from .registry import register
 from .samplers import BLOCKS, SAMPLERS, NutpieEach, Raw, seed_of
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ class Posterior(_Bayes):
     def summarise(self, family: Family, theta_fixed, raw: Raw, level: float) -> Point:
         """Estimates, intervals, diagnostics and flags of every replicate, from the draws
         ``(R, chain, draw)``, with ArviZ's array functions over all replicates at once."""
-        from arviz_stats.base import array_stats
+        from arviz_stats.base import array_stats  # (start-up: imported when used)
 
         names = list(raw.draws)
         R = len(raw.error)
@@ -235,7 +235,7 @@ def convergence(draws: np.ndarray, tail: float = 0.05) -> tuple[np.ndarray, ...]
     times: 2.4 ms per replicate and parameter, a third of the joint sampler's time.
     Here the bulk normal scores serve both R-hat and bulk ESS. A replicate whose draws
     are constant gets R-hat NaN and ESS chain x draw, as ArviZ's array functions give."""
-    import xarray as xr
+    import xarray as xr  # (start-up: imported when used)
 
     nd = _arviz_numba()
     draws = np.asarray(draws, float)

@@ -111,7 +111,7 @@ def compile_nutpie(model):
     Without fastmath the two agree, but sampling took 65% longer (12.9 against 7.8 ms per
     replicate, docs/bayes.md); without the cache a later job compiles ~6 s longer."""
     import nutpie  # (start-up: nutpie, PyTensor and numba cost seconds to import)
-    import pytensor
+    import pytensor  # (start-up: imported when used)
 
     with pytensor.config.change_flags(numba__cache=False):
         return nutpie.compile_pymc_model(model)

@@ -31,12 +31,16 @@ replicates whatever the chunking, and the draws are byte-identical.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from ..core.files import atomic_path
 from ..families.base import Family
 from .base import failure_reason
 from .pymc_models import block_model, build_model, compile_nutpie, jax_cache, quiet
@@ -122,7 +126,7 @@ class NutpieEach:
         self.compiled = compile_nutpie(model)
 
     def sample(self, x, seeds, *, draws, tune, chains, target_accept) -> Raw:
-        import nutpie
+        import nutpie  # (start-up: imported when used)
 
         out = Raw.empty(self.names, len(x), chains, draws)
         for i, xi in enumerate(np.asarray(x, dtype=self.dtype)):
@@ -167,7 +171,7 @@ class NutpieJoint:
         self.compiled = compile_nutpie(model)
 
     def sample(self, x, seeds, *, draws, tune, chains, target_accept) -> Raw:
-        import nutpie
+        import nutpie  # (start-up: imported when used)
 
         x = np.asarray(x, dtype=self.dtype)
         R, B = len(x), self.block
@@ -224,9 +228,6 @@ class VmapNUTS:
         self._runs: dict = {}
 
     def _key(self, settings: tuple) -> str:
-        import hashlib
-        import json
-        from importlib.metadata import version
 
         family, priors, theta_fixed, x0 = self.args
         ident = {"family": family.name, "state": {k: repr(v) for k, v in
@@ -242,8 +243,8 @@ class VmapNUTS:
     def _build(self):
         """PyMC's JAX graphs of one replicate: log-density (with the Jacobians of the
         transforms) and the constrained parameters, both of (values..., data)."""
-        from pymc.sampling.jax import get_jaxified_graph
-        from pytensor.graph.replace import graph_replace
+        from pymc.sampling.jax import get_jaxified_graph  # (start-up: imported when used)
+        from pytensor.graph.replace import graph_replace  # (start-up: imported when used)
 
         quiet()
         family, priors, theta_fixed, x0 = self.args
@@ -258,8 +259,8 @@ class VmapNUTS:
                 get_jaxified_graph(inputs=[*values, xin], outputs=cons))
 
     def _lane(self, draws, tune, target_accept):
-        import blackjax
-        import jax
+        import blackjax  # (start-up: imported when used)
+        import jax  # (start-up: imported when used)
 
         k = self.k
         logp_fn, cons_fn = self._graph
@@ -291,10 +292,8 @@ class VmapNUTS:
         settings = (draws, tune, chains, target_accept)
         if settings in self._runs:
             return self._runs[settings]
-        import jax
-        from jax import export
-
-        from ..core.files import atomic_path
+        import jax  # (start-up: imported when used)
+        from jax import export  # (start-up: imported when used)
 
         path = Path(jax_cache()) / "exported" / f"{self._key(settings)}.bin"
         if path.exists():
@@ -319,7 +318,7 @@ class VmapNUTS:
         return self._runs[settings]
 
     def sample(self, x, seeds, *, draws, tune, chains, target_accept) -> Raw:
-        import jax
+        import jax  # (start-up: imported when used)
 
         run = self._run(draws, tune, chains, float(target_accept))
         x = np.asarray(x, dtype=self.dtype)

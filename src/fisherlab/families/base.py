@@ -17,145 +17,17 @@ Conventions
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import ClassVar
 
 import numpy as np
 from scipy import special
 
+from .fallbacks import expected_information, numerical_score
+from .params import Derived, Param, Theta
 from .point import Point
 
-Theta = Mapping[str, "np.ndarray | float"]
 __all__ = ["Derived", "Family", "Param", "Point", "Theta", "z_quantile"]
-
-
-@dataclass(frozen=True)
-class Param:
-    """A parameter and its domain.
-
-    ``low``/``high`` bound the domain; ``low_open``/``high_open`` say whether the bound
-    itself is excluded. ``estimated=False`` marks a design constant (binomial
-    ``trials``): it is part of the condition but no estimator targets it.
-    ``typical`` is a range of ordinary values, used by property tests and docs.
-    """
-
-    name: str
-    low: float = -math.inf
-    high: float = math.inf
-    low_open: bool = True
-    high_open: bool = True
-    integer: bool = False
-    estimated: bool = True
-    typical: tuple[float, float] = (0.5, 2.0)
-    doc: str = ""
-    #: map to the real line for numeric optimisation: "auto" picks from the bounds
-    #: (log for (low, inf), logit for (low, high), identity for the real line)
-    transform: str = "auto"
-
-    def kind(self) -> str:
-        """The transform actually used: 'identity', 'log', 'neglog' or 'logit'."""
-        if self.transform != "auto":
-            return self.transform
-        lo, hi = math.isfinite(self.low), math.isfinite(self.high)
-        return {(False, False): "identity", (True, False): "log",
-                (False, True): "neglog", (True, True): "logit"}[(lo, hi)]
-
-    def to_unconstrained(self, v):
-        """u = log(v - low), -log(high - v), logit((v - low)/(high - low)) or v."""
-        v = np.asarray(v, dtype=float)
-        k = self.kind()
-        if k == "log":
-            return np.log(v - self.low)
-        if k == "neglog":
-            return -np.log(self.high - v)
-        if k == "logit":
-            from scipy import special
-            return special.logit((v - self.low) / (self.high - self.low))
-        return v
-
-    def from_unconstrained(self, u):
-        """The inverse of :meth:`to_unconstrained`."""
-        u = np.asarray(u, dtype=float)
-        k = self.kind()
-        if k == "log":
-            return self.low + np.exp(u)
-        if k == "neglog":
-            return self.high - np.exp(-u)
-        if k == "logit":
-            from scipy import special
-            return self.low + (self.high - self.low) * special.expit(u)
-        return u
-
-    def jacobian(self, u):
-        """dv/du of :meth:`from_unconstrained` (for the chain rule and the delta method)."""
-        u = np.asarray(u, dtype=float)
-        k = self.kind()
-        if k == "log":
-            return np.exp(u)
-        if k == "neglog":
-            return np.exp(-u)
-        if k == "logit":
-            from scipy import special
-            e = special.expit(u)
-            return (self.high - self.low) * e * (1.0 - e)
-        return np.ones_like(u)
-
-    def curvature(self, u):
-        """d^2v/du^2 of :meth:`from_unconstrained` (the chain rule's second term), from
-        :meth:`jacobian`: exp(u) is its own derivative, exp(-u) its negative's, and the
-        logistic's derivative e(1 - e) has derivative e(1 - e)(1 - 2e)."""
-        d1 = self.jacobian(u)
-        k = self.kind()
-        if k == "log":
-            return d1
-        if k == "neglog":
-            return -d1
-        if k == "logit":
-            from scipy import special
-            return d1 * (1.0 - 2.0 * special.expit(np.asarray(u, dtype=float)))
-        return np.zeros_like(d1)
-
-    def describe(self) -> str:
-        """The domain in interval notation, e.g. ``(0, inf)`` or ``integer >= 1``."""
-        if self.integer:
-            return f"an integer >= {int(self.low)}" if math.isfinite(self.low) else "an integer"
-        lo = "(" if self.low_open else "["
-        hi = ")" if self.high_open else "]"
-        return f"a number in {lo}{_fmt(self.low)}, {_fmt(self.high)}{hi}"
-
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the domain."""
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return False
-        if not math.isfinite(value):
-            return False
-        if self.integer and float(value) != int(value):
-            return False
-        above = value > self.low if self.low_open else value >= self.low
-        below = value < self.high if self.high_open else value <= self.high
-        return above and below
-
-
-def _fmt(v: float) -> str:
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return f"{v:g}"
-
-
-@dataclass(frozen=True)
-class Derived:
-    """A derived estimand g(theta), with its gradient for the delta method.
-
-    ``grad`` returns an array of shape ``(..., k)``: the partial derivatives with
-    respect to the family's estimated parameters, in their declared order.
-    """
-
-    name: str
-    fn: Callable[[Theta], np.ndarray]
-    grad: Callable[[Theta], np.ndarray]
-    doc: str = ""
 
 
 class Family:
@@ -299,8 +171,6 @@ class Family:
         :class:`~.fallbacks.Information`: the declared closed form, else numerical
         integration of the squared score over the declared :meth:`support`, else Monte
         Carlo with its precision; NotImplementedError for a non-regular family."""
-        from .fallbacks import expected_information
-
         return expected_information(self, theta)
 
     def support(self, theta: Theta) -> tuple[float, float]:
@@ -338,8 +208,6 @@ class Family:
         parameters. Declare it analytically where you can (``has("score")``: numeric MLE
         then uses it); the default differentiates :meth:`loglik` numerically
         (:func:`~.fallbacks.numerical_score`)."""
-        from .fallbacks import numerical_score
-
         return numerical_score(self, x, theta)
 
     def em_step(self, x, theta: Theta, theta_fixed: Theta) -> tuple[dict, np.ndarray]:

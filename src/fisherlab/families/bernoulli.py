@@ -6,9 +6,10 @@ keeps form Wilson's (1927) interval (:func:`wilson`), which keeps close to nomin
 coverage where the Wald interval collapses (Brown, Cai & DasGupta 2001)."""
 
 import numpy as np
+from scipy.special import xlog1py, xlogy
 
-from . import register
 from .base import Family, Param, Point, z_quantile
+from .registry import register
 
 
 def wilson(k, N, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -25,7 +26,6 @@ def wilson(k, N, level: float) -> tuple[np.ndarray, np.ndarray]:
 def successes_loglik(k, N, p) -> np.ndarray:
     """k log p + (N - k) log(1 - p): k successes in N trials, without the binomial
     coefficient (0 log 0 = 0 at p = 0 or 1)."""
-    from scipy.special import xlog1py, xlogy
 
     p = np.asarray(p, float)
     return xlogy(k, p) + xlog1py(N - k, -p)
@@ -36,8 +36,8 @@ def pymc_successes(p, t):
     successes k and the trials N of each: ``Binomial(N, p)`` observing k, whose binomial
     coefficient is free of p (the Bernoulli's and the binomial's
     ``pymc_sufficient_likelihood``). Returns the ``pm.Data`` of the statistics."""
-    import pymc as pm
-    import pytensor.tensor as pt
+    import pymc as pm  # (start-up: imported when used)
+    import pytensor.tensor as pt  # (start-up: imported when used)
 
     data = pm.Data("t", np.asarray(t, float))
     pm.Binomial("obs", n=pt.cast(data[:, 1], "int64"), p=p,

@@ -13,8 +13,8 @@ c = m(1-m)/v - 1, a = m c, b = (1-m) c.
 import numpy as np
 from scipy import special, stats
 
-from . import register
 from .base import Family, Param, Point
+from .registry import register
 
 
 @register

@@ -1,11 +1,11 @@
 """Binomial(trials, p) with the number of trials fixed by the design."""
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-from . import register
 from .base import Family, Param, Point
 from .bernoulli import pymc_successes, successes_loglik, wilson
+from .registry import register
 
 
 @register
@@ -29,7 +29,6 @@ class Binomial(Family):
         return stats.binom.logpmf(x, theta["trials"], theta["p"])
 
     def sufficient(self, x, theta_fixed):
-        from scipy import special
 
         # the successes k in N = n·trials trials, N, the base measure sum log C(trials, x),
         # and the values off 0, 1, ..., trials

@@ -7,8 +7,8 @@ rate^2/(n-2); rate·Σx ~ Gamma(n, 1) gives exact intervals for rate and mean.""
 import numpy as np
 from scipy import stats
 
-from . import register
 from .base import Derived, Family, Param, Point
+from .registry import register
 
 
 @register
@@ -59,7 +59,7 @@ class Exponential(Family):
         return data
 
     def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
-        import pymc as pm
+        import pymc as pm  # (start-up: imported when used)
 
         data = pm.Data("t", np.asarray(t, float))
         # the total of n values is Gamma(n, rate): n log rate - rate total + a constant

@@ -12,8 +12,9 @@ solves with ``floc=0``), by safeguarded Newton. Fisher information per observati
 import numpy as np
 from scipy import special, stats
 
-from . import register
+from ..core.numerics import newton_bracketed
 from .base import Family, Param, Point
+from .registry import register
 
 
 @register
@@ -47,7 +48,6 @@ class Gamma(Family):
         return {"shape": m[..., 0] ** 2 / v, "rate": m[..., 0] / v}
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..core.numerics import newton_bracketed
 
         mean = x.mean(axis=1)
         s = np.log(mean) - np.log(x).mean(axis=1)

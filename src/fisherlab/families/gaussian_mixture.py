@@ -14,8 +14,9 @@ come from the numerical observed information (estimators/numeric.py).
 import numpy as np
 from scipy import stats
 
-from . import register
+from ..core.numerics import em_iterate
 from .base import Family, Param, Point
+from .registry import register
 
 #: pairs of sample quantiles where the two means start
 START_QUANTILES = [(0.25, 0.75), (0.1, 0.9), (0.4, 0.6), (0.05, 0.5), (0.5, 0.95),
@@ -91,7 +92,6 @@ class GaussianMixture(Family):
         return new, lse.sum(-1)
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..core.numerics import em_iterate
 
         R, n = x.shape
         S = starts if starts > 1 else 4  # EM always uses several starts

@@ -5,9 +5,10 @@ The MLE 1/x̄ is biased upwards; (n-1)/(Σx-1) is the classical unbiased estimat
 
 import numpy as np
 from scipy import stats
+from scipy.special import xlog1py
 
-from . import register
 from .base import Derived, Family, Param, Point
+from .registry import register
 
 
 @register
@@ -41,7 +42,6 @@ class Geometric(Family):
                          np.sum(~ok, -1)], -1)
 
     def loglik_sufficient(self, t, theta):
-        from scipy.special import xlog1py
 
         n, total, bad = t[..., 0], t[..., 1], t[..., 2]
         p = np.asarray(theta["p"], float)
@@ -56,8 +56,8 @@ class Geometric(Family):
         return data
 
     def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
-        import pymc as pm
-        import pytensor.tensor as pt
+        import pymc as pm  # (start-up: imported when used)
+        import pytensor.tensor as pt  # (start-up: imported when used)
 
         data = pm.Data("t", np.asarray(t, float))
         # the failures before the n-th success, total - n, are NegativeBinomial(n, p):

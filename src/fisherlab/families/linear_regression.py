@@ -13,9 +13,10 @@ freedom. Covariates come from the study's ``model.design`` (see regression.py).
 import numpy as np
 from scipy import stats
 
-from . import register
+from ..core.numerics import safe_inv
 from .base import Derived, Param, Point
 from .normal import c4
+from .registry import register
 from .regression import RegressionFamily, parts, regression_data
 
 SIGMA = Param("sigma", 0.0, typical=(0.5, 3.0), doc="error standard deviation")
@@ -90,7 +91,6 @@ class LinearRegression(RegressionFamily):
         info[:, :k, :k] = xtx / sigma[:, None, None] ** 2
         info[:, k, k] = 2 * n / sigma**2
         est = dict(zip(self.coefficients(), beta.T, strict=True))
-        from ..core.numerics import safe_inv
 
         return Point({**est, "sigma": sigma}, cov=safe_inv(info))
 

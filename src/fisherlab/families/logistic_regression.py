@@ -16,8 +16,9 @@ with that reason.
 import numpy as np
 from scipy import optimize, special
 
-from . import register
+from ..core.numerics import safe_inv
 from .base import Point
+from .registry import register
 from .regression import RegressionFamily, parts, regression_data
 
 
@@ -118,7 +119,6 @@ class LogisticRegression(RegressionFamily):
             if kind:
                 reason[i] = f"{kind} separation: the MLE does not exist"
                 conv[i] = False
-        from ..core.numerics import safe_inv
 
         return Point(dict(zip(self.coefficients(), beta.T, strict=True)), cov=safe_inv(H),
                      converged=conv, reason=reason, iterations=iters)

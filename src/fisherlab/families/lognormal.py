@@ -8,8 +8,8 @@ observation is the normal one, diag(1/σ², 2/σ²)."""
 import numpy as np
 from scipy import stats
 
-from . import register
 from .base import Derived, Family, Param, Point
+from .registry import register
 
 
 def _mean(t):

@@ -14,8 +14,9 @@ Observed information: -d2l/dr2 = n ψ'(r) - Σ ψ'(x+r), -d2l/dr dp = -n/p,
 import numpy as np
 from scipy import special, stats
 
-from . import register
+from ..core.numerics import monotone_root
 from .base import Family, Param, Point
+from .registry import register
 
 
 @register
@@ -42,7 +43,6 @@ class NegativeBinomial(Family):
         return {"r": m[..., 0] ** 2 / (v - m[..., 0]), "p": m[..., 0] / v}
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..core.numerics import monotone_root
 
         mean = x.mean(axis=1)
         over = x.var(axis=1) > mean  # existence of a finite MLE (1/n variance)

@@ -9,8 +9,8 @@ gives the exact t interval for mu and chi-square intervals for sigma2 and sigma.
 import numpy as np
 from scipy import special, stats
 
-from . import register
 from .base import Derived, Family, Param, Point
+from .registry import register
 
 
 def c4(n):

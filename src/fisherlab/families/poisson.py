@@ -7,10 +7,10 @@ lam0 rejects when n (x̄ - lam0)^2 / lam0 > z^2; the lam0 it keeps are the score
 x̄ + z^2/(2n) -/+ z sqrt(x̄/n + z^2/(4n^2))."""
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-from . import register
 from .base import Derived, Family, Param, Point, z_quantile
+from .registry import register
 
 
 @register
@@ -35,7 +35,6 @@ class Poisson(Family):
         return stats.poisson.logpmf(x, theta["lam"])
 
     def sufficient(self, x, theta_fixed):
-        from scipy import special
 
         # n, the total, sum log x! (the base measure), values off the non-negative integers
         x = np.asarray(x, float)
@@ -45,7 +44,6 @@ class Poisson(Family):
                          np.sum(~ok, -1)], -1)
 
     def loglik_sufficient(self, t, theta):
-        from scipy import special
 
         n, total, logfact, bad = (t[..., j] for j in range(4))
         lam = np.asarray(theta["lam"], float)
@@ -59,8 +57,8 @@ class Poisson(Family):
         return data
 
     def pymc_sufficient_likelihood(self, theta, t, theta_fixed):
-        import pymc as pm
-        import pytensor.tensor as pt
+        import pymc as pm  # (start-up: imported when used)
+        import pytensor.tensor as pt  # (start-up: imported when used)
 
         data = pm.Data("t", np.asarray(t, float))
         # the total of n counts is Poisson(n lam): sum x log lam - n lam + a constant

@@ -13,8 +13,8 @@ With the spacings of n uniforms ~ Dirichlet(1, n-1, 1) scaled by w = upper - low
 import numpy as np
 from scipy import stats
 
-from . import register
 from .base import Family, Param, Point
+from .registry import register
 
 
 @register

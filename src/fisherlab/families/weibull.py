@@ -14,8 +14,9 @@ the second derivatives (z = x/λ, L = log z):
 import numpy as np
 from scipy import stats
 
-from . import register
+from ..core.numerics import monotone_root
 from .base import Family, Param, Point
+from .registry import register
 
 EULER = np.euler_gamma
 
@@ -42,7 +43,6 @@ class Weibull(Family):
         return {"shape": k, "scale": np.mean(x ** k[:, None], axis=1) ** (1.0 / k)}
 
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
-        from ..core.numerics import monotone_root
 
         logx = np.log(x)
         top = logx.max(axis=1, keepdims=True)

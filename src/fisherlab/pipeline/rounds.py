@@ -114,7 +114,7 @@ def round_stage(study, folder: str | Path, k: int, chunk_size, out: str | Path) 
     folder = Path(folder)
     s = at_round(study, folder, k)
     by = round_chunks(s, chunk_size)
-    paths = {key: [chunk_file(folder.parent, s.name, job.param_id, job.name) for job in jobs]
+    paths = {key: [chunk_file(folder.parent, s.name, job) for job in jobs]
              for key, jobs in by.items()}
     verify_chunks(s, sorted({p for ps in paths.values() for p in ps}), chunk_size)
     cells, done = [], True
@@ -152,7 +152,7 @@ def run_rounds(study, results: str | Path, chunk_size, chunk_fn) -> tuple:
         for jobs in round_chunks(s, chunk_size).values():
             for job in jobs:
                 if job.id not in done_chunks:
-                    chunk_fn(s, job, chunk_file(results, s.name, job.param_id, job.name))
+                    chunk_fn(s, job, chunk_file(results, s.name, job))
                     done_chunks.add(job.id)
         rec = round_stage(study, folder, k, chunk_size, StudyFiles(folder).round(k))
         if rec["done"]:

@@ -158,7 +158,7 @@ def summarise(study: Study, folder: str | Path, out: str | Path):
 def report_md(study: Study, summary: str | Path, out: str | Path) -> None:
     """report.md: the study's definition and its summary as readable tables (and, for a
     study with target MCSEs, how they were met)."""
-    from ..report.markdown import render  # the report's stack, imported when drawn
+    from ..report.markdown import render  # start-up: the report's stack, only when drawn
 
     prec = StudyFiles(Path(summary).parent).precision
     files.write_text(out, render(study, pd.read_csv(summary),
@@ -178,14 +178,14 @@ def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
 def html(study: Study, folder: str | Path, out: str | Path,
          figures: str | Path | None = None, verdict: str | Path | None = None) -> str:
     """The study's page from its results folder; returns the one-line verdict."""
-    from ..report.page import write_report  # matplotlib and ArviZ: only when drawn
+    from ..report.page import write_report  # start-up: matplotlib and ArviZ, only when drawn
 
     return write_report(study, Path(folder), Path(out), figures, verdict)
 
 
 def index(results: str | Path, out: str | Path | None = None) -> Path:
     """``<results>/index.html``: every study with results on disk."""
-    from ..report.index import write_index  # the report's stack, imported when drawn
+    from ..report.index import write_index  # start-up: the report's stack, only when drawn
 
     out = Path(out) if out is not None else Path(results) / INDEX
     write_index(Path(results), out)
@@ -206,7 +206,7 @@ def run(study: Study, results: str | Path = RESULTS, chunk_size: int | str = CHU
     if study.targets is not None:  # rounds of chunks until the targets are met
         study, _ = run_rounds(study, results, chunk_size, chunk)
     for job in jobs_for(study, chunk_size):
-        path = chunk_file(results, study.name, job.param_id, job.name)
+        path = chunk_file(results, study.name, job)
         if study.targets is None:
             chunk(study, job, path)
         paths.setdefault(job.param_id, []).append(path)

@@ -42,8 +42,24 @@ from .rounds import at_round, read_rounds, round_chunks, schedule_of
 #: wildcard constraints, so a chunk path parses one way only
 WILDCARDS = {"study": r"[A-Za-z0-9][A-Za-z0-9_.-]*", "cond": r"[A-Za-z0-9=._-]+",
              "chunk": r"(n\d+\.)?c\d+"}
+
+
+class Patterns:
+    """A :class:`~fisherlab.core.layout.StudyFiles` whose paths are strings: Snakemake
+    fills wildcards (``{study}``) into strings only, not into Path objects."""
+
+    def __init__(self, files: StudyFiles):
+        self._files = files
+
+    def __getattr__(self, name: str):
+        value = getattr(self._files, name)
+        if callable(value):
+            return lambda *args: str(value(*args))
+        return str(value)
+
+
 #: the files of a study's folder, with its wildcard (the rules' inputs and outputs)
-STUDY = StudyFiles(f"{RESULTS}/{{study}}")
+STUDY = Patterns(StudyFiles(f"{RESULTS}/{{study}}"))
 
 
 def files_of(study: str) -> StudyFiles:

@@ -14,6 +14,8 @@ ArviZ reads an xarray DataTree whose ``replicate`` dimension is the sample dimen
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -26,7 +28,7 @@ MAX_N_PANELS = 4
 
 
 def _az():
-    import arviz_plots as azp
+    import arviz_plots as azp  # (start-up: imported when used)
 
     return azp
 
@@ -34,11 +36,10 @@ def _az():
 def styled(fn):
     """Draw with ArviZ's ``arviz-variat`` style, without changing the style of the
     matplotlib figures drawn after."""
-    import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kw):
-        import matplotlib.pyplot as plt
+        import matplotlib.pyplot as plt  # (start-up: imported when used)
 
         _az()  # registers the style with matplotlib
         with plt.style.context("arviz-variat"):

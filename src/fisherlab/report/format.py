@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 
 def decimals_for(mcse: float, extra: int = 1) -> int | None:
@@ -46,7 +47,6 @@ def fmt_p(p: float) -> str:
 
 def rate(slope: float) -> str:
     """A rate as people write it: ``n^−1/2``, ``n^−1``."""
-    from fractions import Fraction
 
     f = Fraction(slope).limit_denominator(8)
     return f"n^{'−' if f < 0 else ''}{abs(f)}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.labels import condition_columns, condition_label
+from ..estimators import estimator_class, estimators_for
+from ..families import family_names, get_family
 from ..spec.study import Study
 from .format import fmt, fmt_pm
 from .targets import per_condition, targets_text
@@ -62,9 +64,6 @@ def render(study: Study, summary: pd.DataFrame, precision: pd.DataFrame | None =
 
 def families_table() -> str:
     """A Markdown table of every registered family: what a study file may use."""
-    from ..estimators import estimator_class, estimators_for
-    from ..families import family_names, get_family
-
     lines = ["| family | parameters (domain) | estimands | estimators | smallest n |",
              "|---|---|---|---|---|"]
     for name in family_names():

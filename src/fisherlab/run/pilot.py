@@ -22,6 +22,9 @@ import pandas as pd
 
 from ..core.seeds import SEED_BLOCK
 from ..plan.forecast import assess, predicted_mcse
+from ..spec.study import Chunk
+from ..stats.cellstats import block_stats, merge_cells
+from .simulate import run_chunk
 
 #: pilot replications of a fixed-R study (at most its R)
 PILOT = 2 * SEED_BLOCK
@@ -33,10 +36,6 @@ def plan(study, pilot: int | None = None) -> pd.DataFrame:
     """One row per condition × n × estimator × estimand × measure: the pilot's value and
     MCSE, then ``target`` and ``needed`` (replications) or, for a fixed-R study,
     ``mcse_at_R``; ``seconds_per_rep`` of the condition × n and ``seconds``."""
-    from ..spec.study import Chunk
-    from ..stats.cellstats import block_stats, merge_cells
-    from .simulate import run_chunk
-
     targets = study.targets.mcse if study.targets else {m: 1.0 for m in SHOWN}
     if pilot is None:
         pilot = study.targets.min if study.targets else PILOT

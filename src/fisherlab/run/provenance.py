@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 from importlib import metadata
 from pathlib import Path
+
+from ..core.files import read_attrs, read_meta
 
 PACKAGES = ("fisherlab", "numpy", "scipy", "pandas", "pymc", "arviz", "snakemake")
 
@@ -30,10 +33,6 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
     time, and each estimator's wall time per condition × n (``timings``). Read from the
     chunks' parquet metadata (see :func:`fisherlab.core.files.write_parquet`; the per-estimator
     seconds are the chunk DataFrame's ``attrs``, :func:`fisherlab.run.simulate.run_chunk`)."""
-    import json
-
-    from ..core.files import read_attrs, read_meta
-
     study_file = study.path
     chunks, seen_versions = [], []
     timings: dict[tuple, dict] = {}

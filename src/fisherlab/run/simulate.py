@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..core.files import atomic_path
 from ..core.labels import group_columns, prior_col, true_col
 from ..core.priors import describe as describe_prior
 from ..core.priors import draw as draw_prior
@@ -183,9 +184,7 @@ def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, th
     scipy, no extra dependency): per estimand a variable (replicate, chain, draw), the
     true values as ``true_<param>`` (replicate,), the condition in the attributes.
     Written atomically (:func:`fisherlab.core.files.atomic_path`)."""
-    import xarray as xr
-
-    from ..core.files import atomic_path
+    import xarray as xr  # (start-up: xarray costs half a second to import)
 
     R = len(replicate)
     data = {e: (("replicate", "chain", "draw"), np.asarray(v, float)) for e, v in draws.items()}

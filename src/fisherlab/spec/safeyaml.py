@@ -86,6 +86,14 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
+def key_path(path) -> str:
+    """A key path as a study file's messages name it: ``model.params.sigma[1]``."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
 def _where(mark) -> str:
     return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
@@ -116,8 +124,6 @@ def _advance(stack: list) -> None:
 
 def refuse_anchors(text: str) -> None:
     """One pass over the parser's events: YamlProblem at the first anchor or alias."""
-    from .schema import key_path
-
     stack: list = []  # ["map", key, expecting a key] or ["seq", index]
     for ev in yaml.parse(text, Loader=_Base):
         node = isinstance(ev, yaml.NodeEvent)

@@ -34,6 +34,7 @@ import yaml
 
 from ..core.errors import StudyError
 from . import safeyaml
+from .safeyaml import key_path
 
 #: the largest study or config file read (a study file is a few hundred bytes; the
 #: longest lists allowed take ~60 KB)
@@ -128,13 +129,6 @@ def _is_integer(checker, inst) -> bool:
 Validator = jsonschema.validators.extend(
     jsonschema.Draft202012Validator,
     type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
-
-
-def key_path(path) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
 
 
 def show_value(value: Any) -> str:

@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 
 from ..core.labels import group_columns, param_columns
+from .cellstats import moments_of
+from .moments import excess_kurtosis as kurtosis_of
 
 #: the measure columns of summary.csv, in order
 MEASURES = ["n_rep", "n_failed", "mean", "bias", "bias_mcse", "rel_bias", "empse",
@@ -131,9 +133,6 @@ def performance_from_stats(cell, drawn: bool) -> dict:
     (expand e_i = b + d_i); model SE from the count, mean and M2 of se^2; coverage from
     the count of covering intervals, the width from its mean and M2.
     """
-    from .cellstats import moments_of
-    from .moments import excess_kurtosis as kurtosis_of
-
     nan = float("nan")
     out = dict.fromkeys(MEASURES[2:], nan)
     x = moments_of(cell, "x")

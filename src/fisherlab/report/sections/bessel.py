@@ -11,7 +11,7 @@ from ..figures import COLORS, first_condition, legend_below, lines, n_axis, plt
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, mark
 from ..html import table as html_table
-from . import Section, one
+from .section import Section, one
 
 ORDER = 70
 

@@ -12,7 +12,7 @@ from ..format import fmt_p
 from ..html import Col, esc, mark, text
 from ..html import table as html_table
 from ..prose import pair
-from . import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
+from .section import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
 
 ORDER = 120
 

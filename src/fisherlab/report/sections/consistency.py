@@ -13,7 +13,7 @@ from ..format import fmt, fmt_pm, rate
 from ..html import Col, cite, mark
 from ..html import table as html_table
 from ..prose import names, pair
-from . import Section, one
+from .section import Section, one
 
 ORDER = 60
 

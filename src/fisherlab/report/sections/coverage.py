@@ -16,7 +16,7 @@ from ..format import fmt, fmt_p, fmt_pm
 from ..html import Col, cite, esc, mark
 from ..html import table as html_table
 from ..prose import names, pair
-from . import FigureOut, Section, one
+from .section import FigureOut, Section, one
 
 ORDER = 100
 

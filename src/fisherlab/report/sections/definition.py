@@ -6,7 +6,7 @@ from ...diagnostics import efficiency
 from .. import targets
 from ..format import rate
 from ..html import esc
-from . import Section
+from .section import Section
 
 ORDER = 10
 

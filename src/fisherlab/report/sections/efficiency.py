@@ -12,7 +12,7 @@ from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, mark
 from ..html import table as html_table
 from ..prose import names, pair
-from . import Section, one
+from .section import Section, one
 
 ORDER = 80
 
@@ -22,7 +22,7 @@ def reading(r) -> str:
     t = diag.with_bound(r.tables["efficiency"])
     if t.empty:
         return ("Fisher information: "
-                + esc(diag.efficiency.information_statement(r.tables["efficiency"])) + ".")
+                + esc(diag.information_statement(r.tables["efficiency"])) + ".")
     nmax = t["n"].max()
     last = t[t["n"] == nmax]
     parts = [f"At n = {nmax}, n·Var·I(θ) is within {diag.Z} MCSE of the "

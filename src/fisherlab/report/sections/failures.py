@@ -7,7 +7,7 @@ import pandas as pd
 from ..columns import cond_cols, est_col, n_col
 from ..html import Col, esc, text
 from ..html import table as html_table
-from . import Section
+from .section import Section
 
 ORDER = 150
 

@@ -8,7 +8,7 @@ from ...core.labels import column_label, number
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc
 from ..html import table as html_table
-from . import Section
+from .section import Section
 
 ORDER = 130
 

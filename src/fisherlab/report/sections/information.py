@@ -7,7 +7,7 @@ from ..columns import cond_cols
 from ..format import fmt
 from ..html import Col, cite, esc, mark, text
 from ..html import table as html_table
-from . import Section
+from .section import Section
 
 ORDER = 50
 

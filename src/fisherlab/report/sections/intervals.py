@@ -12,7 +12,7 @@ from ..figures import COLORS, first_condition, legend_below, plt
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
-from . import Section, one
+from .section import Section, one
 
 ORDER = 110
 

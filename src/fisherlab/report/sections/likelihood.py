@@ -7,7 +7,7 @@ from ..columns import n_col
 from ..format import fmt
 from ..html import Col, cite, esc
 from ..html import table as html_table
-from . import Section
+from .section import Section
 
 ORDER = 30
 

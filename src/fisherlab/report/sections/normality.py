@@ -14,7 +14,7 @@ from ..format import fmt, fmt_p
 from ..html import Col, esc, mark, text
 from ..html import table as html_table
 from ..prose import names, pair
-from . import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
+from .section import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
 
 ORDER = 90
 

@@ -13,7 +13,7 @@ from ..format import fmt
 from ..html import Col, cite, esc, mark
 from ..html import table as html_table
 from ..prose import names
-from . import Section, one
+from .section import Section, one
 
 ORDER = 140
 

@@ -8,7 +8,7 @@ from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..format import fmt, fmt_pm
 from ..html import Col
 from ..html import table as html_table
-from . import Section
+from .section import Section
 
 ORDER = 20
 
