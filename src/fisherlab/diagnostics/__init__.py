@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.plugins import import_submodules
+from ..core.registry import import_submodules
 from .registry import CELL, ONCE, REGISTRY, Diagnostic, diagnostic
 
 

@@ -1,11 +1,11 @@
 """The estimators: each declared once, in a module of this package, and registered by
 name (:mod:`.registry`); every module of this package is imported here, so a new
 estimator is its module alone. Then the modules named in ``FISHERLAB_PLUGINS``
-(:mod:`fisherlab.core.plugins`), which register theirs the same way."""
+(:mod:`fisherlab.core.registry`), which register theirs the same way."""
 
 from __future__ import annotations
 
-from ..core.plugins import import_submodules, load_plugins
+from ..core.registry import import_submodules, load_plugins
 from .base import EstimandFit, Estimator
 from .registry import (
     estimator_class,

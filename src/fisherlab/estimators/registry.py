@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from ..core.registry import Registry
 from .base import Estimator
 
-_REGISTRY: dict[str, type[Estimator]] = {}
-
-
-def register(cls: type[Estimator]) -> type[Estimator]:
-    """Class decorator: make an estimator available to study files under ``cls.name``."""
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"estimator {cls.name!r} is registered twice")
-    _REGISTRY[cls.name] = cls
-    return cls
+#: estimator classes by name
+_REGISTRY: Registry = Registry("estimator")
+#: class decorator: make a estimator available to study files under ``cls.name``
+register = _REGISTRY.register
 
 
 def estimator_names() -> list[str]:

@@ -8,7 +8,7 @@ module of this package is imported here, so a new family is its module alone.
 
 from __future__ import annotations
 
-from ..core.plugins import import_submodules
+from ..core.registry import import_submodules
 from .base import Derived, Family, Param, Point
 from .registry import family_names, get_family, register
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+from ..core.registry import Registry
 from .base import Family
 from .python_family import python_family
 from .scipy_dist import scipy_family
 
-_REGISTRY: dict[str, type[Family]] = {}
-
-
-def register(cls: type[Family]) -> type[Family]:
-    """Class decorator: make a family available to study files under ``cls.name``."""
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"family {cls.name!r} is registered twice")
-    _REGISTRY[cls.name] = cls
-    return cls
+#: family classes by name
+_REGISTRY: Registry = Registry("family")
+#: class decorator: make a family available to study files under ``cls.name``
+register = _REGISTRY.register
 
 
 def family_names() -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 
-from ...core.plugins import import_submodules
+from ...core.registry import import_submodules
 from .section import Section
 
 

@@ -1,4 +1,5 @@
-"""Extra estimators or families from modules named in ``FISHERLAB_PLUGINS``.
+"""Importing a registry's members: the modules of a package, and the extra estimators or
+families of the modules named in ``FISHERLAB_PLUGINS``; the registries themselves.
 
     FISHERLAB_PLUGINS=mypkg.estimators,tests.faulty_estimators fisherlab run study.yaml
 
@@ -45,3 +46,18 @@ def import_submodules(package: str, path) -> list[str]:
         importlib.import_module(f"{package}.{name}")
     return names
 
+
+class Registry(dict):
+    """Classes by their ``name``: what :func:`register` (a class decorator) fills; one
+    per kind of thing a study file names (families, estimators)."""
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+
+    def register(self, cls):
+        """Class decorator: make ``cls`` available to study files under ``cls.name``."""
+        if cls.name in self and self[cls.name] is not cls:
+            raise ValueError(f"{self.kind} {cls.name!r} is registered twice")
+        self[cls.name] = cls
+        return cls
