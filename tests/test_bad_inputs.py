@@ -13,6 +13,11 @@ import pytest
 from fisherlab.cost import check_limits, study_cost
 from fisherlab.study import Study, StudyError, load_study
 
+#: a hostile file that is not refused (an alias bomb expanded, say) hangs rather than
+#: fails: pytest-timeout stops it long before the suite's default limit (each case takes
+#: well under a second)
+pytestmark = pytest.mark.timeout(30)
+
 BASE = """\
 description: a valid study
 model:
