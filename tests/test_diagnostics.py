@@ -24,6 +24,8 @@ from fisherlab.diagnostics.failures import failures, reason_kind
 from fisherlab.diagnostics.normality import describe_z, normal_from, normality
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
+from fisherlab.families.fallbacks import Information
+from fisherlab.measures import variance_rel_mcse
 from fisherlab.study import load_study
 
 from .conftest import run_study, study_for
@@ -227,6 +229,34 @@ def test_efficiency_of_the_normal_mean_is_one(normal_rows):
     assert len(s2) == 3
     exact = s2["n"] / (s2["n"] - 1)
     assert ((s2["var_ratio"] - exact).abs() < 4 * s2["var_ratio_mcse"]).all()
+
+
+def test_a_monte_carlo_information_adds_its_error_to_the_efficiency_mcse(normal_rows,
+                                                                        monkeypatch):
+    """Every bundled closed form has relative error 0; an information known only to
+    ±5% (Monte Carlo) widens the MCSE of Var/CRLB: ratio * hypot(rel. MCSE of the
+    variance, 0.05)."""
+    study, df = normal_rows
+    closed = study.family.information
+    rel = 0.05
+
+    def sampled(theta):
+        info = closed(theta)
+        return Information(info.matrix, "Monte Carlo (±5%)", rel, rel * np.abs(info.matrix))
+
+    plain = efficiency(df, study)
+    monkeypatch.setattr(study.family, "information", sampled)
+    e = efficiency(df, study)
+    assert len(e) == 2 * 2 * 3 and (e["crlb_source"] == "Monte Carlo (±5%)").all()
+    pd.testing.assert_series_equal(e["var_ratio"], plain["var_ratio"])  # the same bound
+    for row in e.itertuples():
+        g = df[(df.estimator == row.estimator) & (df.estimand == row.estimand)
+               & (df.n == row.n) & df.converged]
+        err = g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)
+        assert row.var_ratio == pytest.approx(np.var(err, ddof=1) / row.crlb, rel=1e-12)
+        want = row.var_ratio * np.hypot(variance_rel_mcse(err), rel)
+        assert row.var_ratio_mcse == pytest.approx(want, rel=1e-12)
+        assert row.var_ratio_mcse > 1.2 * row.var_ratio * variance_rel_mcse(err)
 
 
 # --------------------------------------------------------------------------- coverage
