@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from fisherlab.diagnostics.bessel import bessel
 from fisherlab.diagnostics.consistency import (
@@ -124,6 +125,42 @@ def test_lattice_estimates_use_k2_not_ks():
     assert ks > 0.2  # 40% here: far above its 1% level
 
 
+def with_ks_statistic(S: int, D: float) -> np.ndarray:
+    """S values whose KS statistic against N(0, 1) is D: the normal quantiles at
+    v_i = (i - 1/2)/S moved to v_i + delta 4 v_i (1 - v_i) (increasing and inside (0, 1)
+    for delta < 1/4), which puts the ECDF's largest gap, 1/(2S) + delta (1 - 1/S^2), at
+    the median."""
+    v = (np.arange(1, S + 1) - 0.5) / S
+    delta = (D - 0.5 / S) / (1 - 1 / S**2)
+    assert 0 < delta < 0.25
+    return special.ndtri(v + delta * 4 * v * (1 - v))
+
+
+@pytest.mark.parametrize("S", [200, 1000])
+def test_ks_critical_value_and_verdict_agree(S):
+    """crit is the KS statistic's 99% point for S values (ALPHA = 0.01), and the verdict
+    is 'normal' exactly when the statistic is at most crit: checked just inside, just
+    outside (between the 99% and 99.5% points) and far outside."""
+    from scipy import stats
+
+    crit = stats.kstwo.ppf(1 - 0.01, S)
+    wider = stats.kstwo.ppf(1 - 0.01 / 2, S)
+    cases = [(0.95 * crit, "normal"), ((crit + wider) / 2, "not normal"),
+             (1.5 * wider, "not normal")]
+    for D, verdict in cases:
+        z = with_ks_statistic(S, D)
+        assert stats.kstest(z, "norm").statistic == pytest.approx(D, rel=1e-9)
+        got = describe_z(z, lattice=False)
+        assert got["test"] == "KS" and got["S"] == S
+        assert got["crit"] == pytest.approx(crit, rel=1e-12)
+        assert got["statistic"] == pytest.approx(D, rel=1e-9)
+        assert got["verdict"] == verdict, (D, crit, got)
+        assert (got["verdict"] == "normal") == (got["statistic"] <= got["crit"])
+    ok = describe_z(np.random.default_rng(5).standard_normal(S))
+    assert ok["crit"] == pytest.approx(crit, rel=1e-12)
+    assert ok["verdict"] == "normal" and ok["statistic"] <= ok["crit"]
+
+
 @pytest.fixture(scope="module")
 def uniform_rows(tmp_path_factory):
     path = tmp_path_factory.mktemp("u") / "u.yaml"
@@ -185,6 +222,18 @@ def squared_errors(df: pd.DataFrame, estimator: str, estimand: str, n: int) -> n
     g = df[(df.estimator == estimator) & (df.estimand == estimand) & (df.n == n)]
     g = g.sort_values("replicate")
     return (g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)) ** 2
+
+
+def test_normality_table_crit_is_the_ks_99_percent_point(normal_rows):
+    from scipy import stats
+
+    t = normality(normal_rows[1], normal_rows[0])
+    ks = t[t["test"] == "KS"]
+    assert len(ks) >= 6
+    for row in ks.itertuples():
+        assert row.crit == pytest.approx(stats.kstwo.ppf(1 - 0.01, row.S), rel=1e-12)
+        assert (row.verdict == "normal") == (row.statistic <= row.crit)
+    assert t.loc[t["test"] != "KS", "crit"].isna().all()
 
 
 def test_bessel_normal_variance(normal_rows):
