@@ -143,8 +143,8 @@ def time_floor(model: str, block: int = 20, reps: int = 5) -> float:
 def time_posterior(model: str, fam, x, sampler: str) -> tuple[float, float, object, float]:
     """(seconds per replicate after compile, compile seconds, the fits, of which seconds
     per replicate in the summaries: estimates, intervals and diagnostics from the draws)."""
-    from fisherlab.estimators import make_estimator
     from fisherlab.core.seeds import replicate_seeds
+    from fisherlab.estimators import make_estimator
 
     m = MODELS[model]
     est = make_estimator("posterior", {"prior": m["prior"], "sampler": sampler, **SETTINGS})

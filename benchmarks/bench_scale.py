@@ -74,7 +74,7 @@ def _job(args) -> None:
 def measure(reps: int, where: Path) -> tuple[int, list[tuple[str, float, float]]]:
     from multiprocessing import get_context
 
-    from fisherlab.pipeline import stages
+    from fisherlab.core.layout import chunk_file
     from fisherlab.plan.chunking import auto_sizes, jobs_for
     from fisherlab.spec.load import load_study
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.stats.measures import summarise
 from fisherlab.run.simulate import run_chunk
 from fisherlab.spec.load import load_study
+from fisherlab.stats.measures import summarise
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,10 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from fisherlab.plan.cost import check_limits, study_cost
-from fisherlab.spec.study import Study
-from fisherlab.spec.load import load_study
 from fisherlab.core.errors import StudyError
+from fisherlab.plan.cost import check_limits, study_cost
+from fisherlab.spec.load import load_study
+from fisherlab.spec.study import Study
+
+#: a hostile file that is not refused (an alias bomb expanded, say) hangs rather than
+#: fails: pytest-timeout stops it long before the suite's default limit (each case takes
+#: well under a second)
+pytestmark = pytest.mark.timeout(30)
 
 BASE = """\
 description: a valid study

@@ -8,10 +8,10 @@ import pytest
 from scipy import stats
 
 from fisherlab.core import priors
+from fisherlab.core.errors import StudyError
+from fisherlab.core.seeds import replicate_seeds
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
-from fisherlab.core.seeds import replicate_seeds
-from fisherlab.core.errors import StudyError
 from fisherlab.spec.load import load_study
 
 R, N = 40, 15

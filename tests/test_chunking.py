@@ -7,9 +7,9 @@ import textwrap
 
 import pytest
 
-from fisherlab.plan import chunking
 from fisherlab.estimators import estimator_names, make_estimator
 from fisherlab.families import family_names, get_family
+from fisherlab.plan import chunking
 from fisherlab.spec.load import load_study
 
 STUDY = """\

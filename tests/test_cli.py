@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.core.layout import chunk_file
 from fisherlab.cli import main as cli
 from fisherlab.core import files as io
+from fisherlab.core.layout import chunk_file
+from fisherlab.estimators.registry import _REGISTRY
 from fisherlab.pipeline import stages
-from fisherlab.estimators import _REGISTRY
 from fisherlab.spec.load import load_study
 
 TINY = """\

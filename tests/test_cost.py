@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from fisherlab.plan import cost, cost_table
+from fisherlab.core.errors import StudyError
 from fisherlab.estimators import estimators_for
 from fisherlab.families import family_names, get_family
-from fisherlab.core.errors import StudyError
+from fisherlab.plan import cost, cost_table
 from fisherlab.spec.load import load_study
 
 STUDY = """\

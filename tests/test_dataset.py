@@ -3,16 +3,18 @@ streaming stages equal to the whole-table computations."""
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 import pandas as pd
 import pytest
 
+from fisherlab.core.layout import chunk_file, stats_path
+from fisherlab.diagnostics import run_all, stream_all
 from fisherlab.pipeline import stages
 from fisherlab.run.dataset import Estimates
-from fisherlab.diagnostics import run_all, stream_all
-from fisherlab.stats.measures import summarise
 from fisherlab.spec.load import load_study
+from fisherlab.stats.measures import summarise
 
 from .conftest import assert_summaries_close
 
@@ -115,3 +117,54 @@ def test_counts_come_from_the_statistics(built):
     assert list(src.conditions()["cond"]) == ["mu=0_sigma=1.5", "mu=2_sigma=1.5"]
     one = src.read("mu=2_sigma=1.5", 20, ["estimate"], estimator="mom", estimand="sigma2")
     assert len(one) == 250 and set(one.columns) == {"true_mu", "true_sigma", "estimate"}
+
+
+# ------------------------------------------------------- a chunk's statistics file checked
+def one_condition_chunks(tmp_path, seed: int = 99, name: str = "ds"):
+    """The study (under ``name``), one condition and its chunk files (chunk size 100),
+    computed."""
+    (tmp_path / name).mkdir()
+    path = tmp_path / name / "ds.yaml"
+    path.write_text(textwrap.dedent(STUDY).replace("seed: 99", f"seed: {seed}"))
+    study = load_study(path)
+    cond = study.jobs(100)[0].param_id
+    jobs = [j for j in study.jobs(100) if j.param_id == cond]
+    chunks = [chunk_file(tmp_path / name / "results", study.name, j) for j in jobs]
+    for job, out in zip(jobs, chunks, strict=True):
+        stages.chunk(study, job, out)
+    return study, cond, chunks
+
+
+@pytest.mark.parametrize("swap", ["another chunk", "another spec", "truncated"])
+def test_a_chunk_with_wrong_statistics_is_named_and_removed(tmp_path, swap):
+    """gather checks each chunk's statistics file against the chunk's own spec hash: a
+    statistics file copied from another chunk of the study, or from the same chunk of
+    another spec (here another seed), or an unreadable one, names the chunk in a
+    ChunkError and removes it with its statistics, keeping the good chunks; the
+    condition's gathered files go too."""
+    study, cond, chunks = one_condition_chunks(tmp_path)
+    assert len(chunks) >= 3
+    folder = tmp_path / "ds" / "results" / study.name
+    assert stages.gather(study, cond, chunks, folder, 100) > 0  # whole: it gathers
+    gathered = folder / "estimates" / f"cond={cond}"
+    assert gathered.exists()
+    bad = chunks[1]
+    if swap == "another chunk":
+        shutil.copy(stats_path(chunks[0]), stats_path(bad))
+        problem = "has statistics of another spec"
+    elif swap == "another spec":
+        _, _, other = one_condition_chunks(tmp_path, seed=100, name="other")
+        assert other[1].name == bad.name
+        shutil.copy(stats_path(other[1]), stats_path(bad))
+        problem = "has statistics of another spec"
+    else:
+        data = stats_path(bad).read_bytes()
+        stats_path(bad).write_bytes(data[: len(data) // 2])
+        problem = "has unreadable statistics"
+    with pytest.raises(stages.ChunkError) as err:
+        stages.gather(study, cond, chunks, folder, 100)
+    msg = str(err.value)
+    assert f"{bad}: {problem}" in msg and "1 chunk file(s) removed" in msg, msg
+    assert not bad.exists() and not stats_path(bad).exists()
+    assert all(c.exists() and stats_path(c).exists() for c in chunks if c != bad)
+    assert not gathered.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from fisherlab.diagnostics.bessel import bessel
 from fisherlab.diagnostics.consistency import (
@@ -24,7 +25,9 @@ from fisherlab.diagnostics.failures import failures, reason_kind
 from fisherlab.diagnostics.normality import describe_z, normal_from, normality
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
+from fisherlab.families.fallbacks import Information
 from fisherlab.spec.load import load_study
+from fisherlab.stats.measures import variance_rel_mcse
 
 from .conftest import run_study, study_for
 
@@ -122,6 +125,42 @@ def test_lattice_estimates_use_k2_not_ks():
     assert ks > 0.2  # 40% here: far above its 1% level
 
 
+def with_ks_statistic(S: int, D: float) -> np.ndarray:
+    """S values whose KS statistic against N(0, 1) is D: the normal quantiles at
+    v_i = (i - 1/2)/S moved to v_i + delta 4 v_i (1 - v_i) (increasing and inside (0, 1)
+    for delta < 1/4), which puts the ECDF's largest gap, 1/(2S) + delta (1 - 1/S^2), at
+    the median."""
+    v = (np.arange(1, S + 1) - 0.5) / S
+    delta = (D - 0.5 / S) / (1 - 1 / S**2)
+    assert 0 < delta < 0.25
+    return special.ndtri(v + delta * 4 * v * (1 - v))
+
+
+@pytest.mark.parametrize("S", [200, 1000])
+def test_ks_critical_value_and_verdict_agree(S):
+    """crit is the KS statistic's 99% point for S values (ALPHA = 0.01), and the verdict
+    is 'normal' exactly when the statistic is at most crit: checked just inside, just
+    outside (between the 99% and 99.5% points) and far outside."""
+    from scipy import stats
+
+    crit = stats.kstwo.ppf(1 - 0.01, S)
+    wider = stats.kstwo.ppf(1 - 0.01 / 2, S)
+    cases = [(0.95 * crit, "normal"), ((crit + wider) / 2, "not normal"),
+             (1.5 * wider, "not normal")]
+    for D, verdict in cases:
+        z = with_ks_statistic(S, D)
+        assert stats.kstest(z, "norm").statistic == pytest.approx(D, rel=1e-9)
+        got = describe_z(z, lattice=False)
+        assert got["test"] == "KS" and got["S"] == S
+        assert got["crit"] == pytest.approx(crit, rel=1e-12)
+        assert got["statistic"] == pytest.approx(D, rel=1e-9)
+        assert got["verdict"] == verdict, (D, crit, got)
+        assert (got["verdict"] == "normal") == (got["statistic"] <= got["crit"])
+    ok = describe_z(np.random.default_rng(5).standard_normal(S))
+    assert ok["crit"] == pytest.approx(crit, rel=1e-12)
+    assert ok["verdict"] == "normal" and ok["statistic"] <= ok["crit"]
+
+
 @pytest.fixture(scope="module")
 def uniform_rows(tmp_path_factory):
     path = tmp_path_factory.mktemp("u") / "u.yaml"
@@ -173,33 +212,100 @@ sample_sizes: [5, 20, 100]
 replications: 2000
 seed: 11
 estimators: [mle, unbiased]
-""")
+estimands: [mu, sigma2]
+""")  # sigma2 named: the normal's default estimands are mu and sigma
     return load_study(path), run_study(path)
 
 
+def squared_errors(df: pd.DataFrame, estimator: str, estimand: str, n: int) -> np.ndarray:
+    """(estimate - truth)^2 of one cell, in replicate order."""
+    g = df[(df.estimator == estimator) & (df.estimand == estimand) & (df.n == n)]
+    g = g.sort_values("replicate")
+    return (g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)) ** 2
+
+
+def test_normality_table_crit_is_the_ks_99_percent_point(normal_rows):
+    from scipy import stats
+
+    t = normality(normal_rows[1], normal_rows[0])
+    ks = t[t["test"] == "KS"]
+    assert len(ks) >= 6
+    for row in ks.itertuples():
+        assert row.crit == pytest.approx(stats.kstwo.ppf(1 - 0.01, row.S), rel=1e-12)
+        assert (row.verdict == "normal") == (row.statistic <= row.crit)
+    assert t.loc[t["test"] != "KS", "crit"].isna().all()
+
+
 def test_bessel_normal_variance(normal_rows):
-    b = bessel(normal_rows[1], normal_rows[0])
+    study, df = normal_rows
+    b = bessel(df, study)
     assert "mu" not in set(b["estimand"])  # every estimator of mu is the same sample mean
     mle = b[(b.estimator == "mle") & (b.estimand == "sigma2")].sort_values("n")
     unb = b[(b.estimator == "unbiased") & (b.estimand == "sigma2")].sort_values("n")
+    assert list(mle["n"]) == list(unb["n"]) == [5, 20, 100]
     assert np.allclose(mle["theory_bias"], -4.0 / mle["n"])  # -sigma^2/n
     assert (mle["bias_z"].abs() < 4).all() and (unb["bias_z"].abs() < 4).all()
     # MSE(1/n) / MSE(1/(n-1)) = (2n-1)(n-1)/(2n^2) < 1: the biased MLE is closer
     n = mle["n"].to_numpy()
     exact = (2 * n - 1) * (n - 1) / (2 * n**2)
-    assert (mle["mse_ratio"].to_numpy() < 1).all()
-    assert np.allclose(mle["mse_ratio"].to_numpy(), exact, rtol=0.1)
+    ratio = mle["mse_ratio"].to_numpy()
+    assert (ratio < 1).all()
+    np.testing.assert_allclose(ratio, mle["mse"].to_numpy() / unb["mse"].to_numpy(),
+                               rtol=1e-12)
+    # The ratio's MCSE: both MSEs come from the same datasets (the MLE is (n-1)/n times
+    # the unbiased estimate), so their errors nearly cancel and the independent-errors
+    # form ratio * hypot(mse_mcse / mse, ...) from the table's columns is 3-14 times too
+    # wide (a ratio of 1 would pass it at n = 20 and 100). The delta method on the
+    # paired squared errors a_i, b_i: MCSE(mean a / mean b) = sd(a - ratio b) /
+    # (sqrt(S) mean b); here 0.013, 0.0067, 0.0031 at n = 5, 20, 100 (z = 1.2, -0.8,
+    # 0.1), and a ratio of 1 would be 4.5 MCSEs (n = 100) or more from theory.
+    for i, size in enumerate(n):
+        a = squared_errors(df, "mle", "sigma2", size)
+        c = squared_errors(df, "unbiased", "sigma2", size)
+        assert a.size == c.size == 2000
+        mcse = np.std(a - ratio[i] * c, ddof=1) / (np.sqrt(a.size) * c.mean())
+        assert abs(ratio[i] - exact[i]) < 4 * mcse, (size, ratio[i], exact[i], mcse)
 
 
 def test_efficiency_of_the_normal_mean_is_one(normal_rows):
     e = efficiency(normal_rows[1], normal_rows[0])
     mu = e[(e.estimand == "mu")]
+    assert len(mu) == 2 * 3
     assert np.allclose(mu["crlb"], 4.0 / mu["n"])  # sigma^2 / n
     assert ((mu["var_ratio"] - 1).abs() < 4 * mu["var_ratio_mcse"]).all()
     # Var(s^2) = 2 sigma^4/(n-1) against the bound 2 sigma^4/n: ratio n/(n-1)
     s2 = e[(e.estimand == "sigma2") & (e.estimator == "unbiased")]
+    assert len(s2) == 3
     exact = s2["n"] / (s2["n"] - 1)
     assert ((s2["var_ratio"] - exact).abs() < 4 * s2["var_ratio_mcse"]).all()
+
+
+def test_a_monte_carlo_information_adds_its_error_to_the_efficiency_mcse(normal_rows,
+                                                                        monkeypatch):
+    """Every bundled closed form has relative error 0; an information known only to
+    ±5% (Monte Carlo) widens the MCSE of Var/CRLB: ratio * hypot(rel. MCSE of the
+    variance, 0.05)."""
+    study, df = normal_rows
+    closed = study.family.information
+    rel = 0.05
+
+    def sampled(theta):
+        info = closed(theta)
+        return Information(info.matrix, "Monte Carlo (±5%)", rel, rel * np.abs(info.matrix))
+
+    plain = efficiency(df, study)
+    monkeypatch.setattr(study.family, "information", sampled)
+    e = efficiency(df, study)
+    assert len(e) == 2 * 2 * 3 and (e["crlb_source"] == "Monte Carlo (±5%)").all()
+    pd.testing.assert_series_equal(e["var_ratio"], plain["var_ratio"])  # the same bound
+    for row in e.itertuples():
+        g = df[(df.estimator == row.estimator) & (df.estimand == row.estimand)
+               & (df.n == row.n) & df.converged]
+        err = g["estimate"].to_numpy(float) - g["true_value"].to_numpy(float)
+        assert row.var_ratio == pytest.approx(np.var(err, ddof=1) / row.crlb, rel=1e-12)
+        want = row.var_ratio * np.hypot(variance_rel_mcse(err), rel)
+        assert row.var_ratio_mcse == pytest.approx(want, rel=1e-12)
+        assert row.var_ratio_mcse > 1.2 * row.var_ratio * variance_rel_mcse(err)
 
 
 # --------------------------------------------------------------------------- coverage

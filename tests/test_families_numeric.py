@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fisherlab.core.errors import StudyError
 from fisherlab.families import get_family
 from fisherlab.run.simulate import run_chunk
-from fisherlab.spec.study import Chunk
 from fisherlab.spec.load import load_study
-from fisherlab.core.errors import StudyError
+from fisherlab.spec.study import Chunk
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ["gamma_shape", "beta_mle", "logistic_credit", "linear_regression_sigma2",

@@ -7,8 +7,8 @@ import pytest
 
 from fisherlab.diagnostics import REGISTRY
 from fisherlab.diagnostics.flags import COLUMNS, flags
-from fisherlab.stats.measures import performance, summarise
 from fisherlab.spec.load import load_study
+from fisherlab.stats.measures import performance, summarise
 
 STUDY = """description: t
 model: {family: bernoulli, params: {p: 0.5}}
@@ -99,6 +99,7 @@ def test_no_flags_without_a_sampler(tmp_path):
 
 def test_flags_section_reads_and_cites_the_table(study):
     from fisherlab.report.flags import flags_table, reading
+
     from fisherlab.report.page import Results
     from fisherlab.report.sections import SECTIONS
 

@@ -12,9 +12,11 @@ prints the number of files checked, the slowest file's time and the peak RSS.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import resource
+import signal
 import string
 import time
 from pathlib import Path
@@ -24,10 +26,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fisherlab.plan.cost import check_limits, study_cost
-from fisherlab.spec.study import Study
-from fisherlab.spec.load import load_study
 from fisherlab.core.errors import StudyError
+from fisherlab.plan.cost import check_limits, study_cost
+from fisherlab.spec.load import load_study
+from fisherlab.spec.study import Study
 
 EXAMPLES = int(os.environ.get("FISHERLAB_FUZZ_EXAMPLES", "150"))
 #: most seconds one file may take; most the process's resident memory may grow while
@@ -35,6 +37,10 @@ EXAMPLES = int(os.environ.get("FISHERLAB_FUZZ_EXAMPLES", "150"))
 #: JAX and compiled models are 1-3 GB, which says nothing about the loader; the alias
 #: bomb of the issue took 2-3 GB more)
 MAX_SECONDS, MAX_GROWTH = 5.0, 1.0 * 2**30
+#: a hostile file that is not refused (an alias bomb expanded, deep nesting scanned)
+#: hangs rather than fails: pytest-timeout stops each test long before the suite's
+#: default (the slowest takes ~3 s at 150 examples; the limit grows with the examples)
+pytestmark = pytest.mark.timeout(30 * max(1, EXAMPLES // 150))
 STATS = {"files": 0, "studies": 0, "errors": 0, "max_seconds": 0.0, "slowest": "",
          "base_rss": 0, "max_growth": 0}
 
@@ -78,27 +84,61 @@ def rss() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+class TookTooLong(BaseException):
+    """A file still being checked after MAX_SECONDS. A BaseException, so that Hypothesis
+    does not catch it as an example's failure: it ends the test at once."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, what: str):
+    """Stop the block after ``seconds`` (SIGALRM) with :class:`TookTooLong` naming
+    ``what``, and give an outer timer (pytest-timeout's) back what is left of it.
+
+    pytest-timeout alone cannot stop a hanging file inside a Hypothesis test: its one
+    alarm fails the example, Hypothesis catches that like any failure and goes on
+    shrinking and replaying, with no alarm left (an unrefused alias bomb hung the alias
+    test for minutes after its 30 s). A limit per file that Hypothesis lets through
+    fails the test within ``seconds`` of the first file that hangs."""
+
+    def alarm(signum, frame):
+        raise TookTooLong(f"still checking a file after {seconds:g} s: {what}")
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    t0 = time.monotonic()
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - t0), 1e-3))
+
+
 def check(path: Path) -> Study | None:
     """Load and plan the cost, as before any job; only a StudyError naming the file."""
     t0 = time.perf_counter()
     try:
-        study = load_study(path)
-        check_limits([study_cost(study, 1000)])
+        with time_limit(MAX_SECONDS, repr(path.read_bytes()[:200])):
+            study = load_study(path)
+            check_limits([study_cost(study, 1000)])
         STATS["studies"] += 1
-        return study
     except StudyError as exc:  # the only error allowed, naming the file
         assert str(path) in str(exc)
         STATS["errors"] += 1
-        return None
+        study = None
     finally:
         seconds = time.perf_counter() - t0
         STATS["files"] += 1
         if seconds > STATS["max_seconds"]:
             STATS["max_seconds"], STATS["slowest"] = seconds, path.read_bytes()[:200]
-        assert seconds < MAX_SECONDS, seconds
         growth = rss() - STATS["base_rss"]
         STATS["max_growth"] = max(STATS["max_growth"], growth)
-        assert growth < MAX_GROWTH, growth
+    # not in `finally`: an AssertionError there would replace TookTooLong, which
+    # Hypothesis would then catch
+    assert seconds < MAX_SECONDS, seconds
+    assert growth < MAX_GROWTH, growth
+    return study
 
 
 @pytest.fixture(scope="module", autouse=True)

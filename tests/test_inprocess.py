@@ -1,5 +1,5 @@
 """Workflow steps inside the Snakemake process or forked from the preloaded server
-(fisherlab.inprocess): each job's output in its own log even when jobs run at once,
+(fisherlab.cli.inprocess): each job's output in its own log even when jobs run at once,
 failures raised with their log, which chunk jobs are cheap enough to stay in the
 process, and which start first."""
 
@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from fisherlab.plan import chunking
 from fisherlab.cli.inprocess import cli, process
+from fisherlab.plan import chunking
 from fisherlab.spec.load import load_study
 
 

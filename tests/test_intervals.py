@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
+from fisherlab.core.errors import StudyError
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
 from fisherlab.run.simulate import run_chunk
-from fisherlab.core.errors import StudyError
 from fisherlab.spec.load import load_study
 
 P, LEVEL = 0.005, 0.95

@@ -10,8 +10,8 @@ from fisherlab.diagnostics.efficiency import efficiency
 from fisherlab.diagnostics.likelihood import likelihood
 from fisherlab.diagnostics.score import ANALYTIC, NUMERICAL, score
 from fisherlab.run.simulate import run_chunk
-from fisherlab.spec.study import Condition
 from fisherlab.spec.load import load_study
+from fisherlab.spec.study import Condition
 
 
 def _run(write_study, text, chunk=500):

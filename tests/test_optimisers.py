@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from fisherlab.pipeline import stages
+from fisherlab.core.errors import StudyError
 from fisherlab.estimators import make_estimator
 from fisherlab.estimators.optimisers import ADAM, ascend, hessian_u, loglik_hessian_u
 from fisherlab.families import get_family
-from fisherlab.core.errors import StudyError
+from fisherlab.pipeline import stages
 from fisherlab.spec.load import load_study
 
 SIGMA = 2.0

@@ -14,15 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.pipeline import stages
 from fisherlab.cli.main import main
-from fisherlab.run.pilot import plan
-from fisherlab.core.layout import ROUND_FILE
-from fisherlab.plan.forecast import predicted_mcse
-from fisherlab.pipeline.rounds import read_rounds
 from fisherlab.core.errors import StudyError
-from fisherlab.spec.load import load_study
+from fisherlab.core.layout import ROUND_FILE
+from fisherlab.pipeline import stages
+from fisherlab.pipeline.rounds import read_rounds
 from fisherlab.pipeline.workflow import Workflow
+from fisherlab.plan.forecast import predicted_mcse
+from fisherlab.run.pilot import plan
+from fisherlab.spec.load import load_study
 
 from .conftest import snakemake, workflow_copy
 

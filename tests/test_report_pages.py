@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.pipeline import stages
-from fisherlab.diagnostics.efficiency import information_statement
 from fisherlab.core.labels import condition_columns, condition_label
-from fisherlab.stats.measures import summarise
+from fisherlab.diagnostics.efficiency import information_statement
+from fisherlab.pipeline import stages
 from fisherlab.report.format import fmt_p
 from fisherlab.spec.load import load_study
+from fisherlab.stats.measures import summarise
 
 from .conftest import assert_summaries_close
 

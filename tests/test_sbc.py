@@ -18,12 +18,12 @@ import pytest
 import yaml
 from scipy import stats
 
-from fisherlab.diagnostics.failures import failure_rates
-from fisherlab.stats.measures import performance, summarise
-from fisherlab.run.simulate import draw_with_truth, run_chunk
-from fisherlab.spec.study import Chunk, Study
-from fisherlab.spec.load import load_study
 from fisherlab.core.errors import StudyError
+from fisherlab.diagnostics.failures import failure_rates
+from fisherlab.run.simulate import draw_with_truth, pit, run_chunk
+from fisherlab.spec.load import load_study
+from fisherlab.spec.study import Chunk, Study
+from fisherlab.stats.measures import performance, summarise
 
 A, B = 2.0, 2.0
 PRIOR = {"dist": "Beta", "alpha": A, "beta": B}
@@ -148,6 +148,21 @@ def _exact(x, truth, a, b, level=0.95):
     k, n = x.sum(axis=1), x.shape[1]
     post = stats.beta(a + k, b + n - k)
     return post.ppf((1 - level) / 2), post.ppf((1 + level) / 2), post.cdf(truth)
+
+
+def test_pit_counts_draws_strictly_below_the_truth():
+    """PIT is the share of draws strictly below the truth: draws equal to it do not
+    count (a lattice-valued sampler would otherwise shift every PIT up)."""
+    assert pit(np.array([[0.1, 0.5, 0.5, 0.9]]), 0.5)[0] == 0.25
+    # a truth per replicate, draws (R, chain, draw), ties in each row
+    draws = np.array([[[0.1, 0.5], [0.5, 0.9]],
+                      [[0.2, 0.2], [0.3, 0.2]],
+                      [[1.0, 2.0], [3.0, 4.0]]])
+    got = pit(draws, np.array([0.5, 0.2, 5.0]))
+    np.testing.assert_array_equal(got, [0.25, 0.0, 1.0])
+    # a replicate with a non-finite draw has no PIT
+    draws[1, 0, 1] = np.nan
+    np.testing.assert_array_equal(pit(draws, np.array([0.5, 0.2, 5.0])), [0.25, np.nan, 1.0])
 
 
 @pytest.mark.parametrize("n", [5, 20])

@@ -24,7 +24,10 @@ from .conftest import snakemake as run_snakemake
 from .conftest import workflow_copy as copy_of_workflow
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
+# starting SLURM may take up to 600 s and each Snakemake run up to 1200 s (their own
+# limits below): past the suite's default 900 s
+pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow,
+              pytest.mark.timeout(3600)]
 
 STUDY = """\
 description: the SLURM test

@@ -2,9 +2,9 @@
 
 import pytest
 
+from fisherlab.core.errors import StudyError
 from fisherlab.estimators import estimators_for
 from fisherlab.families import get_family
-from fisherlab.core.errors import StudyError
 from fisherlab.spec.load import load_study
 
 GOOD = """\

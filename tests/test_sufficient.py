@@ -1,6 +1,6 @@
 """Mergeable statistics: merged per-block moments against the one-pass measures.
 
-The one-pass :func:`fisherlab.measures.performance` is the reference. Every measure
+The one-pass :func:`fisherlab.stats.measures.performance` is the reference. Every measure
 that the merged statistics give must equal it to 1e-12 relative
 (:func:`tests.conftest.assert_summaries_close` says how near-zero values are scaled),
 on skewed (lognormal), heavy-tailed (Student t, 3 df) and per-replicate-truth data,
@@ -14,8 +14,15 @@ import pandas as pd
 import pytest
 
 from fisherlab.stats import moments
-from fisherlab.stats.measures import MEASURES, excess_kurtosis, performance, performance_from_stats, summarise, summarise_stats
 from fisherlab.stats.cellstats import block_stats, merge_cells
+from fisherlab.stats.measures import (
+    MEASURES,
+    excess_kurtosis,
+    performance,
+    performance_from_stats,
+    summarise,
+    summarise_stats,
+)
 
 from .conftest import assert_summaries_close
 
