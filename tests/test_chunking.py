@@ -33,13 +33,13 @@ def study(tmp_path, family="normal", params="{mu: [0.0, 1.0], sigma: 1.0}", size
 
 
 def test_every_applicable_pair_has_a_measured_cost():
-    from fisherlab.plan.prices import fit_figures
+    from fisherlab.plan.prices import figures
 
     for f in family_names():
         fam = get_family(f)
         for e in estimator_names():
             if make_estimator(e).applies_to(fam):
-                (a, b, _, _), measured = fit_figures(f, e)
+                (a, b, _, _), measured = figures(fam, e)
                 assert measured, f"{f}/{e}"
                 assert a >= 0 and b >= 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fisherlab.cli import main as cli
+from fisherlab.cli import app as cli
 from fisherlab.core import files as io
 from fisherlab.core.layout import chunk_file
 from fisherlab.estimators.registry import _REGISTRY

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import pytest
 
 from fisherlab.core.errors import StudyError
 from fisherlab.estimators import estimators_for
 from fisherlab.families import family_names, get_family
-from fisherlab.plan import cost, cost_table
+from fisherlab.plan import cost, cost_table, prices
 from fisherlab.spec.load import load_study
 
 STUDY = """\
@@ -70,12 +71,13 @@ def test_every_registered_family_and_estimator_has_a_measured_figure():
 
 
 def test_an_unmeasured_pair_gets_the_largest_figure_and_says_so():
-    figures, measured = cost.fit_figures("no_such_family", "mle")
+    unmeasured = types.SimpleNamespace(name="no_such_family", kind="registered")
+    figures, measured = prices.figures(unmeasured, "mle")
     assert not measured
     assert figures == tuple(max(v[i] for (_, e), v in cost_table.FITS.items() if e == "mle")
                             for i in range(4))
-    assert cost.fit_figures("scipy.weibull_min", "mle") == (cost_table.FITS[("scipy", "mle")],
-                                                           True)
+    assert prices.figures(get_family("scipy.weibull_min"), "mle") == (
+        cost_table.FITS[("scipy", "mle")], True)
 
 
 def test_the_limit_names_the_key_that_drives_it(write_study):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.cli.main import main as cli
+from fisherlab.cli import app as cli
 from fisherlab.core import files as io
 from fisherlab.core.errors import FailureRateError
 from fisherlab.diagnostics.failures import check_failure_rate

@@ -98,10 +98,10 @@ def test_no_flags_without_a_sampler(tmp_path):
 
 
 def test_flags_section_reads_and_cites_the_table(study):
-    from fisherlab.report.flags import flags_table, reading
-
     from fisherlab.report.page import Results
     from fisherlab.report.sections import SECTIONS
+    from fisherlab.report.sections.flags import reading
+    from fisherlab.report.sections.flags import table as flags_table
 
     df = _estimates()
 

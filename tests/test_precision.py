@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fisherlab.cli.main import main
+from fisherlab.cli import main
 from fisherlab.core.errors import StudyError
 from fisherlab.core.layout import ROUND_FILE
 from fisherlab.pipeline import stages

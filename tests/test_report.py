@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fisherlab.cli.main import main
+from fisherlab.cli import main
 from fisherlab.diagnostics import TABLES
 from fisherlab.report.sections import SECTIONS
 

@@ -18,7 +18,7 @@ checkpoint rounds:
     wildcard_constraints:
         k=r"\d+",
     params:
-        folder=STUDY.folder,
+        folder=subpath(output[0], ancestor=2),
         size=FLOW.chunk_size,
     log:
         STUDY.log("rounds/r{k}"),
@@ -37,7 +37,7 @@ rule precision:
     output:
         STUDY.precision,
     params:
-        folder=STUDY.folder,
+        folder=subpath(output[0], parent=True),
     log:
         STUDY.log("precision"),
     resources: **ONE_CPU

@@ -20,7 +20,7 @@ rule report_html:
                        subcategory="figures", labels={"study": "{study}", "figure": "{name}"}),
         verdict=STUDY.verdict,
     params:
-        folder=STUDY.folder,
+        folder=subpath(input.summary, parent=True),
     log:
         STUDY.log("report_html"),
     resources: **ONE_CPU

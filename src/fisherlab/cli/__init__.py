@@ -1,5 +1,5 @@
 """The ``fisherlab`` command line, and how the workflow's jobs run its commands."""
 
-from .main import main
+from .app import main
 
 __all__ = ["main"]

@@ -33,7 +33,7 @@ import traceback
 from multiprocessing import spawn
 from pathlib import Path
 
-from .main import main
+from .app import main
 
 _local = threading.local()
 _install = threading.Lock()
