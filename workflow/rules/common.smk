@@ -2,6 +2,7 @@
 # before any job is scheduled (fisherlab.pipeline.workflow.load_workflow).
 from fisherlab.core.layout import CHUNK_PATH, INDEX, RESULTS, stats_path
 from fisherlab.diagnostics import TABLES as DIAGNOSTICS
+from fisherlab.verdicts import CLAIMS, TABLE as VERDICTS
 # light steps run in this process, heavy ones forked from a preloaded server (run: rules)
 from fisherlab.cli.inprocess import chunk, cli, process
 from fisherlab.plan.cost import machine_cpus

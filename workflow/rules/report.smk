@@ -1,6 +1,7 @@
 rule report_html:
-    """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each, then one
-    self-contained page per study: definition, summary, a section per diagnostic."""
+    """Every diagnostic table (fisherlab.diagnostics.REGISTRY), one CSV each; the
+    verdicts of every rule and the claims (fisherlab.verdicts); report.md; then one
+    self-contained page per study: definition, claims, summary, a section per diagnostic."""
     input:
         parts=FLOW.parts("estimates"),
         stats=FLOW.parts("stats"),
@@ -11,8 +12,9 @@ rule report_html:
         tables=[
             report(STUDY.table(name), caption="../report/table.rst", category="{study}",
                    subcategory="tables", labels={"study": "{study}", "table": name})
-            for name in DIAGNOSTICS
+            for name in (*DIAGNOSTICS, VERDICTS, CLAIMS)
         ],
+        md=STUDY.report_md,
         html=report(STUDY.report_html, caption="../report/report_html.rst",
                     category="{study}"),
         figures=report(directory(STUDY.figures), patterns=["{name}.png"],
@@ -28,7 +30,7 @@ rule report_html:
         # seconds of diagnostics and drawing: a process of its own, forked from a
         # server that imported matplotlib and ArviZ once (fisherlab.cli.inprocess.process)
         process(log[0], "html", "--study", input.study, "--dir", params.folder,
-                "--tables", params.folder, "--out", output.html,
+                "--diagnose", "--md", output.md, "--out", output.html,
                 "--figures", output.figures, "--verdict", output.verdict)
 
 

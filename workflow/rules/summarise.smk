@@ -22,15 +22,13 @@ checkpoint check:
 
 rule summarise:
     """Performance measures with Monte Carlo standard errors (Morris et al. 2019), from
-    the cells' merged statistics; and report.md, the same as readable tables."""
+    the cells' merged statistics."""
     input:
         parts=FLOW.parts("estimates"),
         stats=FLOW.parts("stats"),
         study=FLOW.study_file,
-        precision=ROUNDS.precision_file,  # report.md shows it (a study with targets)
     output:
         summary=STUDY.summary,
-        md=STUDY.report_md,
     log:
         STUDY.log("summarise"),
     params:
@@ -38,4 +36,4 @@ rule summarise:
     resources: **ONE_CPU
     run:
         cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,
-            "--out", output.summary, "--md", output.md)
+            "--out", output.summary)

@@ -2,10 +2,10 @@
 
 People use ``run``, ``validate``, ``families`` and ``plan``; the Snakemake rules call the
 stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
-:mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Three take the next stage along,
-so that the workflow starts fewer processes (each costs about a second of imports):
-``check --provenance`` also combines, ``summarise --md`` also writes report.md,
-``html --tables`` also diagnoses.
+:mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Two take other stages along, so
+that the workflow starts fewer processes (each costs about a second of imports):
+``check --provenance`` also combines; ``html --diagnose --md report.md`` diagnoses,
+judges and writes report.md before the page.
 Every stage command takes the study file and builds the study object from it once
 (:func:`fisherlab.spec.load.load_study`). Each error fisherlab reports has its exit
 status (:data:`fisherlab.core.errors.EXIT_CODES`).
@@ -33,6 +33,7 @@ from .commands import (
     cmd_gather,
     cmd_html,
     cmd_index,
+    cmd_judge,
     cmd_plan,
     cmd_precision,
     cmd_report,
@@ -59,8 +60,8 @@ commands:
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
 internal commands (the workflow's stages; the Snakemake rules call them):
-  chunk, gather, combine, export, check, summarise, report, diagnose, html, index,
-  round, precision
+  chunk, gather, combine, export, check, summarise, diagnose, judge, report, html,
+  index, round, precision
 
 options:
   -h, --help            show this help and exit
@@ -169,20 +170,21 @@ def parser() -> argparse.ArgumentParser:
               "max_failure_rate is exceeded)")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="summary.csv")
-    p.add_argument("--md", help="also write report.md (the report command) from it")
-    p = stage("report", cmd_report, "report.md")
-    p.add_argument("--summary", required=True, help="summary.csv")
-    p.add_argument("--out", required=True, help="report.md")
-    p = stage("diagnose", cmd_diagnose, "the diagnostic tables")
+    p = stage("diagnose", cmd_diagnose, "every diagnostic table, <diagnostic>.csv in --dir")
     p.add_argument("--dir", required=True, help="the study's results folder")
-    p.add_argument("--out-dir", required=True, help="where <diagnostic>.csv go")
+    p = stage("judge", cmd_judge, "verdicts.csv and claims.csv in --dir, from its tables")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p = stage("report", cmd_report, "report.md, from the tables and verdicts in --dir")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="report.md")
     p = stage("html", cmd_html, "report.html of one study")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="report.html")
     p.add_argument("--figures", help="also write each figure as PNG here")
     p.add_argument("--verdict", help="write the one-line verdict as JSON here")
-    p.add_argument("--tables", help="first write every diagnostic table here (the diagnose "
-                   "command)")
+    p.add_argument("--diagnose", action="store_true", help="first write every diagnostic "
+                   "table and the verdicts into --dir (the diagnose and judge commands)")
+    p.add_argument("--md", help="also write report.md here (the report command)")
     p = stage("round", cmd_round, "rounds/r<k>.json: the targets after round k of a "
               "study with target MCSEs, and the next round")
     p.add_argument("--dir", required=True, help="the study's results folder")

@@ -165,27 +165,33 @@ def cmd_check(args) -> int:
 
 
 def cmd_summarise(args) -> int:
-    study = _load(args)
-    stages.summarise(study, args.dir, args.out)
-    if args.md:
-        stages.report_md(study, args.out, args.md)
+    stages.summarise(_load(args), args.dir, args.out)
     return 0
 
 
 def cmd_report(args) -> int:
-    stages.report_md(_load(args), args.summary, args.out)
+    stages.report_md(_load(args), args.dir, args.out)
     return 0
 
 
 def cmd_diagnose(args) -> int:
-    stages.diagnose(_load(args), args.dir, args.out_dir)
+    stages.diagnose(_load(args), args.dir, args.dir)
+    return 0
+
+
+def cmd_judge(args) -> int:
+    verdicts, _ = stages.judge(_load(args), args.dir)
+    print(f"{args.dir}: {len(verdicts)} verdicts")
     return 0
 
 
 def cmd_html(args) -> int:
     study = _load(args)
-    if args.tables:
-        stages.diagnose(study, args.dir, args.tables)
+    if args.diagnose:
+        stages.diagnose(study, args.dir, args.dir)
+        stages.judge(study, args.dir)
+    if args.md:
+        stages.report_md(study, args.dir, args.md)
     verdict = stages.html(study, args.dir, args.out, args.figures, args.verdict)
     print(f"{args.out}: {verdict}")
     return 0

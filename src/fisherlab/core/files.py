@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -112,6 +113,15 @@ def read_meta(path: str | Path) -> dict:
 def write_csv(df, target: str | Path) -> None:
     with atomic_path(target) as tmp:
         df.to_csv(tmp, index=False)
+
+
+def read_table(path: str | Path):
+    """A table written by :func:`write_csv`; an empty table (a diagnostic with nothing to
+    say) is written without columns, which pandas cannot read back: an empty frame."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
 
 
 def read_attrs(path: str | Path) -> dict:

@@ -17,9 +17,6 @@ from ..core.labels import param_columns
 from ._common import condition_keys, good, groups, perf, theta_of
 from .registry import diagnostic
 
-#: |bias - theory| / MCSE(bias) below this: the bias agrees with theory
-Z = 3
-
 
 def theory_bias(estimator, family, estimand: str, theta: dict, n: int) -> float:
     """The estimator's exact bias for ``estimand``; nan when not known."""
@@ -37,10 +34,10 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimand × estimator, for estimands with a
     classically unbiased estimator and at least one other that differs from it.
 
-    ``bias_z`` is (bias - theory) / MCSE(bias): about N(0, 1) when theory holds, and
-    ``verdict`` says 'as theory' when |bias_z| < Z ('departs' otherwise, '' without a
-    theory). ``mse_ratio`` is MSE / MSE of the unbiased estimator in the same cell
-    (< 1: this estimator, though biased, is closer on average). ``unbiased`` marks the
+    ``bias_z`` is (bias - theory) / MCSE(bias): about N(0, 1) when theory holds (the bias
+    rule judges it, :mod:`fisherlab.verdicts.bias`). ``mse_ratio`` is MSE / MSE of the
+    unbiased estimator in the same cell (< 1: this estimator, though biased, is closer
+    on average). ``unbiased`` marks the
     classically unbiased estimator's rows.
     """
     keys = condition_keys(df)
@@ -50,7 +47,7 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     wanted = [e for e, s in pairs.items() if s & unbiased and len(s) > 1
               and _differ(df[df["estimand"] == e], unbiased)]
     cols = keys + ["n", "estimand", "estimator", "unbiased", "true_value", "bias",
-                   "bias_mcse", "theory_bias", "bias_z", "verdict", "mse", "mse_mcse",
+                   "bias_mcse", "theory_bias", "bias_z", "mse", "mse_mcse",
                    "mse_ratio"]
     if not wanted:
         return pd.DataFrame(columns=cols)
@@ -66,11 +63,9 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
             tb = theory_bias(study.estimator(est).estimator, study.family, base["estimand"],
                              theta, int(base["n"]))
             z = (p["bias"] - tb) / p["bias_mcse"] if p["bias_mcse"] > 0 else np.nan
-            verdict = "" if not np.isfinite(tb) else (
-                "as theory" if abs(z) < Z or (p["bias"] == tb) else "departs")
             cell[est] = dict(base, estimator=est, unbiased=est in unbiased, true_value=truth,
                              bias=p["bias"], bias_mcse=p["bias_mcse"], theory_bias=tb,
-                             bias_z=z, verdict=verdict, mse=p["mse"], mse_mcse=p["mse_mcse"])
+                             bias_z=z, mse=p["mse"], mse_mcse=p["mse_mcse"])
         ref = next((c["mse"] for e, c in cell.items() if e in unbiased), np.nan)
         for r in cell.values():
             r["mse_ratio"] = r["mse"] / ref if ref and np.isfinite(ref) else np.nan

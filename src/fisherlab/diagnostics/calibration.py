@@ -16,9 +16,14 @@ Where the PIT comes from, per estimator:
   truth; for a frequentist estimator it is the confidence distribution of its Wald
   interval.
 
-Failed replicates (``converged == False``) are left out, as in the measures. The test
-of uniformity is Kolmogorov-Smirnov against U(0, 1) (scipy ``kstest``); ``crit`` is its
-critical value at ALPHA, the band the report's figure draws around the ECDF.
+A fit with standard error 0 (a proportion's p_hat = 0 or 1 at small n) has a normal
+approximation of zero width: a point mass at the estimate, whose CDF at the truth is 0 or
+1 (1/2 where the estimate equals the truth). Such replicates count with that PIT: they are
+the ones a point estimator misrepresents most, and leaving them out would call it
+calibrated on the rest (``limits`` counts them). Failed replicates (``converged ==
+False``) are left out, as in the measures, and the calibration rule says how many. The
+test of uniformity is Kolmogorov-Smirnov against U(0, 1) (scipy ``kstest``); whether it
+says calibrated is the rule's (:mod:`fisherlab.verdicts.calibration`).
 """
 
 from __future__ import annotations
@@ -31,18 +36,15 @@ from ..core.labels import prior_columns
 from ._common import condition_keys, good, groups
 from .registry import CELL, diagnostic
 
-#: KS p below this: 'not calibrated'
-ALPHA = 0.01
 #: the two PIT sources, as labelled in tables and figures
 FROM_DRAWS = "posterior draws"
 FROM_NORMAL = "normal approximation"
 
 
 def pit_values(df: pd.DataFrame) -> pd.DataFrame:
-    """The converged replicate rows with a finite PIT: columns ``pit`` and ``pit_from``.
-
-    Empty when the study drew no truth from a prior (no ``prior_<param>`` column).
-    """
+    """The converged replicate rows with their PIT: columns ``pit``, ``pit_from`` and
+    ``limit`` (a standard error of 0: the PIT of a point mass). Empty when the study drew
+    no truth from a prior (no ``prior_<param>`` column)."""
     if not prior_columns(df):
         return df.iloc[:0].assign(pit=np.nan, pit_from="")
     d = good(df).copy()
@@ -50,11 +52,12 @@ def pit_values(df: pd.DataFrame) -> pd.DataFrame:
     se = d["se"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (d["true_value"].to_numpy(float) - d["estimate"].to_numpy(float)) / se
-    normal = stats.norm.cdf(z)
-    normal[~(se > 0)] = np.nan  # se = 0 (k = 0 or n): no PIT
+    # se = 0: z is +-inf and the normal CDF 1 or 0, a point mass's; at the truth, 1/2
+    normal = np.where(np.isnan(z) & (se == 0), 0.5, stats.norm.cdf(z))
     has = np.isfinite(draws)
     d["pit"] = np.where(has, draws, normal)
     d["pit_from"] = np.where(has, FROM_DRAWS, FROM_NORMAL)
+    d["limit"] = ~has & (se == 0)
     return d[np.isfinite(d["pit"].to_numpy(float))]
 
 
@@ -63,8 +66,8 @@ def pit_values(df: pd.DataFrame) -> pd.DataFrame:
                      "converged", "pit"))
 def calibration(df: pd.DataFrame, study) -> pd.DataFrame:
     """Per condition × n × estimator × estimand, where truths were drawn from a prior:
-    replicates with a PIT, its source, and the KS test of uniformity with its critical
-    value and verdict ('calibrated' when p >= ALPHA). Empty otherwise."""
+    replicates with a PIT (``limits`` of them a point mass's), its source, and the KS
+    test of uniformity: its statistic and p-value. Empty otherwise."""
     d = pit_values(df)
     head = condition_keys(df) + ["n", "estimator", "estimand"]
     rows = []
@@ -73,8 +76,7 @@ def calibration(df: pd.DataFrame, study) -> pd.DataFrame:
         res = stats.kstest(pit, "uniform")
         p = float(res.pvalue)
         rows.append(dict(zip(head, key, strict=True), replicates=len(g),
-                         pit_from=g["pit_from"].iloc[0], ks=float(res.statistic),
-                         pvalue=p, crit=float(stats.kstwo.ppf(1 - ALPHA, len(g))),
-                         verdict="calibrated" if p >= ALPHA else "not calibrated"))
-    return pd.DataFrame(rows, columns=head + ["replicates", "pit_from", "ks", "pvalue",
-                                              "crit", "verdict"])
+                         limits=int(g["limit"].sum()), pit_from=g["pit_from"].iloc[0],
+                         ks=float(res.statistic), pvalue=p))
+    return pd.DataFrame(rows, columns=head + ["replicates", "limits", "pit_from", "ks",
+                                              "pvalue"])

@@ -21,12 +21,6 @@ import pandas as pd
 from ._common import condition_keys, good, groups, perf
 from .registry import diagnostic
 
-#: a slope within this absolute distance of theory counts as agreeing even when its
-#: standard error is tiny (finite-n curvature is not a failure of consistency)
-SLOPE_MARGIN = 0.05
-#: ... and otherwise within this many standard errors of the slope
-Z = 3
-
 
 def theoretical_slope(family, estimator=None) -> float:
     """-1/2 for regular families; -1 for the uniform endpoints' MLE and UMVUE (functions
@@ -83,15 +77,17 @@ def consistency(df: pd.DataFrame, study) -> pd.DataFrame:
     and the bias at the largest n with its MCSE.
 
     Columns: condition keys, ``estimator, estimand, n_min, n_max, n_sizes, slope,
-    slope_se, theory_slope, rmse_n_max, bias_n_max, bias_mcse_n_max, verdict``.
+    slope_se, theory_slope, rmse_n_max, bias_n_max, bias_mcse_n_max``, and the fits over
+    the fitted sizes: ``replicates`` used, ``failed`` left out. Whether the rate is as
+    theory is the rate rule's (:mod:`fisherlab.verdicts.rate`).
     """
     keys = condition_keys(df)
     rows = []
-    ok = good(df)
-    for key, g in groups(ok, keys + ["estimator", "estimand"]):
+    for key, whole in groups(df, keys + ["estimator", "estimand"]):
         per_n = []
         theory = theoretical_slope(study.family, study.estimator(key[len(keys)]).estimator)
-        g = g[g["n"].isin(asymptotic_sizes(g["n"].unique()))]
+        fitted = whole[whole["n"].isin(asymptotic_sizes(whole["n"].unique()))]
+        g = good(fitted)
         for n, gn in g.groupby("n", sort=True):
             p = perf(gn)
             per_n.append((n, p["rmse"], p["rmse_mcse"], p["bias"], p["bias_mcse"]))
@@ -103,21 +99,9 @@ def consistency(df: pd.DataFrame, study) -> pd.DataFrame:
         row.update(n_min=int(arr[0, 0]), n_max=int(last[0]), n_sizes=len(arr),
                    slope=slope, slope_se=se, theory_slope=theory,
                    rmse_n_max=last[1], bias_n_max=last[3], bias_mcse_n_max=last[4],
-                   verdict=verdict(slope, se, theory))
+                   replicates=len(g), failed=len(fitted) - len(g))
         rows.append(row)
     cols = keys + ["estimator", "estimand", "n_min", "n_max", "n_sizes", "slope", "slope_se",
-                   "theory_slope", "rmse_n_max", "bias_n_max", "bias_mcse_n_max", "verdict"]
+                   "theory_slope", "rmse_n_max", "bias_n_max", "bias_mcse_n_max", "replicates",
+                   "failed"]
     return pd.DataFrame(rows, columns=cols)
-
-
-def verdict(slope: float, se: float, theory: float) -> str:
-    """'as theory' when the slope is within max(Z se, SLOPE_MARGIN) of theory;
-    'slower'/'faster' otherwise; 'too few n' without a slope."""
-    if not np.isfinite(slope):
-        return "too few n"
-    tol = max(Z * se, SLOPE_MARGIN) if np.isfinite(se) else SLOPE_MARGIN
-    if abs(slope - theory) <= tol:
-        return "as theory"
-    if slope >= 0:
-        return "not shrinking"
-    return "slower" if slope > theory else "faster"

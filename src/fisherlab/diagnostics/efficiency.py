@@ -27,20 +27,17 @@ from ..stats.measures import variance_rel_mcse
 from ._common import condition_keys, crlb_with_error, good, groups, perf, theta_of
 from .registry import CELL, diagnostic
 
-#: |Var/CRLB - 1| / MCSE below this: the estimator attains the bound
-Z = 3
-
 
 @diagnostic("efficiency", by=CELL,
             columns=("n", "estimator", "estimand", "estimate", "true_value", "converged"))
 def efficiency(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator × estimand: ``crlb, crlb_source, var,
-    var_ratio (Var/CRLB), var_ratio_mcse, mse_ratio, mse_ratio_mcse, verdict`` ('at the
-    bound', 'above', 'below'; '' without a bound)."""
+    var_ratio (Var/CRLB), var_ratio_mcse, mse_ratio, mse_ratio_mcse`` (NaN without a
+    bound). Whether it attains the bound is the efficiency rule's."""
     keys = condition_keys(df)
     head = keys + ["n", "estimator", "estimand"]
     cols = head + ["crlb", "crlb_source", "var", "var_ratio", "var_ratio_mcse",
-                   "mse_ratio", "mse_ratio_mcse", "verdict"]
+                   "mse_ratio", "mse_ratio_mcse"]
     rows = []
     for key, g in groups(good(df), head):
         row = dict(zip(head, key, strict=True))
@@ -53,14 +50,10 @@ def efficiency(df: pd.DataFrame, study) -> pd.DataFrame:
             ratio = p["empse"] ** 2 / crlb
             # the bound's own error (a Monte Carlo information) adds in quadrature
             mcse = ratio * np.hypot(variance_rel_mcse(err), rel)
-            z = (ratio - 1) / mcse if mcse > 0 else np.nan
-            verdict = ("at the bound" if abs(z) < Z else "above" if z > 0 else "below") \
-                if np.isfinite(z) else ""
             row.update(var=p["empse"] ** 2, var_ratio=ratio, var_ratio_mcse=mcse,
-                       mse_ratio=p["mse"] / crlb, mse_ratio_mcse=p["mse_mcse"] / crlb,
-                       verdict=verdict)
+                       mse_ratio=p["mse"] / crlb, mse_ratio_mcse=p["mse_mcse"] / crlb)
         else:
-            row.update(dict.fromkeys(cols[len(head) + 2:-1], np.nan), verdict="")
+            row.update(dict.fromkeys(cols[len(head) + 2:], np.nan))
         rows.append(row)
     return pd.DataFrame(rows, columns=cols)
 

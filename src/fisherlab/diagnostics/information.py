@@ -5,8 +5,9 @@ where it declares one; otherwise it is computed (numerical integration of the sq
 score against the density, or Monte Carlo with its stated precision:
 :meth:`fisherlab.families.base.Family.information`). Every value is checked against an
 independent Monte Carlo estimate (:data:`CHECK_DRAWS` draws at the truth, another seed):
-``check_z`` = (information - check) / its standard error, and the verdict 'agrees'
-when |check_z| < Z. The efficiency (Cramér–Rao) and score sections use these values.
+``check_z`` = (information - check) / its standard error, which the information rule
+judges (:mod:`fisherlab.verdicts.information`). The efficiency (Cramér–Rao) and score
+sections use these values.
 """
 
 from __future__ import annotations
@@ -20,20 +21,18 @@ from ..families.fallbacks import MC_SEED, monte_carlo_information
 from ._data import condition_row, param_conditions
 from .registry import ONCE, diagnostic
 
-#: |information - check| / SE below this: they agree
-Z = 4
 #: draws of the independent Monte Carlo check, and its seed
 CHECK_DRAWS = 50_000
 CHECK_SEED = MC_SEED + 1
 COLUMNS = ["parameter", "parameter2", "information", "source", "rel_error", "check",
-           "check_se", "check_z", "verdict"]
+           "check_se", "check_z"]
 
 
 @diagnostic("information", by=ONCE)
 def information(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × pair of estimated parameters (i <= j): the information
     I_ij of one observation, its source and relative precision, the independent Monte
-    Carlo check with its standard error, ``check_z`` and the verdict."""
+    Carlo check with its standard error, and ``check_z``."""
     fam = study.family
     names = [p.name for p in fam.estimated()]
     rows = []
@@ -59,8 +58,7 @@ def information(df: pd.DataFrame, study) -> pd.DataFrame:
                 rows.append(dict(base, parameter=names[i], parameter2=names[j],
                                  information=float(info.matrix[i, j]), source=info.source,
                                  rel_error=info.rel_error, check=float(check.matrix[i, j]),
-                                 check_se=se, check_z=z,
-                                 verdict="agrees" if abs(z) < Z else "differs"))
+                                 check_se=se, check_z=z))
     cols = list(rows[0]) if rows else COLUMNS
     cols = [c for c in cols if c not in COLUMNS] + COLUMNS
     return pd.DataFrame(rows, columns=cols)

@@ -7,8 +7,8 @@ log-likelihood, the gradient and the Hessian per fit (means), and how far its
 converged estimates are from the REFERENCE's, the first such estimator of the study
 (list the reference method first), over the replicates where both converged: the
 largest absolute difference and the largest difference in the reference's standard
-errors (``max_diff_se``). 'agrees' when that is at most :data:`AGREE` standard errors:
-a difference no study could see. Wall time per fit is not here (it differs from run to
+errors (``max_diff_se``), which the optimiser rule judges
+(:mod:`fisherlab.verdicts.optimiser`). Wall time per fit is not here (it differs from run to
 run): it is in ``provenance.json`` (``timings``), which the report shows beside this.
 """
 
@@ -20,12 +20,10 @@ import pandas as pd
 from ._common import condition_keys, groups
 from .registry import diagnostic
 
-#: largest difference from the reference MLE, in its standard errors, that 'agrees'
-AGREE = 1e-3
 COLUMNS = ["n", "estimator", "reference", "fits", "converged", "converged_share",
-           "iterations_mean", "iterations_median", "iterations_max", "fevals_mean",
-           "gevals_mean", "hevals_mean", "compared", "max_abs_diff", "max_diff_se",
-           "verdict"]
+           "iterations_mean", "iterations_mcse", "iterations_median", "iterations_max",
+           "fevals_mean", "gevals_mean", "hevals_mean", "compared", "max_abs_diff",
+           "max_diff_se"]
 
 
 @diagnostic("optimiser", by=("n",))
@@ -58,12 +56,13 @@ def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
             if est == ref:  # compared with itself: nothing to say
                 diff = rel = np.array([])
             worst = float(np.nanmax(rel)) if rel.size else np.nan
-            verdict = "" if not rel.size else ("agrees" if worst <= AGREE else "differs")
             it = fit["iterations"].to_numpy(float)
             rows.append(dict(base, estimator=est, reference=est == ref, fits=len(fit),
                              converged=int(fit["converged"].sum()),
                              converged_share=float(fit["converged"].mean()),
                              iterations_mean=float(it.mean()),
+                             iterations_mcse=float(it.std(ddof=1) / np.sqrt(it.size))
+                             if it.size > 1 else np.nan,
                              iterations_median=float(np.median(it)),
                              iterations_max=int(it.max()),
                              fevals_mean=float(fit["fevals"].mean()),
@@ -71,5 +70,5 @@ def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
                              hevals_mean=float(fit["hevals"].mean()),
                              compared=int(diff.size),
                              max_abs_diff=float(diff.max()) if diff.size else np.nan,
-                             max_diff_se=worst, verdict=verdict))
+                             max_diff_se=worst))
     return pd.DataFrame(rows, columns=keys + COLUMNS)

@@ -7,13 +7,13 @@ diagnostic draws every simulated dataset again (:mod:`._data`: the same seeds, t
 data the estimators saw), evaluates the family's score at the truth (analytic where the
 family declares it, else the numerical gradient of the log-likelihood,
 :func:`fisherlab.families.fallbacks.numerical_score`) and checks both identities per
-condition × n × parameter, with Monte Carlo standard errors:
+condition × n × parameter, with Monte Carlo standard errors (the score rules judge them,
+:mod:`fisherlab.verdicts.score`):
 
-* the mean score, MCSE sd(U)/sqrt(S); 'zero' when |mean| < Z MCSE;
+* the mean score, MCSE sd(U)/sqrt(S);
 * the variance of the standardised score z = U / sqrt(n I_jj(theta)), which is 1 when
   Var(U) = n I(theta), MCSE kurtosis-aware (:func:`fisherlab.stats.measures.variance_rel_mcse`)
-  with the information's own relative error (Monte Carlo) added in quadrature;
-  'n·I(θ)' when |var - 1| < Z MCSE.
+  with the information's own relative error (Monte Carlo) added in quadrature.
 
 I(theta) is the family's closed form, else numerical integration or Monte Carlo
 (:meth:`fisherlab.families.base.Family.information`). Where each replicate drew its
@@ -31,13 +31,10 @@ from ..stats.measures import variance_rel_mcse
 from ._data import condition_row, datasets, param_conditions
 from .registry import ONCE, diagnostic
 
-#: |statistic - theory| / MCSE below this: the identity holds
-Z = 3
 ANALYTIC = "analytic"
 NUMERICAL = "numerical (scipy.differentiate)"
-COLUMNS = ["n", "parameter", "S", "mean_score", "mean_score_mcse", "mean_z", "mean_verdict",
-           "var_score", "n_info", "var_ratio", "var_ratio_mcse", "var_verdict",
-           "score_source", "info_source"]
+COLUMNS = ["n", "parameter", "S", "mean_score", "mean_score_mcse", "mean_z", "var_score",
+           "n_info", "var_ratio", "var_ratio_mcse", "score_source", "info_source"]
 
 
 def score_at_truth(study, condition: Condition) -> tuple[np.ndarray, np.ndarray, object]:
@@ -66,7 +63,7 @@ def score_at_truth(study, condition: Condition) -> tuple[np.ndarray, np.ndarray,
 def score(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimated parameter: the mean score at the truth and
     its MCSE, the variance of the score against n I(theta) (``var_ratio``, 1 in
-    theory) with its MCSE, and a verdict for each identity."""
+    theory) with its MCSE; the score rules judge both identities."""
     fam = study.family
     if not fam.regular:
         return pd.DataFrame(columns=COLUMNS)
@@ -87,7 +84,6 @@ def score(df: pd.DataFrame, study) -> pd.DataFrame:
                     z = u / np.sqrt(n * diag[ok, j])
                 row = dict(condition_row(cond), n=n, parameter=p.name, S=S, mean_score=mean,
                            mean_score_mcse=mcse, mean_z=float(np.mean(z)),
-                           mean_verdict=_verdict(mean, 0.0, mcse, "zero", "not zero"),
                            var_score=float(u.var(ddof=1)),
                            n_info=float(n * diag[0, j]) if info is not None else np.nan,
                            score_source=source,
@@ -97,15 +93,8 @@ def score(df: pd.DataFrame, study) -> pd.DataFrame:
                 if np.all(np.isfinite(z)):
                     ratio = float(z.var(ddof=1))
                     vm = ratio * float(np.hypot(variance_rel_mcse(z), rel))
-                    row.update(var_ratio=ratio, var_ratio_mcse=vm,
-                               var_verdict=_verdict(ratio, 1.0, vm, "n·I(θ)", "differs"))
+                    row.update(var_ratio=ratio, var_ratio_mcse=vm)
                 else:
-                    row.update(var_ratio=np.nan, var_ratio_mcse=np.nan, var_verdict="")
+                    row.update(var_ratio=np.nan, var_ratio_mcse=np.nan)
                 rows.append(row)
     return pd.DataFrame(rows, columns=list(rows[0]) if rows else COLUMNS)
-
-
-def _verdict(value: float, theory: float, mcse: float, yes: str, no: str) -> str:
-    if not (np.isfinite(value) and np.isfinite(mcse)) or mcse <= 0:
-        return yes if value == theory else ""
-    return yes if abs(value - theory) < Z * mcse else no

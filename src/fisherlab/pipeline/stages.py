@@ -15,8 +15,9 @@ the same files under ``<results>/<study>/``:
     export     estimates.parquet                    optional: every row in one file
     check      status.json                          ok, or stopped by max_failure_rate
     summarise  summary.csv                          Morris et al. measures, from statistics
-    report_md  report.md                            the summary, readable
     diagnose   <diagnostic>.csv                     every diagnostic table, a piece at a time
+    judge      verdicts.csv, claims.csv             every verdict, by its one rule; the claims
+    report_md  report.md                            definition, claims, verdicts, summary
     html       report.html, figures/, verdict.json  the study's page
     index      <results>/index.html                 every study on disk
 
@@ -50,7 +51,7 @@ from ..core import files
 from ..core.defaults import CHUNK_SIZE, SINGLE_FILE_ROWS
 from ..core.errors import ChunkError, FailureRateError
 from ..core.layout import ESTIMATES, INDEX, RESULTS, STATS, StudyFiles, chunk_file
-from ..diagnostics import stream_all
+from ..diagnostics import TABLES, stream_all
 from ..diagnostics.failures import check_failure_rate_of
 from ..plan.chunking import jobs_for, study_rows
 from ..run import provenance
@@ -60,6 +61,9 @@ from ..run.dataset import export as stream_rows
 from ..run.dataset import gather as gather_rows
 from ..spec.study import Job, Study
 from ..stats.measures import becoverage, performance_from_stats, summarise_stats
+from ..verdicts import CLAIMS
+from ..verdicts import TABLE as VERDICTS
+from ..verdicts import judge as judge_all
 from .rounds import mark, run_rounds, write_table
 
 
@@ -155,15 +159,16 @@ def summarise(study: Study, folder: str | Path, out: str | Path):
     return summary
 
 
-def report_md(study: Study, summary: str | Path, out: str | Path) -> None:
-    """report.md: the study's definition and its summary as readable tables (and, for a
-    study with target MCSEs, how they were met)."""
+def report_md(study: Study, folder: str | Path, out: str | Path) -> None:
+    """report.md: the study's definition, its claims and verdicts, and its summary as
+    readable tables (and, for a study with target MCSEs, how they were met)."""
     from ..report.markdown import render  # start-up: the report's stack, only when drawn
 
-    prec = StudyFiles(Path(summary).parent).precision
-    files.write_text(out, render(study, pd.read_csv(summary),
-                                 pd.read_csv(prec) if study.targets and prec.exists()
-                                 else None))
+    sf = StudyFiles(folder)
+    files.write_text(out, render(study, files.read_table(sf.summary),
+                                 files.read_table(sf.table(VERDICTS)), Estimates(folder).fits(),
+                                 files.read_table(sf.precision) if study.targets
+                                 and sf.precision.exists() else None))
 
 
 def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
@@ -173,6 +178,17 @@ def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
     for name, t in tables.items():
         files.write_csv(t, StudyFiles(outdir).table(name))
     return tables
+
+
+def judge(study: Study, folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """verdicts.csv and claims.csv: every rule (:mod:`fisherlab.verdicts`) on the
+    summary and every diagnostic table of the results folder."""
+    sf = StudyFiles(folder)
+    tables = {name: files.read_table(sf.table(name)) for name in ("summary", *TABLES)}
+    verdicts, claims = judge_all(study, tables)
+    files.write_csv(verdicts, sf.table(VERDICTS))
+    files.write_csv(claims, sf.table(CLAIMS))
+    return verdicts, claims
 
 
 def html(study: Study, folder: str | Path, out: str | Path,
@@ -223,8 +239,9 @@ def run(study: Study, results: str | Path = RESULTS, chunk_size: int | str = CHU
     summarise(study, sf.folder, sf.summary)
     if study.targets is not None:
         write_table(study, sf.folder, sf.precision)
-    report_md(study, sf.summary, sf.report_md)
     diagnose(study, sf.folder, sf.folder)
+    judge(study, sf.folder)
+    report_md(study, sf.folder, sf.report_md)
     if html_page:
         html(study, sf.folder, sf.report_html, sf.figures, sf.verdict)
         index(results)

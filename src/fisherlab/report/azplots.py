@@ -117,7 +117,7 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
             pit, row = np.linspace(0.0, 1.0, 20), None
             blank.append(name)
         else:
-            name = f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'])}"
+            name = f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'], row['alpha'])}"
         data[name] = ((f"r{i}",), np.asarray(pit, float))
         rows[name] = row
     dt = xr.DataTree.from_dict({"pit": xr.Dataset(data)})

@@ -38,11 +38,19 @@ def fmt_pm(value: float, mcse: float | None, sig: int = 4) -> str:
     return f"{fmt(value, mcse)} ({fmt(mcse, mcse)})"
 
 
-def fmt_p(p: float) -> str:
-    """A p-value as every page and figure prints it: two significant digits."""
+def fmt_p(p: float, alpha: float | None = None) -> str:
+    """A p-value as every page and figure prints it: two significant digits, or more
+    where two would put it on the other side of ``alpha`` than it is (0.01019 beside a
+    rule p ≥ 0.01 prints as 0.0102, not 0.01)."""
     if p is None or not math.isfinite(p):
         return "–"
-    return f"{p:.2g}"
+    for digits in range(2, 8):
+        text = f"{p:.{digits}g}"
+        shown = float(text)
+        if alpha is None or (shown >= alpha) == (p >= alpha) and shown != alpha \
+                or p == alpha:
+            return text
+    return text
 
 
 def rate(slope: float) -> str:

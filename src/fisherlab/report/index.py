@@ -2,9 +2,10 @@
 a run selected, with its one-line verdict, or marked as stopped by max_failure_rate,
 and when it was run.
 
-A study is listed when its folder holds estimates.parquet and either a finished page
-(verdict.json and report.html) or a status.json saying it was stopped; its time is
-``created`` in provenance.json (when its estimates were combined).
+A study is listed when its folder holds either a finished page (verdict.json and
+report.html) or a status.json saying it was stopped, whatever its size (a large study
+has no estimates.parquet); its time is ``created`` in provenance.json (when its
+estimates were combined), else its status's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..core import files as io
+from ..core import files
+from ..core.layout import StudyFiles
 from .html import CSS, esc
 
 
@@ -25,10 +27,11 @@ def _read(path: Path) -> dict:
 
 
 def _when(folder: Path) -> str:
-    created = _read(folder / "provenance.json").get("created")
+    sf = StudyFiles(folder)
+    created = _read(sf.provenance).get("created") or _read(sf.status).get("created")
     if not created:
         try:
-            stamp = (folder / "estimates.parquet").stat().st_mtime
+            stamp = sf.verdict.stat().st_mtime
         except OSError:
             return ""
         created = datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
@@ -42,11 +45,10 @@ def studies_on_disk(results: str | Path, out: str | Path) -> list[dict]:
     out = Path(out)
     entries = []
     for folder in sorted(p for p in Path(results).iterdir() if p.is_dir()):
-        if not (folder / "estimates.parquet").is_file():
-            continue
-        status = _read(folder / "status.json")
-        verdict = _read(folder / "verdict.json")
-        page = folder / "report.html"
+        sf = StudyFiles(folder)
+        status = _read(sf.status)
+        verdict = _read(sf.verdict)
+        page = sf.report_html
         if status.get("stopped"):
             # the message's first condition: "true_p=0.5, n=10, mle: 91/200 failed (45.5%)"
             lines = (status.get("message") or "").splitlines()
@@ -73,10 +75,18 @@ def render(verdicts: list[dict]) -> str:
             else esc(v["study"])
         return link + (" <b>(stopped)</b>" if v.get("stopped") else "")
 
+    def claims(v):
+        c = v.get("claims") or {}
+        if not c.get("of"):
+            return "–"
+        cls = "ok" if c["hold"] == c["of"] else "bad"
+        return f"<span class='{cls}'>{c['hold']} of {c['of']} hold</span>"
+
     rows = "".join(
         f"<tr><td class='l'>{name(v)}</td>"
         f"<td class='l fam'>{esc(v.get('family', ''))}</td>"
         f"<td class='l'>{esc(v.get('description', ''))}</td>"
+        f"<td class='l claims'>{claims(v)}</td>"
         # one line per part of the verdict ("rate as theory 8/8 · normal at ...")
         f"<td class='l verdict'>{'<br>'.join(map(esc, v.get('verdict', '').split(' · ')))}</td>"
         f"<td class='l'>{esc(v.get('run', ''))}</td></tr>"
@@ -87,18 +97,20 @@ def render(verdicts: list[dict]) -> str:
             "td.fam{min-width:9em;max-width:14em;overflow-wrap:anywhere}td.verdict{min-width:17em}"
             "</style></head><body>"
             "<h1>fisherlab studies</h1><p class='lede'>Each study's page answers: does each "
-            "estimator behave as theory says, and from which n on? The verdict counts "
-            "estimator–estimand pairs whose RMSE shrinks at the theoretical rate, whose "
-            "standardised estimates pass a normality test at the largest n, and whose "
-            "intervals reach nominal coverage at the largest n. Every study with results "
+            "estimator behave as theory says, and from which n on? The claims are what the "
+            "study file says it shows, each checked by the run. The verdict counts, from "
+            "each study's verdicts table, estimator–estimand pairs whose RMSE shrinks at the "
+            "theoretical rate, whose standardised estimates pass a normality test at the "
+            "largest n, and whose intervals reach nominal coverage at the largest n. Every "
+            "study with results "
             "in this folder is listed, whichever run made them; a study stopped by its "
             "max_failure_rate has no page (its status.json names the conditions).</p>"
             "<table><tr><th class='l'>study</th><th class='l'>family</th>"
-            "<th class='l'>question</th><th class='l'>verdict</th>"
+            "<th class='l'>question</th><th class='l'>claims</th><th class='l'>verdict</th>"
             "<th class='l'>run</th></tr>"
             f"{rows}</table></body></html>")
 
 
 def write_index(results: str | Path, out: str | Path) -> None:
     """The index of every study with finished results under ``results``."""
-    io.write_text(out, render(studies_on_disk(results, out)))
+    files.write_text(out, render(studies_on_disk(results, out)))

@@ -11,6 +11,7 @@ from ..families import family_names, get_family
 from ..spec.study import Study
 from .format import fmt, fmt_pm
 from .targets import per_condition, targets_text
+from .verdicts import headline
 
 
 def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str]) -> str:
@@ -37,7 +38,20 @@ def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str
     return "\n".join(out)
 
 
-def render(study: Study, summary: pd.DataFrame, precision: pd.DataFrame | None = None) -> str:
+def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
+    """The claims, each with its verdict, and the study's headline, from verdicts.csv."""
+    out = []
+    claims = verdicts[verdicts["question"] == "claim"] if len(verdicts) else verdicts
+    if len(claims):
+        out += ["## Claims", ""]
+        out += [f"- {row['detail']}: **{row['verdict']}**" for _, row in claims.iterrows()]
+        out.append("")
+    return out
+
+
+def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tuple[int, int],
+           precision: pd.DataFrame | None = None) -> str:
+    """report.md; ``fits``: (fits, failed fits), as the page counts them."""
     keys = condition_columns(summary)
     grid = ", ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vs)}}}"
                      for k, vs in study.params.items())
@@ -48,15 +62,17 @@ def render(study: Study, summary: pd.DataFrame, precision: pd.DataFrame | None =
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
         f"- **replications**: {study.replications} per condition, seed {study.seed}"
         if study.targets is None else f"- **replications**: {targets_text(study)}",
-        *(f"  - {line}" for line in per_condition(precision)),  # issue 13
+        *(f"  - {line}" for line in per_condition(precision)),
         f"- **estimators**: {est}",
         f"- **estimands**: {', '.join(study.estimands)}",
         f"- **intervals**: {study.level:.0%} (Wald from the observed information unless the "
-        "estimator has an exact one, or its label names another method)", "",
+        "estimator has an exact one, or its label names another method)",
+        f"- **verdict**: {headline(verdicts, *fits)}", "",
         "Measures follow Morris, White & Crowther (2019); the number in brackets is the "
         "Monte Carlo standard error, and each value is rounded to what it supports. "
         "*Failed* counts replicates whose fit gave no usable estimate; the measures use "
         "the others.", "",
+        *verdicts_md(verdicts),
         "## Performance", "",
     ]
     return "\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"

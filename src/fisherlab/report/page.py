@@ -23,12 +23,14 @@ from ..core import files
 from ..core.labels import condition_label
 from ..core.layout import StudyFiles
 from ..diagnostics import TABLES
-from ..diagnostics.normality import normal_from
 from ..run.dataset import Estimates
 from ..spec.study import Study
+from ..verdicts import CLAIMS
+from ..verdicts import TABLE as VERDICTS
 from . import figures
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section
+from .verdicts import Verdicts, count, headline, word
 
 #: the estimate columns the figures draw (no reasons, iterations or sampler flags)
 FIGURE_COLUMNS = ("n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
@@ -49,12 +51,19 @@ class Results:
     source: Estimates
     summary: pd.DataFrame
     tables: dict[str, pd.DataFrame]
+    #: verdicts.csv, every judgement the page prints (:mod:`fisherlab.verdicts`)
+    verdicts: Verdicts = field(default_factory=lambda: Verdicts(pd.DataFrame()))
     labels: dict[str, str] = field(default_factory=dict)
     #: provenance.json (package versions, each estimator's wall time per condition × n)
     provenance: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.labels = self.labels or self.study.labels()
+
+    def verdict(self, question: str, row, detail: str = "", **override) -> str:
+        """The verdict on ``question`` about the cell of ``row`` (a row of a table the
+        page shows), as the page prints it (:func:`fisherlab.report.verdicts.word`)."""
+        return word(self.verdicts, self.verdicts.find(question, row, detail, **override))
 
     def label(self, estimator: str) -> str:
         return self.labels.get(estimator, estimator)
@@ -126,20 +135,12 @@ def load(study: Study, folder: Path) -> Results:
     folder = Path(folder)
     sf = StudyFiles(folder)
     prov = sf.provenance
-    tables = {name: _read_table(sf.table(name)) for name in TABLES}
+    tables = {name: files.read_table(sf.table(name)) for name in (*TABLES, CLAIMS)}
     if sf.precision.exists():  # a study with target MCSEs
-        tables["precision"] = _read_table(sf.precision)
+        tables["precision"] = files.read_table(sf.precision)
     return Results(study, Estimates(folder), pd.read_csv(sf.summary), tables,
+                   Verdicts(files.read_table(sf.table(VERDICTS))),
                    provenance=json.loads(prov.read_text()) if prov.exists() else {})
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    """A diagnostic's CSV; an empty table (a diagnostic with nothing to say) is written
-    without columns, which pandas cannot read back."""
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return pd.DataFrame()
 
 
 def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, bytes, str]]]:
@@ -180,39 +181,18 @@ def section_html(sec: Section, r: Results, figs: list[tuple[str, bytes, str]]) -
     if sec.reading is not None:
         parts.append(f"<p class='reading'>{sec.reading(r)}</p>")
     inner = sec.table(r) if sec.table is not None else ""
-    if sec.how and (figs or inner):  # how to read what is shown; nothing shown: no how
-        parts.append(f"<p class='how'>{sec.how}</p>")
+    how = sec.how(r) if callable(sec.how) else sec.how
+    if how and (figs or inner):  # how to read what is shown; nothing shown: no how
+        parts.append(f"<p class='how'>{how}</p>")
     parts += [figure(png, caption, name) for name, png, caption in figs]
     if inner:
-        parts.append(details(sec.table_note, inner))
+        parts.append(details(sec.table_note, inner) if sec.folded else inner)
     return "".join(parts)
-
-
-def verdict_line(r) -> str:
-    """One line for the index: rates, normality and coverage at the largest n, failures,
-    counted from the tables' verdict columns."""
-    parts = []
-    c = r.tables["consistency"]
-    if len(c):
-        parts.append(f"rate as theory {int((c['verdict'] == 'as theory').sum())}/{len(c)}")
-    nf = normal_from(r.tables["normality"])
-    if len(nf):
-        kind = "se" if (nf["standardisation"] == "se").any() else "information"
-        nf = nf[nf["standardisation"] == kind]
-        parts.append(f"normal at largest n {int(nf['normal_from'].notna().sum())}/{len(nf)}")
-    cov = r.tables["coverage"]
-    if len(cov):
-        last = cov[cov["n"] == cov["n"].max()]
-        parts.append(f"coverage nominal at largest n "
-                     f"{int((last['verdict'] == 'nominal').sum())}/{len(last)}")
-    nfail = r.failed_fits
-    parts.append(f"{nfail} failed fits of {r.fits}" if nfail else "no failed fits")
-    return " · ".join(parts)
 
 
 def render(r: Results, figs: dict[str, list]) -> tuple[str, str]:
     """The page's HTML and the study's one-line verdict (for the index)."""
-    verdict = verdict_line(r)
+    verdict = headline(r.verdicts.table, r.fits, r.failed_fits)
     shown = [s for s in SECTIONS if s.when(r)]
     nav = "".join(f'<a href="#{s.id}">{esc(s.title)}</a>' for s in shown)
     body = "".join(f'<section id="{s.id}"><h2>{esc(s.title)}</h2>'
@@ -239,5 +219,7 @@ def write_report(study: Study, folder: Path, out: Path, figures_dir: Path | None
         files.write_text(verdict_file, json.dumps(
             {"study": study.name, "description": study.description,
              "family": study.family.name, "verdict": verdict,
+             "claims": dict(zip(("hold", "of"), count(r.verdicts, "claim", "holds"),
+                                strict=True)),
              "report": f"{study.name}/report.html"}, indent=1))
     return verdict

@@ -20,6 +20,7 @@ from ..core.errors import StudyError, StudyErrors
 from ..core.layout import RESERVED
 from ..estimators import estimator_class
 from .checks import check_estimands, check_estimators, check_family, check_params
+from .claims import check_claims
 from .schema import Problems, check_finite, check_schema, check_size, read_yaml
 from .study import EstimatorSpec, Study
 from .targets import check_targets
@@ -81,6 +82,12 @@ def load_study(path: str | Path) -> Study:
     if isinstance(doc, dict) and isinstance(doc.get("replications"), dict) \
             and problems.clean("replications"):
         targets = check_targets(doc["replications"], problems)
+    claims = ()
+    if isinstance(doc, dict) and doc.get("expect") and params is not None \
+            and estimators is not None and estimands is not None \
+            and problems.clean("expect") and problems.clean("sample_sizes"):
+        claims = check_claims(doc["expect"], params, doc["sample_sizes"],
+                              [e[4] or e[0] for e in estimators], estimands, problems) or ()
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
@@ -94,7 +101,7 @@ def load_study(path: str | Path) -> Study:
                  estimands=estimands, level=level, raw=doc,
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
-                 design=model.get("design"))
+                 design=model.get("design"), claims=claims)
 
 
 def _opt_float(v) -> float | None:

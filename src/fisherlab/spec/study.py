@@ -19,6 +19,7 @@ from pathlib import Path
 from ..core.seeds import SEED_BLOCK
 from ..estimators import Estimator
 from ..families import Family
+from .claims import Claim
 from .targets import Targets
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Job", "Study", "spec_sha256"]
@@ -163,6 +164,8 @@ class Study:
     #: read from the round files (:func:`fisherlab.pipeline.rounds.with_schedule`)
     targets: Targets | None = None
     schedule: dict | None = field(default=None, repr=False)
+    #: what the study claims to show (``expect:``), judged after the run
+    claims: tuple[Claim, ...] = ()
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of

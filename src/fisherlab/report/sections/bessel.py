@@ -5,16 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...diagnostics import bessel as diag
+from ...verdicts import bias as rule
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import COLORS, first_condition, legend_below, lines, n_axis, plt
 from ..format import fmt, fmt_pm
-from ..html import Col, cite, esc, mark
+from ..html import Col, cite, esc
 from ..html import table as html_table
 from .section import Section, one
 
 ORDER = 70
 
+
+
+def _words(r, g) -> list[str]:
+    return [r.verdicts.row(r.verdicts.find("bias", row))["verdict"] for _, row in g.iterrows()]
 
 
 def reading(r) -> str:
@@ -28,37 +32,37 @@ def reading(r) -> str:
                                                       sort=False):
         sig = (estimand, tuple(np.round(g["bias"].to_numpy(), 12)))
         found.setdefault(sig, [[], g])[0].append(est)
-    for (estimand, _), (names, g) in found.items():
+    for (estimand, _), (ests, g) in found.items():
         g = g.sort_values("n")
         small = g.iloc[0]
+        words = _words(r, g)
         known = bool(g["theory_bias"].notna().all())
-        biased = ((g["theory_bias"].abs() > 0).any() if known
-                  else (g["bias"].abs() > diag.Z * g["bias_mcse"]).any())
-        if not biased:
-            continue
-        txt = (f"{' and '.join(esc(r.label(e)) for e in names)} of {esc(estimand)}: "
-               f"biased (at n = {small.n}: "
-               f"{cite('bessel', small.name, 'bias', fmt(small.bias, small.bias_mcse))}")
+        txt = (f"{' and '.join(esc(r.label(e)) for e in ests)} of {esc(estimand)}: bias "
+               f"{cite('bessel', small.name, 'bias', fmt(small.bias, small.bias_mcse))} at "
+               f"n = {small.n}")
         if known:
-            agree = bool((g["verdict"] == "as theory").all())
-            txt += (f", theory {fmt(small.theory_bias, small.bias_mcse)}; "
-                    + (f"within {diag.Z} MCSE of theory at every n" if agree
-                       else "departs from theory at some n"))
+            exact = fmt(small.theory_bias, small.bias_mcse)
+            txt += (f" against the exact {cite('bessel', small.name, 'theory_bias', exact)}"
+                    f" ({r.verdict('bias', small)}); as theory at {words.count('as theory')} "
+                    f"of {len(words)} cells")
+        else:
+            txt += f" ({r.verdict('bias', small)}; no exact bias known)"
         ratio = g["mse_ratio"].to_numpy()
         lower = int((ratio < 1).sum())
         if lower == len(ratio):
-            mse = "yet lower MSE than the unbiased estimator at every n"
+            mse = "and a lower MSE than the unbiased estimator at every n"
         elif lower == 0:
-            mse = "and higher MSE than the unbiased estimator at every n"
+            mse = "and a higher MSE than the unbiased estimator at every n"
         else:
-            mse = (f"MSE lower than the unbiased estimator's in {lower} of {len(ratio)} "
-                   "cells (condition × n)")
-        out.append(f"{txt}), {mse} (MSE ratio {fmt(small.mse_ratio, 0.01)} at "
-                   f"n = {small.n}).")
+            mse = (f"and an MSE lower than the unbiased estimator's in {lower} of "
+                   f"{len(ratio)} cells (condition × n)")
+        out.append(f"{txt}, {mse} (MSE ratio "
+                   f"{cite('bessel', small.name, 'mse_ratio', fmt(small.mse_ratio, 0.001))} "
+                   f"at n = {small.n}).")
     unb = t[t["unbiased"]]
-    z = (unb["bias"] / unb["bias_mcse"]).abs()
-    out.append(f"The unbiased estimator's bias is within {diag.Z} MCSE of 0 in "
-               f"{int((z < diag.Z).sum())} of {len(unb)} cells.")
+    words = _words(r, unb)
+    out.append(f"The classically unbiased estimator's bias is as theory (0) in "
+               f"{words.count('as theory')} of {len(words)} cells.")
     return " ".join(out)
 
 
@@ -67,9 +71,9 @@ def table(r) -> str:
     cols = cond_cols(r) + [
         estimand_col(), n_col(), est_col(r),
         Col("bias (MCSE)", lambda x: fmt_pm(x.bias, x.bias_mcse), "bias"),
-        Col("theoretical bias", lambda x: fmt(x.theory_bias, x.bias_mcse), "theory_bias"),
-        Col("(bias − theory)/MCSE", lambda x: fmt(x.bias_z, 0.1), "bias_z"),
-        Col("verdict", lambda x: mark(x.verdict, ("as theory", "")), "verdict"),
+        Col("exact bias", lambda x: fmt(x.theory_bias, x.bias_mcse), "theory_bias"),
+        Col("(bias − exact)/MCSE", lambda x: fmt(x.bias_z, 0.1), "bias_z"),
+        Col("verdict", lambda x: r.verdict("bias", x), left=True),
         Col("MSE (MCSE)", lambda x: fmt_pm(x.mse, x.mse_mcse), "mse"),
         Col("MSE / MSE unbiased", lambda x: fmt(x.mse_ratio, 0.001), "mse_ratio")]
     return html_table(t, cols, "bessel", group="n")
@@ -106,7 +110,9 @@ def bias_plot(bessel: pd.DataFrame, labels: dict[str, str]):
 
 SECTION = Section("bessel", "Bias correction (Bessel)", reading, how=(
         "Top: bias with ±2 MCSE bars, dashed: the exact theoretical bias. Bottom: MSE. An "
-        "unbiased estimator is not necessarily the one closest to the truth on average."),
+        "unbiased estimator is not necessarily the one closest to the truth on average. "
+        f"<b>As theory</b> means the bias is within {rule.Z} MCSE of the exact bias; "
+        "where none is known, within that of 0 is <b>unbiased</b>."),
         figures=(one("bias", lambda r: bias_plot(r.tables["bessel"], r.labels),
                       "Bias (top) and MSE (bottom) against n."),),
         table=table)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...diagnostics import calibration as diag
+from ...verdicts.calibration import ALPHA
 from .. import azplots
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import first_condition
 from ..format import fmt_p
-from ..html import Col, esc, mark, text
+from ..html import Col, cite, esc, text
 from ..html import table as html_table
-from ..prose import pair
+from ..prose import names, pair
 from .section import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
 
 ORDER = 120
@@ -20,13 +21,25 @@ ORDER = 120
 
 def reading(r) -> str:
     t = r.tables["calibration"]
-    bad = t[t["verdict"] != "calibrated"]
-    if bad.empty:
-        return (f"Every estimator's PIT values look uniform (KS p ≥ "
-                f"{diag.ALPHA:g}): its intervals are calibrated for truths "
-                "drawn from the prior.")
-    return f"Not calibrated (KS p < {diag.ALPHA:g}): " + "; ".join(
-        f"{pair(r, row)} at n = {row.n}" for row in bad.itertuples()) + "."
+    parts = []
+    good = [pair(r, row) for _, row in t.iterrows()
+            if r.verdicts.row(r.verdicts.find("calibration", row))["verdict"] == "calibrated"]
+    bad = [(i, row) for i, row in t.iterrows()
+           if r.verdicts.row(r.verdicts.find("calibration", row))["verdict"] != "calibrated"]
+    if not bad:
+        parts.append("Every estimator's PIT values pass the uniformity test at every n: "
+                     + names(good) + ".")
+    else:
+        parts.append("PIT values that fail the uniformity test: " + "; ".join(
+            f"{pair(r, row)} at n = {row.n}: {r.verdict('calibration', row)}"
+            for _, row in bad) + ".")
+    limits = t[t["limits"] > 0]
+    if len(limits):
+        parts.append("A fit with standard error 0 (an estimate on the edge, such as "
+                     "p̂ = 0) counts as a point mass, PIT 0 or 1: " + names(
+                         f"{cite('calibration', i, 'limits', str(row.limits))} of "
+                         f"{pair(r, row)} at n = {row.n}" for i, row in limits.iterrows()) + ".")
+    return " ".join(parts)
 
 
 def table(r) -> str:
@@ -34,10 +47,11 @@ def table(r) -> str:
     cols = cond_cols(r) + [
         estimand_col(), est_col(r), n_col(),
         Col("replicates", lambda x: str(x.replicates), "replicates"),
+        Col("of them se = 0", lambda x: str(x.limits), "limits"),
         Col("PIT from", lambda x: text(x.pit_from), "pit_from", True),
         Col("KS", lambda x: f"{x.ks:.3f}", "ks"),
-        Col("p-value", lambda x: fmt_p(x.pvalue), "pvalue"),
-        Col("verdict", lambda x: mark(x.verdict, "calibrated"), "verdict")]
+        Col("p-value", lambda x: fmt_p(x.pvalue, ALPHA), "pvalue"),
+        Col("verdict", lambda x: r.verdict("calibration", x), left=True)]
     return html_table(t, cols, "calibration", group="estimand")
 
 
@@ -51,7 +65,7 @@ def calibration_figures(r) -> Iterable[FigureOut]:
         values.update({(e, m, int(n)): g["pit"].to_numpy(float)
                        for (e, m, n), g in d.groupby(["estimator", "estimand", "n"])})
     for estimand in dict.fromkeys(first["estimand"]):
-        cells, ncol = pit_grid(r, first, values, estimand, sizes)
+        cells, ncol = pit_grid(r, first, values, estimand, sizes, "calibration")
         cap = (f"SBC for {esc(estimand)}: ECDF of the PIT minus the uniform CDF; inside the "
                "grey band means the KS test says calibrated. Panel p-values, from the "
                "calibration table: " + cite_panels("calibration", cells))
@@ -62,7 +76,10 @@ def calibration_figures(r) -> Iterable[FigureOut]:
 SECTION = Section("calibration", "Calibration (SBC)", reading, how=(
         "Each replicate drew its own truth θᵢ from the prior before its data. PIT = the "
         "estimator's posterior CDF at θᵢ (share of posterior draws below θᵢ, or "
-        "Φ((θᵢ − θ̂)/se) for point estimators); a calibrated posterior gives uniform PIT "
-        "values. Coverage of the drawn truths is in the Coverage section."),
+        "Φ((θᵢ − θ̂)/se) for point estimators, 0 or 1 where se = 0); a calibrated "
+        "posterior gives uniform PIT values. <b>Calibrated</b> means the "
+        f"Kolmogorov–Smirnov test of uniformity does not reject at {ALPHA:g}: the ECDF stays "
+        "inside the grey band. Every fit that succeeded counts; coverage of the drawn "
+        "truths is in the Coverage section."),
         figures=(calibration_figures,), table=table,
         when=lambda r: len(r.tables["calibration"]) > 0)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...diagnostics import consistency as diag
+from ...verdicts import rate as rule
 from .. import figures
 from ..columns import cond_cols, est_col, estimand_col
 from ..figures import COLORS, grid, legend_below, lines, n_axis
 from ..format import fmt, fmt_pm, rate
-from ..html import Col, cite, mark
+from ..html import Col, cite
 from ..html import table as html_table
 from ..prose import names, pair
 from .section import Section, one
@@ -19,28 +19,37 @@ ORDER = 60
 
 
 
+def _verdict(r, row) -> str:
+    return r.verdict("rate", row, n=float("nan"))
+
+
 def reading(r) -> str:
     t = r.tables["consistency"]
     if t.empty:
         return "No estimates to judge."
+    v = r.verdicts
+    words = {i: v.row(v.find("rate", row, n=float("nan")))["verdict"] for i, row in t.iterrows()}
     rates = " or ".join(rate(s) for s in sorted(t["theory_slope"].unique()))
-    ok = t["verdict"] == "as theory"
-    lo, hi = t["slope"].min(), t["slope"].max()
-    head = (f"{int(ok.sum())} of {len(t)} estimator–estimand pairs shrink at the "
-            f"theoretical rate {rates} (fitted slopes {fmt(lo, 0.01)} to {fmt(hi, 0.01)}; "
-            f"'as theory' within {diag.Z} SE or "
-            f"{diag.SLOPE_MARGIN:g}).")
-    bad = t[~ok]
-    if bad.empty:
-        return head + " Every estimator is consistent at the expected rate."
-    text = head + " Off the rate: " + names(
-        f"{pair(r, row)} ({cite('consistency', i, 'verdict', row.verdict)}, slope "
-        f"{cite('consistency', i, 'slope', fmt(row.slope, row.slope_se))})"
-        for i, row in bad.iterrows()) + "."
-    if (bad["verdict"] == "faster").any():
-        text += (" Faster than theory at these n usually means a bias of order 1/n still "
-                 "adds to the RMSE: the rate is reached at larger n.")
-    return text
+    good = [i for i, w in words.items() if w == "as theory"]
+    head = (f"{len(good)} of {len(t)} estimator–estimand pairs shrink at the theoretical "
+            f"rate {rates}.")
+    parts = [head]
+    off = [(i, t.loc[i]) for i, w in words.items() if w not in ("as theory", "cannot tell")]
+    if off:
+        parts.append("Off the rate: " + names(
+            f"{pair(r, row)} ({_verdict(r, row)}, slope "
+            f"{cite('consistency', i, 'slope', fmt(row.slope, row.slope_se))})"
+            for i, row in off) + ".")
+        if any(words[i] == "faster" for i, _ in off):
+            parts.append("Faster than theory at these n usually means a bias of order 1/n "
+                         "still adds to the RMSE: the rate is reached at larger n.")
+    undecided = [(i, t.loc[i]) for i, w in words.items() if w == "cannot tell"]
+    if undecided:
+        row = undecided[0][1]
+        note = v.row(v.find("rate", row, n=float("nan")))["note"]
+        parts.append("The sample sizes cannot decide the rate of " + names(
+            pair(r, row) for _, row in undecided) + f" ({_verdict(r, row)}: {note}).")
+    return " ".join(parts)
 
 
 def table(r) -> str:
@@ -51,7 +60,7 @@ def table(r) -> str:
         Col("theory", lambda x: f"{x.theory_slope:g}", "theory_slope"),
         Col("bias at largest n (MCSE)", lambda x: fmt_pm(x.bias_n_max, x.bias_mcse_n_max),
             "bias_n_max"),
-        Col("verdict", lambda x: mark(x.verdict, "as theory"), "verdict")]
+        Col("verdict", lambda x: _verdict(r, x), left=True)]
     return html_table(r.tables["consistency"], cols, "consistency")
 
 
@@ -88,11 +97,15 @@ def rmse_plot(summary: pd.DataFrame, consistency: pd.DataFrame, labels: dict[str
     return fig
 
 
-SECTION = Section("consistency", "Consistency", reading, how=(
-        "RMSE against n on log-log axes: a consistent estimator's line falls; its slope "
-        "is the rate. The grey line has the theoretical slope; error bars are ±2 MCSE. "
-        "The table fits log RMSE = a + b log n (weighted by MCSE) over the larger half of "
-        "the sample sizes, since the rate is a large-n property."),
+HOW = ("RMSE against n on log-log axes: a consistent estimator's line falls; its slope is "
+       "the rate. The grey line has the theoretical slope; error bars are ±2 MCSE. The table "
+       "fits log RMSE = a + b log n (weighted by MCSE) over the larger half of the sample "
+       "sizes, since the rate is a large-n property. <b>As theory</b> means the slope is "
+       f"within {rule.Z} SE or {rule.MARGIN:g} of the theoretical slope; a fit over fewer "
+       f"than {rule.MIN_SIZES} sizes, or whose {rule.Z} SE reach {rule.DECIDE:g}, cannot "
+       "tell one rate from another.")
+
+SECTION = Section("consistency", "Consistency", reading, how=HOW,
         figures=(one("rmse", lambda r: rmse_plot(
             r.summary, r.tables["consistency"], r.labels),
             "RMSE against n (log-log), grey: theoretical slope."),),

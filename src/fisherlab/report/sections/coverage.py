@@ -8,75 +8,105 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
-from ...diagnostics import coverage as diag
+from ...verdicts.coverage import ALPHA
 from .. import azplots
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import COLORS, first_condition, grid, legend_below, lines, n_axis
 from ..format import fmt, fmt_p, fmt_pm
-from ..html import Col, cite, esc, mark
+from ..html import Col, cite, esc, text
 from ..html import table as html_table
 from ..prose import names, pair
+from ..verdicts import value
 from .section import FigureOut, Section, one
 
 ORDER = 100
 
 
 
+def _key(row):
+    return tuple(getattr(row, k) for k in ("estimator", "estimand"))
+
+
 def reading(r) -> str:
     t = r.tables["coverage"]
     if t.empty:
         return "No estimator here reports intervals."
-    level = t["nominal"].iloc[0]
+    v = r.verdicts
     out = []
     nmax = t["n"].max()
-    last = t[t["n"] == nmax]
-    ok_all = t.groupby(["estimator", "estimand"], sort=False)["verdict"].agg(
-        lambda v: bool((v == "nominal").all()))
-    always = [f"{esc(r.label(e))} of {esc(m)}" for (e, m), v in ok_all.items() if v]
+    groups = t.groupby([*[k for k in r.varying], "estimator", "estimand"], sort=False)
+    always, never = [], []
+    for _, g in groups:
+        words = [v.row(i)["verdict"] for i in (v.find("coverage", row) for _, row in
+                                                g.iterrows()) if i is not None]
+        first = g.iloc[0]
+        if words and all(w == "nominal" for w in words):
+            always.append(pair(r, first))
+        elif words and not any(w == "nominal" for w in words):
+            never.append(pair(r, first))
     if always:
-        out.append(f"Nominal {level:.0%} coverage at every n (exact binomial test at "
-                   f"{diag.ALPHA:g}): {names(always)}.")
-    bad = last[last["verdict"] != "nominal"]
-    if len(bad):
-        out.append(f"Off nominal even at n = {nmax}: " + names(
-            f"{pair(r, row)} ({_coverage(i, row)}, {cite('coverage', i, 'verdict', row.verdict)})"
-            for i, row in bad.iterrows()) + ".")
-    off = t[(t["verdict"] != "nominal") & (t["n"] < nmax)]
-    if len(off) and not len(bad):
-        i = off.sort_values("n").index[0]
-        row = t.loc[i]
-        how = {"under": "under-cover", "over": "over-cover"}.get(row.verdict, "are off")
-        out.append(f"Smaller samples {how} (e.g. {pair(r, row)} at n = {row.n}: "
-                   f"{_coverage(i, row)}, {cite('coverage', i, 'verdict', row.verdict)}); "
-                   f"by n = {nmax} every interval is nominal.")
-    exact = t[t["exact"].astype(bool) & (t["verdict"] != "nominal")]
-    if len(exact):
-        out.append("Exact intervals off nominal (these should hold at every n): " + names(
-            f"{pair(r, row)} at n = {row.n}" for row in exact.itertuples()) + ".")
-    return " ".join(out)
+        out.append(f"Coverage is nominal at every n for {names(always)}.")
+    if never:
+        out.append(f"Nominal at no n: {names(never)}.")
+    last = t[t["n"] == nmax]
+    bad = [(i, row) for i, row in last.iterrows()
+           if r.verdicts.row(r.verdicts.find("coverage", row))["verdict"] != "nominal"]
+    if bad:
+        out.append(f"At the largest n ({nmax}): " + names(
+            f"{pair(r, row)} {_coverage(i, row)}, {r.verdict('coverage', row)}"
+            for i, row in bad) + ".")
+    exact = [row for _, row in t[t["exact"].astype(bool)].iterrows()
+             if r.verdicts.row(r.verdicts.find("coverage", row))["verdict"] != "nominal"]
+    if exact:
+        out.append("Exact intervals, which should be nominal at every n, are not here: "
+                   + names(f"{pair(r, row)} at n = {row.n}" for row in exact) + ".")
+    return " ".join(out) or "Coverage varies with n; the table gives each cell's verdict."
 
 
 def _coverage(i, row) -> str:
     return cite("coverage", i, "coverage", fmt(row.coverage, row.coverage_mcse))
 
 
+def band_cell(r, question: str = "coverage"):
+    """The acceptance band of the coverage rule, from the cell's verdict."""
+    def cell(x):
+        i = r.verdicts.find(question, x)
+        if i is None:
+            return ""
+        row = r.verdicts.row(i)
+        return (value(r.verdicts, i, "low", f"{row['low']:.4f}") + "–"
+                + value(r.verdicts, i, "high", f"{row['high']:.4f}"))
+    return cell
+
+
+def p_cell(r, question: str = "coverage"):
+    def cell(x):
+        i = r.verdicts.find(question, x)
+        if i is None:
+            return ""
+        row = r.verdicts.row(i)
+        return value(r.verdicts, i, "pvalue", fmt_p(row["pvalue"], row["threshold"]))
+    return cell
+
+
 def table(r) -> str:
     t = sort_rows(r.tables["coverage"], r, "estimand", "estimator", "n")
     cols = cond_cols(r) + [
         estimand_col(), est_col(r), n_col(),
-        Col("interval", lambda x: "exact" if x.exact else "asymptotic", "exact", True),
+        Col("interval", lambda x: text(x.kind), "kind", True),
         Col("coverage (MCSE)", lambda x: fmt_pm(x.coverage, x.coverage_mcse), "coverage"),
-        Col("band (±2 MCSE)", lambda x: f"{x.band_low:.3f}–{x.band_high:.3f}"),
-        Col("p-value", lambda x: fmt_p(x.pvalue), "pvalue"),
-        Col("verdict", lambda x: mark(x.verdict, "nominal"), "verdict"),
+        Col("nominal band", band_cell(r)),
+        Col("p-value", p_cell(r)),
+        Col("verdict", lambda x: r.verdict("coverage", x), left=True),
         Col("bias-elim. coverage", lambda x: fmt_pm(x.becoverage, x.becoverage_mcse),
             "becoverage"),
         Col("mean width (MCSE)", lambda x: fmt_pm(x.width, x.width_mcse), "width")]
     return html_table(t, cols, "coverage", group="estimator")
 
 
-def coverage_plot(cov: pd.DataFrame, labels: dict[str, str]):
-    """Coverage against n, ±2 MCSE, with the table's band nominal ± 2 sqrt(p(1-p)/S)."""
+def coverage_plot(cov: pd.DataFrame, verdicts, labels: dict[str, str]):
+    """Coverage against n, ±2 MCSE, with the coverage rule's nominal band (its verdicts'
+    ``low`` and ``high``: inside the band is exactly what the rule calls nominal)."""
     if cov.empty:
         return None
     c, label = first_condition(cov)
@@ -85,13 +115,15 @@ def coverage_plot(cov: pd.DataFrame, labels: dict[str, str]):
     for ax, estimand in zip(axes, estimands, strict=False):
         s = c[c["estimand"] == estimand]
         ns = np.sort(s["n"].unique())
-        band = s.groupby("n")[["band_low", "band_high"]].first().reindex(ns)
-        ax.fill_between(ns, band["band_low"], band["band_high"], color="0.85",
-                        label="nominal ± 2 MCSE")
+        first = s.drop_duplicates("n").set_index("n").reindex(ns)
+        rows = [verdicts.row(verdicts.find("coverage", row)) for _, row in
+                first.reset_index().iterrows()]
+        ax.fill_between(ns, [b["low"] for b in rows], [b["high"] for b in rows],
+                        color="0.85", label="nominal band (exact binomial test)")
         ax.axhline(s["nominal"].iloc[0], color="0.4", lw=0.8)
         for ei, (est, g) in enumerate(s.groupby("estimator")):
             lines(ax, g, "coverage", "coverage_mcse", COLORS[ei % len(COLORS)],
-                   labels.get(est, est))
+                  labels.get(est, est))
         ax.set(xlabel="n", ylabel="coverage", title=estimand)
         n_axis(ax, ns)
     legend_below(fig, axes)
@@ -166,15 +198,21 @@ def forest_figures(r) -> Iterable[FigureOut]:
                "median, central intervals of the fits that succeeded)." + r.shown + r.drawn)
 
 
-SECTION = Section("coverage", "Coverage", reading, how=(
-        "Coverage against n with ±2 MCSE bars; the grey band is nominal ± 2 binomial "
-        "MCSEs. The verdict is the exact binomial test. Bias-eliminated coverage uses the "
-        "mean estimate as truth: if it is nominal while coverage is not, bias is the "
-        "cause. The zip plot ranks the intervals of one n (the smallest from 10 on): red "
-        "ones miss; their share should be about 1 − level, where the dotted line is."),
+HOW = ("Coverage against n with ±2 MCSE bars. <b>Nominal</b> means the exact binomial "
+       f"test of coverage = the nominal level does not reject at {ALPHA:g}; equivalently, "
+       "the coverage lies inside the nominal band, the test's acceptance region at that "
+       "number of intervals (the grey band). The interval column says what kind each is: "
+       "Wald, likelihood ratio, score, exact, credible or Laplace. Bias-eliminated "
+       "coverage centres the check on the mean estimate instead of the truth: where it "
+       "differs from coverage, the estimator's bias moves its intervals. The zip plot "
+       "ranks the intervals of one n (the smallest from 10 on): red ones miss; their share "
+       "should be about 1 − level, where the dotted line is.")
+
+SECTION = Section("coverage", "Coverage", reading, how=HOW,
         figures=(
-            one("coverage", lambda r: coverage_plot(r.tables["coverage"], r.labels),
-                 "Coverage against nominal with MCSE bands."),
+            one("coverage", lambda r: coverage_plot(r.tables["coverage"], r.verdicts,
+                                                    r.labels),
+                "Coverage against nominal, with the nominal band."),
             one("zip", lambda r: zip_plot(r.rows([zip_n(r.sizes)]), r.summary,
                                                  r.study.level, r.labels),
                  lambda r: f"Zip plot of the intervals at n = {zip_n(r.sizes)}."

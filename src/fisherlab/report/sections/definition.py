@@ -22,7 +22,7 @@ def definition(r) -> str:
              ("sample sizes n", ", ".join(map(str, s.sample_sizes))),
              ("replications", f"{s.replications} per condition (seed {s.seed})"
               if s.targets is None else targets.targets_text(s)),
-             # issue 13: per condition × n, the replications used and each target
+             # a study with target MCSEs: per condition × n, the replications used
              *((("replications used" if i == 0 else ""), line) for i, line in
                enumerate(targets.per_condition(r.tables.get("precision")))),
              ("estimators", "; ".join(e.label for e in s.estimators)),

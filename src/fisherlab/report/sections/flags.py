@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ...core.labels import column_label, number
+from ...verdicts import flags as rule
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc
 from ..html import table as html_table
@@ -14,16 +13,13 @@ ORDER = 130
 
 
 
-SHIFT_Z = 2.0
-
-
 HOW = ("A sampler warning flags a replicate without failing it: its estimate stays in "
        "every measure. Per kind: how many replicates it flagged, their share, and the "
        "worst value among them (most divergent transitions, largest R-hat, smallest "
        "bulk/tail ESS). Bias and coverage are shown on all replicates and on the "
-       "unflagged ones only: when they agree within their MCSEs, the warnings do not "
-       "change the conclusions. The shift is (bias unflagged − bias all) in MCSEs of "
-       "the latter, a description, not a test (the two sets overlap).")
+       "unflagged ones only. The shift is (bias unflagged − bias all) in MCSEs of the "
+       f"latter; the conclusions are <b>unchanged</b> when it is within {rule.SHIFT:g} "
+       "MCSEs, a description, not a test (the two sets overlap).")
 
 
 def _kind(x, k: str, fmt_worst) -> str:
@@ -51,6 +47,7 @@ def table(r) -> str:
         Col("bias, unflagged (MCSE)", lambda x: fmt_pm(x.bias_unflagged, x.bias_mcse_unflagged),
             "bias_unflagged"),
         Col("shift (MCSE)", lambda x: fmt(x.bias_shift_z, 0.1), "bias_shift_z"),
+        Col("verdict", lambda x: r.verdict("flags", x), left=True),
         Col("coverage, all (MCSE)", lambda x: fmt_pm(x.coverage_all, x.coverage_mcse_all),
             "coverage_all"),
         Col("coverage, unflagged (MCSE)",
@@ -73,15 +70,19 @@ def reading(r) -> str:
             + f" ({esc(r.label(worst['estimator']))}, n = {worst['n']}).")
     if not flagged:
         return head
-    moved = t[pd.to_numeric(t["bias_shift_z"], errors="coerce").abs() > SHIFT_Z]
-    if moved.empty:
-        return head + (f" Leaving the flagged replicates out moves no bias by more than "
-                       f"{SHIFT_Z:g} MCSEs: the warnings do not change the conclusions.")
-    return head + (f" Leaving them out moves the bias by more than {SHIFT_Z:g} MCSEs for "
+    judged = [(i, row) for i, row in t.iterrows()
+              if r.verdicts.find("flags", row) is not None]
+    moved = [(i, row) for i, row in judged
+             if r.verdicts.row(r.verdicts.find("flags", row))["verdict"] != "unchanged"]
+    if not moved:
+        return head + (" Leaving the flagged replicates out leaves the bias unchanged in "
+                       f"{len(judged)} of {len(judged)} cells with warnings.")
+    return head + (" Leaving them out shifts the bias for "
                    + "; ".join(f"{esc(row.estimand)} of {esc(r.label(row.estimator))} at "
                                f"n = {row.n} (" + cite("flags", i, "bias_shift_z",
-                                                       f"{row.bias_shift_z:.1f}") + ")"
-                               for i, row in moved.iterrows()) + ": read those with care.")
+                                                       f"{row.bias_shift_z:.1f}")
+                               + f" MCSEs, {r.verdict('flags', row)})" for i, row in moved)
+                   + ": read those with care.")
 
 
 SECTION = Section("flags", "Sampler warnings", reading, how=HOW,

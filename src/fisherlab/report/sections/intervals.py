@@ -5,63 +5,76 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...diagnostics import intervals as diag
 from .. import figures
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import COLORS, first_condition, legend_below, plt
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
+from ..prose import pair
 from .section import Section, one
 
 ORDER = 110
 
 
 
+def methods(study) -> list[str]:
+    """The interval methods the study file asks for (``interval.method``)."""
+    m = (study.raw.get("interval") or {}).get("method") or []
+    return [m] if isinstance(m, str) else list(m)
+
+
 def reading(r) -> str:
-    t = r.tables["intervals"]
+    t = r.tables["coverage"]
+    t = t[t["estimator"].isin(_compared(r))]
     parts = []
-    for (estimand, est), g in t.groupby(["estimand", "estimator"], sort=False):
+    by = [*r.varying, "estimand", "estimator"]
+    for _, g in t.groupby(by, sort=False):
+        first = g.iloc[0]
         lo, hi = g.loc[g["coverage"].idxmin()], g.loc[g["coverage"].idxmax()]
-        kind = g["kind"].iloc[0]
-        span = (f"{cite('intervals', lo.name, 'coverage', fmt(lo.coverage, lo.coverage_mcse))}"
+        span = (f"{cite('coverage', lo.name, 'coverage', fmt(lo.coverage, lo.coverage_mcse))}"
                 f" (n = {lo.n}) to "
-                f"{cite('intervals', hi.name, 'coverage', fmt(hi.coverage, hi.coverage_mcse))}"
+                f"{cite('coverage', hi.name, 'coverage', fmt(hi.coverage, hi.coverage_mcse))}"
                 f" (n = {hi.n})")
-        side = ("mostly below the truth" if g["miss_below"].sum() > 2 * g["miss_above"].sum()
-                else "mostly above the truth" if g["miss_above"].sum() > 2 * g["miss_below"].sum()
-                else "on both sides")
-        lab = r.label(est) if kind in r.label(est) else f"{r.label(est)} ({kind})"
-        parts.append(f"{esc(lab)}, {esc(estimand)}: coverage from "
-                     f"{span}, inside the nominal band at {int(g['in_band'].sum())} of "
-                     f"{len(g)} sample sizes; its misses fall {side}.")
+        words = [r.verdicts.row(r.verdicts.find("coverage", row))["verdict"]
+                 for _, row in g.iterrows()]
+        below, above = g["miss_below"].sum(), g["miss_above"].sum()
+        side = ("mostly below the truth" if below > 2 * above else
+                "mostly above the truth" if above > 2 * below else "on both sides")
+        parts.append(f"{pair(r, first)} ({esc(first['kind'])} intervals): coverage from "
+                     f"{span}; nominal at {words.count('nominal')} of {len(words)} sample "
+                     f"sizes; its misses fall {side}.")
     return " ".join(parts)
 
 
+def _compared(r) -> list[str]:
+    """The estimators whose intervals the study compares: those that offer the methods
+    it asks for."""
+    fam = r.study.family
+    return [e.id for e in r.study.estimators
+            if set(methods(r.study)) & set(e.estimator.interval_methods(fam))]
+
+
 def table(r) -> str:
-    t = sort_rows(r.tables["intervals"], r, "estimand", "n", "estimator")
+    t = r.tables["coverage"]
+    t = sort_rows(t[t["estimator"].isin(_compared(r))], r, "estimand", "n", "estimator")
     cols = cond_cols(r) + [
         estimand_col(), n_col(), est_col(r), Col("interval", lambda x: text(x.kind), "kind", True),
         Col("coverage (MCSE)", lambda x: fmt_pm(x.coverage, x.coverage_mcse), "coverage"),
-        Col("in nominal band", lambda x: "yes" if x.in_band else "no"),
+        Col("verdict", lambda x: r.verdict("coverage", x), left=True),
         Col("missing below", lambda x: f"{x.miss_below:.3f}", "miss_below"),
         Col("missing above", lambda x: f"{x.miss_above:.3f}", "miss_above"),
         Col("mean width (MCSE)", lambda x: fmt_pm(x.width, x.width_mcse), "width")]
-    return html_table(t, cols, "intervals", group="n")
-
-
-def _label(labels: dict, est: str, kind: str) -> str:
-    """An estimator's label, with its interval's kind unless the label says it."""
-    lab = labels.get(est, est)
-    return lab if kind in lab else f"{lab} ({kind})"
+    return html_table(t, cols, "coverage", group="n")
 
 
 STYLES = ["-", "--", ":", "-."]
 
 
-def intervals_plot(t: pd.DataFrame, labels: dict[str, str], level: float):
-    """Per estimand: coverage (±2 MCSE) of each interval against n with the nominal band,
-    and the shares of intervals wholly below (solid) and above (dashed) the truth."""
+def intervals_plot(t: pd.DataFrame, verdicts, labels: dict[str, str], level: float):
+    """Per estimand: coverage (±2 MCSE) of each interval against n with the coverage
+    rule's nominal band, and the shares of intervals wholly below (solid) and above
+    (dashed) the truth."""
     t, label = first_condition(t)
     if t.empty:
         return None
@@ -72,14 +85,15 @@ def intervals_plot(t: pd.DataFrame, labels: dict[str, str], level: float):
     for j, estimand in enumerate(estimands):
         s = t[t["estimand"] == estimand]
         ns = np.sort(s["n"].unique())
-        band = s.groupby("n")[["band_low", "band_high"]].first().reindex(ns)  # the table's
+        first = s.drop_duplicates("n").sort_values("n")
+        band = [verdicts.row(verdicts.find("coverage", row)) for _, row in first.iterrows()]
         top, bottom = axes[0, j], axes[1, j]
-        top.fill_between(ns, band["band_low"], band["band_high"], color="0.87", step="mid",
-                         label=f"nominal {level:g} ± 2 MCSE")
+        top.fill_between(ns, [b["low"] for b in band], [b["high"] for b in band],
+                         color="0.87", step="mid", label=f"nominal band ({level:g})")
         for i, (est, g) in enumerate(s.groupby("estimator", sort=False)):
             g = g.sort_values("n")
             c, ls = COLORS[i % len(COLORS)], STYLES[i % len(STYLES)]
-            lab = _label(labels, est, g["kind"].iloc[0])
+            lab = labels.get(est, est)
             top.errorbar(g["n"], g["coverage"], yerr=2 * g["coverage_mcse"], color=c, ls=ls,
                          marker="o", ms=3, lw=1.1, capsize=2, label=lab)
             bottom.plot(g["n"], g["miss_below"], color=c, ls="-", marker="o", ms=3, lw=1.1)
@@ -96,14 +110,23 @@ def intervals_plot(t: pd.DataFrame, labels: dict[str, str], level: float):
     return fig
 
 
-SECTION = Section("intervals", "Interval methods", reading, how=(
-        "The same estimates with different intervals: Wald (estimate ± z·se), likelihood "
-        "ratio (where the log-likelihood stays within χ²₁(level)/2 of its peak) and score "
-        "(Wilson for a proportion: where the score test would not reject). Top: coverage "
-        "with the nominal band; bottom: the share of intervals wholly below the truth "
-        "(solid) and wholly above it (dashed). Brown, Cai &amp; DasGupta (2001) show the "
-        "Wald interval's coverage for a rare proportion jumping with n."),
+HOW = {"wald": "Wald (estimate ± z·se)",
+       "likelihood_ratio": "likelihood ratio (where the log-likelihood stays within "
+                           "χ²₁(level)/2 of its peak)",
+       "score": "score (where the score test would not reject; Wilson for a proportion)"}
+
+
+def how(r) -> str:
+    asked = [HOW[m] for m in methods(r.study)]
+    return ("The same estimates with the intervals the study asks for: " + "; ".join(asked)
+            + ". Top: coverage with the nominal band (as in the Coverage section); bottom: "
+            "the share of intervals wholly below the truth (solid) and wholly above it "
+            "(dashed). Each verdict is the coverage rule's.")
+
+
+SECTION = Section("intervals", "Interval methods", reading, how=how,
         figures=(one("intervals", lambda r: intervals_plot(
-            r.tables["intervals"], r.labels, r.study.level),
+            r.tables["coverage"][r.tables["coverage"]["estimator"].isin(_compared(r))],
+            r.verdicts, r.labels, r.study.level),
             "Coverage and misses of each interval method against n."),),
-        table=table, when=lambda r: diag.compared(r.tables["intervals"]))
+        table=table, when=lambda r: len(methods(r.study)) > 1)

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from scipy import stats
 
 from ...diagnostics import normality as diag
+from ...verdicts.normality import ALPHA
 from .. import azplots
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import first_condition
 from ..format import fmt, fmt_p
-from ..html import Col, esc, mark, text
+from ..html import Col, esc, text
 from ..html import table as html_table
 from ..prose import names, pair
 from .section import Z_COLUMNS, FigureOut, Section, cite_panels, pit_grid
@@ -20,29 +21,52 @@ ORDER = 90
 
 
 
+def normal_from(r, kind: str) -> list[tuple]:
+    """Per condition × estimator × estimand, its rows (by n) and verdicts for ``kind``
+    of standardisation, and the smallest n from which every larger n is normal (None:
+    not normal at the largest n)."""
+    t = r.tables["normality"]
+    t = t[t["standardisation"] == kind].sort_values("n")
+    out = []
+    for _, g in t.groupby([*r.params, "estimator", "estimand"], sort=False, dropna=False):
+        words = [r.verdicts.row(r.verdicts.find("normality", row, kind))["verdict"]
+                 for _, row in g.iterrows()]
+        start = None
+        for (_, row), w in zip(reversed(list(g.iterrows())), reversed(words), strict=True):
+            if w != "normal":
+                break
+            start = row
+        out.append((g, words, start))
+    return out
+
+
 def reading(r) -> str:
     t = r.tables["normality"]
     if t.empty:
         return "No standard errors or Fisher information to standardise with."
-    nf = diag.normal_from(t)
-    kind = "se" if (nf["standardisation"] == "se").any() else "information"
-    nf = nf[nf["standardisation"] == kind]
-    never = nf[nf["normal_at"] == 0]
-    late = nf[(nf["normal_at"] > 0) & nf["normal_from"].notna()]
-    broken = nf[(nf["normal_at"] > 0) & nf["normal_from"].isna()]
+    kind = "se" if (t["standardisation"] == "se").any() else "information"
     what = "z = (θ̂ − θ)/se" if kind == "se" else "z = (θ̂ − θ)·√(n I(θ))"
+    late, never, broken, undecided = [], [], [], []
+    for g, words, start in normal_from(r, kind):
+        first = g.iloc[0]
+        if start is not None:
+            late.append(f"n = {start.n} on for {pair(r, first)} "
+                        f"({r.verdict('normality', start, kind)})")
+        elif "normal" not in words:
+            (undecided if all(w == "cannot tell" for w in words) else never).append(
+                pair(r, first))
+        else:
+            broken.append(pair(r, first))
     parts = []
-    if len(late):
-        parts.append(f"{what} is judged normal (p ≥ {diag.ALPHA:g}) from " + names(
-            f"n = {int(row.normal_from)} on for {pair(r, row)}"
-            for row in late.itertuples()) + ".")
-    if len(never):
-        parts.append("Not normal at any n: " + names(
-            pair(r, row) for row in never.itertuples()) + ".")
-    if len(broken):
-        parts.append("Normal at some n but not at the largest: " + names(
-            pair(r, row) for row in broken.itertuples()) + ".")
-    return " ".join(parts) or "Too few finite standardised estimates to test."
+    if late:
+        parts.append(f"{what} passes the test against N(0, 1) from {names(late)}.")
+    if never:
+        parts.append("It fails the test at every n for " + names(never) + ".")
+    if broken:
+        parts.append("It passes at some n but fails at the largest for " + names(broken) + ".")
+    if undecided:
+        parts.append("Too few values to test for " + names(undecided) + ".")
+    return " ".join(parts)
 
 
 def table(r) -> str:
@@ -56,8 +80,8 @@ def table(r) -> str:
         Col("skew", lambda x: fmt(x.skew, 0.01), "skew"),
         Col("excess kurtosis", lambda x: fmt(x.ex_kurtosis, 0.01), "ex_kurtosis"),
         Col("test", lambda x: text(x.test), "test"),
-        Col("p-value", lambda x: fmt_p(x.pvalue), "pvalue"),
-        Col("verdict", lambda x: mark(x.verdict, "normal"), "verdict")]
+        Col("p-value", lambda x: fmt_p(x.pvalue, ALPHA), "pvalue"),
+        Col("verdict", lambda x: r.verdict("normality", x, x.standardisation), left=True)]
     return html_table(t, cols, "normality", group="standardisation")
 
 
@@ -72,7 +96,7 @@ def normality_figures(r) -> Iterable[FigureOut]:
          for n in sizes for k, v in diag.z_values(r.rows([n], Z_COLUMNS, capped=False), r.study,
                                              "se")}
     for estimand in dict.fromkeys(first["estimand"]):
-        cells, ncol = pit_grid(r, first, z, estimand, sizes)
+        cells, ncol = pit_grid(r, first, z, estimand, sizes, "normality", "se")
         title = (f"{estimand}: ECDF of Φ(z) − uniform, z = (θ̂ − θ)/se; grey: the KS band "
                  "at the table's level" + (f" ({label})" if label else ""))
         cap = (f"ECDF of Φ(z) for {esc(estimand)}: inside the grey band means the KS test "
@@ -95,7 +119,10 @@ SECTION = Section("normality", "Asymptotic normality", reading, how=(
         "For each n the standardised estimates z = (θ̂ − θ)/se (and, where the family has "
         "Fisher information, (θ̂ − θ)·√(n I(θ))) are tested against N(0, 1): "
         "Kolmogorov–Smirnov, or D'Agostino's K² where the estimates sit on a lattice "
-        "(k/n), which KS rejects for its steps alone. With many replications even small "
-        "departures are detected. The ECDF plots show Φ(z) against the uniform: the "
-        "line stays inside the grey KS band exactly when the table says normal."),
+        "(k/n), which KS rejects for its steps alone. <b>Normal</b> means the test does "
+        f"not reject at {ALPHA:g}; with many replications even small departures are detected. "
+        "An infinite z (se = 0) counts in KS as Φ(z) = 0 or 1; K² cannot take it, and "
+        "the verdict says how many it left out. The ECDF plots show Φ(z) against the "
+        "uniform: the line stays inside the grey KS band exactly when the verdict is "
+        "normal."),
         figures=(dist_figure, normality_figures), table=table)

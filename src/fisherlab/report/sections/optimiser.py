@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from ...core.labels import param_of
-from ...diagnostics import optimiser as diag
+from ...verdicts import optimiser as rule
 from ..columns import cond_cols, est_col, n_col, sort_rows
 from ..figures import COLORS, first_condition, grid, legend_below
 from ..format import fmt
-from ..html import Col, cite, esc, mark
+from ..html import Col, cite, esc
 from ..html import table as html_table
 from ..prose import names
 from .section import Section, one
@@ -30,17 +30,17 @@ def reading(r) -> str:
         f"{cite('optimiser', i, 'iterations_mean', fmt(row.iterations_mean))}"
         for i, row in last.iterrows()) + "."]
     if len(ref):
-        judged = t[t["verdict"].fillna("") != ""]
-        agree = judged[judged["verdict"] == "agrees"]
-        parts.append(f"Where they converged, {len(agree)} of {len(judged)} method × n cells "
-                     f"agree with the reference ({esc(r.label(ref['estimator'].iloc[0]))}) "
-                     f"within {diag.AGREE:g} of its standard errors.")
-        off = judged[judged["verdict"] == "differs"]
-        if len(off):
+        words = {i: r.verdicts.row(j)["verdict"] for i, row in t.iterrows()
+                 if (j := r.verdicts.find("optimiser", row, estimand="")) is not None}
+        parts.append(f"Where they converged, {list(words.values()).count('agrees')} of "
+                     f"{len(words)} method × n cells agree with the reference "
+                     f"({esc(r.label(ref['estimator'].iloc[0]))}).")
+        off = [i for i, w in words.items() if w == "differs"]
+        if off:
             parts.append("They differ: " + names(
-                f"{esc(r.label(row.estimator))} at n = {row.n} ("
-                f"{cite('optimiser', i, 'max_diff_se', fmt(row.max_diff_se))} SE)"
-                for i, row in off.iterrows()) + ".")
+                f"{esc(r.label(t.loc[i, 'estimator']))} at n = {t.loc[i, 'n']} ("
+                f"{cite('optimiser', i, 'max_diff_se', fmt(t.loc[i, 'max_diff_se']))} SE, "
+                f"{r.verdict('optimiser', t.loc[i], estimand='')})" for i in off) + ".")
     never = last[last["converged_share"] == 0]
     if len(never):
         parts.append("Never converged within the iteration limit at this n: " + names(
@@ -64,7 +64,7 @@ def table(r) -> str:
         Col("ms per fit (provenance)", lambda x: _timing(secs, x, r)),
         Col("reference", lambda x: "yes" if x.reference else ""),
         Col("largest |Δ| / SE vs reference", lambda x: fmt(x.max_diff_se), "max_diff_se"),
-        Col("verdict", lambda x: mark(x.verdict, ("agrees", "")), "verdict")]
+        Col("verdict", lambda x: r.verdict("optimiser", x, estimand=""), left=True)]
     return html_table(t, cols, "optimiser", group="n")
 
 
@@ -131,10 +131,10 @@ SECTION = Section("optimiser", "Optimisers compared", reading, how=(
         "Each method fits the same datasets from the same start. Newton's method uses the "
         "curvature (the Hessian) and needs a handful of steps; gradient ascent and Adam "
         "follow the slope with a learning rate and need many more. The reference is the "
-        "first method listed; 'agrees' means within "
-        f"{diag.AGREE:g} of its standard error. Time per fit is the wall time recorded with "
+        "first method listed; it <b>agrees</b> within "
+        f"{rule.AGREE:g} of its standard error. Time per fit is the wall time recorded with "
         "the chunks (provenance.json), which depends on the machine."),
         figures=(one("optimiser", lambda r: optimiser_plot(
-            r.tables["optimiser"], r.labels, diag.AGREE),
+            r.tables["optimiser"], r.labels, rule.AGREE),
             "Iterations per fit and the largest difference from the reference, per n."),),
         table=table, when=lambda r: len(r.tables["optimiser"]) > 0)

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 
 from ...diagnostics import score as diag
+from ...verdicts import score as rule
 from .. import figures
 from ..columns import cond_cols, n_col, sort_rows
 from ..figures import COLORS, first_condition, legend_below, plt
 from ..format import fmt, fmt_pm
-from ..html import Col, cite, esc, mark, text
+from ..html import Col, cite, esc, text
 from ..html import table as html_table
 from ..prose import names
 from .section import Section, one
@@ -19,28 +20,34 @@ ORDER = 40
 
 
 
+def _word(r, question: str, row) -> str:
+    i = r.verdicts.find(question, row, estimand=row["parameter"])
+    return r.verdicts.row(i)["verdict"] if i is not None else ""
+
+
 def reading(r) -> str:
     t = r.tables["score"]
     if t.empty:
         return ("No score identities here: the family is not regular (its likelihood has no "
                 "smooth maximum).")
-    zero = int((t["mean_verdict"] == "zero").sum())
-    judged = t[t["var_verdict"].fillna("") != ""]
-    var_ok = int((judged["var_verdict"] == "n·I(θ)").sum())
+    means = [_word(r, "score mean", row) for _, row in t.iterrows()]
+    vars_ = [_word(r, "score variance", row) for _, row in t.iterrows()]
     how = ("the family's analytic score" if t["score_source"].iloc[0] == diag.ANALYTIC
            else "the score, a numerical derivative of ℓ (scipy.differentiate),")
-    text = (f"At the true θ, {how} averages zero within "
-            f"{diag.Z} MCSE in {zero} of {len(t)} cells (condition × n × parameter)")
-    if len(judged):
-        last = judged.sort_values("n").iloc[-1]
+    text = (f"At the true θ, {how} averages zero in {means.count('zero')} of {len(t)} "
+            "cells (condition × n × parameter)")
+    judged = [w for w in vars_ if w != "cannot tell"]
+    if judged:
+        last = t[t["var_ratio"].notna()].sort_values("n").iloc[-1]
         ratio = cite("score", last.name, "var_ratio", fmt(last.var_ratio, last.var_ratio_mcse))
-        text += (f", and its variance equals n·I(θ) within {diag.Z} MCSE in {var_ok} "
-                 f"of {len(judged)} (at n = {last.n}, {esc(last.parameter)}: Var(score) / "
-                 f"(n I(θ)) = {ratio})")
-    bad = t[(t["mean_verdict"] == "not zero") | (t["var_verdict"] == "differs")]
-    if len(bad):
-        text += ". Off theory: " + names(
-            f"{esc(row.parameter)} at n = {row.n}" for row in bad.itertuples())
+        word = r.verdict("score variance", last, estimand=last.parameter)
+        text += (f", and its variance equals n·I(θ) in {judged.count('n·I(θ)')} of "
+                 f"{len(judged)} (at n = {last.n}, {esc(last.parameter)}: Var(score) / "
+                 f"(n I(θ)) = {ratio}, {word})")
+    bad = [row for (_, row), m, v in zip(t.iterrows(), means, vars_, strict=True)
+           if m == "not zero" or v == "differs"]
+    if bad:
+        text += ". Off theory: " + names(f"{esc(row.parameter)} at n = {row.n}" for row in bad)
     return text + "."
 
 
@@ -51,12 +58,13 @@ def table(r) -> str:
         Col("S", lambda x: str(x.S), "S"),
         Col("mean score (MCSE)", lambda x: fmt_pm(x.mean_score, x.mean_score_mcse),
             "mean_score"),
-        Col("mean = 0?", lambda x: mark(x.mean_verdict, "zero"), "mean_verdict"),
+        Col("mean = 0?", lambda x: r.verdict("score mean", x, estimand=x.parameter), left=True),
         Col("Var(score)", lambda x: fmt(x.var_score), "var_score"),
         Col("n·I(θ)", lambda x: fmt(x.n_info), "n_info"),
         Col("Var / (n I) (MCSE)", lambda x: fmt_pm(x.var_ratio, x.var_ratio_mcse),
             "var_ratio"),
-        Col("Var = n·I?", lambda x: mark(x.var_verdict, "n·I(θ)"), "var_verdict"),
+        Col("Var = n·I?", lambda x: r.verdict("score variance", x, estimand=x.parameter),
+            left=True),
         Col("score", lambda x: text(x.score_source), "score_source", True)]
     return html_table(t, cols, "score", group="parameter")
 
@@ -96,7 +104,8 @@ SECTION = Section("score", "The score at the truth", reading, how=(
         "The score is the slope of the log-likelihood. At the true θ it averages zero and "
         "its variance is n·I(θ), the Fisher information of n observations (the Bartlett "
         "identities): computed here from every simulated dataset. Top: mean score over "
-        "√(n I), ±2 MCSE; bottom: Var(score)/(n I(θ)), ±2 MCSE."),
+        "√(n I), ±2 MCSE; bottom: Var(score)/(n I(θ)), ±2 MCSE. Each identity holds "
+        f"(<b>zero</b>, <b>n·I(θ)</b>) when its value is within {rule.Z} MCSE of theory."),
         figures=(one("score", lambda r: score_plot(r.tables["score"]),
                       "The score at the truth, per n."),),
         table=table, when=lambda r: len(r.tables["score"]) > 0)

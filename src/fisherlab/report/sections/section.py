@@ -19,10 +19,13 @@ class Section:
     id: str
     title: str
     reading: Callable | None = None
-    how: str = ""
+    #: how to read the section: text, or a function of the results
+    how: str | Callable = ""
     figures: tuple[Callable[[object], Iterable[FigureOut]], ...] = ()
     table: Callable | None = None
     table_note: str = "show the table"
+    #: the table behind a "show the table" switch (else shown as it is)
+    folded: bool = True
     when: Callable[[object], bool] = field(default=lambda r: True)
     body: Callable | None = None
 
@@ -37,10 +40,13 @@ def one(name, make, caption):
     return lambda r: [(name, make(r), caption(r) if callable(caption) else caption)]
 
 
-def pit_grid(r, rows, values: dict, estimand: str, sizes) -> tuple[list, int]:
+def pit_grid(r, rows, values: dict, estimand: str, sizes, question: str,
+             detail: str = "") -> tuple[list, int]:
     """The PIT panels of one estimand: a row per n, a column per estimator; a cell the
     table did not test (too few values) is an empty place. ``rows``: the table's rows of
-    the first condition; ``values``: (estimator, estimand, n) -> PIT values."""
+    the first condition; ``values``: (estimator, estimand, n) -> PIT values. Each panel's
+    row carries its verdict's band (``crit``, the rule's critical value) and level
+    (``alpha``), from the verdict on ``question``."""
     ests = [e.id for e in r.study.estimators if e.id in set(rows["estimator"])]
     cells = []
     for n in sizes:
@@ -50,12 +56,20 @@ def pit_grid(r, rows, values: dict, estimand: str, sizes) -> tuple[list, int]:
             v = values.get((est, estimand, int(n)))
             ok = len(sel) and v is not None and len(v) and sel["test"].iloc[0] != ""
             lab = f"{r.label(est)}\nn = {n}"
-            cells.append((lab, v, sel.iloc[0]) if ok else (lab, None, None))
+            if not ok:
+                cells.append((lab, None, None))
+                continue
+            row = sel.iloc[0].copy()
+            i = r.verdicts.find(question, row, detail)
+            verdict = r.verdicts.row(i) if i is not None else {}
+            row["crit"] = verdict.get("high", float("nan"))
+            row["alpha"] = verdict.get("threshold", float("nan"))
+            cells.append((lab, v, row))
     # a row per n and a column per estimator; one estimator: the sizes side by side
     return cells, len(ests) if len(ests) > 1 else len(sizes)
 
 
 def cite_panels(table: str, cells) -> str:
     return "; ".join(f"{esc(lab.replace(chr(10), ', '))}: {esc(row['test'])} p = "
-                     + cite(table, row.name, "pvalue", fmt_p(row["pvalue"]))
+                     + cite(table, row.name, "pvalue", fmt_p(row["pvalue"], row["alpha"]))
                      for lab, v, row in cells if row is not None) + "."

@@ -23,7 +23,7 @@ def table(r) -> str:
         Col("bias (MCSE)", lambda x: fmt_pm(x.bias, x.bias_mcse), "bias"),
         Col("emp. SE", lambda x: fmt(x.empse, x.empse_mcse), "empse"),
         Col("RMSE", lambda x: fmt(x.rmse, x.rmse_mcse), "rmse"),
-        Col("model SE", lambda x: fmt(x.modelse, x.modelse_mcse), "modelse"),
+        Col("model SE (MCSE)", lambda x: fmt_pm(x.modelse, x.modelse_mcse), "modelse"),
         Col("rel. err. model SE %", lambda x: fmt_pm(x.relerr_modelse, x.relerr_modelse_mcse),
             "relerr_modelse"),
         Col("coverage (MCSE)", lambda x: fmt_pm(x.coverage, x.coverage_mcse), "coverage"),
@@ -35,4 +35,4 @@ SECTION = Section("summary", "Performance summary", how=(
         "Measures of Morris, White &amp; Crowther (2019); the number in brackets is the "
         "Monte Carlo standard error (MCSE), and every value is rounded to what its MCSE "
         "supports. Also in <code>summary.csv</code>."),
-        table=table, table_note="show the table")
+        table=table, folded=False)

@@ -1,0 +1,148 @@
+"""What a study claims to show (``expect:``): checked when the file is read, judged after
+the run (:mod:`fisherlab.verdicts.claims`).
+
+A claim is a measure of one estimator × estimand, at every n and condition or at those
+given, compared with a number, a formula or the same measure of another estimator::
+
+    expect:
+      - {measure: bias, estimator: mle, estimand: sigma2, equals: "-sigma**2 / n"}
+      - {measure: coverage, estimator: "mle[wald]", n: 592, below: 0.85}
+      - {measure: empse, estimator: mom, estimand: p, above: {estimator: mle}}
+
+A formula may use the condition's true parameters by name, ``n``, ``level`` and
+``truth`` (the estimand's true value), the functions ``sqrt, log, exp, abs, min, max``
+and ``pi``; it is evaluated by simpleeval, never by Python's ``eval``. Every name,
+estimator, estimand, n and condition a claim uses is checked here, so a claim that
+cannot be judged stops the run before any job, like any other problem of the file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from simpleeval import SimpleEval
+
+#: measure -> (table, value column, MCSE column or a rule for it, the table's cell keys)
+#: The MCSE rules: "binomial" is sqrt(p (1 - p) / replicates).
+MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "mean": ("summary", "mean", "bias_mcse", ("n", "estimator", "estimand")),
+    "bias": ("summary", "bias", "bias_mcse", ("n", "estimator", "estimand")),
+    "empse": ("summary", "empse", "empse_mcse", ("n", "estimator", "estimand")),
+    "mse": ("summary", "mse", "mse_mcse", ("n", "estimator", "estimand")),
+    "rmse": ("summary", "rmse", "rmse_mcse", ("n", "estimator", "estimand")),
+    "modelse": ("summary", "modelse", "modelse_mcse", ("n", "estimator", "estimand")),
+    "relerr_modelse": ("summary", "relerr_modelse", "relerr_modelse_mcse",
+                       ("n", "estimator", "estimand")),
+    "coverage": ("summary", "coverage", "coverage_mcse", ("n", "estimator", "estimand")),
+    "becoverage": ("summary", "becoverage", "becoverage_mcse", ("n", "estimator", "estimand")),
+    "width": ("summary", "width", "width_mcse", ("n", "estimator", "estimand")),
+    "failure_rate": ("summary", "failure_rate", "binomial", ("n", "estimator", "estimand")),
+    "var_ratio": ("efficiency", "var_ratio", "var_ratio_mcse", ("n", "estimator", "estimand")),
+    "mse_ratio": ("efficiency", "mse_ratio", "mse_ratio_mcse", ("n", "estimator", "estimand")),
+    "slope": ("consistency", "slope", "slope_se", ("estimator", "estimand")),
+    "iterations": ("optimiser", "iterations_mean", "iterations_mcse", ("n", "estimator")),
+    "converged_share": ("optimiser", "converged_share", "binomial", ("n", "estimator")),
+}
+#: what a claim compares with
+OPS = ("equals", "below", "above")
+FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs, "min": min,
+             "max": max}
+CONSTANTS = {"pi": math.pi}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a study file (see the module docstring)."""
+
+    measure: str
+    estimator: str
+    estimand: str
+    op: str
+    #: a number, a formula, or {"estimator": id}
+    target: object
+    n: tuple[int, ...] | None = None
+    where: dict = field(default_factory=dict)
+    within: float | None = None
+
+    @property
+    def text(self) -> str:
+        """The claim in words: ``bias of mle (sigma2) equals -sigma**2 / n at every n``."""
+        of = f"{self.estimator}" + (f" ({self.estimand})" if self.estimand else "")
+        target = (f"that of {self.target['estimator']}" if isinstance(self.target, dict)
+                  else str(self.target) if isinstance(self.target, str)
+                  else f"{self.target:g}")
+        verb = {"equals": "equals", "below": "is below", "above": "is above"}[self.op]
+        at = ("at every n" if self.n is None else
+              f"at n = {', '.join(map(str, self.n))}")
+        where = "".join(f", {k} = {v:g}" for k, v in self.where.items())
+        return f"{self.measure} of {of} {verb} {target} {at}{where}"
+
+    def evaluate(self, names: dict) -> float:
+        """The target formula's value for a cell (``names``: parameters, n, level, truth)."""
+        return formula_value(str(self.target), names)
+
+
+def formula_value(text: str, names: dict) -> float:
+    """A formula's value, by simpleeval with the allowed functions and names only."""
+    evaluator = SimpleEval(functions=FUNCTIONS, names={**CONSTANTS, **names})
+    return float(evaluator.eval(text))
+
+
+def check_claims(items: list, study_params: dict, sample_sizes: list, estimators: list,
+                 estimands: list, problems) -> tuple[Claim, ...] | None:
+    """The claims of ``expect:`` (the schema accepted their shape), checked against the
+    study: every problem to ``problems`` with its key; None when there was one."""
+    before = len(problems.items)
+    ids = [e.id if hasattr(e, "id") else e for e in estimators]
+    out = []
+    for i, item in enumerate(items):
+        key = f"expect[{i}]"
+        measure = item["measure"]
+        if measure not in MEASURES:
+            problems.add(f"{key}.measure", f"unknown measure {measure!r}; allowed: "
+                         f"{', '.join(MEASURES)}")
+            continue
+        ops = [op for op in OPS if op in item]
+        if len(ops) != 1:
+            problems.add(key, "give exactly one of equals, below and above")
+            continue
+        op = ops[0]
+        table_keys = MEASURES[measure][3]
+        if item["estimator"] not in ids:
+            problems.add(f"{key}.estimator", f"no estimator {item['estimator']!r} in this "
+                         f"study; its estimators: {', '.join(ids)}")
+        estimand = item.get("estimand", "")
+        if "estimand" in table_keys:
+            if not estimand and len(estimands) == 1:
+                estimand = estimands[0]
+            if estimand not in estimands:
+                problems.add(f"{key}.estimand", f"give one of the study's estimands: "
+                             f"{', '.join(estimands)}")
+        n = item.get("n")
+        n = None if n is None else tuple([n] if isinstance(n, int) else n)
+        if n is not None and "n" not in table_keys:
+            problems.add(f"{key}.n", f"{measure} is one value over every n: no n here")
+        for v in n or ():
+            if v not in sample_sizes:
+                problems.add(f"{key}.n", f"{v} is not one of the study's sample sizes")
+        where = dict(item.get("where") or {})
+        for k, v in where.items():
+            values = study_params.get(k)
+            if values is None or not isinstance(values, list) or v not in values:
+                problems.add(f"{key}.where.{k}", f"{k} = {v:g} is not a condition of this "
+                             "study" if values is not None else f"{k} is not a parameter")
+        target = item[op]
+        if isinstance(target, dict) and target["estimator"] not in ids:
+            problems.add(f"{key}.{op}.estimator", f"no estimator {target['estimator']!r}")
+        if isinstance(target, str):
+            names = {p: 1.0 for p in study_params} | {"n": 10.0, "level": 0.95, "truth": 1.0}
+            try:
+                formula_value(target, names)
+            except Exception as exc:  # noqa: BLE001 - any failure to evaluate is a problem
+                problems.add(f"{key}.{op}", f"cannot evaluate {target!r}: {exc}; a formula may "
+                             f"use {', '.join([*study_params, 'n', 'level', 'truth'])}, "
+                             f"{', '.join(FUNCTIONS)} and pi")
+        out.append(Claim(measure, item["estimator"], estimand, op, target, n, where,
+                         item.get("within")))
+    return None if len(problems.items) > before else tuple(out)

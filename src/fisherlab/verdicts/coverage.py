@@ -1,0 +1,69 @@
+"""Nominal coverage: one rule for the coverage, interval-methods and calibration pages.
+
+Under the nominal level, the number of intervals that cover the truth is
+Binomial(S, level). The exact binomial test (two-sided, ``scipy.stats.binomtest``) at
+:data:`ALPHA` decides: 'nominal' when it does not reject, else 'under' or 'over'. Its
+acceptance region, the coverages it would call nominal at this S, is the band the
+figures draw (``low``, ``high``), so a coverage inside the band is nominal and one
+outside is not, on every page and figure.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from .registry import rule
+from .rows import Replicates, keys_of, verdict_row
+
+#: the exact binomial test rejects nominal coverage below this p-value
+ALPHA = 0.01
+
+
+def acceptance(level: float, S: int, alpha: float = ALPHA) -> tuple[int, int]:
+    """The smallest and largest count of covering intervals, of S, that the two-sided
+    exact binomial test at ``alpha`` does not reject: its p-value falls away from the
+    mode on each side, so each end is a binary search."""
+    def p(k):
+        return stats.binomtest(int(k), S, level).pvalue
+
+    mode = int(np.clip(np.floor((S + 1) * level), 0, S))
+    lo, hi = 0, mode  # the smallest k <= mode with p(k) >= alpha
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if p(mid) >= alpha else (mid + 1, hi)
+    low = lo
+    lo, hi = mode, S  # the largest k >= mode with p(k) >= alpha
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if p(mid) >= alpha else (lo, mid - 1)
+    return low, lo
+
+
+def nominal(hits: int, S: int, level: float) -> dict:
+    """The verdict on ``hits`` covering intervals of S at ``level``, with the band, the
+    p-value and the rule: what every page says of this coverage."""
+    klo, khi = acceptance(level, S)
+    pvalue = float(stats.binomtest(int(hits), S, level).pvalue)
+    verdict = "nominal" if klo <= hits <= khi else ("under" if hits < klo else "over")
+    return dict(verdict=verdict, value=hits / S, reference=level, low=klo / S, high=khi / S,
+                pvalue=pvalue, threshold=ALPHA,
+                rule=f"exact binomial test of coverage = {level:g}: nominal when p ≥ "
+                     f"{ALPHA:g}, that is coverage in {klo / S:.4f}–{khi / S:.4f} at "
+                     f"S = {S:,}")
+
+
+@rule("coverage")
+def coverage(tables: dict, study) -> list[dict]:
+    """Each interval's coverage of the truth: nominal, under or over."""
+    t = tables["coverage"]
+    keys = keys_of(t)
+    reps = Replicates(tables["summary"])
+    out = []
+    for _, row in t.iterrows():
+        S = int(row["S"])
+        hits = int(round(row["coverage"] * S))
+        out.append(verdict_row("coverage", row, keys, **nominal(hits, S, row["nominal"]),
+                               mcse=row["coverage_mcse"],
+                               **reps.left_out(row, S, "intervals not finite")))
+    return out
