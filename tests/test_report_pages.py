@@ -35,51 +35,70 @@ P_VALUE = re.compile(r"\bp\s*=\s*[-+0-9.]")
 
 
 class BoundValues(HTMLParser):
-    """Collects the page's bound values (table, row, column, text), its facts and the
-    text that is bound to nothing."""
+    """The page's bound values (table, row, column, text), its facts, its verdict words
+    with the subset note after each, every table cell's text, and the text bound to
+    nothing (outside bound values, table cells and terms being defined, ``<b>``)."""
 
     def __init__(self):
         super().__init__()
         self.bound: list[tuple[str, int, str, str]] = []
         self.facts: dict[str, str] = {}
         self.free: list[str] = []
+        self.verdict_words: list[list] = []  # [verdicts row, its subset note]
+        self.cells: list[str] = []
         self._table = ""
         self._row = -1
-        self._stack: list[tuple[str, object]] = []  # (tag, record or None)
+        self._stack: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        rec = None
+        el = {"tag": tag, "kind": None, "text": ""}
         if tag == "table":
             self._table = a.get("data-table", "")
         if tag == "tr" and "data-r" in a:
             self._row = int(a["data-r"])
-        if tag == "td" and "data-c" in a:
-            rec = [self._table, self._row, a["data-c"], ""]
-        elif "data-t" in a:
-            rec = [a["data-t"], int(a["data-r"]), a["data-c"], ""]
+        if "data-t" in a:
+            el.update(kind="bound", rec=[a["data-t"], int(a["data-r"]), a["data-c"]])
+            if a["data-t"] == "verdicts" and a["data-c"] == "verdict":
+                self.verdict_words.append([int(a["data-r"]), ""])
+        elif tag == "td" and "data-c" in a:
+            el.update(kind="bound", rec=[self._table, self._row, a["data-c"]], cell=True)
         elif "data-fact" in a:
-            rec = ["fact", -1, a["data-fact"], ""]
-        self._stack.append((tag, rec))
+            el.update(kind="fact", name=a["data-fact"])
+        elif tag == "td":
+            el.update(kind="cell", cell=True)
+        elif tag == "b":
+            el.update(kind="term")
+        elif tag == "span" and a.get("class") == "subset":
+            el.update(kind="subset")
+        self._stack.append(el)
 
     def handle_endtag(self, tag):
         while self._stack:
-            t, rec = self._stack.pop()
-            if rec is not None:
-                if rec[0] == "fact":
-                    self.facts[rec[2]] = rec[3]
-                else:
-                    self.bound.append(tuple(rec))
+            el = self._stack.pop()
+            if el["kind"] == "bound":
+                self.bound.append((*el["rec"], el["text"]))
+            elif el["kind"] == "fact":
+                self.facts[el["name"]] = el["text"]
+            if el.get("cell"):
+                self.cells.append(el["cell_text"] if "cell_text" in el else el["text"])
+            if el["kind"] is not None:
                 self.free.append(" ⟨bound⟩ ")
-            if t == tag:
+            if el["tag"] == tag:
                 break
 
     def handle_data(self, data):
-        for _, rec in reversed(self._stack):
-            if rec is not None:
-                rec[3] += data
-                return
-        self.free.append(data)
+        open_kinds = [el["kind"] for el in self._stack]
+        for el in self._stack:
+            if el.get("cell"):
+                el["cell_text"] = el.get("cell_text", "") + data
+        if "subset" in open_kinds and self.verdict_words:
+            self.verdict_words[-1][1] += data
+        inner = next((el for el in reversed(self._stack) if el["kind"] is not None), None)
+        if inner is None:
+            self.free.append(data)
+        elif inner["kind"] in ("bound", "fact"):
+            inner["text"] += data
 
 
 def _number(text: str) -> float:

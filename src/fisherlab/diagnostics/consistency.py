@@ -91,12 +91,14 @@ def consistency(df: pd.DataFrame, study) -> pd.DataFrame:
         for n, gn in g.groupby("n", sort=True):
             p = perf(gn)
             per_n.append((n, p["rmse"], p["rmse_mcse"], p["bias"], p["bias_mcse"]))
-        arr = np.array(per_n, dtype=float)
+        # every fit of the fitted sizes failed: no point, no slope (the rule cannot tell)
+        arr = np.array(per_n, dtype=float).reshape(-1, 5)
         slope, se_mc, se_res = fit_slope(arr[:, 0], arr[:, 1], arr[:, 2])
         se = np.nanmax([se_mc, se_res]) if np.isfinite([se_mc, se_res]).any() else np.nan
-        last = arr[-1]
+        sizes = sorted(fitted["n"].unique())
+        last = arr[-1] if len(arr) else np.full(5, np.nan)
         row = dict(zip(keys + ["estimator", "estimand"], key, strict=True))
-        row.update(n_min=int(arr[0, 0]), n_max=int(last[0]), n_sizes=len(arr),
+        row.update(n_min=int(sizes[0]), n_max=int(sizes[-1]), n_sizes=len(arr),
                    slope=slope, slope_se=se, theory_slope=theory,
                    rmse_n_max=last[1], bias_n_max=last[3], bias_mcse_n_max=last[4],
                    replicates=len(g), failed=len(fitted) - len(g))

@@ -117,8 +117,13 @@ def headline(table: pd.DataFrame, fits: int, failed: int) -> str:
     if len(claims):
         k, m = count(v, "claim", "holds")
         parts.append(f"claims hold {k}/{m}")
-    if len(v.of("rate")):
-        parts.append("rate as theory {}/{}".format(*count(v, "rate", "as theory")))
+    rates = v.of("rate")
+    if len(rates):
+        undecided = int((rates["verdict"] == UNDECIDED).sum())
+        decided = rates[rates["verdict"] != UNDECIDED]
+        k, m = count(v, "rate", "as theory", decided)
+        parts.append(f"rate as theory {k}/{m}" + (f" ({undecided} cannot tell)" if undecided
+                                                  else "") if m else "rate cannot tell")
     norm = v.of("normality")
     if len(norm):
         kind = "se" if (norm["detail"] == "se").any() else "information"

@@ -20,6 +20,8 @@ Z = 3
 def bias(tables: dict, study) -> list[dict]:
     """Each estimator's bias against its exact bias (or 0 where none is known)."""
     t = tables["bessel"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     reps = Replicates(tables["summary"])
     out = []

@@ -57,6 +57,8 @@ def nominal(hits: int, S: int, level: float) -> dict:
 def coverage(tables: dict, study) -> list[dict]:
     """Each interval's coverage of the truth: nominal, under or over."""
     t = tables["coverage"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     reps = Replicates(tables["summary"])
     out = []

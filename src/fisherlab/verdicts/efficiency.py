@@ -20,6 +20,8 @@ Z = 3
 def efficiency(tables: dict, study) -> list[dict]:
     """Each estimator's variance against the Cramér–Rao bound."""
     t = tables["efficiency"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     reps = Replicates(tables["summary"])
     out = []

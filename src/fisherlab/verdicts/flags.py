@@ -21,6 +21,8 @@ SHIFT = 2.0
 def flags(tables: dict, study) -> list[dict]:
     """Each sampling estimator's bias with and without its flagged replicates."""
     t = tables["flags"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     out = []
     for _, row in t.iterrows():

@@ -19,6 +19,8 @@ Z = 4
 def information(tables: dict, study) -> list[dict]:
     """Each entry of the information matrix against its Monte Carlo check."""
     t = tables["information"]
+    if t.empty:
+        return []
     if "information" not in t:
         return []
     keys = keys_of(t)

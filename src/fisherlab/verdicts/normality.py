@@ -24,6 +24,8 @@ ALPHA = 0.01
 def normality(tables: dict, study) -> list[dict]:
     """Each cell's standardised estimates against N(0, 1), per standardisation."""
     t = tables["normality"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     reps = Replicates(tables["summary"])
     out = []

@@ -20,6 +20,8 @@ AGREE = 1e-3
 def optimiser(tables: dict, study) -> list[dict]:
     """Each method against the reference method, per n."""
     t = tables["optimiser"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     out = []
     for _, row in t[~t["reference"].astype(bool)].iterrows():

@@ -44,6 +44,8 @@ def judge(slope: float, se: float, theory: float, sizes: int) -> tuple[str, str]
 def rate(tables: dict, study) -> list[dict]:
     """Each estimator's RMSE against n: the rate theory gives, or not."""
     t = tables["consistency"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     out = []
     for _, row in t.iterrows():

@@ -26,6 +26,8 @@ def _within(value, theory, mcse, yes, no) -> str:
 def score_mean(tables: dict, study) -> list[dict]:
     """The mean score at the truth against 0."""
     t = tables["score"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     return [verdict_row("score mean", row, keys,
                         _within(row["mean_score"], 0.0, row["mean_score_mcse"], "zero",
@@ -41,6 +43,8 @@ def score_mean(tables: dict, study) -> list[dict]:
 def score_variance(tables: dict, study) -> list[dict]:
     """The variance of the score at the truth against n I(θ)."""
     t = tables["score"]
+    if t.empty:
+        return []
     keys = keys_of(t)
     out = []
     for _, row in t.iterrows():
