@@ -4,11 +4,16 @@ Each bundled study runs through every stage (fewer replications: the page's wiri
 not the science, is under test here), then its report.html is read back: every cell
 and quoted value bound to a table (``data-c`` cells, ``data-t`` spans) must equal the
 table's value as printed; no p-value may appear that is not bound to a table; the
-"Fisher information" statement and the verdict line must be what the tables give.
+"Fisher information" statement must be what the tables give; every verdict word is
+its row of verdicts.csv, with the replicates it rests on when it left some out; no
+verdict word appears outside such a span; the verdict line, report.md and the index
+agree with verdicts.csv, counted here independently of the report code.
 """
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import re
 from html.parser import HTMLParser
@@ -45,6 +50,7 @@ class BoundValues(HTMLParser):
         self.facts: dict[str, str] = {}
         self.free: list[str] = []
         self.verdict_words: list[list] = []  # [verdicts row, its subset note]
+        self.tallies: list[tuple[list[int], str, str]] = []  # (rows, verdict, text)
         self.cells: list[str] = []
         self._table = ""
         self._row = -1
@@ -57,7 +63,10 @@ class BoundValues(HTMLParser):
             self._table = a.get("data-table", "")
         if tag == "tr" and "data-r" in a:
             self._row = int(a["data-r"])
-        if "data-t" in a:
+        if "data-rows" in a:  # a count of verdicts
+            el.update(kind="tally", rec=[[int(i) for i in a["data-rows"].split(",") if i],
+                                         a["data-good"]])
+        elif "data-t" in a:
             el.update(kind="bound", rec=[a["data-t"], int(a["data-r"]), a["data-c"]])
             if a["data-t"] == "verdicts" and a["data-c"] == "verdict":
                 self.verdict_words.append([int(a["data-r"]), ""])
@@ -67,8 +76,8 @@ class BoundValues(HTMLParser):
             el.update(kind="fact", name=a["data-fact"])
         elif tag == "td":
             el.update(kind="cell", cell=True)
-        elif tag == "b":
-            el.update(kind="term")
+        elif tag in ("b", "th", "script", "style") or a.get("class") in ("lede", "how"):
+            el.update(kind="term")  # a term, a heading, the study's words, a rule's
         elif tag == "span" and a.get("class") == "subset":
             el.update(kind="subset")
         self._stack.append(el)
@@ -78,6 +87,8 @@ class BoundValues(HTMLParser):
             el = self._stack.pop()
             if el["kind"] == "bound":
                 self.bound.append((*el["rec"], el["text"]))
+            elif el["kind"] == "tally":
+                self.tallies.append((*el["rec"], el["text"]))
             elif el["kind"] == "fact":
                 self.facts[el["name"]] = el["text"]
             if el.get("cell"):
@@ -97,7 +108,7 @@ class BoundValues(HTMLParser):
         inner = next((el for el in reversed(self._stack) if el["kind"] is not None), None)
         if inner is None:
             self.free.append(data)
-        elif inner["kind"] in ("bound", "fact"):
+        elif inner["kind"] in ("bound", "fact", "tally"):
             inner["text"] += data
 
 
@@ -106,9 +117,12 @@ def _number(text: str) -> float:
     return float(m.group(1)) if m else math.nan
 
 
-def _matches(text: str, value, col: str, labels: dict) -> bool:
-    if col == "pvalue":
-        return text == fmt_p(float(value))
+def _matches(text: str, value, col: str, labels: dict, row: pd.Series) -> bool:
+    if col == "pvalue":  # printed with the digits that put it on its side of the rule
+        alphas = {None, 0.001, 0.01, 0.05}
+        if isinstance(row.get("threshold"), float) and math.isfinite(row["threshold"]):
+            alphas.add(float(row["threshold"]))
+        return text in {fmt_p(float(value), a) for a in alphas}
     if col == "estimator":
         return text == labels.get(value, value)
     if isinstance(value, str) or isinstance(value, bool | np.bool_):
@@ -128,28 +142,29 @@ def _matches(text: str, value, col: str, labels: dict) -> bool:
     return abs(got - float(value)) <= 0.51 * 10.0 ** (-dec) + 1e-12 * abs(float(value))
 
 
-def verdict_from_tables(folder: Path) -> str:
-    """The verdict line, counted from the CSVs here (independently of the report code)."""
-    c = pd.read_csv(folder / "consistency.csv")
-    norm = pd.read_csv(folder / "normality.csv", keep_default_na=False,
-                       na_values=[""])
-    cov = pd.read_csv(folder / "coverage.csv")
-    est = pd.read_parquet(folder / "estimates.parquet")
+def headline_from(verdicts: pd.DataFrame, est: pd.DataFrame) -> str:
+    """The verdict line, counted from verdicts.csv and the estimates here (independently
+    of the report code)."""
+    by = {q: t for q, t in verdicts.groupby("question")} if len(verdicts) else {}
     parts = []
-    if len(c):
-        parts.append(f"rate as theory {int((c.verdict == 'as theory').sum())}/{len(c)}")
-    if len(norm):
-        kind = "se" if (norm.standardisation == "se").any() else "information"
-        nf = norm[norm.standardisation == kind]
-        keys = [k for k in nf.columns if k.startswith(("true_", "prior_"))] + [
-            "estimator", "estimand"]
-        last = nf.sort_values("n").groupby(keys, dropna=False).tail(1)
-        parts.append(f"normal at largest n {int((last.verdict == 'normal').sum())}/"
-                     f"{len(last)}")
-    if len(cov):
-        last = cov[cov.n == cov.n.max()]
-        parts.append(f"coverage nominal at largest n "
-                     f"{int((last.verdict == 'nominal').sum())}/{len(last)}")
+
+    def share(t, good):
+        return f"{int((t.verdict == good).sum())}/{len(t)}"
+
+    if "claim" in by:
+        parts.append(f"claims hold {share(by['claim'], 'holds')}")
+    if "rate" in by:
+        t = by["rate"]
+        undecided = int((t.verdict == "cannot tell").sum())
+        parts.append(f"rate as theory {share(t, 'as theory')}"
+                     + (f" ({undecided} cannot tell)" if undecided else ""))
+    if "normality" in by:
+        t = by["normality"]
+        t = t[t.detail == ("se" if (t.detail == "se").any() else "information")]
+        parts.append(f"normal at largest n {share(t[t.n == t.n.max()], 'normal')}")
+    if "coverage" in by:
+        t = by["coverage"]
+        parts.append(f"coverage nominal at largest n {share(t[t.n == t.n.max()], 'nominal')}")
     cond = [k for k in est.columns if k.startswith("prior_")] or [
         k for k in est.columns if k.startswith("true_") and k != "true_value"]
     keys = cond + ["n", "replicate", "estimator"]
@@ -157,6 +172,13 @@ def verdict_from_tables(folder: Path) -> str:
     failed = len(est.loc[~est.converged, keys].drop_duplicates())
     parts.append(f"{failed} failed fits of {fits}" if failed else "no failed fits")
     return " · ".join(parts)
+
+
+#: verdict words that mean nothing else in a page's prose: only a bound span may say them
+JUDGING = re.compile(r"\b(calibrated|as theory|at the bound|(?<!classically )unbiased|"
+                     r"biased|not normal|agrees|holds|fails|cannot tell|departs|"
+                     r"(?:is|are|not|be) nominal|nominal (?:at|in|for))\b", re.I)
+DECIMAL = re.compile(r"(?<![\w.])[-−]?\d+\.\d+(?![\w.])")
 
 
 @pytest.mark.slow
@@ -182,9 +204,20 @@ def test_page_equals_its_tables(name, tmp_path, monkeypatch):
         if table not in tables:
             tables[table] = pd.read_csv(folder / f"{table}.csv")
         value = tables[table].loc[row, col]
-        assert _matches(text.strip(), value, col, labels), (table, row, col, text, value)
+        assert _matches(text.strip(), value, col, labels, tables[table].loc[row]), (
+            table, row, col, text, value)
         checked += 1
     assert checked > 0
+    verdicts = pd.read_csv(folder / "verdicts.csv")
+    # every verdict word is its row's (checked above), and says when it rests on a subset
+    assert page.verdict_words, "the page shows no verdict"
+    for row, note in page.verdict_words:
+        left, used = verdicts.loc[row, "left_out"], verdicts.loc[row, "used"]
+        expect = f" on {int(used):,} of {int(used + left):,}" if left > 0 else ""
+        assert note == expect, (verdicts.loc[row].to_dict(), note)
+    for rows, good, text in page.tallies:  # "nominal in 3 of 6 cells": count again
+        k = int((verdicts.loc[rows, "verdict"] == good).sum())
+        assert text.startswith(f"{good} in {k:,} of {len(rows):,} "), (text, rows)
     free = "".join(page.free)
     # a parameter called p (the Bernoulli's) is no p-value: conditions' labels go first
     est = pd.read_parquet(folder / "estimates.parquet")
@@ -193,10 +226,33 @@ def test_page_equals_its_tables(name, tmp_path, monkeypatch):
         free = free.replace(condition_label(cond, keys), "⟨condition⟩")
         for k in keys:  # a reading names only the parameters that vary
             free = free.replace(condition_label(cond, [k]), "⟨condition⟩")
+    for label in sorted(labels.values(), key=len, reverse=True):  # "unbiased" names one
+        free = free.replace(label, "⟨estimator⟩")
     assert not P_VALUE.search(free), free[max(0, P_VALUE.search(free).start() - 80):][:160]
+    # prose judges nothing: a verdict word outside its bound span is a second rule
+    hit = JUDGING.search(free)
+    assert hit is None, free[max(0, hit.start() - 80):][:160]
+    # and every number with decimals in prose is one the page's tables print
+    shown = " ".join([*page.cells, *(t for *_, t in page.bound),
+                      *(t for *_, t in page.tallies)])
+    for number in DECIMAL.findall(free):
+        assert number in shown or number in study.description, (number, free)
     eff = pd.read_csv(folder / "efficiency.csv")
     assert page.facts["information"] == information_statement(eff)
-    assert page.facts["verdict"] == verdict_from_tables(folder)
+    line = headline_from(verdicts, est)
+    assert page.facts["verdict"] == line
+    # report.md and the index say the same: the headline, and each claim's verdict
+    md = (folder / "report.md").read_text(encoding="utf-8")
+    assert f"- **verdict**: {line}" in md
+    claims = verdicts[verdicts.question == "claim"]
+    for _, c in claims.iterrows():
+        assert f"- {c.detail}: **{c.verdict}**" in md
+    card = json.loads((folder / "verdict.json").read_text(encoding="utf-8"))
+    assert card["verdict"] == line
+    assert card["claims"] == {"hold": int((claims.verdict == "holds").sum()),
+                              "of": len(claims)}
+    index = (tmp_path / "index.html").read_text(encoding="utf-8").replace("<br>", " · ")
+    assert html.escape(line) in index
     if any(e.estimator.bayesian for e in study.estimators):
         drawn, expected = forest_points(study, folder)
         assert drawn == expected

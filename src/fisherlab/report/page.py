@@ -30,7 +30,7 @@ from ..verdicts import TABLE as VERDICTS
 from . import figures
 from .html import CSS, details, esc, figure
 from .sections import SECTIONS, Section
-from .verdicts import Verdicts, count, headline, word
+from .verdicts import Verdicts, count, headline, tally, word
 
 #: the estimate columns the figures draw (no reasons, iterations or sampler flags)
 FIGURE_COLUMNS = ("n", "replicate", "estimator", "estimand", "true_value", "estimate", "se",
@@ -64,6 +64,24 @@ class Results:
         """The verdict on ``question`` about the cell of ``row`` (a row of a table the
         page shows), as the page prints it (:func:`fisherlab.report.verdicts.word`)."""
         return word(self.verdicts, self.verdicts.find(question, row, detail, **override))
+
+    def tally(self, question: str, rows: pd.DataFrame, good: str, unit: str,
+              detail: str = "", **override) -> str:
+        """How many of the verdicts on ``question`` about the cells of ``rows`` say
+        ``good``, as the page prints it (:func:`fisherlab.report.verdicts.tally`)."""
+        found = [self.verdicts.find(question, row, detail, **override)
+                 for _, row in rows.iterrows()]
+        return tally(self.verdicts, found, good, unit)
+
+    def words(self, question: str, rows: pd.DataFrame, detail: str = "",
+              **override) -> dict:
+        """Row of ``rows`` -> its verdict on ``question`` (rows without one left out)."""
+        out = {}
+        for i, row in rows.iterrows():
+            j = self.verdicts.find(question, row, detail, **override)
+            if j is not None:
+                out[i] = self.verdicts.row(j)["verdict"]
+        return out
 
     def label(self, estimator: str) -> str:
         return self.labels.get(estimator, estimator)

@@ -78,8 +78,8 @@ def word(v: Verdicts, i: int | None) -> str:
              if isinstance(x, str) and x]
     out = (f'<span class="v {cls}" data-t="verdicts" data-r="{int(i)}" data-c="verdict"'
            + (f' title="{esc("; ".join(title))}"' if title else "") + f">{esc(verdict)}</span>")
-    left = row.get("left_out")
-    if isinstance(left, int | float) and not math.isnan(left) and left > 0:
+    left = pd.to_numeric(row.get("left_out"), errors="coerce")
+    if pd.notna(left) and left > 0:
         used = int(row["used"])
         out += f'<span class="subset"> on {used:,} of {used + int(left):,}</span>'
     return out
@@ -92,6 +92,16 @@ def value(v: Verdicts, i: int | None, column: str, text: str) -> str:
         return ""
     return (f'<span data-t="verdicts" data-r="{int(i)}" data-c="{esc(column)}">'
             f"{esc(text)}</span>")
+
+
+def tally(v: Verdicts, rows, good: str, unit: str) -> str:
+    """A count of verdicts in prose, ``'<good> in k of m <unit>'``, bound to the rows of
+    verdicts.csv it counts (``data-rows``), so that a test can count them again."""
+    rows = [int(i) for i in rows if i is not None]
+    k = int((v.table.loc[rows, "verdict"] == good).sum()) if rows else 0
+    return (f'<span class="tally" data-t="verdicts" data-rows="{",".join(map(str, rows))}"'
+            f' data-good="{esc(good)}">{esc(good)} in {k:,} of {len(rows):,} {esc(unit)}'
+            "</span>")
 
 
 def count(v: Verdicts, question: str, good: str | tuple[str, ...], subset=None) -> tuple[int, int]:
@@ -120,10 +130,9 @@ def headline(table: pd.DataFrame, fits: int, failed: int) -> str:
     rates = v.of("rate")
     if len(rates):
         undecided = int((rates["verdict"] == UNDECIDED).sum())
-        decided = rates[rates["verdict"] != UNDECIDED]
-        k, m = count(v, "rate", "as theory", decided)
+        k, m = count(v, "rate", "as theory")
         parts.append(f"rate as theory {k}/{m}" + (f" ({undecided} cannot tell)" if undecided
-                                                  else "") if m else "rate cannot tell")
+                                                  else ""))
     norm = v.of("normality")
     if len(norm):
         kind = "se" if (norm["detail"] == "se").any() else "information"

@@ -35,7 +35,6 @@ def reading(r) -> str:
     for (estimand, _), (ests, g) in found.items():
         g = g.sort_values("n")
         small = g.iloc[0]
-        words = _words(r, g)
         known = bool(g["theory_bias"].notna().all())
         txt = (f"{' and '.join(esc(r.label(e)) for e in ests)} of {esc(estimand)}: bias "
                f"{cite('bessel', small.name, 'bias', fmt(small.bias, small.bias_mcse))} at "
@@ -43,8 +42,7 @@ def reading(r) -> str:
         if known:
             exact = fmt(small.theory_bias, small.bias_mcse)
             txt += (f" against the exact {cite('bessel', small.name, 'theory_bias', exact)}"
-                    f" ({r.verdict('bias', small)}); as theory at {words.count('as theory')} "
-                    f"of {len(words)} cells")
+                    f" ({r.verdict('bias', small)}); {r.tally('bias', g, 'as theory', 'cells')}")
         else:
             txt += f" ({r.verdict('bias', small)}; no exact bias known)"
         ratio = g["mse_ratio"].to_numpy()
@@ -60,9 +58,8 @@ def reading(r) -> str:
                    f"{cite('bessel', small.name, 'mse_ratio', fmt(small.mse_ratio, 0.001))} "
                    f"at n = {small.n}).")
     unb = t[t["unbiased"]]
-    words = _words(r, unb)
-    out.append(f"The classically unbiased estimator's bias is as theory (0) in "
-               f"{words.count('as theory')} of {len(words)} cells.")
+    out.append("The classically unbiased estimator's bias against its theory, 0: "
+               f"{r.tally('bias', unb, 'as theory', 'cells')}.")
     return " ".join(out)
 
 

@@ -22,14 +22,11 @@ ORDER = 120
 def reading(r) -> str:
     t = r.tables["calibration"]
     parts = []
-    good = [pair(r, row) for _, row in t.iterrows()
-            if r.verdicts.row(r.verdicts.find("calibration", row))["verdict"] == "calibrated"]
-    bad = [(i, row) for i, row in t.iterrows()
-           if r.verdicts.row(r.verdicts.find("calibration", row))["verdict"] != "calibrated"]
-    if not bad:
-        parts.append("Every estimator's PIT values pass the uniformity test at every n: "
-                     + names(good) + ".")
-    else:
+    words = r.words("calibration", t)
+    bad = [(i, row) for i, row in t.iterrows() if words.get(i) != "calibrated"]
+    parts.append(f"PIT uniformity: {r.tally('calibration', t, 'calibrated', 'cells')} "
+                 f"({names(dict.fromkeys(pair(r, row) for _, row in t.iterrows()))}).")
+    if bad:
         parts.append("PIT values that fail the uniformity test: " + "; ".join(
             f"{pair(r, row)} at n = {row.n}: {r.verdict('calibration', row)}"
             for _, row in bad) + ".")

@@ -6,7 +6,7 @@ from ..columns import cond_cols, n_col
 from ..format import fmt, fmt_pm
 from ..html import Col, esc
 from ..html import table as html_table
-from ..verdicts import count, word
+from ..verdicts import tally, word
 from .section import Section
 
 ORDER = 15
@@ -21,8 +21,8 @@ def _find(v, estimator, estimand, text) -> int | None:
 
 def reading(r) -> str:
     v = r.verdicts
-    k, m = count(v, "claim", "holds")
-    parts = [f"{k} of {m} claims of the study file hold."]
+    claims = v.of("claim")
+    parts = [f"The study file's claims: {tally(v, claims.index, 'holds', 'claims')}."]
     for _, row in v.of("claim").iterrows():
         if row["verdict"] != "holds":
             parts.append(f"“{esc(row['detail'])}”: " + word(v, _find(

@@ -30,9 +30,8 @@ def reading(r) -> str:
     v = r.verdicts
     words = {i: v.row(v.find("rate", row, n=float("nan")))["verdict"] for i, row in t.iterrows()}
     rates = " or ".join(rate(s) for s in sorted(t["theory_slope"].unique()))
-    good = [i for i, w in words.items() if w == "as theory"]
-    head = (f"{len(good)} of {len(t)} estimator–estimand pairs shrink at the theoretical "
-            f"rate {rates}.")
+    head = (f"RMSE against the theoretical rate {rates}: "
+            f"{r.tally('rate', t, 'as theory', 'estimator–estimand pairs', n=float('nan'))}.")
     parts = [head]
     off = [(i, t.loc[i]) for i, w in words.items() if w not in ("as theory", "cannot tell")]
     if off:

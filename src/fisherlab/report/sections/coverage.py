@@ -31,36 +31,44 @@ def reading(r) -> str:
     t = r.tables["coverage"]
     if t.empty:
         return "No estimator here reports intervals."
-    v = r.verdicts
     out = []
     nmax = t["n"].max()
     groups = t.groupby([*[k for k in r.varying], "estimator", "estimand"], sort=False)
-    always, never = [], []
+    always, never, mixed = [], [], []
     for _, g in groups:
-        words = [v.row(i)["verdict"] for i in (v.find("coverage", row) for _, row in
-                                                g.iterrows()) if i is not None]
+        words = list(r.words("coverage", g).values())
         first = g.iloc[0]
         if words and all(w == "nominal" for w in words):
-            always.append(pair(r, first))
-        elif words and not any(w == "nominal" for w in words):
-            never.append(pair(r, first))
-    if always:
-        out.append(f"Coverage is nominal at every n for {names(always)}.")
-    if never:
-        out.append(f"Nominal at no n: {names(never)}.")
+            always.append((first, g))
+        elif words and "nominal" not in words:
+            never.append((first, g))
+        else:
+            mixed.append((first, g))
+    for part in (always, never):
+        if part:
+            cells = pd.concat(g for _, g in part)
+            out.append(f"Coverage {r.tally('coverage', cells, 'nominal', 'cells')}: "
+                       f"{names(pair(r, f) for f, _ in part)}.")
+    if mixed:
+        out.append("Coverage by pair: " + names(
+            f"{pair(r, f)} {r.tally('coverage', g, 'nominal', 'sample sizes')}"
+            for f, g in mixed) + ".")
     last = t[t["n"] == nmax]
-    bad = [(i, row) for i, row in last.iterrows()
-           if r.verdicts.row(r.verdicts.find("coverage", row))["verdict"] != "nominal"]
+    words = r.words("coverage", last)
+    bad = [(i, row) for i, row in last.iterrows() if words.get(i) != "nominal"]
     if bad:
         out.append(f"At the largest n ({nmax}): " + names(
             f"{pair(r, row)} {_coverage(i, row)}, {r.verdict('coverage', row)}"
             for i, row in bad) + ".")
-    exact = [row for _, row in t[t["exact"].astype(bool)].iterrows()
-             if r.verdicts.row(r.verdicts.find("coverage", row))["verdict"] != "nominal"]
-    if exact:
-        out.append("Exact intervals, which should be nominal at every n, are not here: "
-                   + names(f"{pair(r, row)} at n = {row.n}" for row in exact) + ".")
-    return " ".join(out) or "Coverage varies with n; the table gives each cell's verdict."
+    exact = t[t["exact"].astype(bool)]
+    words = r.words("coverage", exact)
+    exact = exact[[words.get(i) != "nominal" for i in exact.index]]
+    if len(exact):
+        out.append("Exact intervals, whose coverage should be the level at every n, miss it "
+                   "here: " + names(f"{pair(r, row)} at n = {row.n} "
+                                    f"({r.verdict('coverage', row)})"
+                                    for _, row in exact.iterrows()) + ".")
+    return " ".join(out)
 
 
 def _coverage(i, row) -> str:

@@ -28,9 +28,8 @@ def reading(r) -> str:
     last = t[t["n"] == nmax]
     words = {i: r.verdicts.row(r.verdicts.find("efficiency", row))["verdict"]
              for i, row in last.iterrows()}
-    at = sum(w == "at the bound" for w in words.values())
-    parts = [f"At n = {nmax}, n·Var·I(θ) is at the Cramér–Rao bound 1 for {at} of "
-             f"{len(last)} estimator–estimand pairs."]
+    parts = [f"At n = {nmax}, n·Var·I(θ) against the Cramér–Rao bound 1: "
+             f"{r.tally('efficiency', last, 'at the bound', 'estimator–estimand pairs')}."]
     for verdict, what in (("above", "Above the bound (less efficient)"),
                           ("below", "Below 1 (possible only for a biased estimator)")):
         sel = [(i, last.loc[i]) for i, w in words.items() if w == verdict]

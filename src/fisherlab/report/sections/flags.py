@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ...core.labels import column_label, number
 from ...verdicts import flags as rule
 from ..format import fmt, fmt_pm
@@ -75,8 +77,9 @@ def reading(r) -> str:
     moved = [(i, row) for i, row in judged
              if r.verdicts.row(r.verdicts.find("flags", row))["verdict"] != "unchanged"]
     if not moved:
-        return head + (" Leaving the flagged replicates out leaves the bias unchanged in "
-                       f"{len(judged)} of {len(judged)} cells with warnings.")
+        cells = pd.DataFrame([row for _, row in judged])
+        return head + (" Leaving the flagged replicates out, the bias is "
+                       f"{r.tally('flags', cells, 'unchanged', 'cells with warnings')}.")
     return head + (" Leaving them out shifts the bias for "
                    + "; ".join(f"{esc(row.estimand)} of {esc(r.label(row.estimator))} at "
                                f"n = {row.n} (" + cite("flags", i, "bias_shift_z",

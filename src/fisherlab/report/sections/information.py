@@ -7,7 +7,7 @@ from ..columns import cond_cols
 from ..format import fmt
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
-from ..verdicts import word
+from ..verdicts import tally, word
 from .section import Section
 
 ORDER = 50
@@ -21,14 +21,14 @@ def reading(r) -> str:
         why = t["source"].dropna().iloc[0] if len(t) and "source" in t else "none"
         return f"No Fisher information here ({esc(why.removeprefix('none: '))})."
     src = have["source"].iloc[0]
-    words = [_word(r, row) for _, row in have.iterrows()]
+    checked = tally(r.verdicts, [_find(r, row) for _, row in have.iterrows()], "agrees",
+                    "entries")
     row = have.iloc[0]
     what = ("the family's closed form" if src == "closed form" else f"computed by {src}")
     return (f"The Fisher information of one observation is {esc(what)}; e.g. "
             f"I({esc(row.parameter)}, {esc(row.parameter2)}) = "
             f"{cite('information', row.name, 'information', fmt(row.information))}. "
-            f"{words.count('agrees')} of {len(have)} entries agree with an independent Monte "
-            "Carlo check.")
+            f"Against an independent Monte Carlo check: {checked}.")
 
 
 def _find(r, row):

@@ -36,14 +36,12 @@ def reading(r) -> str:
                 f" (n = {lo.n}) to "
                 f"{cite('coverage', hi.name, 'coverage', fmt(hi.coverage, hi.coverage_mcse))}"
                 f" (n = {hi.n})")
-        words = [r.verdicts.row(r.verdicts.find("coverage", row))["verdict"]
-                 for _, row in g.iterrows()]
         below, above = g["miss_below"].sum(), g["miss_above"].sum()
         side = ("mostly below the truth" if below > 2 * above else
                 "mostly above the truth" if above > 2 * below else "on both sides")
         parts.append(f"{pair(r, first)} ({esc(first['kind'])} intervals): coverage from "
-                     f"{span}; nominal at {words.count('nominal')} of {len(words)} sample "
-                     f"sizes; its misses fall {side}.")
+                     f"{span}; {r.tally('coverage', g, 'nominal', 'sample sizes')}; its misses "
+                     f"fall {side}.")
     return " ".join(parts)
 
 

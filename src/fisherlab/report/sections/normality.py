@@ -52,18 +52,19 @@ def reading(r) -> str:
         if start is not None:
             late.append(f"n = {start.n} on for {pair(r, first)} "
                         f"({r.verdict('normality', start, kind)})")
-        elif "normal" not in words:
-            (undecided if all(w == "cannot tell" for w in words) else never).append(
-                pair(r, first))
-        else:
-            broken.append(pair(r, first))
+        elif all(w == "cannot tell" for w in words):
+            undecided.append(pair(r, first))
+        else:  # not normal at the largest n
+            (broken if "normal" in words else never).append((first, g))
     parts = []
     if late:
         parts.append(f"{what} passes the test against N(0, 1) from {names(late)}.")
-    if never:
-        parts.append("It fails the test at every n for " + names(never) + ".")
-    if broken:
-        parts.append("It passes at some n but fails at the largest for " + names(broken) + ".")
+    for part, what in ((never, "Rejected at every n"),
+                       (broken, "Accepted at some n but rejected at the largest")):
+        if part:
+            parts.append(f"{what}: " + names(
+                f"{pair(r, f)} ({r.tally('normality', g, 'normal', 'sample sizes', kind)})"
+                for f, g in part) + ".")
     if undecided:
         parts.append("Too few values to test for " + names(undecided) + ".")
     return " ".join(parts)

@@ -30,11 +30,11 @@ def reading(r) -> str:
         f"{cite('optimiser', i, 'iterations_mean', fmt(row.iterations_mean))}"
         for i, row in last.iterrows()) + "."]
     if len(ref):
-        words = {i: r.verdicts.row(j)["verdict"] for i, row in t.iterrows()
-                 if (j := r.verdicts.find("optimiser", row, estimand="")) is not None}
-        parts.append(f"Where they converged, {list(words.values()).count('agrees')} of "
-                     f"{len(words)} method × n cells agree with the reference "
-                     f"({esc(r.label(ref['estimator'].iloc[0]))}).")
+        words = r.words("optimiser", t, estimand="")
+        cells = r.tally("optimiser", t.loc[list(words)], "agrees", "method × n cells",
+                        estimand="")
+        parts.append(f"Where they converged, against the reference "
+                     f"({esc(r.label(ref['estimator'].iloc[0]))}): {cells}.")
         off = [i for i, w in words.items() if w == "differs"]
         if off:
             parts.append("They differ: " + names(

@@ -14,14 +14,19 @@ from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
 from ..prose import names
+from ..verdicts import tally
 from .section import Section, one
 
 ORDER = 40
 
 
 
+def _find(r, question: str, row) -> int | None:
+    return r.verdicts.find(question, row, estimand=row["parameter"])
+
+
 def _word(r, question: str, row) -> str:
-    i = r.verdicts.find(question, row, estimand=row["parameter"])
+    i = _find(r, question, row)
     return r.verdicts.row(i)["verdict"] if i is not None else ""
 
 
@@ -32,17 +37,20 @@ def reading(r) -> str:
                 "smooth maximum).")
     means = [_word(r, "score mean", row) for _, row in t.iterrows()]
     vars_ = [_word(r, "score variance", row) for _, row in t.iterrows()]
+    mean_rows = [_find(r, "score mean", row) for _, row in t.iterrows()]
+    var_rows = [i for i, w in zip((_find(r, "score variance", row) for _, row in t.iterrows()),
+                                  vars_, strict=True) if w != "cannot tell"]
     how = ("the family's analytic score" if t["score_source"].iloc[0] == diag.ANALYTIC
            else "the score, a numerical derivative of ℓ (scipy.differentiate),")
-    text = (f"At the true θ, {how} averages zero in {means.count('zero')} of {len(t)} "
-            "cells (condition × n × parameter)")
+    text = (f"At the true θ, {how} has mean "
+            f"{tally(r.verdicts, mean_rows, 'zero', 'cells (condition × n × parameter)')}")
     judged = [w for w in vars_ if w != "cannot tell"]
     if judged:
         last = t[t["var_ratio"].notna()].sort_values("n").iloc[-1]
         ratio = cite("score", last.name, "var_ratio", fmt(last.var_ratio, last.var_ratio_mcse))
         word = r.verdict("score variance", last, estimand=last.parameter)
-        text += (f", and its variance equals n·I(θ) in {judged.count('n·I(θ)')} of "
-                 f"{len(judged)} (at n = {last.n}, {esc(last.parameter)}: Var(score) / "
+        text += (f", and variance {tally(r.verdicts, var_rows, 'n·I(θ)', 'cells')} "
+                 f"(at n = {last.n}, {esc(last.parameter)}: Var(score) / "
                  f"(n I(θ)) = {ratio}, {word})")
     bad = [row for (_, row), m, v in zip(t.iterrows(), means, vars_, strict=True)
            if m == "not zero" or v == "differs"]
@@ -104,8 +112,8 @@ SECTION = Section("score", "The score at the truth", reading, how=(
         "The score is the slope of the log-likelihood. At the true θ it averages zero and "
         "its variance is n·I(θ), the Fisher information of n observations (the Bartlett "
         "identities): computed here from every simulated dataset. Top: mean score over "
-        "√(n I), ±2 MCSE; bottom: Var(score)/(n I(θ)), ±2 MCSE. Each identity holds "
-        f"(<b>zero</b>, <b>n·I(θ)</b>) when its value is within {rule.Z} MCSE of theory."),
+        "√(n I), ±2 MCSE; bottom: Var(score)/(n I(θ)), ±2 MCSE. The verdicts "
+        f"<b>zero</b> and <b>n·I(θ)</b> mean the value is within {rule.Z} MCSE of theory."),
         figures=(one("score", lambda r: score_plot(r.tables["score"]),
                       "The score at the truth, per n."),),
         table=table, when=lambda r: len(r.tables["score"]) > 0)
