@@ -63,8 +63,8 @@ def calibration_figures(r) -> Iterable[FigureOut]:
                        for (e, m, n), g in d.groupby(["estimator", "estimand", "n"])})
     for estimand in dict.fromkeys(first["estimand"]):
         cells, ncol = pit_grid(r, first, values, estimand, sizes, "calibration")
-        cap = (f"SBC for {esc(estimand)}: ECDF of the PIT minus the uniform CDF; inside the "
-               "grey band means the KS test says calibrated. Panel p-values, from the "
+        cap = (f"SBC for {esc(estimand)}: ECDF of the PIT minus the uniform CDF; an ECDF "
+               "leaving the grey band is rejected by the KS test. Panel p-values, from the "
                "calibration table: " + cite_panels("calibration", cells))
         title = f"SBC, {estimand}: ECDF of PIT − uniform; grey: the KS band"
         yield f"sbc_{estimand}", azplots.pit_plot(cells, title, ncol), cap
