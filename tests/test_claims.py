@@ -113,3 +113,27 @@ def test_the_values_of_a_claim_in_each_cell():
     np.testing.assert_allclose(first["target"], [-0.1, -0.05, -0.4, -0.2])
     second = t[t["claim"] == 1]
     np.testing.assert_allclose(second["z"], 1.0 / np.hypot(0.03, 0.03))
+
+
+def test_the_claims_command_prints_the_verdicts_and_fails_with_a_claim(write_study, tmp_path,
+                                                                      capsys):
+    from fisherlab.cli import main
+    from fisherlab.pipeline import stages
+
+    # the MLE of σ² has bias −σ²/n (true), not +σ²/n (false: 2σ²/n apart, about 6.7
+    # MCSEs at σ = 2, n = 10 with 200 replicates, as sd(σ̂²) = σ²√(2(n − 1))/n)
+    path = write_study(STUDY + """expect:
+  - {measure: bias, estimator: mle, estimand: sigma2, equals: "-sigma**2 / n"}
+  - {measure: bias, estimator: mle, estimand: sigma2, equals: "sigma**2 / n"}
+""")
+    results = tmp_path / "results"
+    stages.run(load_study(path), results, html_page=False, echo=lambda *_: None)
+    assert main(["claims", str(path), "--results", str(results)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("holds  bias of mle (sigma2) equals -sigma**2 / n at every n")
+    assert out[1].startswith("fails  bias of mle (sigma2) equals sigma**2 / n at every n")
+    assert out[-1].endswith(": 1 of 2 claims hold")
+    # a claim file edited after the run is not judged by the old verdicts
+    path.write_text(path.read_text().replace('equals: "sigma**2 / n"}', "below: 0}"))
+    assert main(["claims", str(path), "--results", str(results)]) == 2
+    assert "judged other claims than the file states now" in capsys.readouterr().err

@@ -108,6 +108,20 @@ def test_the_index_lists_every_study_with_results_on_disk(tmp_path):
     assert index.count(" UTC</td>") == 2  # when each was run
 
 
+def test_the_index_lists_a_study_without_a_single_estimates_file(tmp_path):
+    """The index reads each study's verdict, not estimates.parquet: a study above
+    single_file_rows (here every study) is listed, with its claims counted."""
+    claims = "expect:\n  - {measure: bias, estimator: mle, estimand: mean, equals: 0}\n"
+    where = workflow_copy(tmp_path, {"tiny": TINY + claims, "other": OTHER})
+    res = snakemake(where, "--cores", "2", "--config", "chunk_size=300", "single_file_rows=0")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert not list((where / "results").glob("*/estimates.parquet"))
+    index = (where / "results" / "index.html").read_text()
+    assert "<a href='other/report.html'>other</a>" in index
+    assert "<a href='tiny/report.html'>tiny</a>" in index
+    assert "1 of 1" in index  # tiny's one claim, judged and counted
+
+
 def test_invalid_study_stops_before_any_job(tmp_path):
     where = workflow_copy(tmp_path, {"tiny": TINY, "broken": OTHER.replace("p: 0.4", "p: 1.4")})
     res = snakemake(where, "--cores", "2")

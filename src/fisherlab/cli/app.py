@@ -1,7 +1,7 @@
 """The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
-People use ``run``, ``validate``, ``families`` and ``plan``; the Snakemake rules call the
-stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
+People use ``run``, ``validate``, ``families``, ``plan`` and ``claims``; the Snakemake
+rules call the stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
 :mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Two take other stages along, so
 that the workflow starts fewer processes (each costs about a second of imports):
 ``check --provenance`` also combines; ``html --diagnose --md report.md`` diagnoses,
@@ -26,6 +26,7 @@ from .commands import (
     chunk_size,
     cmd_check,
     cmd_chunk,
+    cmd_claims,
     cmd_combine,
     cmd_diagnose,
     cmd_export,
@@ -56,6 +57,8 @@ commands:
   families              the families, their parameters and estimators (Markdown)
   plan STUDY            run a pilot and print the replications each target MCSE needs
                         and their time (a fixed-R study: the MCSEs it will give)
+  claims STUDY          the study's claims (expect:) as its last run judged them; exit 1
+                        when one fails
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
@@ -68,8 +71,8 @@ options:
   --version             show the version and exit
 
 `fisherlab COMMAND --help` describes each command. Exit codes: 0 done, 1 validate found
-a problem, 2 an invalid study file or a limit of the cost plan, 3 a study stopped by
-max_failure_rate, 4 corrupt or stale chunks (removed; run again).
+a problem or a claim fails, 2 an invalid study file or a limit of the cost plan, 3 a study
+stopped by max_failure_rate, 4 corrupt or stale chunks (removed; run again).
 """
 
 
@@ -133,6 +136,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
     p.add_argument("--pilot", type=chunk_size, help="pilot replications per condition × n, "
                    "a multiple of 100 (default: the targets' min, or 200)")
+
+    p = cmd("claims", cmd_claims, "print the study's claims (expect:) with the verdicts "
+            "of its last run; exit 1 when one fails", studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 also when a claim cannot be told (too few replicates)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
         p = cmd(name, fn, f"internal: {text}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..core.defaults import STUDIES_DIR
 from ..core.errors import StudyError, StudyErrors
+from ..core.layout import StudyFiles
 from ..core.seeds import SEED_BLOCK
 from ..pipeline import stages
 from ..pipeline.rounds import round_stage, with_schedule, write_table
@@ -95,6 +96,35 @@ def cmd_families(args) -> int:
 
     print(families_table())
     return 0
+
+
+def cmd_claims(args) -> int:
+    """Print a study's claims as its last run judged them; 1 when one fails (or, with
+    --strict, cannot be told)."""
+    import pandas as pd  # start-up: pandas only for this command
+
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    folder = StudyFiles(Path(args.results) / study.name)
+    if not study.claims:
+        print(f"{study.name}: the study file states no claims (expect:)")
+        return 0
+    if not folder.table("verdicts").exists():
+        raise StudyError(study.path, "expect", f"no verdicts in {folder.folder}/ yet: run the "
+                         "study first (snakemake, or fisherlab run)")
+    v = pd.read_csv(folder.table("verdicts"))
+    judged = v[v["question"] == "claim"]
+    texts = [c.text for c in study.claims]
+    if list(judged["detail"]) != texts:
+        raise StudyError(study.path, "expect", f"{folder.table('verdicts')} judged other "
+                         "claims than the file states now: run the study again")
+    width = max(map(len, judged["verdict"]))
+    for _, row in judged.iterrows():
+        print(f"{row['verdict']:<{width}}  {row['detail']}  (worst z {row['value']:+.2f}, "
+              f"limit {row["threshold"]:.2f}, {int(row["used"])} cell{"s" * (row["used"] != 1)})")
+    bad = judged["verdict"].isin(("fails", "cannot tell") if args.strict else ("fails",))
+    hold = int((judged["verdict"] == "holds").sum())
+    print(f"{study.name}: {hold} of {len(judged)} claims hold")
+    return 1 if bad.any() else 0
 
 
 # --------------------------------------------------------------------------- stages

@@ -10,8 +10,8 @@ given, compared with a number, a formula or the same measure of another estimato
       - {measure: empse, estimator: mom, estimand: p, above: {estimator: mle}}
 
 A formula may use the condition's true parameters by name, ``n``, ``level`` and
-``truth`` (the estimand's true value), the functions ``sqrt, log, exp, abs, min, max``
-and ``pi``; it is evaluated by simpleeval, never by Python's ``eval``. Every name,
+``truth`` (the estimand's true value), the functions ``sqrt, log, exp, abs, min, max,
+lgamma, digamma, trigamma`` and ``pi``; it is evaluated by simpleeval, never by Python's ``eval``. Every name,
 estimator, estimand, n and condition a claim uses is checked here, so a claim that
 cannot be judged stops the run before any job, like any other problem of the file.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from scipy import special
 from simpleeval import SimpleEval
 
 #: measure -> (table, value column, MCSE column or a rule for it, the table's cell keys)
@@ -47,7 +48,8 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 #: what a claim compares with
 OPS = ("equals", "below", "above")
 FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs, "min": min,
-             "max": max}
+             "max": max, "lgamma": math.lgamma, "digamma": lambda x: float(special.digamma(x)),
+             "trigamma": lambda x: float(special.polygamma(1, x))}
 CONSTANTS = {"pi": math.pi}
 
 
