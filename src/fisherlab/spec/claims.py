@@ -11,9 +11,10 @@ given, compared with a number, a formula or the same measure of another estimato
 
 A formula may use the condition's true parameters by name, ``n``, ``level`` and
 ``truth`` (the estimand's true value), the functions ``sqrt, log, exp, abs, min, max,
-lgamma, digamma, trigamma`` and ``pi``; it is evaluated by simpleeval, never by Python's ``eval``. Every name,
-estimator, estimand, n and condition a claim uses is checked here, so a claim that
-cannot be judged stops the run before any job, like any other problem of the file.
+lgamma, digamma, trigamma`` and ``pi``; it is evaluated by simpleeval, never by
+Python's ``eval``. Every name, estimator, estimand, n and condition a claim uses is
+checked here, so a claim that cannot be judged stops the run before any job, like any
+other problem of the file.
 """
 
 from __future__ import annotations
