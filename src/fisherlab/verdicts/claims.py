@@ -14,7 +14,7 @@ adds in quadrature) give z = (value - target) / MCSE.
 The limit is ``within`` when the claim gives one; else 3 MCSEs for one cell, and for m
 cells the Bonferroni limit that keeps the chance of a true claim failing somewhere at
 that of one cell (0.27% two-sided for an equality, 0.135% one-sided for an inequality):
-a claim over 12 cells is judged at 3.6 MCSEs. A cell without an MCSE compares exactly.
+a claim over 12 cells is judged at 3.69 MCSEs. A cell without an MCSE compares exactly.
 """
 
 from __future__ import annotations
