@@ -10,23 +10,18 @@ theory gives no exact bias, the bias is judged against 0: 'unbiased' or 'biased'
 from __future__ import annotations
 
 from .registry import rule
-from .rows import Replicates, finite, keys_of, verdict_row
+from .rows import Cells, finite
 
 #: |bias - theory| below this many MCSEs: as theory
 Z = 3
 
 
-@rule("bias")
-def bias(tables: dict, study) -> list[dict]:
+@rule("bias", table="bessel")
+def bias(t: Cells, study) -> list[dict]:
     """Each estimator's bias against its exact bias (or 0 where none is known)."""
-    t = tables["bessel"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
-    reps = Replicates(tables["summary"])
     out = []
-    for _, row in t.iterrows():
-        run, failed = reps.of(row)
+    for row in t:
+        run, failed = t.replicates(row)
         known = finite(row["theory_bias"])
         ref = float(row["theory_bias"]) if known else 0.0
         mcse = row["bias_mcse"]
@@ -36,7 +31,7 @@ def bias(tables: dict, study) -> list[dict]:
                    else ("unbiased" if same else "biased"))
         rule_text = (f"|bias − exact bias| < {Z} MCSE: as theory" if known else
                      f"no exact bias known: |bias| < {Z} MCSE is unbiased")
-        out.append(verdict_row("bias", row, keys, verdict, rule_text, value=row["bias"],
-                               mcse=mcse, reference=ref, statistic=z, threshold=Z,
-                               **reps.left_out(row, run - failed)))
+        out.append(t.verdict(row, verdict, rule_text, value=row["bias"],
+                             mcse=mcse, reference=ref, statistic=z, threshold=Z,
+                             **t.left_out(row, run - failed)))
     return out

@@ -14,29 +14,24 @@ from __future__ import annotations
 from scipy import stats
 
 from .registry import rule
-from .rows import Replicates, keys_of, verdict_row
+from .rows import Cells
 
 #: a KS p-value below this: 'not calibrated'
 ALPHA = 0.01
 
 
-@rule("calibration")
-def calibration(tables: dict, study) -> list[dict]:
+@rule("calibration", table="calibration")
+def calibration(t: Cells, study) -> list[dict]:
     """Each estimator's PIT values against uniform, where truths were drawn from a prior."""
-    t = tables["calibration"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
-    reps = Replicates(tables["summary"])
     out = []
-    for _, row in t.iterrows():
+    for row in t:
         S = int(row["replicates"])
         crit = float(stats.kstwo.ppf(1 - ALPHA, S))
-        out.append(verdict_row(
-            "calibration", row, keys,
-            "calibrated" if row["pvalue"] >= ALPHA else "not calibrated",
-            f"Kolmogorov–Smirnov test of the PIT values against uniform: calibrated when "
-            f"p ≥ {ALPHA:g}, that is the largest gap D ≤ {crit:.4f} at S = {S:,}",
-            statistic=row["ks"], pvalue=row["pvalue"], threshold=ALPHA, high=crit,
-            **reps.left_out(row, S, "without a PIT")))
+        verdict = "calibrated" if row["pvalue"] >= ALPHA else "not calibrated"
+        out.append(t.verdict(row, verdict,
+                             "Kolmogorov–Smirnov test of the PIT values against uniform: "
+                             f"calibrated when p ≥ {ALPHA:g}, that is the largest gap "
+                             f"D ≤ {crit:.4f} at S = {S:,}",
+                             statistic=row["ks"], pvalue=row["pvalue"], threshold=ALPHA,
+                             high=crit, **t.left_out(row, S, "without a PIT")))
     return out

@@ -132,11 +132,10 @@ def judge(claim, z: np.ndarray) -> str:
     return "fails" if np.any(side < -lim) else CANNOT_TELL
 
 
-@rule("claim")
-def claims(tables: dict, study) -> list[dict]:
+@rule("claim", table="claims", empty=True)
+def claims(cells, study) -> list[dict]:
     """Each claim of the study file, over its cells."""
-    t = tables.get("claims", pd.DataFrame())
-    keys = keys_of(tables["summary"])
+    t, keys = cells.rows, cells.keys
     out = []
     for i, claim in enumerate(study.claims):
         cells = t[t["claim"] == i] if len(t) else t

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import stats
 
 from .registry import rule
-from .rows import Replicates, keys_of, verdict_row
+from .rows import Cells
 
 #: the exact binomial test rejects nominal coverage below this p-value
 ALPHA = 0.01
@@ -53,19 +53,14 @@ def nominal(hits: int, S: int, level: float) -> dict:
                      f"S = {S:,}")
 
 
-@rule("coverage")
-def coverage(tables: dict, study) -> list[dict]:
+@rule("coverage", table="coverage")
+def coverage(t: Cells, study) -> list[dict]:
     """Each interval's coverage of the truth: nominal, under or over."""
-    t = tables["coverage"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
-    reps = Replicates(tables["summary"])
     out = []
-    for _, row in t.iterrows():
+    for row in t:
         S = int(row["S"])
         hits = int(round(row["coverage"] * S))
-        out.append(verdict_row("coverage", row, keys, **nominal(hits, S, row["nominal"]),
-                               mcse=row["coverage_mcse"],
-                               **reps.left_out(row, S, "intervals not finite")))
+        out.append(t.verdict(row, **nominal(hits, S, row["nominal"]),
+                             mcse=row["coverage_mcse"],
+                             **t.left_out(row, S, "intervals not finite")))
     return out

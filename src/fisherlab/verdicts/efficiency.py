@@ -10,36 +10,31 @@ bound (a non-regular family, a truth drawn per replicate, a singular information
 from __future__ import annotations
 
 from .registry import CANNOT_TELL, rule
-from .rows import Replicates, finite, keys_of, verdict_row
+from .rows import Cells, finite
 
 #: |Var/CRLB - 1| below this many MCSEs: at the bound
 Z = 3
 
 
-@rule("efficiency")
-def efficiency(tables: dict, study) -> list[dict]:
+@rule("efficiency", table="efficiency")
+def efficiency(t: Cells, study) -> list[dict]:
     """Each estimator's variance against the Cramér–Rao bound."""
-    t = tables["efficiency"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
-    reps = Replicates(tables["summary"])
     out = []
-    for _, row in t.iterrows():
-        run, failed = reps.of(row)
-        used = reps.left_out(row, run - failed)
+    for row in t:
+        run, failed = t.replicates(row)
+        used = t.left_out(row, run - failed)
         ratio, mcse = row["var_ratio"], row["var_ratio_mcse"]
         if not finite(row["crlb"]):
-            out.append(verdict_row("efficiency", row, keys, CANNOT_TELL,
-                                   "a Cramér–Rao bound is needed",
-                                   note=str(row["crlb_source"]).removeprefix("none: "),
-                                   **used))
+            out.append(t.verdict(row, CANNOT_TELL,
+                                 "a Cramér–Rao bound is needed",
+                                 note=str(row["crlb_source"]).removeprefix("none: "),
+                                 **used))
             continue
         z = (ratio - 1) / mcse if finite(mcse) and mcse > 0 else float("nan")
         verdict = (CANNOT_TELL if not finite(z) else "at the bound" if abs(z) < Z
                    else "above" if z > 0 else "below")
-        out.append(verdict_row("efficiency", row, keys, verdict,
-                               f"|Var/CRLB − 1| < {Z} MCSE: at the bound",
-                               value=ratio, mcse=mcse, reference=1.0, threshold=Z,
-                               statistic=z, **used))
+        out.append(t.verdict(row, verdict,
+                             f"|Var/CRLB − 1| < {Z} MCSE: at the bound",
+                             value=ratio, mcse=mcse, reference=1.0, threshold=Z,
+                             statistic=z, **used))
     return out

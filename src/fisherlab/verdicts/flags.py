@@ -11,27 +11,22 @@ sets, not a test.
 from __future__ import annotations
 
 from .registry import rule
-from .rows import finite, keys_of, verdict_row
+from .rows import Cells, finite
 
 #: a shift of the bias by more than this many MCSEs when flagged replicates are left out
 SHIFT = 2.0
 
 
-@rule("flags")
-def flags(tables: dict, study) -> list[dict]:
+@rule("flags", table="flags")
+def flags(t: Cells, study) -> list[dict]:
     """Each sampling estimator's bias with and without its flagged replicates."""
-    t = tables["flags"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
     out = []
-    for _, row in t.iterrows():
+    for row in t:
         if not int(row["flagged"]):
             continue
         z = row["bias_shift_z"]
-        out.append(verdict_row("flags", row, keys,
-                               "shifted" if finite(z) and abs(z) > SHIFT else "unchanged",
-                               f"bias without the flagged replicates within {SHIFT:g} MCSEs "
-                               "of the bias with them: unchanged", value=z, threshold=SHIFT,
-                               used=int(row["replicates"]), left_out=0))
+        out.append(t.verdict(row, "shifted" if finite(z) and abs(z) > SHIFT else "unchanged",
+                             f"bias without the flagged replicates within {SHIFT:g} MCSEs "
+                             "of the bias with them: unchanged", value=z, threshold=SHIFT,
+                             used=int(row["replicates"]), left_out=0))
     return out

@@ -9,29 +9,24 @@ its standard error. 'agrees' when |I - check| < :data:`Z` standard errors, else
 from __future__ import annotations
 
 from .registry import rule
-from .rows import finite, keys_of, verdict_row
+from .rows import Cells, finite
 
 #: |information - check| below this many standard errors: they agree
 Z = 4
 
 
-@rule("information")
-def information(tables: dict, study) -> list[dict]:
+@rule("information", table="information")
+def information(t: Cells, study) -> list[dict]:
     """Each entry of the information matrix against its Monte Carlo check."""
-    t = tables["information"]
-    if t.empty:
+    if "information" not in t.rows:
         return []
-    if "information" not in t:
-        return []
-    keys = keys_of(t)
     out = []
-    for _, row in t[t["information"].notna()].iterrows():
+    for _, row in t.rows[t.rows["information"].notna()].iterrows():
         z = row["check_z"]
-        out.append(verdict_row("information", row, keys,
-                               "agrees" if finite(z) and abs(z) < Z else "differs",
-                               f"|I − Monte Carlo check| < {Z} SE: agrees",
-                               n=float("nan"), estimator="", estimand=row["parameter"],
-                               detail=f"with {row['parameter2']}", value=row["information"],
-                               mcse=row["check_se"], reference=row["check"], statistic=z,
-                               threshold=Z))
+        out.append(t.verdict(row, "agrees" if finite(z) and abs(z) < Z else "differs",
+                             f"|I − Monte Carlo check| < {Z} SE: agrees",
+                             n=float("nan"), estimator="", estimand=row["parameter"],
+                             detail=f"with {row['parameter2']}", value=row["information"],
+                             mcse=row["check_se"], reference=row["check"], statistic=z,
+                             threshold=Z))
     return out

@@ -14,41 +14,35 @@ from __future__ import annotations
 from scipy import stats
 
 from .registry import CANNOT_TELL, rule
-from .rows import Replicates, keys_of, verdict_row
+from .rows import Cells
 
 #: a p-value below this: 'not normal'
 ALPHA = 0.01
 
 
-@rule("normality")
-def normality(tables: dict, study) -> list[dict]:
+@rule("normality", table="normality")
+def normality(t: Cells, study) -> list[dict]:
     """Each cell's standardised estimates against N(0, 1), per standardisation."""
-    t = tables["normality"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
-    reps = Replicates(tables["summary"])
     out = []
-    for _, row in t.iterrows():
+    for row in t:
         S = int(row["S"])
         test = row["test"] if isinstance(row["test"], str) else ""
         common = dict(detail=row["standardisation"], statistic=row["statistic"],
                       pvalue=row["pvalue"], threshold=ALPHA,
-                      **reps.left_out(row, S, "without a finite z (se = 0)"))
+                      **t.left_out(row, S, "without a finite z (se = 0)"))
         if test == "degenerate":
-            out.append(verdict_row("normality", row, keys, "not normal",
-                                   "every replicate gave the same value: a point mass, "
-                                   "not a normal law", **common))
+            out.append(t.verdict(row, "not normal",
+                                 "every replicate gave the same value: a point mass, "
+                                 "not a normal law", **common))
         elif not test:
-            out.append(verdict_row("normality", row, keys, CANNOT_TELL,
-                                   "a test of normality needs 20 finite values",
-                                   note=f"{S} finite standardised values", **common))
+            out.append(t.verdict(row, CANNOT_TELL,
+                                 "a test of normality needs 20 finite values",
+                                 note=f"{S} finite standardised values", **common))
         else:
             crit = float(stats.kstwo.ppf(1 - ALPHA, S)) if test == "KS" else float("nan")
             what = ("Kolmogorov–Smirnov test against N(0, 1)" if test == "KS" else
                     "D'Agostino–Pearson K² test of skewness and kurtosis (lattice values)")
-            out.append(verdict_row("normality", row, keys,
-                                   "normal" if row["pvalue"] >= ALPHA else "not normal",
-                                   f"{what}: normal when p ≥ {ALPHA:g}",
-                                   high=crit, **common))
+            out.append(t.verdict(row, "normal" if row["pvalue"] >= ALPHA else "not normal",
+                                 f"{what}: normal when p ≥ {ALPHA:g}",
+                                 high=crit, **common))
     return out

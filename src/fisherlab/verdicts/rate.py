@@ -13,7 +13,7 @@ a lattice effect is such a range).
 from __future__ import annotations
 
 from .registry import CANNOT_TELL, rule
-from .rows import finite, keys_of, verdict_row
+from .rows import Cells, finite
 
 #: a slope within this many standard errors of theory agrees
 Z = 3
@@ -40,24 +40,21 @@ def judge(slope: float, se: float, theory: float, sizes: int) -> tuple[str, str]
     return ("slower" if slope > theory else "faster"), ""
 
 
-@rule("rate")
-def rate(tables: dict, study) -> list[dict]:
+@rule("rate", table="consistency")
+def rate(t: Cells, study) -> list[dict]:
     """Each estimator's RMSE against n: the rate theory gives, or not."""
-    t = tables["consistency"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
     out = []
-    for _, row in t.iterrows():
+    for row in t:
         verdict, why = judge(row["slope"], row["slope_se"], row["theory_slope"],
                              int(row["n_sizes"]))
-        out.append(verdict_row(
-            "rate", row, keys, verdict,
-            f"slope of log RMSE on log n over n = {row['n_min']}–{row['n_max']} "
-            f"({int(row['n_sizes'])} sizes) within max({Z} SE, {MARGIN:g}) of "
-            f"{row['theory_slope']:g}; at least {MIN_SIZES} sizes and {Z} SE < {DECIDE:g}",
-            n=float("nan"), value=row["slope"], mcse=row["slope_se"],
-            reference=row["theory_slope"], threshold=Z, note=why,
-            used=int(row["replicates"]), left_out=int(row["failed"]),
-            left_out_why=(f"{int(row['failed'])} failed fits" if row["failed"] else "")))
+        out.append(t.verdict(row, verdict,
+                             f"slope of log RMSE on log n over n = {row['n_min']}–"
+                             f"{row['n_max']} ({int(row['n_sizes'])} sizes) within max({Z} SE, "
+                             f"{MARGIN:g}) of {row['theory_slope']:g}; at least {MIN_SIZES} "
+                             f"sizes and {Z} SE < {DECIDE:g}",
+                             n=float("nan"), value=row["slope"], mcse=row["slope_se"],
+                             reference=row["theory_slope"], threshold=Z, note=why,
+                             used=int(row["replicates"]), left_out=int(row["failed"]),
+                             left_out_why=(f"{int(row['failed'])} failed fits"
+                                           if row["failed"] else "")))
     return out

@@ -14,30 +14,38 @@ COLUMNS = ["question", "n", "estimator", "estimand", "detail", "verdict", "value
 #: the verdict of a question the data cannot decide
 CANNOT_TELL = "cannot tell"
 
-Fn = Callable[[dict, object], list[dict]]
+#: a rule: (the cells of its table, the study) -> one verdict row per thing it judged
+Fn = Callable[[object, object], list[dict]]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One question and the one function that answers it, everywhere it is asked."""
+    """One question, the table it reads and the one function that answers it, everywhere
+    it is asked."""
 
     question: str
+    table: str
     fn: Fn
     doc: str
+    #: run on an empty table too (the claims: a claim no cell matches is judged)
+    empty: bool = False
 
 
 #: question -> rule, in the order of their modules' names
 RULES: dict[str, Rule] = {}
 
 
-def rule(question: str) -> Callable[[Fn], Fn]:
-    """Decorator: register ``fn(tables, study) -> rows`` as the rule of ``question``;
-    ``tables`` maps each table's name (``summary`` and every diagnostic) to its rows."""
+def rule(question: str, table: str, empty: bool = False) -> Callable[[Fn], Fn]:
+    """Decorator: register ``fn(cells, study) -> rows`` as the rule of ``question``, read
+    from the table ``table`` (``summary``, a diagnostic's, or ``claims``): ``cells`` is a
+    :class:`~fisherlab.verdicts.rows.Cells` over its rows. A rule runs only where its
+    table has rows, unless ``empty``."""
 
     def wrap(fn: Fn) -> Fn:
         if question in RULES and RULES[question].fn is not fn:
             raise ValueError(f"the question {question!r} has a rule already")
-        RULES[question] = Rule(question, fn, (fn.__doc__ or "").strip().split("\n")[0])
+        RULES[question] = Rule(question, table, fn,
+                               (fn.__doc__ or "").strip().split("\n")[0], empty)
         return fn
 
     return wrap

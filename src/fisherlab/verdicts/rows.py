@@ -67,6 +67,39 @@ class Replicates:
         return {"used": int(used), "left_out": int(out), "left_out_why": "; ".join(why)}
 
 
+class Cells:
+    """The table a rule reads, row by row, and how the rule writes its verdicts: the
+    question, the table's condition columns, and the replicates run per cell (from
+    summary.csv) for the verdicts that say what they left out."""
+
+    def __init__(self, question: str, rows: pd.DataFrame, summary: pd.DataFrame):
+        self.question, self.rows, self._summary = question, rows, summary
+        self.keys = keys_of(rows)
+        self._reps: Replicates | None = None
+
+    def __iter__(self):
+        return (row for _, row in self.rows.iterrows())
+
+    def verdict(self, src, verdict: str, rule: str, **values) -> dict:
+        """A row of verdicts.csv on this rule's question (:func:`verdict_row`)."""
+        return verdict_row(self.question, src, self.keys, verdict, rule, **values)
+
+    @property
+    def _replicates(self) -> Replicates:
+        if self._reps is None:
+            self._reps = Replicates(self._summary)
+        return self._reps
+
+    def replicates(self, src) -> tuple[int, int]:
+        """(replicates run, failed fits) of the cell of ``src``."""
+        return self._replicates.of(src)
+
+    def left_out(self, src, used: int, what: str = "") -> dict:
+        """What a verdict on ``used`` of the cell's replicates left out
+        (:meth:`Replicates.left_out`)."""
+        return self._replicates.left_out(src, used, what)
+
+
 def frame(rows: list[dict], keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*keys, *COLUMNS])
 

@@ -10,7 +10,7 @@ zero') and 'score variance' ('n·I(θ)' when |ratio - 1| < Z MCSE, else 'differs
 from __future__ import annotations
 
 from .registry import CANNOT_TELL, rule
-from .rows import finite, keys_of, verdict_row
+from .rows import Cells, finite
 
 #: within this many MCSEs of theory: the identity holds
 Z = 3
@@ -22,39 +22,30 @@ def _within(value, theory, mcse, yes, no) -> str:
     return yes if abs(value - theory) < Z * mcse else no
 
 
-@rule("score mean")
-def score_mean(tables: dict, study) -> list[dict]:
+@rule("score mean", table="score")
+def score_mean(t: Cells, study) -> list[dict]:
     """The mean score at the truth against 0."""
-    t = tables["score"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
-    return [verdict_row("score mean", row, keys,
-                        _within(row["mean_score"], 0.0, row["mean_score_mcse"], "zero",
-                                "not zero"),
-                        f"|mean score| < {Z} MCSE: zero", estimator="",
-                        estimand=row["parameter"], value=row["mean_score"],
-                        mcse=row["mean_score_mcse"], reference=0.0, threshold=Z,
-                        used=int(row["S"]), left_out=0)
-            for _, row in t.iterrows()]
+    return [t.verdict(row, _within(row["mean_score"], 0.0, row["mean_score_mcse"], "zero",
+                                   "not zero"),
+                      f"|mean score| < {Z} MCSE: zero", estimator="",
+                      estimand=row["parameter"], value=row["mean_score"],
+                      mcse=row["mean_score_mcse"], reference=0.0, threshold=Z,
+                      used=int(row["S"]), left_out=0)
+            for row in t]
 
 
-@rule("score variance")
-def score_variance(tables: dict, study) -> list[dict]:
+@rule("score variance", table="score")
+def score_variance(t: Cells, study) -> list[dict]:
     """The variance of the score at the truth against n I(θ)."""
-    t = tables["score"]
-    if t.empty:
-        return []
-    keys = keys_of(t)
     out = []
-    for _, row in t.iterrows():
+    for row in t:
         verdict = (CANNOT_TELL if not finite(row["var_ratio"]) else
                    _within(row["var_ratio"], 1.0, row["var_ratio_mcse"], "n·I(θ)", "differs"))
-        out.append(verdict_row("score variance", row, keys, verdict,
-                               f"|Var(score)/(n I(θ)) − 1| < {Z} MCSE: n·I(θ)",
-                               estimator="", estimand=row["parameter"],
-                               value=row["var_ratio"], mcse=row["var_ratio_mcse"],
-                               reference=1.0, threshold=Z, used=int(row["S"]), left_out=0,
-                               note="" if finite(row["var_ratio"]) else
-                               "no Fisher information to compare with"))
+        out.append(t.verdict(row, verdict,
+                             f"|Var(score)/(n I(θ)) − 1| < {Z} MCSE: n·I(θ)",
+                             estimator="", estimand=row["parameter"],
+                             value=row["var_ratio"], mcse=row["var_ratio_mcse"],
+                             reference=1.0, threshold=Z, used=int(row["S"]), left_out=0,
+                             note="" if finite(row["var_ratio"]) else
+                             "no Fisher information to compare with"))
     return out
