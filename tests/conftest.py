@@ -137,3 +137,15 @@ def assert_summaries_close(got: pd.DataFrame, ref: pd.DataFrame, rtol: float = 1
             worst = max(worst, float(np.max(rel)))
             assert np.max(rel) <= rtol, (c, float(np.max(rel)))
     return worst
+
+
+def judged(question: str, table: pd.DataFrame, study=None) -> pd.DataFrame:
+    """The verdicts of the one rule of ``question`` on ``table``, a row per row it judged
+    (no summary: the rule counts nothing as left out)."""
+    from fisherlab.verdicts import RULES
+    from fisherlab.verdicts.rows import Cells, keys_of
+
+    table = table.reset_index(drop=True)
+    summary = pd.DataFrame(columns=[*keys_of(table), "n", "estimator", "estimand", "n_rep",
+                                    "n_failed"])
+    return pd.DataFrame(RULES[question].fn(Cells(question, table, summary), study))

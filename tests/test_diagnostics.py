@@ -21,15 +21,14 @@ from fisherlab.diagnostics.consistency import (
 )
 from fisherlab.diagnostics.coverage import coverage
 from fisherlab.diagnostics.efficiency import efficiency, with_bound
-from fisherlab.diagnostics.failures import failures, reason_kind
-from fisherlab.diagnostics.normality import describe_z, normal_from, normality
+from fisherlab.diagnostics.normality import describe_z, normality
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
 from fisherlab.families.fallbacks import Information
 from fisherlab.spec.load import load_study
 from fisherlab.stats.measures import variance_rel_mcse
 
-from .conftest import run_study, study_for
+from .conftest import judged, run_study, study_for
 
 SIZES = [10, 20, 50, 100, 200, 500, 1000]
 
@@ -74,28 +73,40 @@ def test_consistency_root_n_against_one_over_n():
     rng = np.random.default_rng(1)
     means = {n: rng.normal(0.0, 1.0, (2000, n)).mean(axis=1) for n in SIZES}
     maxes = {n: rng.uniform(0.0, 1.0, (2000, n)).max(axis=1) for n in SIZES}
-    c_mean = consistency(rows(means, 0.0), study_for("normal")).iloc[0]
-    c_max = consistency(rows(maxes, 1.0), study_for("uniform")).iloc[0]
+    def rate(estimates, truth, family):
+        t = consistency(rows(estimates, truth), study_for(family))
+        return t.iloc[0], judged("rate", t).verdict.iloc[0]
+
+    (c_mean, v_mean), (c_max, v_max) = rate(means, 0.0, "normal"), rate(maxes, 1.0, "uniform")
     assert abs(c_mean.slope + 0.5) < 3 * c_mean.slope_se
-    assert c_mean.verdict == "as theory"
+    assert v_mean == "as theory"
     assert abs(c_max.slope + 1.0) < 3 * c_max.slope_se
-    assert c_max.verdict == "as theory"
+    assert v_max == "as theory"
     # the 1/n estimator judged against the regular rate is flagged, and vice versa
-    assert consistency(rows(maxes, 1.0), study_for("normal")).iloc[0].verdict == "faster"
-    assert consistency(rows(means, 0.0), study_for("uniform")).iloc[0].verdict == "slower"
+    assert rate(maxes, 1.0, "normal")[1] == "faster"
+    assert rate(means, 0.0, "uniform")[1] == "slower"
 
 
 # --------------------------------------------------------------------------- normality
+def z_verdict(z, lattice=None) -> dict:
+    """describe_z's statistics of ``z`` with the normality rule's verdict and its band."""
+    got = describe_z(z, lattice)
+    row = pd.DataFrame([{**got, "n": 10, "estimator": "mle", "estimand": "theta",
+                         "standardisation": "se"}])
+    v = judged("normality", row).iloc[0]
+    return {**got, "verdict": v["verdict"], "crit": v["high"]}
+
+
 def test_normal_sample_passes_and_uniform_max_fails():
     rng = np.random.default_rng(2)
-    ok = describe_z(rng.standard_normal(2000))
+    ok = z_verdict(rng.standard_normal(2000))
     assert ok["verdict"] == "normal" and ok["test"] == "KS"
     assert abs(ok["mean"]) < 4 / np.sqrt(2000) and abs(ok["skew"]) < 4 * np.sqrt(6 / 2000)
     # n (1 - max) -> Exp(1): standardised, skewness near -2 and excess kurtosis near 6
     n = 500
     m = rng.uniform(0.0, 1.0, (2000, n)).max(axis=1)
     z = (m - 1.0) / np.sqrt(n / ((n + 1) ** 2 * (n + 2)))
-    bad = describe_z(z)
+    bad = z_verdict(z)
     assert bad["verdict"] == "not normal"
     # the max of n uniforms is Beta(n, 1): its exact skewness, within 4 MCSE of the
     # sample skewness (MCSE by scipy's bootstrap: skewness is far from normal here)
@@ -117,7 +128,7 @@ def test_lattice_estimates_use_k2_not_ks():
     rng = np.random.default_rng(3)
     n, p = 400, 0.5
     z = (rng.binomial(n, p, (200, 2000)) / n - p) / np.sqrt(p * (1 - p) / n)
-    res = [describe_z(row) for row in z]
+    res = [z_verdict(row) for row in z]
     assert {r["test"] for r in res} == {"K2"}
     rejected = np.mean([r["verdict"] == "not normal" for r in res])
     assert rejected < 0.01 + 4 * np.sqrt(0.01 * 0.99 / 200)
@@ -150,13 +161,13 @@ def test_ks_critical_value_and_verdict_agree(S):
     for D, verdict in cases:
         z = with_ks_statistic(S, D)
         assert stats.kstest(z, "norm").statistic == pytest.approx(D, rel=1e-9)
-        got = describe_z(z, lattice=False)
+        got = z_verdict(z, lattice=False)
         assert got["test"] == "KS" and got["S"] == S
         assert got["crit"] == pytest.approx(crit, rel=1e-12)
         assert got["statistic"] == pytest.approx(D, rel=1e-9)
         assert got["verdict"] == verdict, (D, crit, got)
         assert (got["verdict"] == "normal") == (got["statistic"] <= got["crit"])
-    ok = describe_z(np.random.default_rng(5).standard_normal(S))
+    ok = z_verdict(np.random.default_rng(5).standard_normal(S))
     assert ok["crit"] == pytest.approx(crit, rel=1e-12)
     assert ok["verdict"] == "normal" and ok["statistic"] <= ok["crit"]
 
@@ -178,14 +189,13 @@ def test_uniform_max_flagged_not_normal_at_every_n(uniform_rows):
     study, uniform_rows = uniform_rows
     t = normality(uniform_rows, study)
     assert set(t["standardisation"]) == {"se"}  # no Fisher information
+    t = t.assign(verdict=judged("normality", t)["verdict"].to_numpy())
     for est in ("mle", "unbiased"):
         cell = t[(t.estimator == est) & (t.estimand == "upper")]
         assert len(cell) == 4 and (cell["verdict"] == "not normal").all()
     # the method of moments is a smooth function of means: normal at the largest n
     mom = t[(t.estimator == "mom") & (t.estimand == "upper") & (t.n == 400)]
     assert (mom["verdict"] == "normal").all()
-    nf = normal_from(t)
-    assert nf[(nf.estimator == "mle")]["normal_at"].eq(0).all()
     eff = efficiency(uniform_rows, study)
     assert with_bound(eff).empty
     assert set(eff["crlb_source"]) == {"none: a non-regular family has no Fisher information"}
@@ -194,7 +204,7 @@ def test_uniform_max_flagged_not_normal_at_every_n(uniform_rows):
 def test_uniform_consistency_and_bessel(uniform_rows):
     study, uniform_rows = uniform_rows
     c = consistency(uniform_rows, study)
-    assert (c["verdict"] == "as theory").all(), c
+    assert (judged("rate", c)["verdict"] == "as theory").all(), c
     b = bessel(uniform_rows, study)
     mle = b[(b.estimator == "mle") & (b.estimand == "upper")]
     # E[max] - upper = -w/(n+1)
@@ -228,6 +238,8 @@ def test_normality_table_crit_is_the_ks_99_percent_point(normal_rows):
     from scipy import stats
 
     t = normality(normal_rows[1], normal_rows[0])
+    v = judged("normality", t)
+    t = t.assign(verdict=v["verdict"].to_numpy(), crit=v["high"].to_numpy())
     ks = t[t["test"] == "KS"]
     assert len(ks) >= 6
     for row in ks.itertuples():
@@ -316,11 +328,17 @@ def test_coverage_exact_counts(hits, verdict):
     est = np.zeros(S)
     lo, hi = np.full(S, -1.0), np.full(S, 1.0)
     lo[hits:] = 0.5  # these intervals [0.5, 1] miss the truth 0
-    t = coverage(rows({10: est}, 0.0, lo={10: lo}, hi={10: hi}), study_for(level=0.95)).iloc[0]
+    table = coverage(rows({10: est}, 0.0, lo={10: lo}, hi={10: hi}), study_for(level=0.95))
+    t, v = table.iloc[0], judged("coverage", table).iloc[0]
     assert t.coverage == hits / S
     assert t.coverage_mcse == pytest.approx(np.sqrt(hits / S * (1 - hits / S) / S))
-    assert t.band_low == pytest.approx(0.95 - 2 * np.sqrt(0.95 * 0.05 / S))
-    assert t.verdict == verdict
+    # the band is the exact binomial test's acceptance region at 1%, found here by
+    # testing every count
+    from scipy import stats
+
+    accepted = [k for k in range(S + 1) if stats.binomtest(k, S, 0.95).pvalue >= 0.01]
+    assert (v["low"], v["high"]) == (min(accepted) / S, max(accepted) / S)
+    assert v["verdict"] == verdict
     assert t.width == pytest.approx((2.0 * hits + 0.5 * (S - hits)) / S)
 
 
@@ -329,36 +347,6 @@ def test_coverage_of_the_exact_t_interval(normal_rows):
     exact = t[(t.estimator == "unbiased") & (t.estimand == "mu")]
     assert exact["exact"].all()  # the estimator declares it: a t pivot
     assert ((exact["coverage"] - 0.95).abs() < 4 * np.sqrt(0.95 * 0.05 / 2000)).all()
-
-
-# --------------------------------------------------------------------------- failures
-def test_failures_counted_per_kind_of_reason():
-    df = rows({10: np.zeros(6)}, 0.0)
-    df = pd.concat([df, df.assign(estimand="other")], ignore_index=True)
-    df.loc[[0, 1, 6], "converged"] = False  # replicate 0 fails for both estimands
-    df.loc[[0, 6], "reason"] = "separation"
-    df.loc[1, "reason"] = ""
-    t = failures(df)
-    assert list(t["kind"]) == ["separation", "unspecified"]
-    assert list(t["failed"]) == [1, 1] and list(t["of"]) == [6, 6]
-    assert t["estimands"].iloc[0] == "other, theta"
-    assert failures(rows({10: np.zeros(6)}, 0.0)).empty
-
-
-def test_failure_reasons_group_by_kind_with_their_range():
-    """Reasons that differ only in their numbers are one kind, with the range of the
-    numbers; joined reasons count under each kind."""
-    df = rows({10: np.zeros(5)}, 0.0)
-    df["converged"] = False
-    df["reason"] = ["R-hat 1.020 > 1.02", "R-hat 1.031 > 1.02", "ESS 150 < 200.0",
-                    "R-hat 1.050 > 1.02; ESS 90 < 200.0", "optimiser did not converge"]
-    t = failures(df).set_index("kind")
-    assert t.loc["R-hat … > …", "failed"] == 3
-    assert (t.loc["R-hat … > …", "low"], t.loc["R-hat … > …", "high"]) == (1.02, 1.05)
-    assert t.loc["ESS … < …", "failed"] == 2 and t.loc["ESS … < …", "low"] == 90
-    assert np.isnan(t.loc["optimiser did not converge", "low"])
-    assert reason_kind("non-finite estimate: mu=nan") == ("non-finite estimate: mu=…",
-                                                          pytest.approx(np.nan, nan_ok=True))
 
 
 # --------------------------------------------------------------------------- designs
