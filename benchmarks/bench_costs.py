@@ -1,10 +1,9 @@
-"""The measured figures behind the cost plan (src/fisherlab/cost.py).
+"""The measured figures behind the cost plan (src/fisherlab/plan/cost.py).
 
     python benchmarks/bench_costs.py                 # all; writes src/fisherlab/plan/cost_table.py
     python benchmarks/bench_costs.py --fits normal   # one family's fits, print only
     python benchmarks/bench_costs.py --summary-only  # only the summary steps, print only
-    python benchmarks/bench_costs.py --update posterior  # measure one estimator's rows
-                                                     # again; keep the rest of the table
+    python benchmarks/bench_costs.py --update posterior  # one estimator's rows again
 
 Run from the project root of an installed checkout (the custom family is imported from
 studies/models/). Every measurement runs in a fresh process, as a Snakemake job does:
@@ -19,19 +18,16 @@ studies/models/). Every measurement runs in a fresh process, as a Snakemake job 
     its model) and what a chunk costs beyond its datasets (a batched model compiled
     for its size), paid once per job;
   - bytes per observation: the slope of a job's peak RSS between chunks of R/4 and R
-    datasets of n = 10^4 (R up to 1000: 10^7 observations, fewer where fits are slow;
-    for ``posterior`` R/4 is a whole block, and n is smaller where 4 blocks would take
-    more than about 20 s, down to 1000);
+    datasets of n = 10^4 (R up to 1000, fewer where fits are slow; for ``posterior`` R/4
+    is a block, and n down to 1000 where 4 blocks would take over about 20 s);
   - ``base``: the job's peak RSS without its datasets (imports, compiled model);
-* a job's start: seconds from a new interpreter to a loaded study (``fisherlab chunk``'s
-  imports);
-* the summary steps (combine, summarise, report_md, diagnose, html), each in its own
-  process on a study of ~2·10^5 and ~10^6 estimate rows: peak RSS and seconds, whose
-  slopes give bytes and seconds per estimate row.
+* a job's start: seconds from a new interpreter to a loaded study (a chunk job's imports);
+* the summary steps, each in its own process on ~2·10^5 and ~10^6 estimate rows: the
+  slopes of peak RSS and seconds give bytes and seconds per estimate row.
 
-Times depend on the machine and its load; the table records both. Finished fit
-measurements are kept in $TMPDIR/fisherlab_bench_costs.json, so an interrupted run
-continues where it stopped; delete that file to measure everything again.
+Times depend on the machine and its load; the table records both. Finished fits are
+kept in $TMPDIR/fisherlab_bench_costs.json (an interrupted run continues; delete it to
+measure everything again).
 """
 
 from __future__ import annotations
@@ -49,7 +45,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "src" / "fisherlab" / "cost_table.py"
+TABLE = ROOT / "src" / "fisherlab" / "plan" / "cost_table.py"
 CACHE = Path(tempfile.gettempdir()) / "fisherlab_bench_costs.json"
 EXTRA_FAMILIES = ("scipy.gamma", "python:studies.models.zero_inflated_poisson:ZeroInflatedPoisson")
 BAYES = ("map", "posterior")
@@ -73,8 +69,7 @@ def study_yaml(family: str, estimator: str, n: int) -> str:
 def child_study(family: str, estimator: str, n: int):
     from fisherlab.spec.load import load_study
 
-    d = Path(tempfile.mkdtemp())
-    p = d / "bench.yaml"
+    p = Path(tempfile.mkdtemp()) / "bench.yaml"
     p.write_text(study_yaml(family, estimator, n))
     return load_study(p)
 
@@ -119,6 +114,7 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
         run_chunk(study, chunk_of(study, n, R))
         return {"base": base, "peak1": peak1, "peak": maxrss(), "R1": max(1, R // 4), "R": R,
                 "n": n, "setup": setup}
+
     def timed(R: int) -> float:
         t0 = time.perf_counter()
         run_chunk(study, chunk_of(study, n, R))
@@ -129,7 +125,7 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
         if sec >= 0.5 or R >= 1000:
             break
         R = whole(min(1000, max(2 * R, int(R * 0.6 / max(sec, 1e-3)))), unit(estimator))
-    timed(4 * R)
+    timed(4 * R)  # compiles for 4R
     sec4 = timed(4 * R)
     per = max(0.0, (sec4 - sec) / (3 * R))
     # what a chunk costs beyond its datasets: a batched model compiled for its size, once
@@ -228,9 +224,10 @@ def stage_child(stage: str, folder: str) -> dict:
         stages.check(study, out, out / "status.json")
     elif stage == "summarise":
         stages.summarise(study, out, out / "summary.csv")
-        stages.report_md(study, out / "summary.csv", out / "report.md")
-    elif stage == "diagnose":
+    elif stage == "diagnose":  # and what the page's job does before drawing
         stages.diagnose(study, out, out)
+        stages.judge(study, out)
+        stages.report_md(study, out, out / "report.md")
     elif stage == "html":
         stages.html(study, out, out / "report.html", out / "figures", out / "verdict.json")
     return {"base": base, "peak": maxrss(), "seconds": time.perf_counter() - t0}
@@ -344,17 +341,15 @@ def main() -> None:
 
     from fisherlab.estimators import estimators_for
     from fisherlab.families import family_names, get_family
+    from fisherlab.plan.prices import table_key
 
     if not args.summary_only:
-        # finished measurements are kept in CACHE, so an interrupted run goes on where
-        # it stopped (delete the file to measure everything again)
-        cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+        cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}  # see the docstring
         fits = {}
         for name in args.fits or [*family_names(), *EXTRA_FAMILIES]:
             fam = get_family(name)
             for est in estimators_for(fam):
-                key = name.split(".")[0] if name.startswith("scipy.") else (
-                    "python" if name.startswith("python:") else name)
+                key = table_key(fam)  # the family, or its kind: scipy, python
                 tag = f"{key}/{est}"
                 if tag not in cache:
                     cache[tag] = measure_fit(name, est)

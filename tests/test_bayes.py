@@ -1,14 +1,17 @@
-"""MAP and posterior (PyMC) against conjugate closed forms; prior validation.
+"""MAP and posterior (PyMC) against conjugate closed forms (the priors' checks: test_priors).
 
 PyTensor compiles C on first use: the models here are few and tiny, and module-scoped.
 """
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from fisherlab.core import priors
-from fisherlab.core.errors import StudyError
 from fisherlab.core.seeds import replicate_seeds
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
@@ -179,11 +182,7 @@ print(hashlib.sha256(b"".join(pt.draws[k].tobytes() for k in sorted(pt.draws))).
 def test_draws_do_not_depend_on_a_warm_compile_cache(tmp_path):
     """The same seeds give the same draws whether PyTensor compiles the model afresh
     (an empty cache: the first run on a machine) or loads it from its cache (every later
-    run). With numba's fastmath the two differed (samplers.compile_nutpie)."""
-    import os
-    import subprocess
-    import sys
-
+    run). With numba's fastmath the two differed (pymc_models.compile_nutpie)."""
     env = {**os.environ, "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}"}
 
     def digest():
@@ -330,46 +329,6 @@ def test_a_failed_sampler_is_a_failure_with_its_reason():
     assert pt.converged.tolist() == [True, False, False]
     assert pt.reason.tolist() == ["", "non-finite posterior draws", "RuntimeError: boom"]
     assert not pt.flagged[1:].any() and np.isnan(pt.estimate["p"][1:]).all()
-
-
-STUDY = """description: t
-model: {family: bernoulli, params: {p: 0.3}}
-sample_sizes: [10]
-replications: 100
-seed: 1
-estimators:
-  - map: {prior: PRIOR}
-"""
-
-
-@pytest.mark.parametrize(("prior", "key", "words"), [
-    ("{p: {dist: Betta, alpha: 2, beta: 2}}", "prior.p.dist", "did you mean 'Beta'"),
-    ("{p: {dist: Beta, alpha: 2, bta: 2}}", "prior.p.bta", "allowed: alpha, beta"),
-    ("{p: {dist: Beta, alpha: -1, beta: 2}}", "prior.p.alpha", "must be > 0"),
-    ("{p: {dist: Beta, alpha: 2}}", "prior.p.beta", "is missing"),
-    ("{p: {dist: Normal, mu: 0, sigma: 1}}", "prior.p.dist", "outside the domain"),
-    ("{q: {dist: Beta, alpha: 2, beta: 2}}", "prior.q", "priors can be given for: p"),
-    ("{p: {dist: __import__, alpha: 2}}", "prior.p.dist", "unknown distribution"),
-    ("{p: {dist: Uniform, lower: 0.5, upper: 0.2}}", "prior.p", "must be below"),
-])
-def test_bad_priors_are_study_errors(tmp_path, prior, key, words):
-    f = tmp_path / "s.yaml"
-    f.write_text(STUDY.replace("PRIOR", prior))
-    with pytest.raises(StudyError) as exc:
-        load_study(f)
-    assert exc.value.key == f"estimators[0].map.{key}"
-    assert words in exc.value.problem
-    assert str(f) in str(exc.value)
-
-
-def test_default_priors_fit_every_pymc_family():
-    for name in ["bernoulli", "binomial", "poisson", "normal", "exponential", "geometric"]:
-        fam = get_family(name)
-        for p in fam.estimated():
-            spec = priors.default_prior(fam, p)
-            assert priors.validate(spec, p) == spec
-            lo, hi = priors.scipy_dist(spec).support()
-            assert p.low <= lo and hi <= p.high
 
 
 @pytest.mark.parametrize("method", ["newton", "lbfgs"])
