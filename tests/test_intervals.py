@@ -91,12 +91,12 @@ interval: {{level: {LEVEL}, method: [wald, score, likelihood_ratio]}}
 
 
 def test_simulated_coverage_matches_the_exact_sums_within_mcse(rare):
-    from fisherlab.diagnostics.intervals import intervals
+    from fisherlab.diagnostics.coverage import coverage
 
     study, df = rare
     assert [e.id for e in study.estimators] == ["mle[wald]", "mle[score]",
                                                 "mle[likelihood_ratio]"]
-    t = intervals(df, study)
+    t = coverage(df, study)
     independent = {"mle[wald]": wald, "mle[score]": wilson, "mle[likelihood_ratio]": lr}
     assert len(t) == 6  # a row per n and method
     for row in t.itertuples():

@@ -13,6 +13,8 @@ from fisherlab.run.simulate import run_chunk
 from fisherlab.spec.load import load_study
 from fisherlab.spec.study import Condition
 
+from .conftest import judged
+
 
 def _run(write_study, text, chunk=500):
     study = load_study(write_study(text))
@@ -53,7 +55,7 @@ def test_score_at_the_truth_has_mean_zero_and_variance_n_information(normal):
     assert len(t) == 4  # n × parameter
     assert (np.abs(t["mean_score"]) < 4 * t["mean_score_mcse"]).all()
     assert (np.abs(t["var_ratio"] - 1) < 4 * t["var_ratio_mcse"]).all()
-    assert set(t["mean_verdict"]) == {"zero"} and t["n_info"].tolist() == [
+    assert set(judged("score mean", t)["verdict"]) == {"zero"} and t["n_info"].tolist() == [
         10 * 0.25, 10 * 0.5, 100 * 0.25, 100 * 0.5]  # n / sigma^2, 2n / sigma^2
     assert set(t["score_source"]) == {ANALYTIC}  # Normal.score (the numerical one: gumbel)
 
@@ -66,7 +68,7 @@ def test_score_diagnostic_sees_a_wrong_information(normal, monkeypatch):
     real = type(fam).fisher_information
     monkeypatch.setattr(type(fam), "fisher_information", lambda self, th: 2 * real(self, th))
     t = score(df, study)
-    assert (t["var_verdict"] == "differs").all()
+    assert (judged("score variance", t)["verdict"] == "differs").all()
     assert (np.abs(t["var_ratio"] - 0.5) < 4 * t["var_ratio_mcse"]).all()
 
 
@@ -112,7 +114,7 @@ def test_scipy_family_efficiency_tends_to_the_bound(write_study):
     eff = efficiency(df, study)
     assert set(eff["crlb_source"]) == {"numerical integration (tanh-sinh)"}
     assert (np.abs(eff["var_ratio"] - 1) < 4 * eff["var_ratio_mcse"]).all(), eff
-    assert (eff["verdict"] == "at the bound").all()
+    assert (judged("efficiency", eff)["verdict"] == "at the bound").all()
     t = score(df, study)
     assert set(t["score_source"]) == {NUMERICAL}
     assert (np.abs(t["var_ratio"] - 1) < 4 * t["var_ratio_mcse"]).all()
