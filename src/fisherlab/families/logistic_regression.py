@@ -152,8 +152,9 @@ class LogisticRegression(RegressionFamily):
         # not settle, or a fitted probability reached 0 or 1. A settled fit with every
         # probability inside is a finite stationary point of a concave log-likelihood,
         # hence its maximum, which separated data do not have (along a separating b the
-        # log-likelihood increases without end). The programs cost about 1 ms a dataset
-        # against IRLS's few microseconds, so they run on these replicates only.
+        # log-likelihood increases without end). The programs run on these replicates
+        # only: on every dataset of logistic_credit's default run they took 2 s against
+        # IRLS's 0.25 s for all of them; on these (167 of 4000) 17 ms.
         extreme = np.min(np.minimum(mu, 1 - mu), axis=-1) < 1e-10
         check = np.flatnonzero(~conv | extreme)
         kinds = separation(X[check], y[check])
