@@ -157,3 +157,13 @@ def test_a_share_against_a_claimed_share_has_its_mcse_at_the_claim():
     assert t["mcse"].iloc[0] == pytest.approx(mcse)
     assert t["z"].iloc[0] == pytest.approx(-0.0004 / mcse)
     assert list(t["z"].iloc[1:]) == [0.0, np.inf]
+
+
+def test_a_claims_verdict_quotes_the_cell_nearest_to_failing():
+    from fisherlab.verdicts.claims import _worst
+
+    z = np.array([67.0, 94.0, -2.0])
+    assert _worst(Claim("bias", "mle", "p", "equals", 0.0), z) == 94.0
+    assert _worst(Claim("iterations", "mle", "", "above", 100.0), z) == -2.0
+    assert _worst(Claim("iterations", "mle", "", "below", 100.0), -z) == 2.0
+    assert np.isnan(_worst(Claim("bias", "mle", "p", "equals", 0.0), np.array([])))

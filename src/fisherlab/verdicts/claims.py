@@ -141,6 +141,17 @@ def judge(claim, z: np.ndarray) -> str:
     return "fails" if np.any(side < -lim) else CANNOT_TELL
 
 
+def _worst(claim, z: np.ndarray) -> float:
+    """The z of the cell nearest to failing: the largest |z| of an equality, the least
+    margin on the claimed side of an inequality."""
+    z = z[~np.isnan(z)]
+    if not z.size:
+        return float("nan")
+    if claim.op == "equals":
+        return float(z[np.argmax(np.abs(z))])
+    return float(z.max() if claim.op == "below" else z.min())
+
+
 @rule("claim")
 def claims(tables: dict, study) -> list[dict]:
     """Each claim of the study file, over its cells."""
@@ -151,8 +162,7 @@ def claims(tables: dict, study) -> list[dict]:
         cells = t[t["claim"] == i] if len(t) else t
         z = cells["z"].to_numpy(float) if len(cells) else np.array([])
         verdict = judge(claim, z)
-        worst = float(z[np.argmax(np.abs(z))]) if z.size and not np.isnan(z).all() \
-            else float("nan")
+        worst = _worst(claim, z)
         lim = limit(claim, z.size)
         how = {"equals": f"every cell within {lim:.2f} MCSEs of the target",
                "below": f"every cell below the target by more than {lim:.2f} MCSEs",
