@@ -137,3 +137,57 @@ def test_the_claims_command_prints_the_verdicts_and_fails_with_a_claim(write_stu
     path.write_text(path.read_text().replace('equals: "sigma**2 / n"}', "below: 0}"))
     assert main(["claims", str(path), "--results", str(results)]) == 2
     assert "judged other claims than the file states now" in capsys.readouterr().err
+
+
+def test_a_formula_may_use_the_designs_numbers_and_distribution_functions(write_study):
+    path = write_study("""description: regression
+model: {family: linear_regression, params: {beta0: 1.0, beta1: 0.5, beta2: 0.0, sigma: 2.0},
+        design: {p: 2}}
+sample_sizes: [10]
+replications: 100
+seed: 1
+estimators: [mle, unbiased]
+estimands: [sigma2]
+expect:
+  - {measure: bias, estimator: mle, equals: "-(p + 1) * sigma**2 / n"}
+  - {measure: coverage, estimator: unbiased,
+     equals: "chi2_cdf(chi2_ppf(level, n - p - 1), n - p - 1)"}
+""")
+    s = load_study(path)
+    assert len(s.claims) == 2
+    # the formula's value for a cell: the design's p with the condition's parameters
+    from fisherlab.verdicts.claims import _target
+
+    cell = pd.Series({"true_sigma": 2.0, "n": 10, "true_value": 4.0})
+    assert _target(s.claims[0], cell, None, [], s) == (-1.2, 0.0)
+    assert _target(s.claims[1], cell, None, [], s)[0] == pytest.approx(0.95, abs=1e-12)
+    assert formula_value("2 * t_cdf(norm_ppf(0.975), 1e9) - 1", {}) == pytest.approx(0.95)
+    assert formula_value("exp(lgamma(5))", {}) == pytest.approx(24.0)
+
+
+def test_a_share_against_a_claimed_share_has_its_mcse_at_the_claim():
+    """No failure in 1000 fits against a claimed chance of 0.0004: z is -0.63 with the
+    binomial MCSE at 0.0004, where at the observed 0 it would be 0 and z infinite; a
+    claimed 0 with no failure holds exactly, and one failure contradicts it."""
+    from .conftest import study_for
+
+    study = study_for("normal", ("mle",))
+    rows = [{"true_mu": 0.0, "true_sigma": 1.0, "n": n, "estimator": "mle", "estimand": "mu",
+             "n_rep": 1000, "n_failed": k} for n, k in ((10, 0), (20, 0), (30, 1))]
+    study.claims = (Claim("failure_rate", "mle", "mu", "equals", 0.0004, n=(10,)),
+                    Claim("failure_rate", "mle", "mu", "equals", 0.0, n=(20, 30)))
+    t = values(study, {"summary": pd.DataFrame(rows)})
+    mcse = np.sqrt(0.0004 * 0.9996 / 1000)
+    assert t["mcse"].iloc[0] == pytest.approx(mcse)
+    assert t["z"].iloc[0] == pytest.approx(-0.0004 / mcse)
+    assert list(t["z"].iloc[1:]) == [0.0, np.inf]
+
+
+def test_a_claims_verdict_quotes_the_cell_nearest_to_failing():
+    from fisherlab.verdicts.claims import _worst
+
+    z = np.array([67.0, 94.0, -2.0])
+    assert _worst(Claim("bias", "mle", "p", "equals", 0.0), z) == 94.0
+    assert _worst(Claim("iterations", "mle", "", "above", 100.0), z) == -2.0
+    assert _worst(Claim("iterations", "mle", "", "below", 100.0), -z) == 2.0
+    assert np.isnan(_worst(Claim("bias", "mle", "p", "equals", 0.0), np.array([])))

@@ -9,7 +9,10 @@ effect sizes below fails almost surely.
 import numpy as np
 import pytest
 
-from .conftest import summary_of
+from fisherlab.spec.load import load_study
+from fisherlab.stats.measures import summarise
+
+from .conftest import run_study, summary_of
 
 Z = 4.0
 
@@ -148,3 +151,42 @@ def test_geometric_unbiased(tmp_path):
         assert abs(row(s, "unbiased", "p", n).bias) < Z * row(s, "unbiased", "p", n).bias_mcse
     r = row(s, "mle", "p", 3)
     assert r.bias > 5 * r.bias_mcse  # 1/x_bar overestimates p
+
+
+REGRESSION = """description: the regression form of Bessel's correction
+model: {family: linear_regression, params: {beta0: 1.0, beta1: 0.5, beta2: -0.5, sigma: 2.0},
+        design: {p: 2}}
+sample_sizes: [6, 30]
+replications: 4000
+seed: 12
+estimators: [mle, unbiased]
+estimands: [sigma2, sigma]
+"""
+
+
+@pytest.mark.parametrize("n", [6, 30])
+def test_regression_variance_mle_bias_is_minus_k_sigma2_over_n(tmp_path, n):
+    """k = 3 coefficients (intercept and p = 2 slopes): E[RSS/n] = (n - 3) sigma^2 / n,
+    E[sqrt(RSS/n)] = sigma sqrt((n - 3)/n) c4(n - 2); declared by the family, so the
+    Bessel table's exact bias is this one, and measured within Monte Carlo error."""
+    from scipy.special import gammaln
+
+    from fisherlab.diagnostics.bessel import bessel
+
+    path = tmp_path / "reg.yaml"
+    path.write_text(REGRESSION)
+    df = run_study(path)
+    s = summarise(df)
+    m = row(s, "mle", "sigma2", n)
+    assert abs(m.bias - (-3 * 4.0 / n)) < Z * m.bias_mcse  # -2 at n = 6
+    assert abs(m.bias) > 5 * m.bias_mcse
+    c4 = np.sqrt(2 / (n - 3)) * np.exp(gammaln((n - 2) / 2) - gammaln((n - 3) / 2))
+    sd_bias = 2.0 * (c4 * np.sqrt((n - 3) / n) - 1)
+    assert abs(row(s, "mle", "sigma", n).bias - sd_bias) < Z * row(s, "mle", "sigma", n).bias_mcse
+    for e in ("sigma2", "sigma"):
+        u = row(s, "unbiased", e, n)
+        assert abs(u.bias) < Z * u.bias_mcse
+    b = bessel(df, load_study(path)).set_index(["estimator", "estimand", "n"])
+    assert b.loc[("mle", "sigma2", n), "theory_bias"] == pytest.approx(-12.0 / n, rel=1e-12)
+    assert b.loc[("mle", "sigma", n), "theory_bias"] == pytest.approx(sd_bias, rel=1e-12)
+    assert b.loc[("unbiased", "sigma2", n), "theory_bias"] == 0.0

@@ -1,6 +1,7 @@
 """The likelihood explorer in a real browser: headless Chromium (Debian's ``chromium``)
 loads a study's page, a mouse drag moves the slider, and the readout changes to the
-likelihood table's values at the new point."""
+likelihood table's values at the new point; at the MLE ℓ − ℓ(MLE) reads 0, and at the
+slider's end σ is inside its domain, ℓ a finite number."""
 
 import re
 
@@ -22,7 +23,7 @@ sample_sizes: [10, 160]
 replications: 100
 seed: 4
 estimators: [mle]
-estimands: [mu]
+estimands: [mu, sigma]
 interval: {method: [wald, likelihood_ratio]}
 """
 
@@ -44,18 +45,18 @@ def test_dragging_the_slider_moves_along_the_tables_curve(page, tmp_path):
     table = pd.read_csv(page / "likelihood.csv")
     box = ".lx[data-param='mu']"
     with Browser(f"file://{page / 'report.html'}") as b:
-        assert b.eval("document.querySelectorAll('.lx').length") == 1
+        assert b.eval("document.querySelectorAll('.lx').length") == 2
 
-        def read():
+        def read(box=box):
             return {k: b.eval(f"document.querySelector(\"{box} output[data-lx='{k}']\")"
-                              ".textContent") for k in ("theta", "rel", "score", "info")}
+                              ".textContent") for k in ("theta", "ll", "rel", "score", "info")}
 
         before = read()
-        # the slider starts at the MLE: the score there is about 0
+        # the slider starts at the MLE, a point of the table's curve: ℓ − ℓ(MLE) is 0
         curve = table[(table.parameter == "mu") & (table.n == 10) & (table.replicate == 0)]
         mle = curve["mle"].iloc[0]
-        assert _number(before["theta"]) == pytest.approx(mle, abs=(curve.theta.max()
-                                                                   - curve.theta.min()) / 900)
+        assert _number(before["theta"]) == pytest.approx(mle, rel=1e-3)
+        assert before["rel"] == "0"
         b.drag(f"{box} .lx-slider", 0.5, 0.85)
         after = read()
         assert after != before
@@ -74,5 +75,14 @@ def test_dragging_the_slider_moves_along_the_tables_curve(page, tmp_path):
         shown = float(re.search(r"MLE ([-0-9.e]+)", marks).group(1))
         assert marks.startswith("n = 160") and shown == pytest.approx(big["mle"].iloc[0],
                                                                       rel=1e-3)
+        # the sigma slider at its left end: sigma > 0, the table's first point, l finite
+        sig = ".lx[data-param='sigma']"
+        b.drag(f"{sig} .lx-slider", 0.5, 0.0)
+        low = read(sig)
+        first = table[(table.parameter == "sigma") & (table.n == 10) & (table.replicate == 0)
+                      & (table.point == 0)].iloc[0]
+        assert 0 < _number(low["theta"]) == pytest.approx(first.theta, rel=1e-3)
+        assert _number(low["ll"]) == pytest.approx(first.loglik, rel=1e-3)
+        assert -1e4 < _number(low["ll"]) < 0
         b.screenshot(tmp_path / "explorer.png", box)
         assert (tmp_path / "explorer.png").stat().st_size > 10_000

@@ -42,7 +42,12 @@ def test_chunk_runs_and_is_deterministic(name, in_root):
     s, ch = small_chunk(name)
     a, b = run_chunk(s, ch), run_chunk(s, ch)
     assert a.equals(b)
-    assert a["converged"].mean() > 0.95
+    ok = a["converged"].to_numpy(bool)
+    if name == "logistic_credit":  # its first n is 10: separated datasets have no MLE
+        assert set(a.loc[~ok, "reason"]) == {"complete separation: the MLE does not exist"}
+        assert a.loc[~ok, "estimate"].isna().all() and ok.mean() > 0.7
+    else:
+        assert ok.mean() > 0.95
     assert set(a["estimand"]) == set(s.estimands)
 
 

@@ -82,6 +82,14 @@ def test_likelihood_table_peaks_at_the_mle_and_crosses_the_cutoff_at_the_lr_ends
         th, rel = g["theta"].to_numpy(), g["rel_loglik"].to_numpy()
         first = g.iloc[0]
         assert rel.max() <= 1e-9  # no point of the profile is above the peak
+        # the MLE is a point of the curve, where l - l(MLE) is exactly 0
+        assert list(rel[th == first.mle]) == [0.0]
+        # sigma's grid stops half-way from its lowest mark to 0, where l = -inf: every
+        # l is a finite number (at sigma = 1e-9 it was -1e18)
+        assert np.isfinite(g["loglik"]).all() and rel.min() > -1e4
+        if name == "sigma":
+            lows = t.loc[t.parameter == "sigma", ["lr_low", "wald_low", "truth", "mle"]]
+            assert th.min() == pytest.approx(0.5 * lows.to_numpy().min(), rel=1e-12)
         # the curve crosses the cutoff between the grid points around each LR end
         inside = rel >= first.cutoff
         assert np.all(inside == ((th >= first.lr_low) & (th <= first.lr_high))), (name, n)

@@ -7,7 +7,8 @@ parameter so that the curvature can be compared across n), or its profile
 ``l_p(psi) = max_lambda l(psi, lambda)`` for a family with several parameters
 (:func:`fisherlab.estimators.intervals.profile`). At each grid point:
 
-* ``loglik`` and ``rel_loglik`` = l_p(psi) - l(theta_hat) (0 at the MLE);
+* ``loglik`` and ``rel_loglik`` = l_p(psi) - l(theta_hat); the MLE is a point of every
+  curve, where ``loglik`` is l(theta_hat) itself and ``rel_loglik`` exactly 0;
 * ``score``: d l_p / d psi, which by the envelope theorem is the partial score
   d l / d psi at (psi, lambda_hat(psi)) (the family's score, analytic or numerical);
 * ``information``: the observed information -d^2 l_p / d psi^2, the derivative of
@@ -45,6 +46,11 @@ GRID_MANY = 41
 CANDIDATES = 10
 #: the grid reaches this share of the widest likelihood-ratio interval past its ends
 MARGIN = 0.6
+#: but towards a finite end of the domain at most this share of the way from the curves'
+#: nearest mark: at sigma = 0 the log-likelihood is -inf, and near it astronomically low
+FLOOR = 0.5
+#: an MLE nearer a grid point than this share of the grid's step replaces that point
+SNAP = 0.01
 COLUMNS = ["n", "replicate", "parameter", "profile", "point", "theta", "loglik",
            "rel_loglik", "score", "information", "truth", "mle", "mle_information",
            "wald_low", "wald_high", "lr_low", "lr_high", "cutoff", "level", "map"]
@@ -125,33 +131,59 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
 
 def _grid(fam, name: str, curves: list[dict]) -> np.ndarray:
     """The shared grid of one parameter: every curve's intervals and truth, widened by
-    :data:`MARGIN`, inside the domain."""
+    :data:`MARGIN`, and towards a finite end of the domain no further than :data:`FLOOR`
+    of the way there (each curve adds its own MLE, :func:`with_point`)."""
     mine = [c for c in curves if c["parameter"] == name]
     # an infinite likelihood-ratio end (a profile that never drops far enough, as for a
     # mixture's mean) leaves the Wald ends to set the range
     ends = np.array([[c[k] for k in ("lr_low", "lr_high", "wald_low", "wald_high", "truth",
                                      "mle")] for c in mine], float)
-    lo, hi = np.nanmin(np.where(np.isfinite(ends), ends, np.nan)), np.nanmax(
-        np.where(np.isfinite(ends), ends, np.nan))
+    ends = ends[np.isfinite(ends)]
+    lo, hi = ends.min(), ends.max()
     pad = MARGIN * (hi - lo)
     p = fam.param(name)
-    a, b = max(lo - pad, p.low), min(hi + pad, p.high)
+    marks = np.clip(ends, p.low, p.high)  # an interval's end may lie outside the domain
+    a, b = lo - pad, hi + pad
+    if np.isfinite(p.low):
+        a = max(a, p.low + FLOOR * (marks.min() - p.low))
+    if np.isfinite(p.high):
+        b = min(b, p.high - FLOOR * (p.high - marks.max()))
+    # a mark on the domain's end (an MLE of 0): the grid starts just inside an open end
     eps = 1e-9 * (b - a)
     a, b = (a + eps if a <= p.low else a), (b - eps if b >= p.high else b)
     k = len(fam.estimated())
     return np.linspace(a, b, GRID if k <= 2 else GRID_MANY)
 
 
+def with_point(grid: np.ndarray, value: float) -> tuple[np.ndarray, int]:
+    """The grid with ``value`` as one of its points (inserted, or replacing a point
+    nearer than :data:`SNAP` of a step), and its index."""
+    step = (grid[-1] - grid[0]) / max(grid.size - 1, 1)
+    near = int(np.argmin(np.abs(grid - value)))
+    if abs(grid[near] - value) <= SNAP * step:
+        out = grid.copy()
+        out[near] = value
+        return out, near
+    i = int(np.searchsorted(grid, value))
+    return np.insert(grid, i, value), i
+
+
 def _curve(fam, fixed, c: dict, grid: np.ndarray, study) -> pd.DataFrame:
     name = c["parameter"]
+    grid, peak = with_point(grid, c["mle"])
     rows = np.zeros(grid.size, np.intp)
     lp, nuis = profile(fam, c["x"], fixed, c["hat"], name, grid, rows)
+    l_hat = float(loglik_at(fam, c["x"], fixed, c["hat"], np.zeros(1))[0])
+    # at the MLE the profile is l(theta_hat) by definition, and its nuisance values are
+    # the fit's: no second optimisation's rounding (ℓ - ℓ(MLE) there is exactly 0)
+    lp[peak] = l_hat
+    for k in nuis:
+        nuis[k][peak] = c["hat"][k][0]
     at = {**{e: np.full(grid.size, v[0]) for e, v in c["hat"].items()}, **nuis, name: grid}
     j = [p.name for p in fam.estimated()].index(name)
     with np.errstate(all="ignore"):
         score = fam.score(c["x"][rows], {**fixed, **at})[:, j]
         info = -np.gradient(score, grid, edge_order=2)
-    l_hat = float(loglik_at(fam, c["x"], fixed, c["hat"], np.zeros(1))[0])
     marks = {k: c[k] for k in ("truth", "mle", "mle_information", "wald_low", "wald_high",
                                "lr_low", "lr_high")}
     return pd.DataFrame(dict(

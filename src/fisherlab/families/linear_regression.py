@@ -1,12 +1,13 @@
 """Linear regression y = X beta + sigma eps, eps ~ N(0, 1); derived estimand sigma2.
 
 The MLE of beta is OLS, (X'X)^{-1} X'y; the MLE of sigma² is RSS/n, whose
-expectation is sigma² (n - p)/n with p the number of coefficients (intercept
-included): the regression form of Bessel's correction, RSS/(n - p) being unbiased
-(e.g. Greene, Econometric Analysis, sec. 4.3). Observed information at the MLE:
+expectation is sigma² (n - k)/n with k the number of coefficients (intercept
+included; ``design: {p: 2}`` has k = 3): the regression form of Bessel's correction,
+RSS/(n - k) being unbiased (e.g. Greene, Econometric Analysis, sec. 4.3); ``mle_bias``
+declares these exact biases. Observed information at the MLE:
 X'X/sigma² for beta and 2n/sigma² for sigma (the cross term is X'e/sigma³ = 0 there).
-The ``unbiased`` estimator gives OLS with t intervals, s² = RSS/(n-p) with its exact
-chi²(n-p) interval, and sigma = s/c4 with c4 the normal E[s]/sigma for n-p degrees of
+The ``unbiased`` estimator gives OLS with t intervals, s² = RSS/(n-k) with its exact
+chi²(n-k) interval, and sigma = s/c4 with c4 the normal E[s]/sigma for n-k degrees of
 freedom. Covariates come from the study's ``model.design`` (see regression.py).
 """
 
@@ -85,7 +86,7 @@ class LinearRegression(RegressionFamily):
     def mle(self, data, theta_fixed, level):
         n = data.shape[1]
         beta, xtx, _, rss = self._ols(data)
-        sigma = np.sqrt(rss / n)  # MLE: RSS/n, E = sigma² (n-p)/n
+        sigma = np.sqrt(rss / n)  # MLE: RSS/n, E = sigma² (n-k)/n
         k = beta.shape[1]
         info = np.zeros((len(rss), k + 1, k + 1))
         info[:, :k, :k] = xtx / sigma[:, None, None] ** 2
@@ -99,12 +100,12 @@ class LinearRegression(RegressionFamily):
         beta, _, xtx_inv, rss = self._ols(data)
         k = beta.shape[1]
         df = n - k
-        s2 = rss / df  # E[RSS] = sigma² (n - p)
+        s2 = rss / df  # E[RSS] = sigma² (n - k)
         s = np.sqrt(s2)
         alpha = 1.0 - level
         se_b = s[:, None] * np.sqrt(np.diagonal(xtx_inv, axis1=1, axis2=2))
-        half = stats.t.ppf(1 - alpha / 2, df) * se_b  # (b - beta)/se ~ t(n-p)
-        q_lo, q_hi = stats.chi2.ppf([alpha / 2, 1 - alpha / 2], df)  # RSS/sigma² ~ chi²(n-p)
+        half = stats.t.ppf(1 - alpha / 2, df) * se_b  # (b - beta)/se ~ t(n-k)
+        q_lo, q_hi = stats.chi2.ppf([alpha / 2, 1 - alpha / 2], df)  # RSS/sigma² ~ chi²(n-k)
         var_lo, var_hi = rss / q_hi, rss / q_lo
         kk = c4(df + 1)  # c4(m) is E[s]/sigma with m-1 degrees of freedom
         names = self.coefficients()
@@ -115,6 +116,21 @@ class LinearRegression(RegressionFamily):
             interval={**{nm: (beta[:, j] - half[:, j], beta[:, j] + half[:, j])
                          for j, nm in enumerate(names)},
                       "sigma2": (var_lo, var_hi), "sigma": (np.sqrt(var_lo), np.sqrt(var_hi))})
+
+    def mle_bias(self, estimand, theta, n):
+        """OLS is unbiased; RSS/sigma² ~ chi²(n - k) with k coefficients (intercept
+        included) gives E[RSS/n] = (n - k) sigma²/n, a bias of -k sigma²/n, and
+        E[sqrt(RSS/n)] = sigma sqrt((n - k)/n) c4(n - k + 1) (c4(m): E[s]/sigma with m - 1
+        degrees of freedom)."""
+        k = len(self.coefficients())
+        sigma = float(theta["sigma"])
+        if estimand in self.coefficients():
+            return 0.0
+        if estimand == "sigma2":
+            return -k * sigma**2 / n
+        if estimand == "sigma":
+            return sigma * (float(c4(n - k + 1)) * np.sqrt((n - k) / n) - 1.0)
+        return None
 
     def fisher_information(self, theta):
         sigma = np.asarray(theta["sigma"], float)

@@ -2,19 +2,19 @@
 
 The MLE has no closed form; Newton-Raphson, which for the canonical logit link is
 IRLS (McCullagh & Nelder 1989, sec. 4.4): beta += (X'WX)^{-1} X'(y - mu) with
-W = diag(mu(1-mu)), started at beta = 0 (as statsmodels), run on every replicate of
+W = diag(mu(1-mu)), started at the intercept-only MLE, run on every replicate of
 the chunk at once. The observed information X'WX at the optimum gives Wald intervals.
 
 The MLE does not exist under complete or quasi-complete separation (Albert &
 Anderson 1984): some b != 0 has s_i x_i'b >= 0 for every i, with s_i = 2 y_i - 1
 (> 0 for every i: complete). Replicates where IRLS did not settle, or fitted
 probabilities reached 0 or 1, are checked by the linear programs of Konis (2007)
-with ``scipy.optimize.linprog``; a separated replicate is recorded as a failed fit
-with that reason.
+with ``scipy.optimize.linprog`` (:func:`separation`); a separated replicate is a failed
+fit with that reason and no estimate (NaN), not IRLS's last, arbitrarily large iterate.
 """
 
 import numpy as np
-from scipy import optimize, special
+from scipy import optimize, sparse, special
 
 from ..core.numerics import safe_inv
 from .base import Point
@@ -22,22 +22,58 @@ from .registry import register
 from .regression import RegressionFamily, parts, regression_data
 
 
-def separation(X: np.ndarray, y: np.ndarray) -> str:
-    """'complete', 'quasi-complete' or '' for one dataset (X (n, p), y (n,))."""
-    Z = (2 * y - 1)[:, None] * X
-    p = X.shape[1]
-    # quasi-complete or complete: max sum(Z b) subject to Z b >= 0, -1 <= b <= 1, is > 0
-    lp = optimize.linprog(-Z.sum(0), A_ub=-Z, b_ub=np.zeros(len(y)), bounds=[(-1, 1)] * p,
-                          method="highs")
-    if not lp.success or -lp.fun <= 1e-9 * max(1.0, np.abs(Z).sum()):
-        return ""
-    # complete: max t subject to Z b >= t, t <= 1, is > 0
-    c = np.zeros(p + 1)
-    c[-1] = -1.0
-    A = np.hstack([-Z, np.ones((len(y), 1))])
-    lp2 = optimize.linprog(c, A_ub=A, b_ub=np.zeros(len(y)), bounds=[(-1, 1)] * p + [(None, 1)],
-                           method="highs")
-    return "complete" if lp2.success and -lp2.fun > 1e-9 else "quasi-complete"
+def separation(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """'complete', 'quasi-complete' or '' for each of m datasets (X (m, n, p), y (m, n)),
+    by the linear programs of Konis (2007, ch. 3), solved for all m at once.
+
+    With z_i = (2 y_i - 1) x_i, the data are separated when some b != 0 has z_i'b >= 0
+    for every i with z'b not 0 everywhere (Albert & Anderson 1984): then
+
+        max  sum_i z_i'b   subject to   z_i'b >= 0,   -1 <= b <= 1
+
+    is positive (it is 0, at b = 0, otherwise; the box keeps it bounded). Separation is
+    complete when even ``max t subject to z_i'b >= t, t <= 1`` in the same box is
+    positive, quasi-complete otherwise. The m datasets' programs are independent, so one
+    block-diagonal program solves them all: the sum of their objectives is largest only
+    where each is (one HiGHS call instead of m, about 1 ms each).
+    """
+    X = np.asarray(X, float)
+    m, n, p = X.shape
+    out = np.full(m, "", dtype=object)
+    if m == 0:
+        return out
+    Z = (2.0 * np.asarray(y, float) - 1.0)[..., None] * X  # (m, n, p)
+    # a tolerance per dataset on the objective's scale (HiGHS's are absolute, ~1e-7)
+    tiny = 1e-7 * np.maximum(1.0, np.abs(Z).sum(axis=(1, 2)))
+    lp = optimize.linprog(-Z.sum(axis=1).ravel(), A_ub=_block_diagonal(-Z),
+                          b_ub=np.zeros(m * n),
+                          bounds=(-1.0, 1.0), method="highs")
+    if not lp.success:  # not expected of a bounded feasible program: say nothing
+        return out
+    b = lp.x.reshape(m, p)
+    separated = np.einsum("mnp,mp->m", Z, b) > tiny
+    idx = np.flatnonzero(separated)
+    if idx.size == 0:
+        return out
+    # complete: max sum_k t_k subject to z_i'b_k - t_k >= 0, t_k <= 1, over the separated
+    k = idx.size
+    blocks = np.concatenate([-Z[idx], np.ones((k, n, 1))], axis=-1)  # (k, n, p + 1)
+    c = np.tile(np.r_[np.zeros(p), -1.0], k)
+    bounds = [(-1.0, 1.0)] * p + [(None, 1.0)]
+    lp2 = optimize.linprog(c, A_ub=_block_diagonal(blocks),
+                           b_ub=np.zeros(k * n), bounds=bounds * k, method="highs")
+    t = lp2.x.reshape(k, p + 1)[:, -1] if lp2.success else np.zeros(k)
+    margin = 1e-7 * np.maximum(1.0, np.abs(Z[idx]).max(axis=(1, 2)))
+    out[idx] = np.where(t > margin, "complete", "quasi-complete")
+    return out
+
+
+def _block_diagonal(B: np.ndarray) -> sparse.csr_array:
+    """The ``(m n, m q)`` sparse block-diagonal matrix of m blocks ``B (m, n, q)``."""
+    m, n, q = B.shape
+    rows = np.broadcast_to((np.arange(m)[:, None] * n + np.arange(n))[..., None], B.shape)
+    cols = np.broadcast_to((np.arange(m)[:, None] * q + np.arange(q))[:, None, :], B.shape)
+    return sparse.csr_array((B.ravel(), (rows.ravel(), cols.ravel())), shape=(m * n, m * q))
 
 
 @register
@@ -112,13 +148,22 @@ class LogisticRegression(RegressionFamily):
         reason = np.full(R, "", dtype=object)
         reason[~conv] = "IRLS did not converge within maxiter iterations"
         reason[singular] = "information matrix X'WX singular"
-        # fitted probabilities at 0 or 1 or no convergence: check for separation
+        # Separation is checked where IRLS could not have found a finite maximum: it did
+        # not settle, or a fitted probability reached 0 or 1. A settled fit with every
+        # probability inside is a finite stationary point of a concave log-likelihood,
+        # hence its maximum, which separated data do not have (along a separating b the
+        # log-likelihood increases without end). The programs run on these replicates
+        # only: on every dataset of logistic_credit's default run they took 2 s against
+        # IRLS's 0.25 s for all of them; on these (167 of 4000) 17 ms.
         extreme = np.min(np.minimum(mu, 1 - mu), axis=-1) < 1e-10
-        for i in np.flatnonzero(~conv | extreme):
-            kind = separation(X[i], y[i])
-            if kind:
-                reason[i] = f"{kind} separation: the MLE does not exist"
-                conv[i] = False
+        check = np.flatnonzero(~conv | extreme)
+        kinds = separation(X[check], y[check])
+        sep = check[kinds != ""]
+        reason[sep] = [f"{k} separation: the MLE does not exist" for k in kinds[kinds != ""]]
+        conv[sep] = False
+        # no estimate at all: IRLS's last iterate is only where it stopped on its way out
+        beta[sep] = np.nan
+        H[sep] = np.nan
 
         return Point(dict(zip(self.coefficients(), beta.T, strict=True)), cov=safe_inv(H),
                      converged=conv, reason=reason, iterations=iters)

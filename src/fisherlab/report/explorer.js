@@ -1,5 +1,6 @@
-// The likelihood explorer (fisherlab.report.explorer): look-ups and linear
-// interpolation of the embedded likelihood table, and drawing; nothing else.
+// The likelihood explorer (fisherlab.report.explorer): look-ups in the embedded
+// likelihood table, and drawing; nothing else. The slider steps through a curve's grid
+// points, so every reading is a row of the table (at the MLE, ℓ − ℓ(MLE) is its 0).
 (function () {
   var DATA = JSON.parse(document.getElementById('lx-data').textContent);
   var NS = 'http://www.w3.org/2000/svg';
@@ -27,16 +28,6 @@
       out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
     }
     return out;
-  }
-  // the table's value of column `col` at `x`, interpolated between its grid points
-  function at(curve, col, x) {
-    var xs = curve.theta, ys = curve[col], lo = 0, hi = xs.length - 1;
-    if (x <= xs[0]) { return ys[0]; }
-    if (x >= xs[hi]) { return ys[hi]; }
-    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (xs[mid] <= x) { lo = mid; } else { hi = mid; } }
-    if (ys[lo] === null || ys[hi] === null) { return null; }
-    var w = (x - xs[lo]) / (xs[hi] - xs[lo]);
-    return ys[lo] + w * (ys[hi] - ys[lo]);
   }
   function setup(box) {
     var curves = DATA[box.getAttribute('data-param')];
@@ -119,9 +110,10 @@
       var cur = el('g', {}, svg);
       function move() {
         while (cur.firstChild) { cur.removeChild(cur.firstChild); }
-        var x = x0 + Number(slider.value) / 1000 * (x1 - x0);
-        var vals = {theta: x};
-        Object.keys(c).forEach(function (k) { if (Array.isArray(c[k]) && k !== 'theta') { vals[k] = at(c, k, x); } });
+        var i = Math.min(Math.max(Number(slider.value), 0), c.theta.length - 1);
+        var x = c.theta[i];
+        var vals = {};
+        Object.keys(c).forEach(function (k) { if (Array.isArray(c[k])) { vals[k] = c[k][i]; } });
         box.querySelectorAll('.lx-v').forEach(function (o) { o.textContent = fmt(vals[o.getAttribute('data-lx')]); });
         if (vals.rel === null) { return; }
         var y = Math.max(vals.rel, ylo), dx = (x1 - x0) / 12;
@@ -137,8 +129,13 @@
       move();
     }
     function reset() {
-      var c = chosen();
-      slider.value = Math.round((c.mle - x0) / (x1 - x0) * 1000);
+      var c = chosen(), i = c.theta.indexOf(c.mle);
+      if (i < 0) {  // not expected: the table puts each curve's MLE on its grid
+        i = 0;
+        c.theta.forEach(function (t, j) { if (Math.abs(t - c.mle) < Math.abs(c.theta[i] - c.mle)) { i = j; } });
+      }
+      slider.max = c.theta.length - 1;
+      slider.value = i;
       draw();
     }
     nSel.onchange = reset;

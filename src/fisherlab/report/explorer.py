@@ -7,9 +7,10 @@ curve on its grid (``theta, loglik, rel_loglik, score, information``) and its ma
 the curves of one parameter for every n shown (the curvature grows with n), highlights
 the chosen n and replicate, marks the truth, the MLE, the MAP and both intervals, and
 moves a point along the highlighted curve with a slider, reading out ℓ(θ), the score
-(drawn as the tangent's slope) and the observed information at that point, each
-interpolated linearly between the table's grid points: the script computes nothing
-else.
+(drawn as the tangent's slope) and the observed information at that point. The slider
+steps through the curve's grid points, which include its MLE (where the table's
+ℓ − ℓ(MLE) is exactly 0) and stay off the domain's ends (σ = 0, where ℓ = −∞): every
+reading is a row of the table, and the script computes nothing.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def _block(name: str, curves: list) -> str:
             f'<div class="lx-controls"><label>n <select class="lx-n">{n_opts}</select>'
             f'</label><label>replicate <select class="lx-rep">{r_opts}</select></label>'
             f'<label class="lx-move">move {esc(name)} '
-            f'<input type="range" class="lx-slider" min="0" max="1000" step="1" value="500" '
+            f'<input type="range" class="lx-slider" min="0" max="{len(curves[0]["theta"]) - 1}" '
+            f'step="1" value="0" '
             f'aria-label="move {esc(name)} along the curve"></label></div>'
             f'<svg class="lx-plot" viewBox="0 0 820 400" role="img" '
             f'aria-label="{what} of {esc(name)}"></svg>'

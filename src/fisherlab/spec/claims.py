@@ -9,12 +9,20 @@ given, compared with a number, a formula or the same measure of another estimato
       - {measure: coverage, estimator: "mle[wald]", n: 592, below: 0.85}
       - {measure: empse, estimator: mom, estimand: p, above: {estimator: mle}}
 
-A formula may use the condition's true parameters by name, ``n``, ``level`` and
-``truth`` (the estimand's true value), the functions ``sqrt, log, exp, abs, min, max,
-lgamma, digamma, trigamma`` and ``pi``; it is evaluated by simpleeval, never by
-Python's ``eval``. Every name, estimator, estimand, n and condition a claim uses is
-checked here, so a claim that cannot be judged stops the run before any job, like any
-other problem of the file.
+A formula may use the condition's true parameters by name, the numbers of the model's
+``design`` by their keys (``design: {p: 2}`` gives ``p``; a parameter of the same name
+wins), ``n``, ``level`` and ``truth`` (the estimand's true value), the functions
+``sqrt, log, exp, abs, min, max, lgamma, digamma, trigamma``, the distribution functions ``norm_cdf(x)``,
+``norm_ppf(q)``, ``t_cdf(x, df)``, ``chi2_cdf(x, df)`` and ``chi2_ppf(q, df)`` (scipy.stats:
+exact coverages of pivotal intervals are formulas in them) and ``pi``; it is evaluated by
+simpleeval, never by Python's ``eval``::
+
+    - {measure: bias, estimator: mle, estimand: sigma2, equals: "-(p + 1) * sigma**2 / n"}
+    - {measure: coverage, estimator: "mle[wald]", estimand: mu,
+       equals: "2 * t_cdf(norm_ppf((1 + level) / 2) * sqrt((n - 1) / n), n - 1) - 1"}
+
+Every name, estimator, estimand, n and condition a claim uses is checked here, so a claim
+that cannot be judged stops the run before any job, like any other problem of the file.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scipy import special
+from scipy import special, stats
 from simpleeval import SimpleEval
 
 #: measure -> (table, value column, MCSE column or a rule for it, the table's cell keys)
@@ -49,8 +57,14 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 #: what a claim compares with
 OPS = ("equals", "below", "above")
 FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs, "min": min,
-             "max": max, "lgamma": math.lgamma, "digamma": lambda x: float(special.digamma(x)),
-             "trigamma": lambda x: float(special.polygamma(1, x))}
+             "max": max, "lgamma": math.lgamma,
+             "digamma": lambda x: float(special.digamma(x)),
+             "trigamma": lambda x: float(special.polygamma(1, x)),
+             "norm_cdf": lambda x: float(stats.norm.cdf(x)),
+             "norm_ppf": lambda q: float(stats.norm.ppf(q)),
+             "t_cdf": lambda x, df: float(stats.t.cdf(x, df)),
+             "chi2_cdf": lambda x, df: float(stats.chi2.cdf(x, df)),
+             "chi2_ppf": lambda q, df: float(stats.chi2.ppf(q, df))}
 CONSTANTS = {"pi": math.pi}
 
 
@@ -92,11 +106,22 @@ def formula_value(text: str, names: dict) -> float:
     return float(evaluator.eval(text))
 
 
+def design_numbers(design) -> dict[str, float]:
+    """The numbers of a model's ``design`` by their keys, for formulas (``{p: 2}``: p = 2;
+    nested values such as a covariate list are not numbers)."""
+    if not isinstance(design, dict):
+        return {}
+    return {str(k): float(v) for k, v in design.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
 def check_claims(items: list, study_params: dict, sample_sizes: list, estimators: list,
-                 estimands: list, problems) -> tuple[Claim, ...] | None:
+                 estimands: list, problems, design=None) -> tuple[Claim, ...] | None:
     """The claims of ``expect:`` (the schema accepted their shape), checked against the
-    study: every problem to ``problems`` with its key; None when there was one."""
+    study (``design``: the model's, whose numbers formulas may use): every problem to
+    ``problems`` with its key; None when there was one."""
     before = len(problems.items)
+    known = [*design_numbers(design), *study_params, "n", "level", "truth"]
     ids = [e.id if hasattr(e, "id") else e for e in estimators]
     out = []
     for i, item in enumerate(items):
@@ -139,12 +164,12 @@ def check_claims(items: list, study_params: dict, sample_sizes: list, estimators
         if isinstance(target, dict) and target["estimator"] not in ids:
             problems.add(f"{key}.{op}.estimator", f"no estimator {target['estimator']!r}")
         if isinstance(target, str):
-            names = {p: 1.0 for p in study_params} | {"n": 10.0, "level": 0.95, "truth": 1.0}
+            names = dict.fromkeys(known, 1.0) | {"n": 10.0, "level": 0.95, "truth": 1.0}
             try:
                 formula_value(target, names)
             except Exception as exc:  # noqa: BLE001 - any failure to evaluate is a problem
                 problems.add(f"{key}.{op}", f"cannot evaluate {target!r}: {exc}; a formula may "
-                             f"use {', '.join([*study_params, 'n', 'level', 'truth'])}, "
+                             f"use {', '.join(dict.fromkeys(known))}, "
                              f"{', '.join(FUNCTIONS)} and pi")
         out.append(Claim(measure, item["estimator"], estimand, op, target, n, where,
                          item.get("within")))

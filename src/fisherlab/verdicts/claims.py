@@ -5,7 +5,12 @@ A claim (:mod:`fisherlab.spec.claims`) names a measure of an estimator × estima
 cells are that measure's rows at the claim's n and condition (every one when it names
 none). In each cell the measure's value, its MCSE and the target (a number, the
 formula's value for the cell, or the same measure of another estimator, whose MCSE then
-adds in quadrature) give z = (value - target) / MCSE.
+adds in quadrature) give z = (value - target) / MCSE. A formula is evaluated with the
+condition's true parameters and the numbers of the model's design
+(:func:`fisherlab.spec.claims.design_numbers`). A share (failure_rate, converged_share)
+compared with a number or a formula p0 has the binomial MCSE sqrt(p0 (1 - p0) / R) at
+p0, the score test's: at the observed share it would be 0 when no fit failed, and every
+claimed share but 0 would then be contradicted exactly.
 
 * ``equals``: holds when every cell's |z| is within the limit, else fails;
 * ``below`` / ``above``: holds when every cell lies on the claimed side by more than the
@@ -24,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from ..core.labels import param_of, true_col
-from ..spec.claims import MEASURES
+from ..spec.claims import MEASURES, design_numbers
 from .registry import CANNOT_TELL, rule
 from .rows import finite, keys_of
 
@@ -52,9 +57,9 @@ def _measure_table(tables: dict, measure: str) -> pd.DataFrame:
     if value == "failure_rate":
         t["failure_rate"] = t["n_failed"] / t["n_rep"]
     if mcse == "binomial":
-        reps = t["n_rep"] if "n_rep" in t else t["fits"]
+        t["_reps"] = t["n_rep"] if "n_rep" in t else t["fits"]
         p = t[value]
-        t["_mcse"] = np.sqrt(p * (1 - p) / reps)
+        t["_mcse"] = np.sqrt(p * (1 - p) / t["_reps"])
     else:
         t["_mcse"] = t[mcse]
     return t.assign(_value=t[value])
@@ -85,6 +90,9 @@ def values(study, tables: dict) -> pd.DataFrame:
         cell_keys = [k for k in (*keys, "n", "estimand") if k in t]
         for _, cell in mine.iterrows():
             target, target_mcse = _target(claim, cell, other, cell_keys, study)
+            if "_reps" in cell and not isinstance(claim.target, dict) and 0 <= target <= 1:
+                cell = cell.copy()  # a share against p0: its MCSE at p0
+                cell["_mcse"] = float(np.sqrt(target * (1 - target) / cell["_reps"]))
             mcse = float(np.hypot(cell["_mcse"], target_mcse)) if finite(target_mcse) \
                 else float(cell["_mcse"])
             diff = float(cell["_value"]) - target
@@ -113,6 +121,7 @@ def _target(claim, cell, other, cell_keys: list[str], study) -> tuple[float, flo
     if isinstance(claim.target, str):
         names = {param_of(k): float(cell[k]) for k in cell.index
                  if k.startswith("true_") and k != "true_value" and finite(cell[k])}
+        names = {**design_numbers(getattr(study, "design", None)), **names}
         names.update(n=float(cell.get("n", np.nan)), level=study.level,
                      truth=float(cell.get("true_value", np.nan)))
         return claim.evaluate(names), 0.0
@@ -132,17 +141,27 @@ def judge(claim, z: np.ndarray) -> str:
     return "fails" if np.any(side < -lim) else CANNOT_TELL
 
 
+def _worst(claim, z: np.ndarray) -> float:
+    """The z of the cell nearest to failing: the largest |z| of an equality, the least
+    margin on the claimed side of an inequality."""
+    z = z[~np.isnan(z)]
+    if not z.size:
+        return float("nan")
+    if claim.op == "equals":
+        return float(z[np.argmax(np.abs(z))])
+    return float(z.max() if claim.op == "below" else z.min())
+
+
 @rule("claim", table="claims", empty=True)
-def claims(cells, study) -> list[dict]:
+def claims(table, study) -> list[dict]:
     """Each claim of the study file, over its cells."""
-    t, keys = cells.rows, cells.keys
+    t, keys = table.rows, table.keys
     out = []
     for i, claim in enumerate(study.claims):
         cells = t[t["claim"] == i] if len(t) else t
         z = cells["z"].to_numpy(float) if len(cells) else np.array([])
         verdict = judge(claim, z)
-        worst = float(z[np.argmax(np.abs(z))]) if z.size and not np.isnan(z).all() \
-            else float("nan")
+        worst = _worst(claim, z)
         lim = limit(claim, z.size)
         how = {"equals": f"every cell within {lim:.2f} MCSEs of the target",
                "below": f"every cell below the target by more than {lim:.2f} MCSEs",
