@@ -12,10 +12,10 @@ given, compared with a number, a formula or the same measure of another estimato
 A formula may use the condition's true parameters by name, the numbers of the model's
 ``design`` by their keys (``design: {p: 2}`` gives ``p``; a parameter of the same name
 wins), ``n``, ``level`` and ``truth`` (the estimand's true value), the functions
-``sqrt, log, exp, abs, min, max, lgamma, digamma, trigamma``, the distribution functions ``norm_cdf(x)``,
-``norm_ppf(q)``, ``t_cdf(x, df)``, ``chi2_cdf(x, df)`` and ``chi2_ppf(q, df)`` (scipy.stats:
-exact coverages of pivotal intervals are formulas in them) and ``pi``; it is evaluated by
-simpleeval, never by Python's ``eval``::
+``sqrt, log, exp, abs, min, max, lgamma, digamma, trigamma``, the distribution functions
+``norm_cdf(x)``, ``norm_ppf(q)``, ``t_cdf(x, df)``, ``chi2_cdf(x, df)`` and
+``chi2_ppf(q, df)`` (scipy.stats: exact coverages of pivotal intervals are formulas in
+them) and ``pi``; it is evaluated by simpleeval, never by Python's ``eval``::
 
     - {measure: bias, estimator: mle, estimand: sigma2, equals: "-(p + 1) * sigma**2 / n"}
     - {measure: coverage, estimator: "mle[wald]", estimand: mu,
