@@ -13,7 +13,7 @@ from fisherlab.verdicts.calibration import ALPHA as KS_ALPHA
 from fisherlab.verdicts.coverage import ALPHA, acceptance, nominal
 from fisherlab.verdicts.rate import judge as rate_verdict
 
-from .conftest import study_for
+from .conftest import judged, study_for
 
 
 @pytest.mark.parametrize("S, level", [(200, 0.95), (2000, 0.95), (10_000, 0.95), (50, 0.8)])
@@ -60,6 +60,18 @@ def _tables(**tables):
 def _summary(n_rep, n_failed, estimator="mle", estimand="p", n=5, **cond):
     return pd.DataFrame([{**cond, "n": n, "estimator": estimator, "estimand": estimand,
                           "n_rep": n_rep, "n_failed": n_failed}])
+
+
+def test_an_efficiency_whose_mcse_is_too_large_cannot_be_told():
+    """A ratio of 14 (5) is within 3 MCSE of 1, yet says nothing about the bound; 1.02
+    (0.05) is at it, 1.5 (0.05) above it, 14 (3) above it too."""
+    rows = pd.DataFrame({"n": [10, 20, 30, 40], "estimator": "mle", "estimand": "b",
+                         "crlb": 1.0, "crlb_source": "closed form",
+                         "var_ratio": [14.0, 1.02, 1.5, 14.0],
+                         "var_ratio_mcse": [5.0, 0.05, 0.05, 3.0]})
+    v = judged("efficiency", rows)
+    assert list(v["verdict"]) == ["cannot tell", "at the bound", "above", "above"]
+    assert "too large" in v["note"].iloc[0] and v["note"].iloc[1] == ""
 
 
 def test_a_verdict_on_fewer_replicates_says_how_many_and_why():

@@ -57,7 +57,8 @@ HOW = ("Each claim of the study file (<code>expect:</code>) names a measure of a
        "the limit, <b>fails</b> when one is on the other side by more, and otherwise "
        "<b>cannot tell</b>. The limit is 3 MCSEs for one cell, and for several cells the "
        "one that keeps the chance of a true claim failing at that of one cell (the rule is "
-       "in the verdicts table).")
+       "in the verdicts table). A share (failure rate, converged share) compared with a "
+       "number has the binomial MCSE at that number.")
 
 SECTION = Section("claims", "Claims", reading, how=HOW, table=table, folded=False,
                   when=lambda r: len(r.verdicts.of("claim")) > 0)
