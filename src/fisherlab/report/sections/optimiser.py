@@ -98,8 +98,7 @@ def optimiser_plot(t: pd.DataFrame, labels: dict[str, str], agree: float):
         return None
     ests = list(dict.fromkeys(t["estimator"]))
     ns = np.sort(t["n"].unique())
-    fig, axes = grid(2, width=min(max(0.55 * len(ests) * len(ns), 6.0), 11.0), height=3.4,
-                     rows=2)
+    fig, axes = grid(2, height=3.4, rows=2)
     width = 0.8 / len(ests)
     for i, est in enumerate(ests):
         g = t[t["estimator"] == est].set_index("n").reindex(ns)
