@@ -96,9 +96,9 @@ def legend_below(fig, axes, ncol: int = 3) -> None:
                 handles[lab] = h
                 labels.append(lab)
     if labels:
-        shown, cols = legend_columns(fig, labels, 8, ncol)
+        shown, cols = legend_columns(fig, labels, 9, ncol)
         fig.legend([handles[lab] for lab in labels], shown, loc="outside lower center",
-                   ncol=cols, fontsize=8, frameon=False)
+                   ncol=cols, fontsize=9, frameon=False)
 
 
 def legend_columns(fig, labels: list[str], size: float,

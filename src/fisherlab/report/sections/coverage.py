@@ -276,8 +276,8 @@ def _far_note(r, tails: pd.DataFrame, sizes) -> str:
     t = t[(t["far_below"] + t["far_above"]) > 0]
     if t.empty:
         return ""
-    return (" Far out (beyond Tukey's fences, see Far-out estimates), outside the scale and "
-            "counted at its edge (◀ below, ▶ above): " + names(
+    return (" Far-out estimates (beyond Tukey's fences, see Far-out estimates), marked at "
+            "the axis' edge (◀ below, ▶ above): " + names(
                 f"{pair(r, row)} at n = {row.n}: "
                 + " and ".join(f"{cite('tails', i, col, str(int(getattr(row, col))))} {side}"
                                for col, side in (("far_below", "below"),

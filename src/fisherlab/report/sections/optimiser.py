@@ -107,7 +107,7 @@ def optimiser_plot(t: pd.DataFrame, labels: dict[str, str], agree: float):
         bars = axes[0].bar(x, g["iterations_mean"], width, color=c, label=labels.get(est, est))
         for b, share in zip(bars, g["converged_share"], strict=True):
             axes[0].annotate(f"{share:.0%}", (b.get_x() + b.get_width() / 2, b.get_height()),
-                             ha="center", va="bottom", fontsize=6, rotation=90,
+                             ha="center", va="bottom", fontsize=7, rotation=90,
                              xytext=(0, 2), textcoords="offset points")
         d = g["max_diff_se"].to_numpy(float)
         axes[1].scatter(x, np.where(d > 0, d, np.nan), color=c, marker="D", s=18)

@@ -80,8 +80,9 @@ HOW = ("Tukey's far-out fences are Q1 − 3·IQR and Q3 + 3·IQR of a cell's est
        "the errors estimate − truth where the truth is drawn per replicate). A normal "
        "sampling distribution puts them 4.7 standard deviations out, where 2 in a "
        "million values fall; far-out estimates mean skew or a heavy tail. The zip plot "
-       "and the forest plot (Coverage) draw the intervals of the estimates inside the "
-       "fences to scale, and count the far-out ones at the axis edge (◀ below, ▶ above). "
+       "(Coverage) keeps its scale on the intervals of the estimates inside the fences, "
+       "the forest plot's scale stops at them, and both mark the far-out estimates at the "
+       "axis' edge (◀ below, ▶ above). "
        f"The multiplier is {K:g}; where IQR = 0 there are no fences.")
 
 SECTION = Section("tails", "Far-out estimates", reading, how=HOW, table=table,
