@@ -77,7 +77,7 @@ def test_far_out_estimates_are_marked_at_the_edge_of_the_bulks_scale():
     assert bulk["ci_low"].min() > lo > -40 and bulk["ci_high"].max() < hi
     marks = [ln for ln in ax.lines if ln.get_marker() == "<"]
     assert len(marks) == 1 and len(marks[0].get_xdata()) == 5
-    assert np.all(marks[0].get_xdata() == 0.0)  # at the left edge, in axes fractions
+    assert np.all(marks[0].get_xdata() < 0.02)  # at the left edge, in axes fractions
     assert "5 far out below" in ax.get_title()
 
 

@@ -248,9 +248,9 @@ def _far_marks(ax, t, lo, hi, values, cent) -> list[str]:
     notes = []
     for side, mask, marker, k, where in ((0.0, below, "<", t["far_below"], "below"),
                                          (1.0, above, ">", t["far_above"], "above")):
-        if mask.any():
-            ax.plot(np.full(int(mask.sum()), side), cent[mask], ls="", marker=marker, ms=5,
-                    color=FAR, transform=edge, clip_on=False)
+        if mask.any():  # just inside the edge: the layout leaves no room outside it
+            ax.plot(np.full(int(mask.sum()), 0.01 if side == 0 else 0.99), cent[mask], ls="",
+                    marker=marker, ms=5, color=FAR, transform=edge)
         if k > 0:
             notes.append(f"{int(k)} far out {where} ({'◀' if side == 0 else '▶'})")
     return notes
