@@ -8,8 +8,10 @@ Each row also says what kind of interval it is (the estimator's ``interval_kind`
 its misses fall: ``miss_below`` is the share of intervals wholly below the truth (the
 truth above the upper end), ``miss_above`` the share wholly above it. For a rare
 proportion the Wald interval misses almost only one way (p_hat = 0 gives [0, 0]), the
-oscillation Brown, Cai & DasGupta (2001) describe. Whether coverage is nominal is the
-coverage rule's to say (:mod:`fisherlab.verdicts.coverage`).
+oscillation Brown, Cai & DasGupta (2001) describe; ``zero_width`` counts such
+intervals of no width, which a zip plot must draw as marks, not as lines of no length.
+Whether coverage is nominal is the coverage rule's to say
+(:mod:`fisherlab.verdicts.coverage`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ._common import condition_keys, perf, with_intervals
 from .registry import CELL, diagnostic
 
 COLUMNS = ["S", "nominal", "kind", "exact", "coverage", "coverage_mcse", "becoverage",
-           "becoverage_mcse", "width", "width_mcse", "miss_below", "miss_above"]
+           "becoverage_mcse", "width", "width_mcse", "miss_below", "miss_above", "zero_width"]
 
 
 @diagnostic("coverage", by=CELL,
@@ -31,7 +33,8 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator × estimand with intervals: S (the finite
     intervals of fits that succeeded), the nominal level, the interval's kind and whether
     it is exact at every n, coverage and bias-eliminated coverage with MCSEs, the mean
-    width with its MCSE, and the shares of intervals wholly below and above the truth."""
+    width with its MCSE, the shares of intervals wholly below and above the truth, and
+    the number of intervals of zero width."""
     keys = condition_keys(df)
     head = keys + ["n", "estimator", "estimand"]
     rows = []
@@ -48,5 +51,6 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
                          becoverage=p["becoverage"], becoverage_mcse=p["becoverage_mcse"],
                          width=p["width"], width_mcse=p["width_mcse"],
                          miss_below=float(np.mean(hi < truth)),
-                         miss_above=float(np.mean(lo > truth))))
+                         miss_above=float(np.mean(lo > truth)),
+                         zero_width=int(np.sum(hi == lo))))
     return pd.DataFrame(rows, columns=head + COLUMNS)

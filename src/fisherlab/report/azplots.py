@@ -7,7 +7,12 @@
   ±crit of the table's KS critical value: the line leaves the band exactly when the
   table's verdict says so. The plot's own p-values and marks are switched off;
 * :func:`forest_plot`: estimation errors by estimator and n (``plot_forest``), every
-  cell, drawn from the fits that succeeded, with the count of failed fits beside it.
+  cell, drawn from the fits that succeeded, with the count of failed fits beside it; its
+  scale is the bulk's (within the tails table's far-out fences), and the far-out
+  estimates are counted at the axis' edge.
+
+Every figure is the page's width (:data:`fisherlab.report.figures.WIDTH`), drawn in
+ArviZ's ``arviz-variat`` style at the font size of the page's other figures.
 
 ArviZ reads an xarray DataTree whose ``replicate`` dimension is the sample dimension.
 """
@@ -16,15 +21,24 @@ from __future__ import annotations
 
 import functools
 
+import matplotlib
 import numpy as np
 import pandas as pd
 import xarray as xr
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextPath
 
-from .figures import first_condition
+from . import figures
+from .figures import first_condition, legend_columns
+from .fit import text_width, wrap
 from .format import fmt_p
 
 #: at most this many sample sizes in the ArviZ panels (smallest, ..., largest)
 MAX_N_PANELS = 4
+#: arviz-variat's sizes, scaled to the page's other figures (its base font is 12 points)
+STYLE = {"font.size": 9.0, "axes.titlesize": 10.0, "figure.titlesize": 10.0}
+#: a mark of the far-out estimates at an axis' edge (their count from the tails table)
+FAR = "#b3261e"
 
 
 def _az():
@@ -42,7 +56,7 @@ def styled(fn):
         import matplotlib.pyplot as plt  # (start-up: imported when used)
 
         _az()  # registers the style with matplotlib
-        with plt.style.context("arviz-variat"):
+        with plt.style.context(["arviz-variat", STYLE]):
             return fn(*args, **kw)
 
     return wrapper
@@ -51,6 +65,11 @@ def styled(fn):
 def _figure(pc):
     """The matplotlib Figure behind a PlotCollection."""
     return pc.get_viz("figure")
+
+
+def plt_size(key: str) -> float:
+    """A font size of the style in use, in points (``large`` and the like resolved)."""
+    return FontProperties(size=matplotlib.rcParams[key]).get_size_in_points()
 
 
 def pick_sizes(sizes, k: int = MAX_N_PANELS) -> list[int]:
@@ -92,9 +111,13 @@ def dist_plot(df: pd.DataFrame, labels: dict[str, str], lattice: bool):
                        aes={"color": ["estimator"]}, backend="matplotlib",
                        visuals={"point_estimate_text": False, "credible_interval": False,
                                 "point_estimate": False},
-                       figure_kwargs={"figsize": (3.2 * len(sizes), 2.3 * rows + 0.9)})
-    pc.add_legend("estimator", loc="outside lower center", ncols=3)
+                       figure_kwargs={"figsize": (figures.WIDTH, 2.3 * rows + 0.9)})
     fig = _figure(pc)
+    ests = list(dt["estimates"]["estimator"].to_numpy())
+    shown, cols = legend_columns(fig, ests, plt_size("legend.fontsize"))
+    pc.add_legend("estimator", loc="outside lower center", ncols=cols)
+    for text, new in zip(fig.legends[-1].get_texts(), shown, strict=False):
+        text.set_text(new)
     if label:
         fig.suptitle(label, fontsize=9)
     return fig, kind
@@ -126,15 +149,15 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
     pc = azp.plot_ecdf_pit(dt, group="pit", sample_dims=[f"r{i}" for i in range(k)],
                            method="pot_c", backend="matplotlib", col_wrap=ncol,
                            visuals={"p_value_text": False, "suspicious_points": False},
-                           figure_kwargs={"figsize": (max(3.3 * ncol, 7.0),
-                                                      2.5 * -(-k // ncol) + 0.5),
+                           figure_kwargs={"figsize": (figures.WIDTH,
+                                                      2.5 * -(-k // ncol) + 0.7),
                                           "sharey": False})
     for name in blank:  # said, not hidden: a reader looks for every estimator and n
         ax = pc.viz["plot"][name].item()
         for line in list(ax.lines) + list(ax.collections) + list(ax.patches):
             line.remove()
-        ax.set_xticks([])
-        ax.set_yticks([])
+        # not set_xticks([]): the x axis is shared, and its ticks would go everywhere
+        ax.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
         ax.set_xlabel("")
         ax.title.set_fontsize(9)
         ax.text(0.5, 0.5, "no finite values to test\n(see the table's row)", ha="center",
@@ -159,11 +182,13 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
 
 @styled
 def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
-                estimand: str):
+                estimand: str, tails: pd.DataFrame | None = None):
     """Estimation errors θ̂ − θ of one estimand by estimator and n, first condition:
     ``arviz_plots.plot_forest`` (median and central intervals of the fits that
     succeeded, NaN skipped), with the summary's count of failed fits beside each row.
-    One figure per estimand: estimands' errors differ in scale."""
+    One figure per estimand: estimands' errors differ in scale. The axis spans the
+    intervals, but not past the ``tails`` table's far-out fences: estimates beyond them
+    are counted at the edge (◀ k, k ▶), so that a few wild fits do not squash the rest."""
     azp = _az()
     d, label = first_condition(df[df["estimand"] == estimand])
     s, _ = first_condition(summary[summary["estimand"] == estimand])
@@ -171,26 +196,95 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
     d = d.assign(error=d["estimate"] - d["true_value"])
     dt = replicate_tree(d, labels, value="error", sizes=sizes)
     ds = dt["estimates"].to_dataset()
-    rows = len(ds.data_vars) * ds.sizes["estimator"] * ds.sizes["n"]
+    rows = ds.sizes["estimator"] * ds.sizes["n"]
+    row = max(0.3, 0.6 / ds.sizes["n"])  # inches a row: room for a label of 2-3 lines
     skip = {"skipna": True}
     pc = azp.plot_forest(dt, group="estimates", sample_dims=["replicate"],
-                         backend="matplotlib",
+                         backend="matplotlib", labels=["estimator", "n"],
+                         visuals={"ticklabels": False},
                          stats={"trunk": skip, "twig": skip, "point_estimate": skip},
-                         figure_kwargs={"figsize": (11, 0.3 * rows + 1.6),
-                                        "width_ratios": [1.4, 2.0]})  # labels, forest
+                         figure_kwargs={"figsize": (figures.WIDTH, row * rows + 1.0),
+                                        "width_ratios": _label_share(ds)})  # labels, forest
     fig = _figure(pc)
+    _wrap_labels(fig, fig.axes[0], set(ds["estimator"].to_numpy()))
     ax = fig.axes[-1]  # the forest column is last
     ax.axvline(0, color="0.3", lw=0.8, ls="--")
     points = pc.viz["point_estimate"]
+
+    def y_of(est, n):
+        art = points[estimand].sel(estimator=labels.get(est, est), n=f"n = {n}").item()
+        # None: every fit of the row failed, nothing drawn to label
+        return None if art is None else float(np.asarray(art.get_offsets())[0, 1])
+
     for _, r in s[s["n"].isin(sizes) & (s["n_failed"] > 0)].iterrows():
-        art = points[r["estimand"]].sel(estimator=labels.get(r["estimator"], r["estimator"]),
-                                        n=f"n = {r['n']}").item()
-        if art is None:  # every fit of the row failed: nothing drawn to label
-            continue
-        y = float(np.asarray(art.get_offsets())[0, 1])  # the point estimate's marker
-        ax.annotate(f"{int(r['n_failed'])} of {int(r['n_rep'])} failed", (1.0, y),
-                    xycoords=("axes fraction", "data"), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=7, color="#b3261e")
+        y = y_of(r["estimator"], r["n"])
+        if y is not None:
+            ax.annotate(f"{int(r['n_failed'])} of {int(r['n_rep'])} failed", (1.0, y),
+                        xycoords=("axes fraction", "data"), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=7, color=FAR)
+    far = _far(tails, estimand, sizes)
+    _bulk_limits(ax, pc.viz["twig"][estimand], far)
+    for _, r in far.iterrows():
+        y = y_of(r["estimator"], r["n"])
+        for side, k in ((0.0, r["far_below"]), (1.0, r["far_above"])):
+            if y is not None and k > 0:
+                ax.annotate(f"◀ {int(k)}" if side == 0 else f"{int(k)} ▶", (side, y),
+                            xycoords=("axes fraction", "data"), va="center",
+                            ha="left" if side == 0 else "right", fontsize=8, color=FAR,
+                            fontweight="bold")
     fig.suptitle(f"{estimand}: estimate − truth" + (f" ({label})" if label else ""),
                  fontsize=9)
     return fig
+
+
+def _far(tails: pd.DataFrame | None, estimand: str, sizes) -> pd.DataFrame:
+    """The tails table's rows of ``estimand`` at ``sizes`` in the first condition, with
+    the fences as errors (estimate − truth) where they are on the estimates' scale."""
+    if tails is None or tails.empty:
+        return pd.DataFrame(columns=["estimator", "n", "far_below", "far_above",
+                                     "low", "high"])
+    t, _ = first_condition(tails[(tails["estimand"] == estimand) & tails["n"].isin(sizes)])
+    shift = np.where(t["scale"] == "estimate", t["true_value"], 0.0)
+    return t.assign(low=t["fence_low"] - shift, high=t["fence_high"] - shift)
+
+
+def _bulk_limits(ax, twigs, far: pd.DataFrame) -> None:
+    """The forest's x limits: its intervals and 0, but not past the far-out fences."""
+    xs = np.concatenate([np.asarray(a.get_xdata(), float) for a in twigs.values.flat
+                         if a is not None] or [np.zeros(1)])
+    lo, hi = np.nanmin(np.append(xs, 0.0)), np.nanmax(np.append(xs, 0.0))
+    if far["low"].notna().any():
+        lo = max(lo, min(float(far["low"].min()), 0.0))
+    if far["high"].notna().any():
+        hi = min(hi, max(float(far["high"].max()), 0.0))
+    pad = 0.08 * (hi - lo) if hi > lo else 1.0
+    ax.set_xlim(lo - pad, hi + pad)
+
+
+def _label_share(ds: xr.Dataset) -> list[float]:
+    """The forest's width ratios, labels : forest: as wide as the longest estimator label
+    and ``n = ...`` side by side need (between an eighth and a third of the figure)."""
+    size = FontProperties(size=matplotlib.rcParams["font.size"]).get_size_in_points()
+
+    def points(text: str) -> float:
+        return TextPath((0, 0), text, size=size).get_extents().width
+
+    need = (max(points(str(e)) for e in ds["estimator"].to_numpy())
+            + max(points(str(n)) for n in ds["n"].to_numpy()) + 3 * size) / 72
+    share = min(1 / 3, max(1 / 8, need / figures.WIDTH))
+    return [share, 1 - share]
+
+
+def _wrap_labels(fig, ax, names: set[str]) -> None:
+    """Wrap the estimator labels of the forest's label column to the room left of the
+    ``n = ...`` labels, and hide that column's x axis (it has no scale)."""
+    r = fig.canvas.get_renderer()
+    ax.xaxis.set_visible(False)
+    ax.spines["bottom"].set_visible(False)
+    fig.draw_without_rendering()
+    ns = [t for t in ax.texts if t.get_text() not in names]
+    room = ax.bbox.width - max((text_width(t.get_text(), t.get_fontproperties(), r)
+                                for t in ns), default=0.0) - 12 * fig.dpi / 72
+    for t in ax.texts:
+        if t.get_text() in names:
+            t.set_text(wrap(t.get_text(), room, t.get_fontproperties(), r))

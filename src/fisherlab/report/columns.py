@@ -11,8 +11,10 @@ from .html import Col, esc
 
 
 def cond_cols(r) -> list[Col]:
-    """One column per condition parameter (none for a one-condition study)."""
-    keys = r.params if r.conditions > 1 else []
+    """One column per condition parameter that varies (none for a one-condition study):
+    the parameters every condition shares are in the study box, and a table is
+    narrower without them."""
+    keys = r.varying if r.conditions > 1 else []
     return [Col(column_label(k), (lambda row, k=k: esc(number(getattr(row, k)))), k, True)
             for k in keys]
 

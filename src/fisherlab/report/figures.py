@@ -3,7 +3,13 @@
 Each section draws its own figures (:mod:`fisherlab.report.sections`) from its tables
 with these; a figure prints no statistic of its own: what it marks (a slope, a band, a
 count of failures) is a value of a table. ArviZ figures are in
-:mod:`fisherlab.report.azplots`. :func:`save` writes PNG and closes the figure.
+:mod:`fisherlab.report.azplots`.
+
+Every figure is :data:`WIDTH` inches wide, the page's text column at
+:data:`PX_PER_INCH` CSS pixels an inch, so a figure fills the column and its text has
+the same size in every figure. :func:`save` fits its text (:func:`fisherlab.report.fit.tidy`)
+and writes PNG at :data:`DPI`, two device pixels per CSS pixel (the page shows it at half
+its pixel size: sharp on high-density screens), and closes the figure.
 """
 
 from __future__ import annotations
@@ -19,9 +25,19 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from ..core.labels import condition_columns, condition_label  # noqa: E402
+from .fit import text_width, tidy, wrap  # noqa: E402
+from .html import COLUMN_PX, SCALE  # noqa: E402
 
 COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 LINESTYLES = ["-", "--", ":", "-."]
+#: CSS pixels per inch of a figure: the scale at which the page shows figures
+PX_PER_INCH = 90
+#: every figure's width in inches: the page's text column
+WIDTH = COLUMN_PX / PX_PER_INCH
+#: PNG pixels per inch: SCALE device pixels per CSS pixel
+DPI = SCALE * PX_PER_INCH
+#: at most this many panels side by side (narrower ones crowd their tick labels)
+MAX_COLUMNS = 4
 
 
 # --------------------------------------------------------------------------- helpers
@@ -44,14 +60,19 @@ def conditions(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
             for key, g in df.groupby(keys, sort=True, dropna=False)]
 
 
-def grid(k: int, width: float = 3.6, height: float = 3.0, rows: int = 1,
-         min_width: float = 6.0):
-    """``k`` panels in ``rows`` rows; at least ``min_width`` inches wide, so that the
-    legend below the panels has room."""
+def panels(rows: int, cols: int, height: float, **kw):
+    """A figure of ``rows`` × ``cols`` panels, :data:`WIDTH` wide and ``height`` inches
+    high, laid out by matplotlib's constrained layout; the axes as a 2-d array."""
+    return plt.subplots(rows, cols, figsize=(WIDTH, height), squeeze=False,
+                        layout="constrained", **kw)
+
+
+def grid(k: int, height: float = 3.0, rows: int | None = None):
+    """``k`` panels, each ``height`` inches high, in ``rows`` rows (by default as few
+    as hold :data:`MAX_COLUMNS` a row), with room below for a legend."""
+    rows = rows or int(np.ceil(k / MAX_COLUMNS))
     cols = max(1, int(np.ceil(k / rows)))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(width * cols, min_width),
-                                                  height * rows + 0.6),
-                             squeeze=False, layout="constrained")
+    fig, axes = panels(rows, cols, height * rows + 0.6)
     for ax in axes.flat[k:]:
         ax.set_visible(False)
     return fig, list(axes.flat)
@@ -62,9 +83,8 @@ def n_axis(ax, sizes) -> None:
     sizes = sorted({int(v) for v in sizes})
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    # labels that would touch are thinned when the figure is saved (fit.tidy)
     ax.set_xticks(sizes, [str(v) for v in sizes])
-    if len(sizes) > 6:
-        ax.tick_params(axis="x", labelrotation=45)
 
 
 def legend_below(fig, axes, ncol: int = 3) -> None:
@@ -76,15 +96,29 @@ def legend_below(fig, axes, ncol: int = 3) -> None:
                 handles[lab] = h
                 labels.append(lab)
     if labels:
-        # as many columns as the figure's width holds, at about 2.6 inches a label
-        fit = max(1, int(fig.get_figwidth() / 2.6))
-        fig.legend([handles[lab] for lab in labels], labels, loc="outside lower center",
-                   ncol=min(ncol, len(labels), fit), fontsize=8, frameon=False)
+        shown, cols = legend_columns(fig, labels, 9, ncol)
+        fig.legend([handles[lab] for lab in labels], shown, loc="outside lower center",
+                   ncol=cols, fontsize=9, frameon=False)
+
+
+def legend_columns(fig, labels: list[str], size: float,
+                   most: int = 3) -> tuple[list[str], int]:
+    """Labels of a legend below the panels, wrapped where one is wider than the figure,
+    and as many columns (at most ``most``) as the figure's width holds side by side."""
+    r = fig.canvas.get_renderer()
+    room = 0.96 * fig.bbox.width
+    handle = 4.5 * size * fig.dpi / 72  # the handle, its padding and the column gap
+    labels = [wrap(lab, room - handle, size, r) for lab in labels]
+    need = max(text_width(lab, size, r) for lab in labels) + handle
+    return labels, max(1, min(most, len(labels), int(room // need)))
 
 
 def save(fig, path) -> None:
-    """Write ``fig`` as PNG (dpi 90: sharp on screen, small in a data URI) and close it."""
-    fig.savefig(path, dpi=90)
+    """Write ``fig`` as PNG at :data:`DPI`, its text fitted first (titles wrapped to
+    their panels, tick labels that would touch thinned: :func:`fit.tidy`); close it."""
+    fig.set_dpi(DPI)
+    tidy(fig)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import base64
 import html
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
+#: the width of the page's text column in CSS pixels (figures are drawn this wide)
+COLUMN_PX = 1180
+#: device pixels per CSS pixel of an embedded figure: a PNG is shown at 1/SCALE of its
+#: pixel size, so it stays sharp on high-density screens
+SCALE = 2
+
 CSS = """
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:1180px;
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:COLUMNpx;
 margin:0 auto;padding:1.2em 2em 4em}
 h1{margin:.2em 0 .1em;font-size:1.8em}h2{margin-top:2em;border-bottom:2px solid #e4e4e4;
 padding-bottom:.2em}h3{font-size:1.02em;margin:1.4em 0 .4em}
@@ -25,15 +32,16 @@ padding-bottom:.2em}h3{font-size:1.02em;margin:1.4em 0 .4em}
 padding:.55em .9em;margin:.6em 0 1em}.verdict{background:#f6f6f2;border:1px solid #e2e2d6;
 padding:.6em .9em;border-radius:6px}nav{display:flex;flex-wrap:wrap;gap:.2em 1.2em}
 table{border-collapse:collapse;font-size:13px;margin:.4em 0 1em;font-variant-numeric:tabular-nums}
-th,td{padding:3px 9px;border-bottom:1px solid #e6e6e6;text-align:right}
+th,td{padding:3px 7px;border-bottom:1px solid #e6e6e6;text-align:right}
+td{white-space:nowrap}td.l{white-space:normal}
 th{background:#fafafa;position:sticky;top:0}td.l,th.l{text-align:left}
 tr.sep td{border-top:2px solid #ccc}.bad{color:#b3261e;font-weight:600}.ok{color:#1d7a3a}
-figure{margin:.8em 0 1.2em}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figure{margin:.8em 0 1.2em}figure img{display:block;max-width:100%;height:auto}
 figcaption{color:#555;font-size:13px}details{margin:.4em 0}summary{cursor:pointer;color:#3b78c2}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}
 dt{font-weight:600}dd{margin:0}
 .how{color:#555;font-size:13.5px}
-"""
+""".replace("COLUMN", str(COLUMN_PX))
 
 
 def esc(x) -> str:
@@ -89,14 +97,21 @@ def table(df: pd.DataFrame, cols: list[Col], name: str = "", group: str | None =
     return (f'<table data-table="{esc(name)}"><tr>{head}</tr>{"".join(body)}</table>')
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels of a PNG (its IHDR chunk, which comes first)."""
+    return struct.unpack(">II", png[16:24])
+
+
 def figure(png: bytes | None, caption: str, alt: str) -> str:
-    """A figure as an embedded PNG (the page stays one self-contained file); ``caption``
-    is HTML."""
+    """A figure as an embedded PNG (the page stays one self-contained file), shown at
+    1/:data:`SCALE` of its pixel size (narrower where the window is); ``caption`` is
+    HTML."""
     if png is None:
         return ""
     data = base64.b64encode(png).decode("ascii")
-    return (f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{caption}</figcaption></figure>")
+    w, h = png_size(png)
+    return (f'<figure><img alt="{esc(alt)}" width="{w // SCALE}" height="{h // SCALE}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{caption}</figcaption></figure>')
 
 
 def details(summary: str, inner: str) -> str:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ...verdicts import bias as rule
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
-from ..figures import COLORS, first_condition, legend_below, lines, n_axis, plt
+from ..figures import COLORS, first_condition, legend_below, lines, n_axis, panels
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc
 from ..html import table as html_table
@@ -83,8 +83,7 @@ def bias_plot(bessel: pd.DataFrame, labels: dict[str, str]):
         return None
     b, label = first_condition(bessel)
     estimands = list(dict.fromkeys(b["estimand"]))
-    fig, axes = plt.subplots(2, len(estimands), figsize=(3.8 * len(estimands) + 0.4, 6.0),
-                             squeeze=False, layout="constrained")
+    fig, axes = panels(2, len(estimands), 6.0)
     for j, estimand in enumerate(estimands):
         s = b[b["estimand"] == estimand]
         for ei, (est, g) in enumerate(s.groupby("estimator")):

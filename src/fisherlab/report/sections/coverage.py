@@ -10,8 +10,9 @@ from matplotlib.collections import LineCollection
 
 from ...verdicts.coverage import ALPHA
 from .. import azplots
+from ..azplots import FAR
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
-from ..figures import COLORS, first_condition, grid, legend_below, lines, n_axis
+from ..figures import COLORS, first_condition, grid, legend_below, lines, n_axis, panels
 from ..format import fmt, fmt_p, fmt_pm
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
@@ -147,48 +148,81 @@ def zip_n(sizes) -> int:
     return next((v for v in sizes if v >= 10), sizes[-1])
 
 
+def _cells_at(table: pd.DataFrame | None, n: int) -> dict:
+    """(estimator, estimand) -> row (with its row number as ``name``) of a table's first
+    condition at ``n``."""
+    if table is None or table.empty:
+        return {}
+    t, _ = first_condition(table)
+    return {(row["estimator"], row["estimand"]): row for _, row in t[t["n"] == n].iterrows()}
+
+
 def zip_plot(df: pd.DataFrame, summary: pd.DataFrame, level: float,
-             labels: dict[str, str], n: int | None = None):
+             labels: dict[str, str], n: int | None = None,
+             coverage: pd.DataFrame | None = None, tails: pd.DataFrame | None = None):
     """Zip plot (Morris et al. 2019, Fig. 3): each interval of one n (:func:`zip_n`),
     ranked by how far the truth is from its centre in half-widths; red ones miss the
     truth; the dotted line is at the study's level. Every estimator × estimand gets a
     panel: failed fits (counted in the summary) are named, and an estimator without
-    intervals says so."""
+    intervals says so. An interval of zero width ([0, 0] for a proportion's Wald interval
+    at p̂ = 0) is a dot, and the panel's title gives their number (the coverage table's
+    ``zero_width``). The scale is the bulk's: the intervals of the estimates inside the
+    tails table's far-out fences; those of the far-out estimates run to the edge, where
+    a triangle marks each, and the title gives their numbers (``far_below``,
+    ``far_above``)."""
     d, label = first_condition(df)
     n = zip_n(d["n"].unique()) if n is None else n
     d = d[d["n"] == n]
     s, _ = first_condition(summary)
     failed = s[s["n"] == n].set_index(["estimator", "estimand"])["n_failed"].to_dict()
-    cells = list(d.groupby(["estimand", "estimator"], sort=False))
-    fig, axes = grid(len(cells), width=3.0, height=3.3, rows=int(d["estimand"].nunique()))
-    for ax, ((estimand, est), g) in zip(axes, cells, strict=False):
+    cov, far = _cells_at(coverage, n), _cells_at(tails, n)
+    # a row per estimand, a column per estimator; a pair without rows is an empty place
+    present = set(d["estimator"])  # the study's order (its labels'), then any other
+    ests = [e for e in labels if e in present] + sorted(present - set(labels))
+    estimands = list(dict.fromkeys(d["estimand"]))
+    fig, axes = panels(len(estimands), len(ests), 3.3 * len(estimands) + 0.4)
+    for ax in axes.flat:
+        ax.set_visible(False)
+    for (estimand, est), g in d.groupby(["estimand", "estimator"], sort=False):
+        ax = axes[estimands.index(estimand), ests.index(est)]
+        ax.set_visible(True)
+        notes = [f"{estimand} · {labels.get(est, est)}"]
         k = int(failed.get((est, estimand), 0))
-        title = f"{estimand} · {labels.get(est, est)}" + (f"\n{k} failed fits left out"
-                                                          if k else "")
-        ax.set_title(title, fontsize=8)
+        if k:
+            notes.append(f"{k} failed fits left out")
         g = g[g["converged"].to_numpy(bool) & np.isfinite(g["ci_low"])
               & np.isfinite(g["ci_high"])]
         if g.empty:
+            ax.set_title("\n".join(notes), fontsize=8)
             ax.text(0.5, 0.5, "no intervals", ha="center", va="center",
                     transform=ax.transAxes, color="0.4")
             ax.set(xticks=[], yticks=[])
             continue
         lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
+        est_v = g["estimate"].to_numpy(float)
         truths = g["true_value"].to_numpy(float)
         truth = float(truths[0])
         if not np.all(truths == truth):  # truths drawn per replicate: centre on each
-            lo, hi, truth = lo - truths, hi - truths, 0.0
+            lo, hi, est_v, truth = lo - truths, hi - truths, est_v - truths, 0.0
         # |truth - centre| / half-width <= 1 exactly when the interval covers the truth
         r = np.abs(truth - (lo + hi) / 2) / np.maximum((hi - lo) / 2, 1e-300)
         order = np.argsort(r, kind="stable")
+        lo, hi, est_v, miss = lo[order], hi[order], est_v[order], r[order] > 1
         cent = 100 * (np.arange(r.size) + 0.5) / r.size
-        segs = np.stack([np.c_[lo[order], cent], np.c_[hi[order], cent]], axis=1)
-        miss = r[order] > 1
-        ax.add_collection(LineCollection(segs, colors=np.where(
-            miss[:, None], [[0.8, 0.1, 0.1, 0.7]], [[0.2, 0.4, 0.7, 0.35]]), linewidths=0.6))
+        colours = np.where(miss[:, None], [[0.8, 0.1, 0.1, 0.7]], [[0.2, 0.4, 0.7, 0.35]])
+        zero = hi == lo
+        segs = np.stack([np.c_[lo, cent], np.c_[hi, cent]], axis=1)
+        ax.add_collection(LineCollection(segs[~zero], colors=colours[~zero], linewidths=0.6))
+        # an interval of no width is a line of no length: a dot shows it
+        ax.scatter(lo[zero], cent[zero], s=12, c=colours[zero], linewidths=0)
+        c = cov.get((est, estimand))
+        if c is not None and c["zero_width"] > 0:
+            notes.append(f"{int(c['zero_width'])} of {int(c['S'])} of zero width (dots)")
         ax.axvline(truth, color="k", lw=0.8)
         ax.axhline(100 * level, color="0.3", ls=":", lw=0.8)
         ax.autoscale_view()
+        notes += _far_marks(ax, far.get((est, estimand)), lo, hi, est_v, cent)
+        ax.set_title("\n".join(notes), fontsize=8)
         ax.set(ylim=(0, 100), xlabel=f"interval (n = {n})", ylabel="centile of "
                "|truth − centre| / half-width")
         ax.yaxis.label.set_size(7)
@@ -197,13 +231,72 @@ def zip_plot(df: pd.DataFrame, summary: pd.DataFrame, level: float,
     return fig
 
 
+def _far_marks(ax, t, lo, hi, values, cent) -> list[str]:
+    """Keep the zip plot's scale on the intervals of the estimates inside the tails
+    table's far-out fences (row ``t``); mark the far-out ones with a triangle at the
+    edge; the title's note on them."""
+    if t is None or not np.isfinite(t["fence_low"]):
+        return []
+    below, above = values < t["fence_low"], values > t["fence_high"]
+    bulk = ~below & ~above
+    if not bulk.any():
+        return []
+    left, right = float(lo[bulk].min()), float(hi[bulk].max())
+    pad = 0.04 * (right - left) if right > left else 1.0
+    ax.set_xlim(left - pad, right + pad)
+    edge = ax.get_yaxis_transform()  # x in axes fractions, y in centiles
+    notes = []
+    for side, mask, marker, k, where in ((0.0, below, "<", t["far_below"], "below"),
+                                         (1.0, above, ">", t["far_above"], "above")):
+        if mask.any():  # just inside the edge: the layout leaves no room outside it
+            ax.plot(np.full(int(mask.sum()), 0.01 if side == 0 else 0.99), cent[mask], ls="",
+                    marker=marker, ms=5, color=FAR, transform=edge)
+        if k > 0:
+            notes.append(f"{int(k)} far out {where} ({'◀' if side == 0 else '▶'})")
+    return notes
+
+
 def forest_figures(r) -> Iterable[FigureOut]:
     sizes = azplots.pick_sizes(r.sizes, 3)
+    tails = r.tables["tails"]
     for estimand in r.study.estimands:
         rows = r.rows(sizes)
-        yield (f"forest_{estimand}", azplots.forest_plot(rows, r.summary, r.labels, estimand),
+        yield (f"forest_{estimand}", azplots.forest_plot(rows, r.summary, r.labels, estimand,
+                                                         tails),
                f"Estimation error θ̂ − θ of {esc(estimand)} by estimator and n (ArviZ forest: "
-               "median, central intervals of the fits that succeeded)." + r.shown + r.drawn)
+               "median, central intervals of the fits that succeeded)."
+               + _far_note(r, tails[tails["estimand"] == estimand], sizes)
+               + r.shown + r.drawn)
+
+
+def _far_note(r, tails: pd.DataFrame, sizes) -> str:
+    """A caption's count of the far-out estimates a figure marks at its edge (the tails
+    table's, first condition, at ``sizes``)."""
+    t, _ = first_condition(tails[tails["n"].isin(sizes)])
+    t = t[(t["far_below"] + t["far_above"]) > 0]
+    if t.empty:
+        return ""
+    return (" Far-out estimates (beyond Tukey's fences, see Far-out estimates), marked at "
+            "the axis' edge (◀ below, ▶ above): " + names(
+                f"{pair(r, row)} at n = {row.n}: "
+                + " and ".join(f"{cite('tails', i, col, str(int(getattr(row, col))))} {side}"
+                               for col, side in (("far_below", "below"),
+                                                 ("far_above", "above"))
+                               if getattr(row, col) > 0)
+                for i, row in t.iterrows()) + ".")
+
+
+def zip_caption(r) -> str:
+    n = zip_n(r.sizes)
+    out = f"Zip plot of the intervals at n = {n}."
+    cov, _ = first_condition(r.tables["coverage"])
+    cov = cov[(cov["n"] == n) & (cov["zero_width"] > 0)]
+    if len(cov):
+        out += " Intervals of zero width are dots: " + names(
+            f"{cite('coverage', i, 'zero_width', str(int(row.zero_width)))} of "
+            f"{cite('coverage', i, 'S', str(int(row.S)))} for {pair(r, row)}"
+            for i, row in cov.iterrows()) + "."
+    return out + _far_note(r, r.tables["tails"], [n]) + r.shown + r.drawn
 
 
 HOW = ("Coverage against n with ±2 MCSE bars. <b>Nominal</b> means the exact binomial "
@@ -222,8 +315,9 @@ SECTION = Section("coverage", "Coverage", reading, how=HOW,
                                                     r.labels),
                 "Coverage against nominal, with the nominal band."),
             one("zip", lambda r: zip_plot(r.rows([zip_n(r.sizes)]), r.summary,
-                                                 r.study.level, r.labels),
-                 lambda r: f"Zip plot of the intervals at n = {zip_n(r.sizes)}."
-                 + r.shown + r.drawn),
+                                          r.study.level, r.labels,
+                                          coverage=r.tables["coverage"],
+                                          tails=r.tables["tails"]),
+                zip_caption),
             forest_figures),
         table=table)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .. import figures
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
-from ..figures import COLORS, first_condition, legend_below, plt
+from ..figures import COLORS, first_condition, legend_below
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
@@ -77,9 +77,7 @@ def intervals_plot(t: pd.DataFrame, verdicts, labels: dict[str, str], level: flo
     if t.empty:
         return None
     estimands = list(dict.fromkeys(t["estimand"]))
-    wide = 9.5 if figures.narrow(t["n"]) else 7.0
-    fig, axes = plt.subplots(2, len(estimands), figsize=(max(5.6 * len(estimands), wide), 6.4),
-                             squeeze=False, layout="constrained")
+    fig, axes = figures.panels(2, len(estimands), 6.4)
     for j, estimand in enumerate(estimands):
         s = t[t["estimand"] == estimand]
         ns = np.sort(s["n"].unique())

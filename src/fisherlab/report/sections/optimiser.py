@@ -98,8 +98,7 @@ def optimiser_plot(t: pd.DataFrame, labels: dict[str, str], agree: float):
         return None
     ests = list(dict.fromkeys(t["estimator"]))
     ns = np.sort(t["n"].unique())
-    fig, axes = grid(2, width=min(max(0.55 * len(ests) * len(ns), 6.0), 11.0), height=3.4,
-                     rows=2)
+    fig, axes = grid(2, height=3.4, rows=2)
     width = 0.8 / len(ests)
     for i, est in enumerate(ests):
         g = t[t["estimator"] == est].set_index("n").reindex(ns)
@@ -108,7 +107,7 @@ def optimiser_plot(t: pd.DataFrame, labels: dict[str, str], agree: float):
         bars = axes[0].bar(x, g["iterations_mean"], width, color=c, label=labels.get(est, est))
         for b, share in zip(bars, g["converged_share"], strict=True):
             axes[0].annotate(f"{share:.0%}", (b.get_x() + b.get_width() / 2, b.get_height()),
-                             ha="center", va="bottom", fontsize=6, rotation=90,
+                             ha="center", va="bottom", fontsize=7, rotation=90,
                              xytext=(0, 2), textcoords="offset points")
         d = g["max_diff_se"].to_numpy(float)
         axes[1].scatter(x, np.where(d > 0, d, np.nan), color=c, marker="D", s=18)

@@ -9,7 +9,7 @@ from ...diagnostics import score as diag
 from ...verdicts import score as rule
 from .. import figures
 from ..columns import cond_cols, n_col, sort_rows
-from ..figures import COLORS, first_condition, legend_below, plt
+from ..figures import COLORS, first_condition, legend_below
 from ..format import fmt, fmt_pm
 from ..html import Col, cite, esc, text
 from ..html import table as html_table
@@ -85,8 +85,7 @@ def score_plot(score: pd.DataFrame):
     if t.empty:
         return None
     params = list(dict.fromkeys(t["parameter"]))
-    fig, axes = plt.subplots(2, len(params), figsize=(max(3.8 * len(params), 6.0), 5.6),
-                             squeeze=False, layout="constrained")
+    fig, axes = figures.panels(2, len(params), 5.6)
     for j, name in enumerate(params):
         g = t[t["parameter"] == name].sort_values("n")
         scale = np.sqrt(g["n_info"].to_numpy(float))  # mean z and its MCSE, from the table
