@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import signal
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from fisherlab.core import alarm
 from fisherlab.core.errors import StudyError
 from fisherlab.plan.cost import check_limits, study_cost
 from fisherlab.spec.load import load_study
@@ -88,19 +88,9 @@ def time_limit(seconds: float, what: str):
     test for minutes after its 30 s). A limit per file that Hypothesis lets through
     fails the test within ``seconds`` of the first file that hangs."""
 
-    def alarm(signum, frame):
-        raise TookTooLong(f"still checking a file after {seconds:g} s: {what}")
-
-    old = signal.signal(signal.SIGALRM, alarm)
-    t0 = time.monotonic()
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
+    with alarm.time_limit(seconds, lambda: TookTooLong(
+            f"still checking a file after {seconds:g} s: {what}")):
         yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        if outer:
-            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - t0), 1e-3))
 
 
 def check(path: Path) -> Study | None:

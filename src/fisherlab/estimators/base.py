@@ -20,8 +20,6 @@ for a block of code with :func:`fit_timeout`), each with its reason.
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..core.alarm import time_limit
 from ..core.labels import estimator_label
 from ..families.base import Family, Point, Theta, z_quantile
 
@@ -298,32 +297,11 @@ def fit_timeout(seconds: float | None):
         _FIT_TIMEOUT.reset(token)
 
 
-@contextlib.contextmanager
 def _time_limit(seconds: float | None):
-    """Raise :class:`FitTimeout` inside the block after ``seconds`` (SIGALRM).
-
-    A signal handler runs between Python bytecodes, so a long call into C returns
-    first; :func:`fit_each` also checks the elapsed time afterwards, which is all it can
-    do off the main thread, where no signal is delivered.
-    """
-    if (seconds is None or not hasattr(signal, "setitimer")
-            or threading.current_thread() is not threading.main_thread()):
-        yield
-        return
-
-    def _alarm(signum, frame):
-        raise FitTimeout(f"the fit took longer than fit_timeout = {seconds:g} s")
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    t0 = time.monotonic()
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-        if outer:  # someone else's timer was running: give it back what is left of it
-            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - t0), 1e-3))
+    """Raise :class:`FitTimeout` inside the block after ``seconds`` (SIGALRM, main thread
+    only: :func:`fit_each` also checks the elapsed time afterwards)."""
+    return time_limit(seconds, lambda: FitTimeout(
+        f"the fit took longer than fit_timeout = {seconds:g} s"))
 
 
 def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point:
