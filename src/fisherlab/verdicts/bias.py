@@ -10,7 +10,7 @@ theory gives no exact bias, the bias is judged against 0: 'unbiased' or 'biased'
 from __future__ import annotations
 
 from .registry import rule
-from .rows import Cells, finite
+from .rows import Cells, finite, z_of
 
 #: |bias - theory| below this many MCSEs: as theory
 Z = 3
@@ -25,7 +25,7 @@ def bias(t: Cells, study) -> list[dict]:
         known = finite(row["theory_bias"])
         ref = float(row["theory_bias"]) if known else 0.0
         mcse = row["bias_mcse"]
-        z = (row["bias"] - ref) / mcse if finite(mcse) and mcse > 0 else float("nan")
+        z = z_of(row["bias"], ref, mcse)
         same = row["bias"] == ref or (finite(z) and abs(z) < Z)
         verdict = (("as theory" if same else "departs") if known
                    else ("unbiased" if same else "biased"))

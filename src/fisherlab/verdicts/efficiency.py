@@ -13,7 +13,7 @@ is 14 with an MCSE of 5 is not at the bound).
 from __future__ import annotations
 
 from .registry import CANNOT_TELL, rule
-from .rows import Cells, finite
+from .rows import Cells, finite, z_of
 
 #: |Var/CRLB - 1| below this many MCSEs: at the bound
 Z = 3
@@ -35,7 +35,7 @@ def efficiency(t: Cells, study) -> list[dict]:
                                  note=str(row["crlb_source"]).removeprefix("none: "),
                                  **used))
             continue
-        z = (ratio - 1) / mcse if finite(mcse) and mcse > 0 else float("nan")
+        z = z_of(ratio, 1.0, mcse)
         undecided = finite(z) and abs(z) < Z and Z * mcse >= DECIDE
         verdict = (CANNOT_TELL if not finite(z) or undecided else
                    "at the bound" if abs(z) < Z else "above" if z > 0 else "below")

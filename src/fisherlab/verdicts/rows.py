@@ -104,5 +104,11 @@ def frame(rows: list[dict], keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*keys, *COLUMNS])
 
 
+def z_of(value, reference, mcse) -> float:
+    """(value − reference) / mcse; NaN without a finite, positive MCSE."""
+    return (float(value) - float(reference)) / mcse if finite(value, mcse) and mcse > 0 \
+        else float("nan")
+
+
 def finite(*values) -> bool:
     return all(v is not None and np.isfinite(float(v)) for v in values)

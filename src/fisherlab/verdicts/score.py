@@ -10,16 +10,17 @@ zero') and 'score variance' ('n·I(θ)' when |ratio - 1| < Z MCSE, else 'differs
 from __future__ import annotations
 
 from .registry import CANNOT_TELL, rule
-from .rows import Cells, finite
+from .rows import Cells, finite, z_of
 
 #: within this many MCSEs of theory: the identity holds
 Z = 3
 
 
 def _within(value, theory, mcse, yes, no) -> str:
-    if not (finite(value) and finite(mcse)) or mcse <= 0:
+    z = z_of(value, theory, mcse)
+    if not finite(z):
         return yes if value == theory else CANNOT_TELL
-    return yes if abs(value - theory) < Z * mcse else no
+    return yes if abs(z) < Z else no
 
 
 @rule("score mean", table="score")

@@ -76,26 +76,24 @@ def _coverage(i, row) -> str:
     return cite("coverage", i, "coverage", fmt(row.coverage, row.coverage_mcse))
 
 
-def band_cell(r, question: str = "coverage"):
+def verdict_cell(r, text, question: str = "coverage"):
+    """A table cell of values of the cell's verdict row: ``text(i, row)`` prints them
+    bound to verdicts.csv (:func:`~fisherlab.report.verdicts.value`)."""
+    def cell(x):
+        i = r.verdicts.find(question, x)
+        return "" if i is None else text(i, r.verdicts.row(i))
+    return cell
+
+
+def band(r):
     """The acceptance band of the coverage rule, from the cell's verdict."""
-    def cell(x):
-        i = r.verdicts.find(question, x)
-        if i is None:
-            return ""
-        row = r.verdicts.row(i)
-        return (value(r.verdicts, i, "low", f"{row['low']:.4f}") + "–"
-                + value(r.verdicts, i, "high", f"{row['high']:.4f}"))
-    return cell
+    return lambda i, row: (value(r.verdicts, i, "low", f"{row['low']:.4f}") + "–"
+                           + value(r.verdicts, i, "high", f"{row['high']:.4f}"))
 
 
-def p_cell(r, question: str = "coverage"):
-    def cell(x):
-        i = r.verdicts.find(question, x)
-        if i is None:
-            return ""
-        row = r.verdicts.row(i)
-        return value(r.verdicts, i, "pvalue", fmt_p(row["pvalue"], row["threshold"]))
-    return cell
+def p_value(r):
+    return lambda i, row: value(r.verdicts, i, "pvalue",
+                                fmt_p(row["pvalue"], row["threshold"]))
 
 
 def table(r) -> str:
@@ -104,8 +102,8 @@ def table(r) -> str:
         estimand_col(), est_col(r), n_col(),
         Col("interval", lambda x: text(x.kind), "kind", True),
         Col("coverage (MCSE)", lambda x: fmt_pm(x.coverage, x.coverage_mcse), "coverage"),
-        Col("nominal band", band_cell(r)),
-        Col("p-value", p_cell(r)),
+        Col("nominal band", verdict_cell(r, band(r))),
+        Col("p-value", verdict_cell(r, p_value(r))),
         Col("verdict", lambda x: r.verdict("coverage", x), left=True),
         Col("bias-elim. coverage", lambda x: fmt_pm(x.becoverage, x.becoverage_mcse),
             "becoverage"),
