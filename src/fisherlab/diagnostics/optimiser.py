@@ -55,7 +55,8 @@ def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
                 rel = diff / both["se_ref"].to_numpy(float)
             if est == ref:  # compared with itself: nothing to say
                 diff = rel = np.array([])
-            worst = float(np.nanmax(rel)) if rel.size else np.nan
+            rel = rel[~np.isnan(rel)]  # no reference SE: nothing to compare with
+            worst = float(rel.max()) if rel.size else np.nan
             it = fit["iterations"].to_numpy(float)
             rows.append(dict(base, estimator=est, reference=est == ref, fits=len(fit),
                              converged=int(fit["converged"].sum()),

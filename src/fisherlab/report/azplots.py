@@ -20,6 +20,7 @@ ArviZ reads an xarray DataTree whose ``replicate`` dimension is the sample dimen
 from __future__ import annotations
 
 import functools
+import warnings
 
 import matplotlib
 import numpy as np
@@ -199,12 +200,17 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
     rows = ds.sizes["estimator"] * ds.sizes["n"]
     row = max(0.3, 0.6 / ds.sizes["n"])  # inches a row: room for a label of 2-3 lines
     skip = {"skipna": True}
-    pc = azp.plot_forest(dt, group="estimates", sample_dims=["replicate"],
-                         backend="matplotlib", labels=["estimator", "n"],
-                         visuals={"ticklabels": False},
-                         stats={"trunk": skip, "twig": skip, "point_estimate": skip},
-                         figure_kwargs={"figsize": (figures.WIDTH, row * rows + 1.0),
-                                        "width_ratios": _label_share(ds)})  # labels, forest
+    with warnings.catch_warnings():
+        # a row whose fits all failed is drawn empty, its failed count beside it: numpy's
+        # warnings about its empty quantiles say nothing more
+        warnings.filterwarnings("ignore", "All-NaN slice|Mean of empty slice|invalid value",
+                                RuntimeWarning)
+        pc = azp.plot_forest(dt, group="estimates", sample_dims=["replicate"],
+                             backend="matplotlib", labels=["estimator", "n"],
+                             visuals={"ticklabels": False},
+                             stats={"trunk": skip, "twig": skip, "point_estimate": skip},
+                             figure_kwargs={"figsize": (figures.WIDTH, row * rows + 1.0),
+                                            "width_ratios": _label_share(ds)})
     fig = _figure(pc)
     _wrap_labels(fig, fig.axes[0], set(ds["estimator"].to_numpy()))
     ax = fig.axes[-1]  # the forest column is last
