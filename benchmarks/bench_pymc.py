@@ -14,7 +14,7 @@ same R = 1000 datasets, 2 chains x (1000 tune + 1000 draws) and target acceptanc
   as a user pays it; convergence checks on; PyMC 6 samples with nutpie), timed on the
   first ``--naive`` datasets after one untimed warm-up call;
 * nutpie loop: the model compiled once, ``with_data`` per dataset, an ArviZ trace per
-  dataset and ArviZ's R-hat/ESS/interval on it (the estimator before issue 11), timed on
+  dataset and ArviZ's R-hat/ESS/interval on it (the estimator before the joint sampler), timed on
   the first ``--loop`` datasets;
 * ``posterior`` with ``sampler: joint`` (nutpie on blocks of 20 replicates as one model)
   and ``sampler: vectorized`` (BlackJAX vmapped over replicates), on all R datasets,

@@ -1,4 +1,4 @@
-"""Replications from target MCSEs (issue 13): the targets are checked before any job,
+"""Replications from target MCSEs: the targets are checked before any job,
 the rounds' forecasts hold at the final R, a finished study is byte-identical to a
 fixed-R run with its final R per condition × n, ``max`` caps it, the workflow's rounds
 checkpoint writes what ``fisherlab run`` writes, and ``fisherlab plan`` forecasts what

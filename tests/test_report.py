@@ -8,6 +8,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fisherlab.cli import main
@@ -127,3 +128,17 @@ estimators: [mle]
     assert 'alt="sbc_lam"' in text and "PIT" in text
     md = (tmp_path / "results" / "drawn" / "report.md").read_text(encoding="utf-8")
     assert "lam (drawn per replicate) — lam ~ Gamma(alpha=4, beta=1)" in md
+
+
+def test_a_number_beside_its_threshold_shows_the_side_it_is_on():
+    """0.01027 against a target of 0.01 is over it: '0.01 > 0.01' would say otherwise."""
+    from fisherlab.report.format import fmt_beside, fmt_p
+    from fisherlab.report.targets import per_condition
+
+    assert fmt_beside(0.01027, 0.01) == "0.0103" and fmt_beside(0.0099, 0.01) == "0.0099"
+    assert fmt_p(0.01019, 0.01) == "0.0102" and fmt_p(0.3) == "0.3"
+    table = pd.DataFrame({"true_p": 0.2, "n": 10, "measure": "bias", "mcse": 0.01027,
+                          "target_mcse": 0.01, "met": False, "hit_max": True,
+                          "replications": 40000}, index=[0])
+    assert per_condition(table) == [
+        "n = 10: 40,000 replications (stopped at max); bias MCSE 0.0103 > 0.01 not met"]

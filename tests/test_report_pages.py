@@ -191,7 +191,7 @@ def test_page_equals_its_tables(name, tmp_path, monkeypatch):
     folder = stages.run(study, tmp_path, chunk_size=100, echo=lambda *_: None)
     # summary.csv, merged from the chunks' statistics, equals the whole-table computation
     whole = summarise(pd.read_parquet(folder / "estimates.parquet"))
-    # (a study with target MCSEs adds hit_max, from its rounds: issue 13)
+    # (a study with target MCSEs adds hit_max, from its rounds)
     assert_summaries_close(pd.read_csv(folder / "summary.csv").drop(columns="hit_max",
                                                                     errors="ignore"),
                            pd.read_csv(StringIO(whole.to_csv(index=False))))

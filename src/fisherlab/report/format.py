@@ -38,19 +38,26 @@ def fmt_pm(value: float, mcse: float | None, sig: int = 4) -> str:
     return f"{fmt(value, mcse)} ({fmt(mcse, mcse)})"
 
 
-def fmt_p(p: float, alpha: float | None = None) -> str:
-    """A p-value as every page and figure prints it: two significant digits, or more
-    where two would put it on the other side of ``alpha`` than it is (0.01019 beside a
-    rule p ≥ 0.01 prints as 0.0102, not 0.01)."""
-    if p is None or not math.isfinite(p):
+def fmt_beside(x: float, threshold: float | None = None, digits: int = 2) -> str:
+    """``x`` to ``digits`` significant digits, or more where fewer would put it on the
+    other side of ``threshold`` than it is, or on it (0.01019 beside 0.01 prints as
+    0.0102, not 0.01)."""
+    if x is None or not math.isfinite(x):
         return "–"
-    for digits in range(2, 8):
-        text = f"{p:.{digits}g}"
+    for d in range(digits, 10):
+        text = f"{x:.{d}g}"
         shown = float(text)
-        if alpha is None or (shown >= alpha) == (p >= alpha) and shown != alpha \
-                or p == alpha:
+        if threshold is None or x == threshold or (
+                (shown >= threshold) == (x >= threshold) and shown != threshold):
             return text
     return text
+
+
+def fmt_p(p: float, alpha: float | None = None) -> str:
+    """A p-value as every page and figure prints it: two significant digits, or more
+    where two would put it on the other side of the rule's ``alpha``
+    (:func:`fmt_beside`)."""
+    return fmt_beside(p, alpha)
 
 
 def rate(slope: float) -> str:

@@ -1,4 +1,4 @@
-"""How a study with target MCSEs reached them (issue 13), for the study box and
+"""How a study with target MCSEs reached them, for the study box and
 report.md: read from precision.csv (:func:`fisherlab.pipeline.rounds.table`), nothing computed."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..core.labels import condition_columns, condition_label
+from .format import fmt_beside
 
 
 def targets_text(study) -> str:
@@ -31,9 +32,10 @@ def per_condition(table: pd.DataFrame | None) -> list[str]:
             worst = t.loc[t["mcse"].idxmax()] if t["mcse"].notna().any() else t.iloc[0]
             state = ("met" if t["met"].eq(True).all() else
                      "not met" if t["met"].eq(False).any() else "not measurable")
-            parts.append(f"{m} MCSE {worst['mcse']:.2g} ≤ {worst['target_mcse']:g} {state}"
+            mcse = fmt_beside(worst["mcse"], worst["target_mcse"])
+            parts.append(f"{m} MCSE {mcse} ≤ {worst['target_mcse']:g} {state}"
                          if state == "met" else
-                         f"{m} MCSE {worst['mcse']:.2g} > {worst['target_mcse']:g} {state}"
+                         f"{m} MCSE {mcse} > {worst['target_mcse']:g} {state}"
                          if state == "not met" else f"{m} {state}")
         cap = " (stopped at max)" if g["hit_max"].any() else ""
         out.append(f"{where}: {int(g['replications'].iloc[0]):,} replications{cap}; "

@@ -1,4 +1,4 @@
-"""``fisherlab plan``: how many replications a study needs, before running it (issue 13).
+"""``fisherlab plan``: how many replications a study needs, before running it.
 
 A pilot fits ``min`` replicates (the targets' first round, or :data:`PILOT` for a
 fixed-R study) of every condition × n, in this process, from the seeds the study
