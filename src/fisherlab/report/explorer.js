@@ -4,7 +4,7 @@
 (function () {
   var DATA = JSON.parse(document.getElementById('lx-data').textContent);
   var NS = 'http://www.w3.org/2000/svg';
-  var W = 820, H = 400, L = 70, R = 110, T = 34, B = 300, STRIP = 330;
+  var W = 1140, H = 400, L = 70, R = 110, T = 34, B = 300, STRIP = 330;
   var COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
   var DASH = ['', '6 4', '2 3', '8 3 2 3'];
   function el(tag, attrs, parent) {

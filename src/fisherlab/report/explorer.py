@@ -80,7 +80,7 @@ def _block(name: str, curves: list) -> str:
             f'<input type="range" class="lx-slider" min="0" max="{len(curves[0]["theta"]) - 1}" '
             f'step="1" value="0" '
             f'aria-label="move {esc(name)} along the curve"></label></div>'
-            f'<svg class="lx-plot" viewBox="0 0 820 400" role="img" '
+            f'<svg class="lx-plot" viewBox="0 0 1140 400" role="img" '
             f'aria-label="{what} of {esc(name)}"></svg>'
             f'<div class="lx-legend"></div><div class="lx-read">{read}</div>'
             f'<p class="lx-marks"></p></div>')
@@ -90,7 +90,7 @@ CSS = """
 .lx{border:1px solid #e4e4e4;border-radius:6px;padding:.6em 1em;margin:1em 0}
 .lx h3{margin:.2em 0 .5em}.lx-controls{display:flex;flex-wrap:wrap;gap:.4em 1.6em;
 align-items:center;font-size:14px}.lx-move input{width:320px;vertical-align:middle}
-.lx-plot{width:100%;max-width:820px;height:auto;display:block}
+.lx-plot{width:100%;max-width:1140px;height:auto;display:block}
 .lx-plot text{font:12px system-ui,sans-serif;fill:#333}.lx-legend{font-size:13px;color:#444}
 .lx-legend span{display:inline-block;margin-right:1.2em}.lx-legend i{display:inline-block;
 width:22px;height:3px;vertical-align:middle;margin-right:.35em}

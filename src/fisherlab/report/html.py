@@ -59,15 +59,6 @@ def cite(table: str, row: int, col: str, text: str) -> str:
             f"{esc(text)}</span>")
 
 
-def mark(verdict: str, good: str | tuple[str, ...]) -> str:
-    """A verdict in green when it is ``good``, red otherwise; nothing for no verdict
-    (an empty CSV cell reads back as NaN)."""
-    if not isinstance(verdict, str) or not verdict:
-        return ""
-    ok = verdict in ((good,) if isinstance(good, str) else good)
-    return f'<span class="{"ok" if ok else "bad"}">{esc(verdict)}</span>'
-
-
 @dataclass(frozen=True)
 class Col:
     """One column of an HTML table: its heading, the cell's HTML from a row, and the

@@ -94,14 +94,16 @@ def value(v: Verdicts, i: int | None, column: str, text: str) -> str:
             f"{esc(text)}</span>")
 
 
-def tally(v: Verdicts, rows, good: str, unit: str) -> str:
-    """A count of verdicts in prose, ``'<good> in k of m <unit>'``, bound to the rows of
-    verdicts.csv it counts (``data-rows``), so that a test can count them again."""
+def tally(v: Verdicts, rows, good: str, unit: str,
+          form: str = "{good} in {k} of {m} {unit}") -> str:
+    """A count of verdicts in prose, ``'<good> in k of m <unit>'`` (or ``form``), bound to
+    the rows of verdicts.csv it counts (``data-rows``) and the verdict it counts
+    (``data-good``), so that a test can count them again."""
     rows = [int(i) for i in rows if i is not None]
     k = int((v.table.loc[rows, "verdict"] == good).sum()) if rows else 0
+    text = form.format(good=good, k=f"{k:,}", m=f"{len(rows):,}", unit=unit)
     return (f'<span class="tally" data-t="verdicts" data-rows="{",".join(map(str, rows))}"'
-            f' data-good="{esc(good)}">{esc(good)} in {k:,} of {len(rows):,} {esc(unit)}'
-            "</span>")
+            f' data-good="{esc(good)}">{esc(text)}</span>')
 
 
 def count(v: Verdicts, question: str, good: str | tuple[str, ...], subset=None) -> tuple[int, int]:

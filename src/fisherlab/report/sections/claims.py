@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..columns import cond_cols, n_col
 from ..format import fmt, fmt_pm
-from ..html import Col, esc
+from ..html import Col, cite, esc
 from ..html import table as html_table
 from ..verdicts import tally, word
 from .section import Section
@@ -22,7 +22,8 @@ def _find(v, estimator, estimand, text) -> int | None:
 def reading(r) -> str:
     v = r.verdicts
     claims = v.of("claim")
-    parts = [f"The study file's claims: {tally(v, claims.index, 'holds', 'claims')}."]
+    parts = [tally(v, claims.index, "holds", "claims", "{k} of {m} {unit} of the study file "
+                   "hold") + "."]
     for _, row in v.of("claim").iterrows():
         if row["verdict"] != "holds":
             parts.append(f"“{esc(row['detail'])}”: " + word(v, _find(
@@ -36,10 +37,13 @@ def table(r) -> str:
         return ""
     v = r.verdicts
     first = ~t["claim"].duplicated()
+    # a claim's words and verdict on its first row only: the rule below separates claims
     shown = t.assign(verdict_html=[
         word(v, _find(v, row["estimator"], row["estimand"], row["text"])) if f else ""
-        for (_, row), f in zip(t.iterrows(), first, strict=True)])
-    cols = [Col("claim", lambda x: esc(x.text), "text", True)] + cond_cols(r) + [
+        for (_, row), f in zip(t.iterrows(), first, strict=True)], claim_html=[
+        cite("claims", i, "text", row["text"]) if f else ""
+        for (i, row), f in zip(t.iterrows(), first, strict=True)])
+    cols = [Col("claim", lambda x: x.claim_html, left=True)] + cond_cols(r) + [
         n_col(),
         Col("value (MCSE)", lambda x: fmt_pm(x.value, x.mcse), "value"),
         Col("target", lambda x: fmt(x.target, x.target_mcse if x.target_mcse > 0 else None),

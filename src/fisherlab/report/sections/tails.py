@@ -87,4 +87,9 @@ HOW = ("Tukey's far-out fences are Q1 − 3·IQR and Q3 + 3·IQR of a cell's est
 
 SECTION = Section("tails", "Far-out estimates", reading, how=HOW, table=table,
                   table_note="show the quartiles and fences of every cell",
-                  when=lambda r: len(r.tables["tails"]) > 0)
+                  when=lambda r: _any_far(r.tables["tails"]))
+
+
+def _any_far(t) -> bool:
+    """A section only where some cell has far-out estimates: elsewhere it says nothing."""
+    return len(t) > 0 and bool(((t["far_below"] + t["far_above"]) > 0).any())
