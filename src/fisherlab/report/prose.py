@@ -8,9 +8,12 @@ from .html import esc
 
 
 def names(items, limit: int = 6) -> str:
+    """A list in prose, at most ``limit`` items; separated by semicolons where an item
+    has a comma of its own (``map, Beta(2, 2) prior of p``)."""
     items = list(dict.fromkeys(items))  # the same pair in several conditions: once
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
+    sep = "; " if any("," in i for i in items) else ", "
+    return sep.join(items[:limit]) + more
 
 
 def pair(r, row) -> str:

@@ -81,12 +81,17 @@ class Claim:
     n: tuple[int, ...] | None = None
     where: dict = field(default_factory=dict)
     within: float | None = None
+    #: the estimators' labels, as every page spells them (``mle, interval wald``)
+    label: str = ""
+    target_label: str = ""
 
     @property
     def text(self) -> str:
         """The claim in words: ``bias of mle (sigma2) equals -sigma**2 / n at every n``."""
-        of = f"{self.estimator}" + (f" ({self.estimand})" if self.estimand else "")
-        target = (f"that of {self.target['estimator']}" if isinstance(self.target, dict)
+        of = f"{self.label or self.estimator}" + (f" ({self.estimand})" if self.estimand
+                                                  else "")
+        target = (f"that of {self.target_label or self.target['estimator']}"
+                  if isinstance(self.target, dict)
                   else str(self.target) if isinstance(self.target, str)
                   else f"{self.target:g}")
         verb = {"equals": "equals", "below": "is below", "above": "is above"}[self.op]
@@ -116,10 +121,12 @@ def design_numbers(design) -> dict[str, float]:
 
 
 def check_claims(items: list, study_params: dict, sample_sizes: list, estimators: list,
-                 estimands: list, problems, design=None) -> tuple[Claim, ...] | None:
+                 estimands: list, problems, design=None,
+                 labels: dict | None = None) -> tuple[Claim, ...] | None:
     """The claims of ``expect:`` (the schema accepted their shape), checked against the
     study (``design``: the model's, whose numbers formulas may use): every problem to
-    ``problems`` with its key; None when there was one."""
+    ``problems`` with its key; None when there was one. ``labels``: estimator id -> the
+    label its text uses."""
     before = len(problems.items)
     known = [*design_numbers(design), *study_params, "n", "level", "truth"]
     ids = [e.id if hasattr(e, "id") else e for e in estimators]
@@ -171,6 +178,9 @@ def check_claims(items: list, study_params: dict, sample_sizes: list, estimators
                 problems.add(f"{key}.{op}", f"cannot evaluate {target!r}: {exc}; a formula may "
                              f"use {', '.join(dict.fromkeys(known))}, "
                              f"{', '.join(FUNCTIONS)} and pi")
+        labels = labels or {}
         out.append(Claim(measure, item["estimator"], estimand, op, target, n, where,
-                         item.get("within")))
+                         item.get("within"), labels.get(item["estimator"], ""),
+                         labels.get(target["estimator"], "") if isinstance(target, dict)
+                         else ""))
     return None if len(problems.items) > before else tuple(out)

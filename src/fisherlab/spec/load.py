@@ -88,7 +88,8 @@ def load_study(path: str | Path) -> Study:
             and problems.clean("expect") and problems.clean("sample_sizes"):
         claims = check_claims(doc["expect"], params, doc["sample_sizes"],
                               [e[4] or e[0] for e in estimators], estimands, problems,
-                              design=model.get("design")) or ()
+                              design=model.get("design"),
+                              labels={e[4] or e[0]: e[3] for e in estimators}) or ()
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
