@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from .priors import describe
+from .priors import Prior, describe
 
 TRUE = "true_"
 PRIOR = "prior_"
@@ -76,6 +76,18 @@ def condition_label(row: Mapping, keys: Sequence[str]) -> str:
     """``mu = 5, sigma = 1``; a drawn parameter shows its prior: ``p ~ Beta(...)``."""
     return ", ".join(f"{param_of(k)} ~ {row[k]}" if k.startswith(PRIOR)
                      else f"{param_of(k)} = {number(row[k])}" for k in keys)
+
+
+def params_label(params: Mapping, sep: str = "; ") -> str:
+    """A study's true values: ``mu = 5; sigma ∈ {1, 2}; p ~ Beta(alpha=2, beta=2) per
+    replicate``."""
+    def one(k, vs):
+        if len(vs) == 1 and isinstance(vs[0], Prior):
+            return f"{k} ~ {vs[0]} per replicate"
+        if len(vs) == 1:
+            return f"{k} = {number(vs[0])}"
+        return f"{k} ∈ {{{', '.join(number(v) for v in vs)}}}"
+    return sep.join(one(k, list(vs)) for k, vs in params.items())
 
 
 def column_label(col: str) -> str:

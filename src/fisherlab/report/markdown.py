@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.labels import condition_columns, condition_label
+from ..core.labels import condition_columns, condition_label, params_label
 from ..estimators import estimator_class, estimators_for
 from ..families import family_names, get_family
 from ..spec.study import Study
@@ -53,8 +53,7 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
            precision: pd.DataFrame | None = None) -> str:
     """report.md; ``fits``: (fits, failed fits), as the page counts them."""
     keys = condition_columns(summary)
-    grid = ", ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vs)}}}"
-                     for k, vs in study.params.items())
+    grid = params_label(study.params, ", ")
     est = "; ".join(e.label for e in study.estimators)
     head = [
         f"# {study.name}", "", study.description, "",

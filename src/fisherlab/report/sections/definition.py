@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...core.labels import params_label
 from ...diagnostics import efficiency
 from .. import targets
 from ..format import rate
@@ -14,8 +15,7 @@ ORDER = 10
 
 def definition(r) -> str:
     s = r.study
-    grid = "; ".join(f"{k} ∈ {{{', '.join(f'{v:g}' for v in vs)}}}"
-                     for k, vs in s.params.items())
+    grid = params_label(s.params)
     theory = sorted(r.tables["consistency"]["theory_slope"].dropna().unique())
     rates = ", ".join(rate(t) for t in theory) or "–"
     items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid),
