@@ -35,6 +35,7 @@ from .commands import (
     cmd_html,
     cmd_index,
     cmd_judge,
+    cmd_measures,
     cmd_plan,
     cmd_precision,
     cmd_report,
@@ -63,8 +64,8 @@ commands:
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
 internal commands (the workflow's stages; the Snakemake rules call them):
-  chunk, gather, combine, export, check, summarise, diagnose, judge, report, html,
-  index, round, precision
+  chunk, gather, combine, export, check, summarise, measures, diagnose, judge, report,
+  html, index, round, precision
 
 options:
   -h, --help            show this help and exit
@@ -180,6 +181,10 @@ def parser() -> argparse.ArgumentParser:
               "max_failure_rate is exceeded)")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="summary.csv")
+    p = stage("measures", cmd_measures, "measures.csv: the study's own measures "
+              "(measures:), a cell at a time")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="measures.csv")
     p = stage("diagnose", cmd_diagnose, "every diagnostic table, <diagnostic>.csv in --dir")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p = stage("judge", cmd_judge, "verdicts.csv and claims.csv in --dir, from its tables")

@@ -11,6 +11,7 @@ same files; all of them take the names from here. A study's folder holds::
         estimates.parquet                  optional: every row in one file
         provenance.json, status.json       where the rows came from; ok or stopped
         summary.csv, precision.csv         the measures; each target MCSE, met or not
+        measures.csv                       the study's own measures (measures:), if any
         <table>.csv                        one table per diagnostic, and the verdicts
         report.md, report.html, figures/, verdict.json   the pages and the index's line
         logs/                              the workflow's logs
@@ -77,6 +78,11 @@ class StudyFiles:
     @property
     def precision(self) -> Path:
         return self.table("precision")
+
+    @property
+    def measures(self) -> Path:
+        """The study's own measures (``measures:``), when it lists any."""
+        return self.table("measures")
 
     @property
     def report_md(self) -> Path:

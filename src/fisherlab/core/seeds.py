@@ -63,3 +63,15 @@ def blocks(start: int, stop: int) -> list[tuple[int, int]]:
         raise ValueError(f"a chunk must start at a multiple of {SEED_BLOCK}, not {start}")
     return [(b, min(SEED_BLOCK, stop - b * SEED_BLOCK))
             for b in range(start // SEED_BLOCK, -(-stop // SEED_BLOCK))]
+
+
+def measure_rng(seed: int, family: str, params: Mapping, n: int,
+                *names: str) -> np.random.Generator:
+    """The generator of a bootstrap MCSE of one cell: the study seed, the condition's
+    words and eight words hashing ``names`` (estimator, estimand, measure and its
+    arguments). Its spawn key is longer than a data block's or a replicate's, so the
+    stream is none of theirs, and it depends on the cell's identity alone."""
+    digest = hashlib.sha256(json.dumps(list(names)).encode()).digest()
+    words = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 32, 4))
+    return np.random.default_rng(np.random.SeedSequence(
+        seed, spawn_key=(*condition_words(family, params, n), *words)))

@@ -15,6 +15,8 @@ the same files under ``<results>/<study>/``:
     export     estimates.parquet                    optional: every row in one file
     check      status.json                          ok, or stopped by max_failure_rate
     summarise  summary.csv                          Morris et al. measures, from statistics
+    measures   measures.csv                         the study's own measures (measures:),
+                                                   a cell at a time; only if it lists any
     diagnose   <diagnostic>.csv                     every diagnostic table, a piece at a time
     judge      verdicts.csv, claims.csv             every verdict, by its one rule; the claims
     report_md  report.md                            definition, claims, verdicts, summary
@@ -64,6 +66,7 @@ from ..stats.measures import becoverage, performance_from_stats, summarise_stats
 from ..verdicts import CLAIMS
 from ..verdicts import TABLE as VERDICTS
 from ..verdicts import judge as judge_all
+from .measures import measures_table
 from .rounds import mark, run_rounds, write_table
 
 
@@ -159,6 +162,15 @@ def summarise(study: Study, folder: str | Path, out: str | Path):
     return summary
 
 
+def measures(study: Study, folder: str | Path, out: str | Path) -> pd.DataFrame:
+    """measures.csv: every measure the study lists on every cell, read a cell at a time
+    (:mod:`fisherlab.pipeline.measures`); nothing is written for a study without."""
+    table = measures_table(study, Estimates(folder))
+    if study.measures:
+        files.write_csv(table, out)
+    return table
+
+
 def report_md(study: Study, folder: str | Path, out: str | Path) -> None:
     """report.md: the study's definition, its claims and verdicts, and its summary as
     readable tables (and, for a study with target MCSEs, how they were met)."""
@@ -185,6 +197,8 @@ def judge(study: Study, folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]
     summary and every diagnostic table of the results folder."""
     sf = StudyFiles(folder)
     tables = {name: files.read_table(sf.table(name)) for name in ("summary", *TABLES)}
+    if study.measures:
+        tables["measures"] = files.read_table(sf.measures)
     verdicts, claims = judge_all(study, tables)
     files.write_csv(verdicts, sf.table(VERDICTS))
     files.write_csv(claims, sf.table(CLAIMS))
@@ -237,6 +251,8 @@ def run(study: Study, results: str | Path = RESULTS, chunk_size: int | str = CHU
             index(results)
         raise FailureRateError(status["message"])
     summarise(study, sf.folder, sf.summary)
+    if study.measures:
+        measures(study, sf.folder, sf.measures)
     if study.targets is not None:
         write_table(study, sf.folder, sf.precision)
     diagnose(study, sf.folder, sf.folder)

@@ -54,6 +54,13 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "iterations": ("optimiser", "iterations_mean", "iterations_mcse", ("n", "estimator")),
     "converged_share": ("optimiser", "converged_share", "binomial", ("n", "estimator")),
 }
+#: a study's own measures (``measures:``) are rows of measures.csv, named by ``measure``
+CUSTOM = ("measures", "value", "mcse", ("n", "estimator", "estimand"))
+
+
+def measure_source(measure: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """Where a claim's measure lives: a line of :data:`MEASURES`, else a study's own."""
+    return MEASURES.get(measure, CUSTOM)
 #: what a claim compares with
 OPS = ("equals", "below", "above")
 FUNCTIONS = {"sqrt": math.sqrt, "log": math.log, "exp": math.exp, "abs": abs, "min": min,
@@ -122,11 +129,11 @@ def design_numbers(design) -> dict[str, float]:
 
 def check_claims(items: list, study_params: dict, sample_sizes: list, estimators: list,
                  estimands: list, problems, design=None,
-                 labels: dict | None = None) -> tuple[Claim, ...] | None:
+                 labels: dict | None = None, extra=()) -> tuple[Claim, ...] | None:
     """The claims of ``expect:`` (the schema accepted their shape), checked against the
     study (``design``: the model's, whose numbers formulas may use): every problem to
     ``problems`` with its key; None when there was one. ``labels``: estimator id -> the
-    label its text uses."""
+    label its text uses; ``extra``: the names of the study's own measures."""
     before = len(problems.items)
     known = [*design_numbers(design), *study_params, "n", "level", "truth"]
     ids = [e.id if hasattr(e, "id") else e for e in estimators]
@@ -134,16 +141,17 @@ def check_claims(items: list, study_params: dict, sample_sizes: list, estimators
     for i, item in enumerate(items):
         key = f"expect[{i}]"
         measure = item["measure"]
-        if measure not in MEASURES:
+        if measure not in MEASURES and measure not in extra:
             problems.add(f"{key}.measure", f"unknown measure {measure!r}; allowed: "
-                         f"{', '.join(MEASURES)}")
+                         f"{', '.join([*MEASURES, *extra])} (a study's own measure is listed "
+                         "under measures:)")
             continue
         ops = [op for op in OPS if op in item]
         if len(ops) != 1:
             problems.add(key, "give exactly one of equals, below and above")
             continue
         op = ops[0]
-        table_keys = MEASURES[measure][3]
+        table_keys = measure_source(measure)[3]
         if item["estimator"] not in ids:
             problems.add(f"{key}.estimator", f"no estimator {item['estimator']!r} in this "
                          f"study; its estimators: {', '.join(ids)}")

@@ -21,6 +21,7 @@ from ..core.layout import RESERVED
 from ..estimators import estimator_class
 from .checks import check_estimands, check_estimators, check_family, check_params
 from .claims import check_claims
+from .measures import check_measures
 from .schema import Problems, check_finite, check_schema, check_size, read_yaml
 from .study import EstimatorSpec, Study
 from .targets import check_targets
@@ -82,14 +83,19 @@ def load_study(path: str | Path) -> Study:
     if isinstance(doc, dict) and isinstance(doc.get("replications"), dict) \
             and problems.clean("replications"):
         targets = check_targets(doc["replications"], problems)
+    measures = ()
+    if isinstance(doc, dict) and doc.get("measures") and problems.clean("measures"):
+        measures = check_measures(doc["measures"], problems) or ()
     claims = ()
     if isinstance(doc, dict) and doc.get("expect") and params is not None \
             and estimators is not None and estimands is not None \
-            and problems.clean("expect") and problems.clean("sample_sizes"):
+            and problems.clean("expect") and problems.clean("sample_sizes") \
+            and problems.clean("measures"):
         claims = check_claims(doc["expect"], params, doc["sample_sizes"],
                               [e[4] or e[0] for e in estimators], estimands, problems,
                               design=model.get("design"),
-                              labels={e[4] or e[0]: e[3] for e in estimators}) or ()
+                              labels={e[4] or e[0]: e[3] for e in estimators},
+                              extra=[m.name for m in measures]) or ()
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
@@ -103,7 +109,7 @@ def load_study(path: str | Path) -> Study:
                  estimands=estimands, level=level, raw=doc,
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
-                 design=model.get("design"), claims=claims)
+                 design=model.get("design"), claims=claims, measures=measures)
 
 
 def _opt_float(v) -> float | None:

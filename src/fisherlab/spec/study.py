@@ -19,6 +19,7 @@ from pathlib import Path
 from ..core.seeds import SEED_BLOCK
 from ..estimators import Estimator
 from ..families import Family
+from ..stats.plugins import MeasureSpec
 from .claims import Claim
 from .targets import Targets
 
@@ -166,6 +167,8 @@ class Study:
     schedule: dict | None = field(default=None, repr=False)
     #: what the study claims to show (``expect:``), judged after the run
     claims: tuple[Claim, ...] = ()
+    #: the measures beyond summary.csv's (``measures:``), written to measures.csv
+    measures: tuple[MeasureSpec, ...] = ()
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of

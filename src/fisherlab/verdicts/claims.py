@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from ..core.labels import param_of, true_col
-from ..spec.claims import MEASURES, design_numbers
+from ..spec.claims import MEASURES, design_numbers, measure_source
 from .registry import CANNOT_TELL, rule
 from .rows import finite, keys_of
 
@@ -49,11 +49,13 @@ def limit(claim, cells: int) -> float:
 
 
 def _measure_table(tables: dict, measure: str) -> pd.DataFrame:
-    name, value, mcse, _ = MEASURES[measure]
+    name, value, mcse, _ = measure_source(measure)
     t = tables.get(name, pd.DataFrame())
     if t.empty:
         return t
     t = t.copy()
+    if measure not in MEASURES:  # a study's own: its rows of measures.csv
+        t = t[t["measure"] == measure].rename(columns={"param": "estimand"})
     if value == "failure_rate":
         t["failure_rate"] = t["n_failed"] / t["n_rep"]
     if mcse == "binomial":
