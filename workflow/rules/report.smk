@@ -8,6 +8,7 @@ rule report_html:
         summary=STUDY.summary,
         study=FLOW.study_file,
         precision=ROUNDS.precision_file,  # none for a fixed-R study
+        measures=FLOW.measures_file,  # none for a study without measures:
     output:
         tables=[
             report(STUDY.table(name), caption="../report/table.rst", category="{study}",

@@ -37,3 +37,23 @@ rule summarise:
     run:
         cli(log[0], "summarise", "--study", input.study, "--dir", params.folder,
             "--out", output.summary)
+
+
+rule measures:
+    """The study's own measures (measures:) with their MCSEs, a cell at a time from its
+    rows; only for a study that lists some (Workflow.measures_file)."""
+    input:
+        parts=FLOW.parts("estimates"),
+        stats=FLOW.parts("stats"),
+        summary=STUDY.summary,
+        study=FLOW.study_file,
+    output:
+        measures=STUDY.measures,
+    log:
+        STUDY.log("measures"),
+    params:
+        folder=STUDY.folder,
+    resources: **ONE_CPU
+    run:
+        cli(log[0], "measures", "--study", input.study, "--dir", params.folder,
+            "--out", output.measures)

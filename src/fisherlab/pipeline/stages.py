@@ -180,7 +180,9 @@ def report_md(study: Study, folder: str | Path, out: str | Path) -> None:
     files.write_text(out, render(study, files.read_table(sf.summary),
                                  files.read_table(sf.table(VERDICTS)), Estimates(folder).fits(),
                                  files.read_table(sf.precision) if study.targets
-                                 and sf.precision.exists() else None))
+                                 and sf.precision.exists() else None,
+                                 files.read_table(sf.measures) if study.measures
+                                 and sf.measures.exists() else None))
 
 
 def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:

@@ -190,6 +190,11 @@ class Workflow:
             return size(first.chunks[0].condition) if callable(size) else size
         return first.stop
 
+    def measures_file(self, wildcards) -> list[str]:
+        """Input function: measures.csv of a study that lists measures (none else)."""
+        study = wildcards.study
+        return [str(files_of(study).measures)] if self.studies[study].measures else []
+
     def study_file(self, wildcards) -> str:
         return str(self.studies[wildcards.study].path)
 

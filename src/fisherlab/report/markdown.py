@@ -38,6 +38,31 @@ def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str
     return "\n".join(out)
 
 
+def measures_md(measures: pd.DataFrame | None, keys: list[str],
+                labels: dict[str, str]) -> str:
+    """The study's own measures (measures.csv): per condition and estimand, a row per
+    measure × n × estimator with its value (MCSE) and how the MCSE was made."""
+    if measures is None or measures.empty:
+        return ""
+    out = ["## More measures", "",
+           "The measures listed under `measures:`; shown, not judged (a claim that names "
+           "one judges it).", ""]
+    groups = measures.groupby(keys, sort=False, dropna=False) if keys else [((), measures)]
+    for _, g in groups:
+        label = condition_label(g.iloc[0], keys)
+        for param, gp in g.groupby("param", sort=False):
+            out += [f"### {param} — {label}\n",
+                    "| measure | n | estimator | value (MCSE) | MCSE by | replicates |",
+                    "|:---|---:|:---|---:|:---|---:|"]
+            for m in dict.fromkeys(gp["measure"]):  # in the study file's order
+                rows = gp[gp["measure"] == m].sort_values(["n", "estimator"], kind="stable")
+                out += [f"| {r.label} | {r.n} | {labels.get(r.estimator, r.estimator)} "
+                        f"| {fmt_pm(r.value, r.mcse)} | {r.mcse_method} | {r.replicates} |"
+                        for r in rows.itertuples(index=False)]
+            out.append("")
+    return "\n".join(out)
+
+
 def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
     """The claims, each with its verdict, and the study's headline, from verdicts.csv."""
     out = []
@@ -50,8 +75,10 @@ def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
 
 
 def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tuple[int, int],
-           precision: pd.DataFrame | None = None) -> str:
-    """report.md; ``fits``: (fits, failed fits), as the page counts them."""
+           precision: pd.DataFrame | None = None,
+           measures: pd.DataFrame | None = None) -> str:
+    """report.md; ``fits``: (fits, failed fits), as the page counts them; ``measures``:
+    measures.csv of a study that lists measures."""
     keys = condition_columns(summary)
     grid = params_label(study.params, ", ")
     est = "; ".join(e.label for e in study.estimators)
@@ -74,7 +101,9 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
         *verdicts_md(verdicts),
         "## Performance", "",
     ]
-    return "\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"
+    more = measures_md(measures, keys, study.labels())
+    return ("\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"
+            + (more + "\n" if more else ""))
 
 
 def families_table() -> str:

@@ -156,6 +156,8 @@ def load(study: Study, folder: Path) -> Results:
     tables = {name: files.read_table(sf.table(name)) for name in (*TABLES, CLAIMS)}
     if sf.precision.exists():  # a study with target MCSEs
         tables["precision"] = files.read_table(sf.precision)
+    if study.measures and sf.measures.exists():  # a study with measures of its own
+        tables["measures"] = files.read_table(sf.measures)
     return Results(study, Estimates(folder), pd.read_csv(sf.summary), tables,
                    Verdicts(files.read_table(sf.table(VERDICTS))),
                    provenance=json.loads(prov.read_text()) if prov.exists() else {})
