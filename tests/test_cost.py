@@ -62,6 +62,22 @@ def test_time_from_the_measured_figures(write_study):
     assert c.cpu_seconds == pytest.approx(fits + jobs + summary, rel=1e-9)
 
 
+def test_measures_are_priced_per_row_and_by_their_resampled_evaluations(write_study):
+    plain = cost.study_cost(study(write_study, reps=2000), 1000)
+    text = STUDY.format(n=500, reps=2000) + (
+        "measures: [median_bias, winsorised_bias, {name: trimmed_bias, mcse: bootstrap}]\n")
+    s = load_study(write_study(text, name="measured"))
+    c = cost.study_cost(s, 1000)
+    p, rows, cells = cost.MEASURE_PRICES, plain.rows, plain.rows // 2000
+    work = {m.name: m.measure.work for m in s.measures}
+    # a closed form: one pass; the jackknife: 1000 groups; the bootstrap: 1000 resamples
+    expected = (cells * p["cell"] + rows * p["read_row"]
+                + rows * work["median_bias"] * p["row"]
+                + rows * work["winsorised_bias"] * (p["row"] + 1000 * p["resampled_row"])
+                + rows * work["trimmed_bias"] * (p["row"] + 1000 * p["resampled_row"]))
+    assert c.cpu_seconds - plain.cpu_seconds == pytest.approx(expected, rel=1e-9)
+
+
 def test_every_registered_family_and_estimator_has_a_measured_figure():
     missing = [(f, e) for f in family_names() for e in estimators_for(get_family(f))
                if (f, e) not in cost_table.FITS]

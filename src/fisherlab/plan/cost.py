@@ -12,7 +12,8 @@ chunk jobs, datasets and estimate rows, and estimates from measured figures
   a base plus bytes per estimate row, the largest over the steps;
 * CPU time: per job, a start (interpreter and imports) and each estimator's setup
   (compiling), then seconds per dataset ``a + b·n`` per estimator; plus the summary
-  steps' seconds per row.
+  steps' seconds per row; plus, for a study with ``measures:``, reading each cell's
+  rows again and each measure on them (:func:`measures_seconds`).
 
 :func:`check_limits` turns a cost past :data:`LIMITS` into a :class:`StudyError` naming
 the study file and the key to change, unless the run opts in (config ``allow_large:
@@ -27,6 +28,8 @@ import os
 from dataclasses import dataclass
 
 from ..core.errors import StudyError, StudyErrors
+from ..stats.plugins import BOOTSTRAP, JACKKNIFE
+from ..stats.plugins.mcse import JACKKNIFE_GROUPS, RESAMPLES
 from . import cost_table
 from .chunking import count_jobs, sizes_for
 from .prices import price
@@ -149,6 +152,7 @@ def study_cost(study, chunk_size: int | str) -> Cost:
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
     summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
+    summary_seconds += measures_seconds(study, rows, rows // max(reps, 1))
     # the posterior's sampling dominates when its seconds per dataset are most of all
     time_key = slowest[1] if slowest[0] > 0.5 * sum(a for a, _ in per_dataset) \
         else "replications"
@@ -156,6 +160,29 @@ def study_cost(study, chunk_size: int | str) -> Cost:
                 datasets, rows, n_max, chunk, job_bytes, summary_bytes,
                 fit_seconds + job_seconds + summary_seconds, tuple(unmeasured),
                 most_draws[1] if draws_bytes > data_bytes else "sample_sizes", time_key)
+
+
+#: the measures stage (measured on 2 cores, 2,000 and 20,000 replicates a cell): opening
+#: one cell's rows, reading a row, a measure's pass over a row (a closed form's
+#: median and kernel density) and one resampled evaluation's pass (jackknife, bootstrap)
+MEASURE_PRICES = {"cell": 5e-3, "read_row": 2e-7, "row": 2e-7, "resampled_row": 2e-8}
+
+
+def measures_seconds(study, rows: int, cells: int) -> float:
+    """CPU seconds of measures.csv: every cell read once, and each measure of
+    ``study.measures`` on its rows, times its ``work`` (a median sorts: a few) and,
+    without a closed form, its resampled evaluations (the jackknife's groups, capped at
+    :data:`~fisherlab.stats.plugins.mcse.JACKKNIFE_GROUPS`; the bootstrap's resamples)."""
+    measures = getattr(study, "measures", ())
+    if not measures:
+        return 0.0
+    p = MEASURE_PRICES
+    reps = max(int(study.replications), 1)
+    total = cells * p["cell"] + rows * p["read_row"]
+    for m in measures:
+        evals = {JACKKNIFE: min(reps, JACKKNIFE_GROUPS), BOOTSTRAP: RESAMPLES}.get(m.mcse, 0)
+        total += rows * m.measure.work * (p["row"] + evals * p["resampled_row"])
+    return total
 
 
 #: bytes per estimate row while a chunk job holds its rows (a share of a summary
