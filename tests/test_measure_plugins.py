@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from fisherlab.cli import app as cli
 from fisherlab.core.errors import StudyError
 from fisherlab.core.seeds import measure_rng
 from fisherlab.pipeline import stages
@@ -72,6 +73,14 @@ def test_median_bias_declares_a_closed_form_and_refuses_the_jackknife():
     m = MEASURES["median_bias"]
     assert m.closed_form is not None and not m.smooth
     assert spec("median_bias").mcse == CLOSED_FORM
+
+
+def test_a_measure_without_a_formula_gets_the_jackknife_or_if_not_smooth_the_bootstrap(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    s = load_study(write(tmp_path, "measures:\n  - winsorised_bias\n"
+                         "  - \"python:studies.models.my_measures:hodges_lehmann_bias\"\n"))
+    assert [m.mcse for m in s.measures] == [JACKKNIFE, BOOTSTRAP]
 
 
 def test_median_bias_mcse_is_the_asymptotic_sqrt_pi_over_2_sigma_over_root_S():
@@ -218,10 +227,12 @@ def test_a_python_measure_runs_in_a_study(tmp_path, monkeypatch):
     claims = pd.read_csv(folder / "claims.csv")
     assert list(claims["measure"]) == [f"{mod}:hodges_lehmann_bias"]
     assert claims["value"].iloc[0] == t["value"].iloc[1]
-    # made again from the same rows: the same bytes (the bootstrap's seed is the study's)
-    before = (folder / "measures.csv").read_bytes()
-    stages.measures(study, folder, folder / "measures.csv")
-    assert (folder / "measures.csv").read_bytes() == before
+    # made again from the same rows by the workflow's command: the same bytes (the
+    # bootstrap's seed is the study's)
+    again = tmp_path / "again.csv"
+    assert cli.main(["measures", "--study", str(path), "--dir", str(folder),
+                     "--out", str(again)]) == 0
+    assert again.read_bytes() == (folder / "measures.csv").read_bytes()
 
 
 def test_no_measures_no_file(tmp_path):

@@ -3,8 +3,9 @@
 :class:`MeasureSpec` is an item of a study's ``measures:`` as the loader resolved it
 (``study.measures``): the measure's ``name``, its ``label``, its ``args`` (defaults
 filled in), the :class:`~.base.Measure` itself and the MCSE method, one of
-:data:`METHODS`: its closed form where the measure declares one, else the jackknife;
-the bootstrap when the study asks (``mcse: bootstrap``).
+:data:`METHODS`: its closed form where the measure declares one, else the jackknife
+(the bootstrap for a measure that is not smooth); the bootstrap when the study asks
+(``mcse: bootstrap``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ class MeasureSpec:
 
 
 def default_method(m: Measure) -> str:
-    return CLOSED_FORM if m.closed_form is not None else JACKKNIFE
+    """Its closed form where it declares one, else the jackknife, else (a measure that
+    is not smooth) the bootstrap."""
+    if m.closed_form is not None:
+        return CLOSED_FORM
+    return JACKKNIFE if m.smooth else BOOTSTRAP
 
 
 def method_problem(m: Measure, method: str) -> str | None:
