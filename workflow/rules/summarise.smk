@@ -52,7 +52,7 @@ rule measures:
     log:
         STUDY.log("measures"),
     params:
-        folder=STUDY.folder,
+        folder=subpath(input.summary, parent=True),
     resources: **ONE_CPU
     run:
         cli(log[0], "measures", "--study", input.study, "--dir", params.folder,
