@@ -226,6 +226,7 @@ def test_a_python_measure_runs_in_a_study(tmp_path, monkeypatch):
     assert t["value"].iloc[0] < summary["mse"].iloc[0]  # the largest errors left out
     claims = pd.read_csv(folder / "claims.csv")
     assert list(claims["measure"]) == [f"{mod}:hodges_lehmann_bias"]
+    assert claims["text"].iloc[0].startswith("Hodges–Lehmann bias of mle (mu) equals 0")
     assert claims["value"].iloc[0] == t["value"].iloc[1]
     # made again from the same rows by the workflow's command: the same bytes (the
     # bootstrap's seed is the study's)
@@ -233,6 +234,21 @@ def test_a_python_measure_runs_in_a_study(tmp_path, monkeypatch):
     assert cli.main(["measures", "--study", str(path), "--dir", str(folder),
                      "--out", str(again)]) == 0
     assert again.read_bytes() == (folder / "measures.csv").read_bytes()
+
+
+def test_a_failing_python_measure_is_named_with_its_cell(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    path = write(tmp_path, 'measures: ["python:tests.faulty_measures:broken"]\n')
+    with pytest.raises(RuntimeError, match=r"measure 'python:tests.faulty_measures:broken' "
+                       r"failed on mu=0_sigma=1/n10 mle mu: ZeroDivisionError"):
+        stages.run(load_study(path), tmp_path / "res", chunk_size=100, html_page=False,
+                   echo=lambda *_: None)
+
+
+def test_a_python_object_that_is_no_measure_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(StudyError, match="must be a fisherlab Measure or a function"):
+        load_study(write(tmp_path, 'measures: ["python:tests.faulty_measures:not_a_measure"]\n'))
 
 
 def test_no_measures_no_file(tmp_path):

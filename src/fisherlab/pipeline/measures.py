@@ -50,7 +50,12 @@ def measures_table(study: Study, source: Estimates) -> pd.DataFrame:
                 rng = measure_rng(study.seed, study.family.name, params[c["cond"]],
                                   int(c["n"]), c["estimator"], c["estimand"],
                                   json.dumps(spec.to_json(), sort_keys=True))
-            value, mcse = evaluate(spec, cell, rng)
+            try:
+                value, mcse = evaluate(spec, cell, rng)
+            except Exception as exc:  # a user's measure: say which one, on which cell
+                raise RuntimeError(
+                    f"measure {spec.name!r} failed on {c['cond']}/n{int(c['n'])} "
+                    f"{c['estimator']} {c['estimand']}: {type(exc).__name__}: {exc}") from exc
             rows.append({**{k: c[k] for k in head}, "n": int(c["n"]),
                          "estimator": c["estimator"], "param": c["estimand"],
                          "measure": spec.name, "label": spec.label, "value": value,

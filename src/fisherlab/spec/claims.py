@@ -91,6 +91,8 @@ class Claim:
     #: the estimators' labels, as every page spells them (``mle, interval wald``)
     label: str = ""
     target_label: str = ""
+    #: a study's own measure (``measures:``) is named by its label (``median bias``)
+    measure_label: str = ""
 
     @property
     def text(self) -> str:
@@ -105,7 +107,7 @@ class Claim:
         at = ("at every n" if self.n is None else
               f"at n = {', '.join(map(str, self.n))}")
         where = "".join(f", {k} = {v:g}" for k, v in self.where.items())
-        return f"{self.measure} of {of} {verb} {target} {at}{where}"
+        return f"{self.measure_label or self.measure} of {of} {verb} {target} {at}{where}"
 
     def evaluate(self, names: dict) -> float:
         """The target formula's value for a cell (``names``: parameters, n, level, truth)."""
@@ -129,12 +131,14 @@ def design_numbers(design) -> dict[str, float]:
 
 def check_claims(items: list, study_params: dict, sample_sizes: list, estimators: list,
                  estimands: list, problems, design=None,
-                 labels: dict | None = None, extra=()) -> tuple[Claim, ...] | None:
+                 labels: dict | None = None, extra: dict | None = None
+                 ) -> tuple[Claim, ...] | None:
     """The claims of ``expect:`` (the schema accepted their shape), checked against the
     study (``design``: the model's, whose numbers formulas may use): every problem to
     ``problems`` with its key; None when there was one. ``labels``: estimator id -> the
-    label its text uses; ``extra``: the names of the study's own measures."""
+    label its text uses; ``extra``: the study's own measures, name -> label."""
     before = len(problems.items)
+    extra = extra or {}
     known = [*design_numbers(design), *study_params, "n", "level", "truth"]
     ids = [e.id if hasattr(e, "id") else e for e in estimators]
     out = []
@@ -190,5 +194,6 @@ def check_claims(items: list, study_params: dict, sample_sizes: list, estimators
         out.append(Claim(measure, item["estimator"], estimand, op, target, n, where,
                          item.get("within"), labels.get(item["estimator"], ""),
                          labels.get(target["estimator"], "") if isinstance(target, dict)
-                         else ""))
+                         else "",
+                         extra.get(measure, "") if measure not in MEASURES else ""))
     return None if len(problems.items) > before else tuple(out)

@@ -95,7 +95,7 @@ def load_study(path: str | Path) -> Study:
                               [e[4] or e[0] for e in estimators], estimands, problems,
                               design=model.get("design"),
                               labels={e[4] or e[0]: e[3] for e in estimators},
-                              extra=[m.name for m in measures]) or ()
+                              extra={m.name: m.label for m in measures}) or ()
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
