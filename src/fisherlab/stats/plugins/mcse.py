@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from scipy import stats
 
 #: delete-one jackknife up to this many replicates; beyond, this many groups
 JACKKNIFE_GROUPS = 1000
@@ -55,28 +56,32 @@ def jackknife(stat: Callable[[np.ndarray], float], size: int,
 def bootstrap(stat: Callable[[np.ndarray], float], size: int,
               rng: np.random.Generator, resamples: int = RESAMPLES) -> float:
     """The bootstrap SE of ``stat(idx)`` (``idx``: indices of the replicates drawn with
-    replacement) over ``size`` replicates."""
+    replacement) over ``size`` replicates: scipy's bootstrap resamples the indices."""
     if size < 2:
         return float("nan")
-    vals = np.array([stat(rng.integers(0, size, size)) for _ in range(resamples)])
-    vals = vals[np.isfinite(vals)]
-    return float(vals.std(ddof=1)) if vals.size >= 2 else float("nan")
+    res = stats.bootstrap((np.arange(size),), lambda idx: stat(idx.astype(int)),
+                          n_resamples=resamples, vectorized=False, method="percentile",
+                          rng=rng)
+    se = float(res.standard_error)
+    return se if np.isfinite(se) else float("nan")
 
 
 def density_at(x: np.ndarray, at: float) -> float:
-    """A Gaussian kernel density estimate of ``x`` at ``at``, with Silverman's robust
-    bandwidth (module docstring)."""
+    """A Gaussian kernel density estimate of ``x`` at ``at`` (scipy's), with Silverman's
+    robust bandwidth (module docstring), given to scipy as a factor of the SD."""
     x = np.asarray(x, float)
     S = x.size
+    if S < 2:
+        return float("nan")
+    sd = x.std(ddof=1)
     q75, q25 = np.percentile(x, [75, 25])
-    spread = min(x.std(ddof=1), (q75 - q25) / 1.349) if S >= 2 else 0.0
+    spread = min(sd, (q75 - q25) / 1.349)
     if not spread > 0:
-        spread = x.std(ddof=1) if S >= 2 else 0.0
+        spread = sd
     if not spread > 0:
         return float("nan")
-    h = 0.9 * spread * S ** (-0.2)
-    u = (x - at) / h
-    return float(np.mean(np.exp(-0.5 * u * u)) / (h * np.sqrt(2 * np.pi)))
+    kde = stats.gaussian_kde(x, bw_method=0.9 * spread / sd * S ** (-0.2))
+    return float(kde(at)[0])
 
 
 def median_se(x: np.ndarray) -> float:
