@@ -40,6 +40,7 @@ METHODS = ("wald", "likelihood_ratio", "score")
 FAR = 40.0
 FAR_U = 40.0
 #: an MLE on its boundary (p_hat = 0) starts the search from this unconstrained value
+#: (a bounded parameter's only: a parameter on the real line has no boundary)
 EDGE_U = 30.0
 
 
@@ -156,7 +157,10 @@ def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: 
         if names is not None and p.name not in names:
             continue
         with np.errstate(all="ignore"):
-            u_hat = np.clip(p.to_unconstrained(theta_hat[p.name]), -EDGE_U, EDGE_U)
+            u_hat = p.to_unconstrained(theta_hat[p.name])
+            if p.kind() != "identity":  # a boundary MLE (p_hat = 0) starts just inside;
+                # a value on the real line is never on a boundary (mu = 255 stays 255)
+                u_hat = np.clip(u_hat, -EDGE_U, EDGE_U)
             s = (np.asarray(se[p.name], float) / p.jacobian(u_hat) if se and p.name in se
                  else np.full(R, np.nan))
         step = np.where(np.isfinite(s) & (s > 0), np.minimum(FAR * s, FAR_U), FAR_U)
