@@ -166,6 +166,8 @@ class Study:
     schedule: dict | None = field(default=None, repr=False)
     #: what the study claims to show (``expect:``), judged after the run
     claims: tuple[Claim, ...] = ()
+    #: the data whose fit set the truth (``fitted_to``, from ``fisherlab fit --study``)
+    fitted_to: dict | None = None
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of
