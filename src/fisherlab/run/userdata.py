@@ -68,12 +68,17 @@ def read_table(items: list[str]) -> tuple[str, pd.DataFrame]:
                 raise DataError(path, None, None, f"not a readable Parquet file ({exc})") from None
         else:
             try:
-                t = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+                t = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                                skip_blank_lines=False)  # a blank row is a missing value
             except pd.errors.EmptyDataError:
                 raise DataError(path, None, None, "the file is empty: expected a header line "
                                 "naming the columns, then one row per observation") from None
             except (pd.errors.ParserError, UnicodeDecodeError) as exc:
                 raise DataError(path, None, None, f"not a readable CSV file ({exc})") from None
+            # blank lines at the end are an editor's, not missing values
+            blank = (t == "").all(axis=1).to_numpy()
+            last = len(t) - int(np.argmin(blank[::-1])) if not blank.all() else 0
+            t = t.iloc[:last]
         if t.empty:
             raise DataError(path, None, None, "the file has no data rows (only "
                             + (f"a header: {', '.join(map(str, t.columns))})" if len(t.columns)
