@@ -135,3 +135,14 @@ def test_a_boundary_mle_says_so():
     f = fit_data(read_data(["0", "0", "0", "0"], "poisson"))
     assert f.mle == {"lam": 0.0}
     assert any("on the boundary" in note for note in f.notes)
+
+
+def test_a_flat_likelihood_says_so(tmp_path):
+    # a covariate that never varies is the intercept again: X'WX is singular, and the
+    # log-likelihood is constant along beta0 + 5 beta1 = const
+    path = tmp_path / "flat.csv"
+    path.write_text("c,d\n5,1\n5,0\n5,1\n5,0\n")
+    f = fit_data(read_data([str(path)], "logistic_regression", y="d", covariates=("c",)))
+    assert f.mle is None
+    assert f.notes == ["the likelihood is flat, no unique MLE: information matrix X'WX "
+                       "singular"]

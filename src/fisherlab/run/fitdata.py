@@ -147,7 +147,10 @@ def _mle(out: Fit, name: str, cls, options: dict, estimands: tuple[str, ...]) ->
     params = [p.name for p in fam.estimated()]
     failed = [r for r in rows.values() if not r.converged]
     if failed:
-        out.notes.append(f"the MLE does not exist: {failed[0].reason}")
+        why = failed[0].reason
+        # a singular information (collinear covariates) is a likelihood flat along a line
+        out.notes.append(f"the likelihood is flat, no unique MLE: {why}" if "singular" in why
+                         else f"the MLE does not exist: {why}")
         return
     hat = {p: np.array([rows[p].estimate]) for p in params}
     out.mle = {p: float(v[0]) for p, v in hat.items()}
@@ -161,6 +164,8 @@ def _mle(out: Fit, name: str, cls, options: dict, estimands: tuple[str, ...]) ->
             out.notes.append(f"the MLE of {p.name} = {v:g} is on the boundary of the "
                              "parameter space: the likelihood has no peak there, so the "
                              "Wald interval (zero width) and the standard errors say nothing")
+    if out.notes:  # on the boundary the information is 0 or infinite: nothing to add
+        return
     info = observed_information(fam, x, fixed, hat)
     sym = 0.5 * (info + np.swapaxes(info, -1, -2))
     if not (np.all(np.isfinite(sym)) and positive_definite(sym)[0]):
