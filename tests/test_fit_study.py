@@ -73,3 +73,28 @@ def test_a_study_file_is_never_overwritten(calls_study, capsys):
     assert cli.main(["fit", CALLS, "--family", "poisson", "--study", str(calls_study)]) == 2
     assert "the file exists" in capsys.readouterr().err
     assert calls_study.read_text() == before
+
+
+def test_a_regression_s_study_redraws_covariates_like_the_data_s(tmp_path, capsys):
+    data = tmp_path / "credit.csv"
+    data.write_text("income,default\n50,1\n80,0\n40,1\n60,0\n70,1\n45,0\n")
+    out = tmp_path / "credit_fit.yaml"
+    assert cli.main(["fit", str(data), "--family", "logistic_regression", "--y", "default",
+                     "--x", "income", "--study", str(out)]) == 0
+    doc = yaml.safe_load(out.read_text())
+    income = [50, 80, 40, 60, 70, 45]
+    mean = sum(income) / 6
+    sd = (sum((v - mean) ** 2 for v in income) / 5) ** 0.5
+    assert doc["model"]["design"] == {"covariates": [
+        {"name": "income", "distribution": "norm", "loc": mean, "scale": pytest.approx(sd)}]}
+    assert doc["model"]["params"] == doc["fitted_to"]["estimates"]
+    assert doc["sample_sizes"] == [3, 6, 12, 24]
+    assert cli.main(["validate", str(out)]) == 0
+
+
+def test_no_explorer_where_the_mle_does_not_exist(tmp_path, capsys):
+    code = cli.main(["fit", str(EXAMPLES / "credit.csv"), "--family", "logistic_regression",
+                     "--y", "default", "--x", "income", "--html", str(tmp_path / "c.html")])
+    assert code == 2
+    assert "no explorer: the MLE does not exist: complete separation" in capsys.readouterr().err
+    assert not (tmp_path / "c.html").exists()
