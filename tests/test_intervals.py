@@ -270,3 +270,19 @@ def test_profile_with_the_analytic_score_is_at_least_as_high(monkeypatch):
     assert not fam.has("score")
     slow, _ = iv.profile(fam, x, {}, hat, name, grid, rows)
     assert np.all(np.isfinite(fast)) and np.all(fast >= slow - 1e-6)
+
+
+@pytest.mark.parametrize("x", [[240.0, 255, 261, 248, 271], [0.0, 60.0]],
+                         ids=["far from zero", "wider than 40"])
+def test_likelihood_ratio_interval_of_a_location(x):
+    # the normal mean's profile drop is n log(1 + (x̄ - mu)^2 / sigma_hat^2), so the
+    # interval is x̄ ± sigma_hat sqrt(e^(q/n) - 1), wherever x̄ lies on the real line
+    # and however wide the interval is in mu's units
+    x = np.array([x])
+    n = x.shape[1]
+    fam = get_family("normal")
+    est = make_estimator("mle", {"interval": "likelihood_ratio"})
+    fit = est.fit(fam, x, {}, ("mu",), LEVEL)["mu"]
+    half = x.std() * np.sqrt(np.expm1(Q / n))
+    assert fit.ci_low[0] == pytest.approx(x.mean() - half, rel=1e-9)
+    assert fit.ci_high[0] == pytest.approx(x.mean() + half, rel=1e-9)

@@ -44,6 +44,8 @@ from .commands import (
     cmd_summarise,
     cmd_validate,
 )
+from .fit import arguments as fit_arguments
+from .fit import cmd_fit
 
 HELP = """\
 usage: fisherlab [--version] [--help] COMMAND [ARGS]
@@ -60,6 +62,9 @@ commands:
                         and their time (a fixed-R study: the MCSEs it will give)
   claims STUDY          the study's claims (expect:) as its last run judged them; exit 1
                         when one fails
+  fit DATA --family F   fit your own data (a CSV or Parquet file, or numbers): every
+                        estimator that applies, standard errors, intervals, AIC/BIC;
+                        --html the likelihood explorer, --study a study at the fit
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
@@ -72,7 +77,8 @@ options:
   --version             show the version and exit
 
 `fisherlab COMMAND --help` describes each command. Exit codes: 0 done, 1 validate found
-a problem or a claim fails, 2 an invalid study file or a limit of the cost plan, 3 a study
+a problem or a claim fails, 2 an invalid study file, a limit of the cost plan or data
+that fit cannot use, 3 a study
 stopped by max_failure_rate, 4 corrupt or stale chunks (removed; run again).
 """
 
@@ -144,6 +150,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 also when a claim cannot be told (too few replicates)")
+
+    p = cmd("fit", cmd_fit, "fit your own data with every estimator that applies; "
+            "optionally write its likelihood explorer (--html) and a study whose truth is "
+            "the fit (--study)", studies_dir=True)
+    fit_arguments(p)
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
         p = cmd(name, fn, f"internal: {text}")

@@ -6,6 +6,8 @@ line maps them to exit codes without importing the floors that raise them.
 * :class:`StudyError` (and :class:`StudyErrors`, several files): an invalid study or
   config file, or a cost past a limit; the message names the file, the key and what
   is allowed. Exit status 2.
+* :class:`DataError`: a user's data set that ``fisherlab fit`` cannot use; the message
+  names the file, the column and the row. A StudyError, so exit status 2.
 * :class:`PriorError`: a bad prior in a study file, keyed relative to the prior; the
   loader turns it into a StudyError naming the file.
 * :class:`FailureRateError`: more fits failed than a study's ``max_failure_rate``
@@ -49,6 +51,21 @@ class StudyErrors(StudyError):
         self.file, self.key, self.problem = first.file, first.key, first.problem
         self.errors = [e for err in self.each for e in err.errors]
         ValueError.__init__(self, "\n".join(str(e) for e in self.each))
+
+
+class DataError(StudyError):
+    """Data that cannot be fitted: ``file`` (or ``command line``), ``column`` and ``row``
+    (1-based, as a spreadsheet counts data rows; None for the whole column or file)."""
+
+    def __init__(self, file: str | Path, column: str | None, row: int | None, problem: str):
+        self.column, self.row = column, row
+        where = ", ".join(part for part in (
+            f"column {column!r}" if column is not None else "",
+            f"row {row}" if row is not None else "") if part)
+        super().__init__(file, where, problem)
+
+    def _message(self) -> str:
+        return f"{self.file}: " + (f"{self.key}: " if self.key else "") + self.problem
 
 
 class PriorError(ValueError):

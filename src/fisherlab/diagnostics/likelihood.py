@@ -88,7 +88,6 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     names = shown_params(study)
     base = first_condition(study)
     fixed = fam.fixed_values(base.params)
-    z = z_quantile(study.level)
     # the study's own MLE (its options: method, tolerances), so the curves' marks are the
     # estimates of its tables; a default one for a study that has none (e.g. only map)
     mle = next((e.estimator for e in study.estimators if e.estimator.maximum_likelihood),
@@ -103,30 +102,58 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
         rows = np.flatnonzero(ok)[:REPLICATES]
         if rows.size == 0:
             continue
-        xs = x[rows]
-        hat = {e: fits[e].estimate[rows] for e in est}
-        se = {e: fits[e].se[rows] for e in est}
-        with np.errstate(divide="ignore"):  # se = 0 at a boundary (p_hat = 0): infinite
-            info = {e: 1.0 / se[e] ** 2 for e in est}
-        lr = lr_intervals(fam, xs, fixed, hat, study.level, se, names)
-        for i, r in enumerate(rows):
-            for nm in names:
-                curves.append(dict(n=n, replicate=int(r), parameter=nm, x=xs[i:i + 1],
-                                   hat={e: v[i:i + 1] for e, v in hat.items()},
-                                   truth=float(np.broadcast_to(theta[nm], (len(x),))[r]),
-                                   mle=float(hat[nm][i]), wald_low=hat[nm][i] - z * se[nm][i],
-                                   wald_high=hat[nm][i] + z * se[nm][i],
-                                   mle_information=info[nm][i],
-                                   lr_low=float(lr[nm][0][i]), lr_high=float(lr[nm][1][i])))
-    out = [_curve(fam, fixed, c, _grid(fam, c["parameter"], curves), study) for c in curves]
+        truth = {nm: np.broadcast_to(theta[nm], (len(x),))[rows] for nm in names}
+        curves += specs(fam, fixed, study.level, x[rows], {e: fits[e].estimate[rows] for e in est},
+                        {e: fits[e].se[rows] for e in est}, names, rows, truth)
+    out = curves_table(fam, fixed, study.level, curves)
     mapped = _map_estimates(df, study, base)
-    for t in out:
-        key = (int(t["n"].iloc[0]), int(t["replicate"].iloc[0]), t["parameter"].iloc[0])
-        t["map"] = mapped.get(key, np.nan)
-    if not out:
+    if out.empty:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(out, ignore_index=True).assign(**condition_row(base))[
-        list(condition_row(base)) + list(out[0].columns)]
+    keys = zip(out["n"], out["replicate"], out["parameter"], strict=True)
+    out["map"] = [mapped.get((int(n), int(r), p), np.nan) for n, r, p in keys]
+    return out.assign(**condition_row(base))[list(condition_row(base)) + list(out.columns)]
+
+
+def specs(fam, fixed, level: float, xs, hat: dict, se: dict, names, replicates,
+          truth: dict | None = None) -> list[dict]:
+    """The curves of the datasets ``xs`` ``(R, n)`` with their MLE ``hat`` and its
+    standard errors ``se`` (``(R,)`` per estimated parameter), one per dataset ×
+    parameter of ``names``: its marks (the truth where known, else NaN; the Wald and
+    likelihood-ratio intervals; the observed information at the MLE)."""
+    z = z_quantile(level)
+    with np.errstate(divide="ignore"):  # se = 0 at a boundary (p_hat = 0): infinite
+        info = {e: 1.0 / np.asarray(v, float) ** 2 for e, v in se.items()}
+    lr = lr_intervals(fam, xs, fixed, hat, level, se, names)
+    out = []
+    for i, r in enumerate(replicates):
+        for nm in names:
+            out.append(dict(n=xs.shape[1], replicate=int(r), parameter=nm, x=xs[i:i + 1],
+                            hat={e: v[i:i + 1] for e, v in hat.items()},
+                            truth=float(truth[nm][i]) if truth else np.nan,
+                            mle=float(hat[nm][i]), wald_low=hat[nm][i] - z * se[nm][i],
+                            wald_high=hat[nm][i] + z * se[nm][i],
+                            mle_information=info[nm][i],
+                            lr_low=float(lr[nm][0][i]), lr_high=float(lr[nm][1][i])))
+    return out
+
+
+def curves_table(fam, fixed, level: float, curves: list[dict]) -> pd.DataFrame:
+    """The likelihood table of the curves of :func:`specs` (every column but ``map``
+    and the condition's), on one grid per parameter."""
+    out = [_curve(fam, fixed, c, _grid(fam, c["parameter"], curves), level) for c in curves]
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=COLUMNS[:-1])
+
+
+def data_table(fam, fixed, x, hat: dict, se: dict, level: float,
+               map_estimate: dict | None = None) -> pd.DataFrame:
+    """The likelihood table of one observed dataset ``x`` ``(1, n)`` (``fisherlab fit``):
+    the same curves and marks as a study's, every estimated parameter (at most
+    :data:`PARAMS`), no truth, the MAP where given (parameter -> estimate)."""
+    names = [p.name for p in fam.estimated()][:PARAMS]
+    hat = {k: np.atleast_1d(np.asarray(v, float)) for k, v in hat.items()}
+    se = {k: np.atleast_1d(np.asarray(v, float)) for k, v in se.items()}
+    t = curves_table(fam, fixed, level, specs(fam, fixed, level, x, hat, se, names, [0]))
+    return t.assign(map=[(map_estimate or {}).get(p, np.nan) for p in t["parameter"]])
 
 
 def _grid(fam, name: str, curves: list[dict]) -> np.ndarray:
@@ -168,7 +195,7 @@ def with_point(grid: np.ndarray, value: float) -> tuple[np.ndarray, int]:
     return np.insert(grid, i, value), i
 
 
-def _curve(fam, fixed, c: dict, grid: np.ndarray, study) -> pd.DataFrame:
+def _curve(fam, fixed, c: dict, grid: np.ndarray, level: float) -> pd.DataFrame:
     name = c["parameter"]
     grid, peak = with_point(grid, c["mle"])
     rows = np.zeros(grid.size, np.intp)
@@ -190,7 +217,7 @@ def _curve(fam, fixed, c: dict, grid: np.ndarray, study) -> pd.DataFrame:
         n=c["n"], replicate=c["replicate"], parameter=name,
         profile=len(fam.estimated()) > 1, point=np.arange(grid.size), theta=grid,
         loglik=lp, rel_loglik=lp - l_hat, score=score, information=info, **marks,
-        cutoff=-0.5 * float(stats.chi2.ppf(study.level, 1)), level=study.level))
+        cutoff=-0.5 * float(stats.chi2.ppf(level, 1)), level=level))
 
 
 def _map_estimates(df: pd.DataFrame, study, base: Condition) -> dict:

@@ -36,10 +36,11 @@ from ..families.base import Family, Theta
 #: the interval methods an MLE can report
 METHODS = ("wald", "likelihood_ratio", "score")
 #: the far point of the endpoint search: FAR Wald standard errors from the MLE, on the
-#: unconstrained scale, at most FAR_U there (e^40: the boundary, for a log or logit)
+#: unconstrained scale, at most FAR_U there for a log or logit (e^40: the boundary)
 FAR = 40.0
 FAR_U = 40.0
 #: an MLE on its boundary (p_hat = 0) starts the search from this unconstrained value
+#: (a bounded parameter's only: a parameter on the real line has no boundary)
 EDGE_U = 30.0
 
 
@@ -156,10 +157,16 @@ def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: 
         if names is not None and p.name not in names:
             continue
         with np.errstate(all="ignore"):
-            u_hat = np.clip(p.to_unconstrained(theta_hat[p.name]), -EDGE_U, EDGE_U)
+            u_hat = p.to_unconstrained(theta_hat[p.name])
+            if p.kind() != "identity":  # a boundary MLE (p_hat = 0) starts just inside;
+                # a value on the real line is never on a boundary (mu = 255 stays 255)
+                u_hat = np.clip(u_hat, -EDGE_U, EDGE_U)
             s = (np.asarray(se[p.name], float) / p.jacobian(u_hat) if se and p.name in se
                  else np.full(R, np.nan))
-        step = np.where(np.isfinite(s) & (s > 0), np.minimum(FAR * s, FAR_U), FAR_U)
+        # FAR_U caps a log or logit scale (e^40 is the boundary); a parameter on the real
+        # line is measured in its own units, so only its standard errors scale the search
+        far = FAR * s if p.kind() == "identity" else np.minimum(FAR * s, FAR_U)
+        step = np.where(np.isfinite(s) & (s > 0), far, FAR_U)
         ok = np.isfinite(u_hat) & np.isfinite(l_hat)
 
         def f(u, r, p=p):

@@ -211,6 +211,17 @@ def numeric_information(family: Family, x, theta_fixed: Theta,
     return -h / (jac[:, :, None] * jac[:, None, :])
 
 
+def observed_information(family: Family, x, theta_fixed: Theta,
+                         theta_hat: dict[str, np.ndarray]) -> np.ndarray:
+    """Observed information ``(R, k, k)`` at the MLE ``theta_hat``: the family's analytic
+    one where declared (an exponential family's n I(theta_hat), valid at the MLE only),
+    else :func:`numeric_information`."""
+    with np.errstate(all="ignore"):
+        if family.has("observed_information") or family.exponential_family:
+            return family.observed_information(x, {**theta_fixed, **theta_hat})
+        return numeric_information(family, x, theta_fixed, theta_hat)
+
+
 def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
     """Check every replicate's optimum and attach the inverse observed information."""
     est = family.estimated()
@@ -238,11 +249,7 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
         if ok.any():
             sub = {k: v[ok] for k, v in theta_hat.items()}
             xs = x[ok]
-            with np.errstate(all="ignore"):
-                if family.has("observed_information") or family.exponential_family:
-                    info[ok] = family.observed_information(xs, {**theta_fixed, **sub})
-                else:
-                    info[ok] = numeric_information(family, xs, theta_fixed, sub)
+            info[ok] = observed_information(family, xs, theta_fixed, sub)
         pt.cov = safe_inv(info)
     else:
         with np.errstate(all="ignore"):

@@ -49,7 +49,7 @@
     var legend = box.querySelector('.lx-legend');
     legend.innerHTML = sizes.map(function (n, i) {
       return '<span><i style="background:' + COLORS[i % COLORS.length] + '"></i>n = ' + n + '</span>';
-    }).join('') + '<span>line style: replicate</span>';
+    }).join('') + (reps.length > 1 ? '<span>line style: replicate</span>' : '');
     function draw() {
       var c = chosen();
       while (svg.firstChild) { svg.removeChild(svg.firstChild); }
@@ -102,8 +102,9 @@
           if (v >= x0 && v <= x1) { el('line', {x1: X(v), y1: y - 6, x2: X(v), y2: y + 6, stroke: '#1f4e9c'}, svg); }
         });
       });
-      box.querySelector('.lx-marks').textContent = 'n = ' + c.n + ', replicate ' + c.replicate +
-        ': truth ' + fmt(c.truth) + '; MLE ' + fmt(c.mle) + ' (observed information ' +
+      // observed data (fisherlab fit) have no truth: their marks start at the MLE
+      box.querySelector('.lx-marks').textContent = 'n = ' + c.n +
+        (reps.length > 1 ? ', replicate ' + c.replicate : '') + ': ' + (c.truth === null ? '' : 'truth ' + fmt(c.truth) + '; ') + 'MLE ' + fmt(c.mle) + ' (observed information ' +
         fmt(c.mle_information) + ')' + (c.map === null ? '' : '; MAP ' + fmt(c.map)) +
         '; Wald interval [' + fmt(c.wald_low) + ', ' + fmt(c.wald_high) +
         ']; likelihood-ratio interval [' + fmt(c.lr_low) + ', ' + fmt(c.lr_high) + '].';

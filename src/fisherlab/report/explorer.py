@@ -51,7 +51,12 @@ def data(t: pd.DataFrame) -> dict:
 
 def html(r) -> str:
     """The explorer of a study's page ('' when the table is empty)."""
-    t = r.tables.get("likelihood")
+    return explorer(r.tables.get("likelihood"))
+
+
+def explorer(t: pd.DataFrame | None) -> str:
+    """The explorer of a likelihood table: a study's (its page) or one observed
+    dataset's (``fisherlab fit --html``, :func:`page`); '' when the table is empty."""
     if t is None or t.empty:
         return ""
     d = data(t)
@@ -60,6 +65,19 @@ def html(r) -> str:
     return (f"<style>{CSS}</style>{blocks}"
             f'<script type="application/json" id="lx-data">{payload}</script>'
             f"<script>{SCRIPT}</script>")
+
+
+def page(t: pd.DataFrame, title: str, lede: str) -> str:
+    """A page of its own holding the explorer of ``t``, for a user's data: the same
+    explorer as a study's page, under a title and a paragraph saying what was fitted."""
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+            f"<title>{esc(title)} · fisherlab</title><style>{PAGE_CSS}</style></head><body>"
+            f"<h1>{esc(title)}</h1><p class='lede'>{esc(lede)}</p>{explorer(t)}</body></html>")
+
+
+PAGE_CSS = ("body{font:15px/1.5 system-ui,sans-serif;max-width:1180px;margin:1.5em auto;"
+            "padding:0 1em;color:#222}.lede{color:#444}")
 
 
 def _block(name: str, curves: list) -> str:
@@ -75,7 +93,8 @@ def _block(name: str, curves: list) -> str:
     return (f'<div class="lx" data-param="{esc(name)}">'
             f'<h3>The {what} of {esc(name)}</h3>'
             f'<div class="lx-controls"><label>n <select class="lx-n">{n_opts}</select>'
-            f'</label><label>replicate <select class="lx-rep">{r_opts}</select></label>'
+            f'</label><label{" hidden" * (len(reps) == 1)}>replicate '  # one dataset: no choice
+            f'<select class="lx-rep">{r_opts}</select></label>'
             f'<label class="lx-move">move {esc(name)} '
             f'<input type="range" class="lx-slider" min="0" max="{len(curves[0]["theta"]) - 1}" '
             f'step="1" value="0" '

@@ -10,6 +10,7 @@ from ..estimators import estimator_class, estimators_for
 from ..families import family_names, get_family
 from ..spec.study import Study
 from .format import fmt, fmt_pm
+from .prose import fitted_to
 from .targets import per_condition, targets_text
 from .verdicts import headline
 
@@ -84,6 +85,7 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
     est = "; ".join(e.label for e in study.estimators)
     head = [
         f"# {study.name}", "", study.description, "",
+        *([fitted_to(study), ""] if study.fitted_to else []),
         f"- **model**: {study.family.name} with {grid}",
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
         f"- **replications**: {study.replications} per condition, seed {study.seed}"

@@ -29,6 +29,7 @@ from ..verdicts import CLAIMS
 from ..verdicts import TABLE as VERDICTS
 from . import figures
 from .html import CSS, details, esc, figure
+from .prose import fitted_to
 from .sections import SECTIONS, Section
 from .verdicts import Verdicts, count, headline, tally, word
 
@@ -223,6 +224,8 @@ def render(r: Results, figs: dict[str, list]) -> tuple[str, str]:
             f"<title>{esc(study.name)} · fisherlab</title><style>{CSS}</style></head><body>"
             f"<p><a href='../index.html'>← all studies</a></p>"
             f"<h1>{esc(study.name)}</h1><p class='lede'>{esc(study.description)}</p>"
+            + (f"<p class='lede fitted'>{esc(fitted_to(study))}</p>"
+               if study.fitted_to else "") +
             f"<p class='verdict'><b>Verdict:</b> <span data-fact='verdict'>{esc(verdict)}"
             f"</span></p><nav>{nav}</nav>{body}</body></html>")
     return page, verdict

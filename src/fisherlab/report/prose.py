@@ -23,3 +23,19 @@ def pair(r, row) -> str:
         values = {k: getattr(row, k) for k in r.varying}
         text += f" ({esc(condition_label(values, r.varying))})"
     return text
+
+
+def fitted_to(study) -> str:
+    """The header's sentence of a study written at a fit (``fitted_to``), plain text; ''
+    for any other study. Its truth is a data set's MLE, and a reader must not take the
+    measures for the world's."""
+    f = study.fitted_to
+    if not f:
+        return ""
+    cols = ", ".join(f.get("columns") or [])
+    values = ", ".join(f"{k} = {v:.6g}" for k, v in f["estimates"].items())
+    return (f"The truth of this study is not the world's: it is the "
+            f"{f.get('estimator', 'mle').upper()} fitted to {f['data']}"
+            + (f" ({cols}; n = {f['n']})" if cols else f" (n = {f['n']})")
+            + f": {values}. Its measures say how the estimators do if the world were that "
+            "fit (a parametric bootstrap).")

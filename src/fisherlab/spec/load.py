@@ -109,7 +109,8 @@ def load_study(path: str | Path) -> Study:
                  estimands=estimands, level=level, raw=doc,
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
-                 design=model.get("design"), claims=claims, measures=measures)
+                 design=model.get("design"), claims=claims, measures=measures,
+                 fitted_to=doc.get("fitted_to"))
 
 
 def _opt_float(v) -> float | None:

@@ -169,6 +169,8 @@ class Study:
     claims: tuple[Claim, ...] = ()
     #: the measures beyond summary.csv's (``measures:``), written to measures.csv
     measures: tuple[MeasureSpec, ...] = ()
+    #: the data whose fit set the truth (``fitted_to``, from ``fisherlab fit --study``)
+    fitted_to: dict | None = None
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of
