@@ -29,6 +29,7 @@ from ..run import provenance
 from ..spec.load import load_study
 from ..verdicts import CLAIMS
 from ..verdicts import TABLE as VERDICTS
+from .fromfile import study_of
 
 #: the name the estimates have in :meth:`Results.sql`
 VIEW = "estimates"
@@ -112,6 +113,8 @@ class Results:
         named in provenance.json when its SHA-256 still matches, else the copy of it that
         provenance.json keeps (so the results stay readable after the file changed)."""
         prov = self.provenance
+        if "from" in prov:  # estimates summarised from a file: the study they describe
+            return study_of(prov["from"], self.folder.name)
         path = Path(prov.get("study_file", ""))
         if path.is_file() and provenance.file_hash(path) == prov.get("study_sha256"):
             return load_study(path)
