@@ -117,6 +117,10 @@ def test_an_rsimsum_data_frame_comes_unchanged_and_gets_a_page(tmp_path):
         assert s.loc[m, "n_rep"] == len(g) and s.loc[m, "n_failed"] == len(g) - len(b)
         assert s.loc[m, "bias"] == pytest.approx(b.mean() - 0.5, rel=1e-12)
         assert s.loc[m, "empse"] == pytest.approx(b.std(ddof=1), rel=1e-12)
+        # no interval columns: rsimsum's Wald interval b ± z·se
+        se = g.loc[g["b"].notna(), "se"].to_numpy()
+        z = 1.959963984540054
+        assert s.loc[m, "coverage"] == np.mean(np.abs(b - 0.5) <= z * se)
     page = (tmp_path / "res" / "MIsim" / "report.html").read_text()
     assert "Read from a file" in page and "Cramér–Rao bound needs" in page
     assert res.estimate_rows == len(df)

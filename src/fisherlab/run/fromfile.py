@@ -27,6 +27,7 @@ from ..core.errors import InputError
 from ..core.files import write_parquet
 from ..core.labels import number
 from ..core.layout import ESTIMATES, STATS, StudyFiles
+from ..families.base import z_quantile
 from ..spec.external import Columns, external_study, factor_column
 from ..spec.study import Study
 from ..stats.cellstats import block_stats, merge_cells
@@ -115,6 +116,10 @@ def read_estimates(path: str | Path, columns: Columns) -> pd.DataFrame:
     lo, hi = columns.ci_limits or (None, None)
     out["ci_low"] = _numeric(path, df, lo, "--ci-limits", True) if lo else np.nan
     out["ci_high"] = _numeric(path, df, hi, "--ci-limits", True) if hi else np.nan
+    if columns.wald():  # rsimsum's simsum() without ci.limits: estimate ± z·se
+        z = z_quantile(columns.level)
+        out["ci_low"] = out["estimate"] - z * out["se"]
+        out["ci_high"] = out["estimate"] + z * out["se"]
     out["converged"] = np.isfinite(out["estimate"].to_numpy())
     out["reason"] = np.where(out["converged"], "", "no estimate in the file")
     out["iterations"] = np.int64(0)

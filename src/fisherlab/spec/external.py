@@ -52,7 +52,8 @@ class Columns:
     se: str | None = None
     #: the condition factors (``by``)
     by: tuple[str, ...] = ()
-    #: the interval's limits (rsimsum ``ci.limits``)
+    #: the interval's limits (rsimsum ``ci.limits``); without them and with ``se``, the
+    #: Wald interval estimate ± z·se, as rsimsum
     ci_limits: tuple[str, str] | None = None
     #: the sample size, a column or a number for every row
     n: str | int | None = None
@@ -74,6 +75,11 @@ class Columns:
         if d.get("ci_limits"):
             d["ci_limits"] = tuple(d["ci_limits"])
         return cls(**d)
+
+    def wald(self) -> bool:
+        """Whether the intervals are Wald's, estimate ± z·se, as rsimsum's ``simsum()``
+        computes them when it is given no ``ci.limits``."""
+        return self.ci_limits is None and self.se is not None
 
     def used(self) -> dict[str, str]:
         """Column -> the option that named it (for messages), the file's columns only."""
@@ -117,7 +123,7 @@ class Reported(Estimator):
     doc = "a method whose estimates were read from a file"
 
     def interval_kind(self, family, estimand: str) -> str:
-        return "as reported"
+        return self.options.get("interval", "as reported")
 
     @classmethod
     def applies_to(cls, family) -> bool:
@@ -133,7 +139,9 @@ def external_study(name: str, source: str | Path, columns: Columns, grid: dict[s
     """The study a file of estimates describes: ``grid`` maps each condition column to
     its levels (in the file's order), ``methods`` are the estimators' ids."""
     params = {k.removeprefix("true_"): v for k, v in grid.items()}
-    specs = [EstimatorSpec("reported", {}, Reported(), label=m, key=m) for m in methods]
+    # rsimsum's convention: without interval columns, the interval is estimate ± z·se
+    kind = {"interval": "wald"} if columns.wald() else {}
+    specs = [EstimatorSpec("reported", {}, Reported(**kind), label=m, key=m) for m in methods]
     where = f", by {', '.join(columns.by)}" if columns.by else ""
     text = (f"Estimates of {', '.join(estimands)} by {len(methods)} method(s) read from "
             f"{Path(source).name}{where}: Morris et al.'s measures with their Monte Carlo "

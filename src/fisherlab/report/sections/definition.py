@@ -22,8 +22,10 @@ def definition(r) -> str:
     theory = sorted(cons["theory_slope"].dropna().unique()) if "theory_slope" in cons else []
     rates = ", ".join(rate(t) for t in theory) or "–"
     seed = f" (seed {s.seed})" if s.seed is not None else ""
-    items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid),
-             ("sample sizes n", ", ".join(map(str, s.sample_sizes))),
+    # estimates read from a file may come without sample sizes (n 0) or factors
+    sizes = ", ".join(map(str, s.sample_sizes)) if s.sample_sizes != [0] else "not given"
+    items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid or "–"),
+             ("sample sizes n", sizes),
              ("replications", f"{s.replications} per condition{seed}"
               if s.targets is None else targets.targets_text(s)),
              # a study with target MCSEs: per condition × n, the replications used
