@@ -178,7 +178,7 @@ def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, by
     out: dict[str, list] = {}
     if outdir is not None:  # the folder holds this page's figures only, none of a past run
         Path(outdir).mkdir(parents=True, exist_ok=True)
-        for old in Path(outdir).glob("*.png"):
+        for old in [*Path(outdir).glob("*.png"), *Path(outdir).glob("*.csv")]:
             old.unlink()
     for sec in SECTIONS:
         if not r.shows(sec):
@@ -199,6 +199,11 @@ def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, by
                 out[sec.id].append((name, buf.getvalue(), caption))
                 if outdir is not None:
                     (Path(outdir) / f"{name}.png").write_bytes(buf.getvalue())
+                    # a figure that carries its data (a table of summary.csv's values,
+                    # rearranged) gets it beside it, for people to draw it their way
+                    data = getattr(fig, "fisherlab_data", None)
+                    if data is not None:
+                        files.write_csv(data, Path(outdir) / f"{name}.csv")
     return out
 
 
