@@ -162,3 +162,13 @@ def test_a_parquet_file_reads_as_the_csv(tmp_path):
     s = pd.read_csv(out / "summary.csv").set_index("estimator")
     assert s.loc["CC", "mean"] == pytest.approx(df.loc[df["method"] == "CC", "b"].mean(),
                                                 rel=1e-12)
+
+
+def test_summarise_says_what_it_needs(tmp_path, capsys):
+    assert main(["summarise"]) == 2
+    assert "needs --from FILE, or the stage's --study, --dir and --out" in capsys.readouterr().err
+    assert main(["summarise", "--from", str(tmp_path / "x.csv"), "--true", "0"]) == 2
+    assert "--from needs --estvarname (the estimate's column)" in capsys.readouterr().err
+    assert main(["summarise", "--from", str(tmp_path / "x.csv"), "--true", "0",
+                 "--estvarname", "b"]) == 2
+    assert f"{tmp_path / 'x.csv'}: no such file" in capsys.readouterr().err

@@ -200,15 +200,15 @@ def cmd_summarise(args) -> int:
     if args.from_file is None:  # the workflow's stage
         missing = [o for o in ("study", "dir", "out") if getattr(args, o) is None]
         if missing:
-            raise StudyError("", "", "fisherlab summarise needs --from FILE, or the "
-                             "stage's --study, --dir and --out (missing: --"
-                             + ", --".join(missing) + ")")
+            raise StudyError("summarise", "", "needs --from FILE, or the stage's --study, "
+                             "--dir and --out (missing: --" + ", --".join(missing) + ")")
         stages.summarise(_load(args), args.dir, args.out)
         return 0
-    missing = [o for o in ("estvarname", "true") if getattr(args, o) is None]
+    roles = {"estvarname": "--estvarname (the estimate's column)",
+             "true": "--true (the truth: a column or a number)"}
+    missing = [text for o, text in roles.items() if getattr(args, o) is None]
     if missing:
-        raise InputError(args.from_file, "--from needs --" + " and --".join(missing)
-                         + " (the estimate's column and the truth)")
+        raise InputError(args.from_file, "--from needs " + " and ".join(missing))
     columns = Columns(estvarname=args.estvarname, true=args.true, methodvar=args.methodvar,
                       se=args.se, by=tuple(args.by), ci_limits=args.ci_limits, n=args.n,
                       param=args.param, level=args.level)
