@@ -134,8 +134,6 @@ def read_estimates(path: str | Path, columns: Columns) -> pd.DataFrame:
         raise InputError(path, f"column {columns.true!r} (--true), {_where(path, i)}: the "
                          "truth changes within a condition × method; give the factors that "
                          "set it with --by")
-    dup = out.duplicated(cell[:2] + ["estimator", "estimand", "replicate"])
-    assert not dup.any()  # the numbering is unique by construction
     return out[keys + ROW_COLUMNS + ["cond"]]
 
 

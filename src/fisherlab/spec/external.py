@@ -15,7 +15,7 @@ each with its reason (:data:`NEEDS_MODEL`), never approximated.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -61,12 +61,9 @@ class Columns:
     param: str | None = None
     #: the interval's nominal level (coverage is judged against it)
     level: float = LEVEL
-    extra: dict = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
-        out = asdict(self)
-        out.pop("extra")
-        return out
+        return asdict(self)
 
     @classmethod
     def from_json(cls, d: dict) -> Columns:
