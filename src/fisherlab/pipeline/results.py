@@ -116,8 +116,10 @@ class Results:
         if "from" in prov:  # estimates summarised from a file: the study they describe
             return study_of(prov["from"], self.folder.name)
         path = Path(prov.get("study_file", ""))
-        if path.is_file() and provenance.file_hash(path) == prov.get("study_sha256"):
-            return load_study(path)
+        # a relative path is the workflow's, from the project folder: results/<study>/..
+        for p in (path, self.folder.resolve().parent.parent / path):
+            if p.is_file() and provenance.file_hash(p) == prov.get("study_sha256"):
+                return load_study(p)
         text = prov.get("study_text")
         if text is None:
             raise FileNotFoundError(
@@ -166,7 +168,11 @@ class Results:
 
     # ------------------------------------------------------------------ showing
     def _lines(self) -> list[tuple[str, str]]:
-        out = [(name, f"{len(self.tables[name])} rows") for name in self.tables]
+        # what people open first, then the diagnostics, then any other table
+        first = ("summary", VERDICTS, CLAIMS, "measures")
+        names = sorted(self.tables, key=lambda t: (t not in first, first.index(t)
+                                                   if t in first else 0, t))
+        out = [(name, f"{len(self.tables[name])} rows") for name in names]
         try:
             kind = ("estimates.parquet" if self.files.estimates_file.exists()
                     else "estimates/ (partitioned)")
