@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from fisherlab.pipeline.stages import run
-from fisherlab.report.nested import MEASURES, column, nested_factors
+from fisherlab.report.nested import MEASURES, column, nested_factors, nested_table
 from fisherlab.report.sections.nested_loop import SECTION
 from fisherlab.spec.load import load_study
 
@@ -74,3 +74,12 @@ def test_the_page_has_the_plot_only_for_two_varying_factors(grid):
     one = one_n[one_n["true_mu"] == 0]  # sigma alone
     assert nested_factors(one) == ["true_sigma"]
     assert not SECTION.when(SimpleNamespace(summary=one))
+
+
+def test_a_study_that_selects_measures_gets_those_panels(grid):
+    summary = pd.read_csv(grid / "summary.csv")
+    t = nested_table(summary, ["mle", "unbiased"], {"bias", "coverage", "not_drawn"})
+    assert [c for c in t.columns if "[" in c] == [
+        column(m, e) for m in ("bias", "coverage") for e in ("mle", "unbiased")]
+    # none of those it draws: every measure, as without a selection
+    assert len(nested_table(summary, ["mle"], {"not_drawn"}).columns) == 5 + 4

@@ -44,13 +44,17 @@ def column(measure: str, estimator: str) -> str:
     return f"{measure}[{estimator}]"
 
 
-def nested_table(summary: pd.DataFrame, estimators: list[str]) -> pd.DataFrame:
+def nested_table(summary: pd.DataFrame, estimators: list[str],
+                 chosen=None) -> pd.DataFrame:
     """One row per estimand × condition in nested order (``position`` 0, 1, ... within
     each estimand): the condition columns and n, then each measure of
-    :data:`MEASURES` that has a value, per estimator (:func:`column`)."""
+    :data:`MEASURES` that has a value (and is among ``chosen``, the names of the measures
+    a study selects, when it selects some of them), per estimator (:func:`column`)."""
     factors = nested_factors(summary)
     keys = condition_columns(summary) + ["n"]
-    measures = [m for m in MEASURES if summary[m].notna().any()]
+    measures = [m for m in MEASURES if m in summary and summary[m].notna().any()]
+    picked = [m for m in measures if chosen and m in chosen]
+    measures = picked or measures
     rest = [k for k in keys if k not in factors]
     order = ["estimand", *factors, *rest]
     wide = summary.pivot_table(index=["estimand", *keys], columns="estimator",

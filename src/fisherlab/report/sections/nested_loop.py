@@ -11,7 +11,9 @@ ORDER = 25
 
 def figure(r):
     ests = [e.id for e in r.study.estimators if e.id in set(r.summary["estimator"])]
-    table = nested_table(r.summary, ests)
+    # a study may select its measures (``measures:``); items may be names or objects
+    chosen = {getattr(m, "name", m) for m in getattr(r.study, "measures", None) or ()}
+    table = nested_table(r.summary, ests, chosen)
     fig = nested_loop_figure(table, nested_factors(r.summary), ests, r.labels, r.study.level)
     fig.fisherlab_data = table  # the page writes it beside the PNG: nested_loop.csv
     return [("nested_loop", fig, caption(r))]
