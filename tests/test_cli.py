@@ -64,11 +64,12 @@ def test_bare_fisherlab_and_help_list_the_user_commands_first(args):
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert out.startswith("usage: fisherlab")
-    user = [out.index(f"\n  {c}") for c in ("run STUDY", "validate", "families")]
+    user = [out.index(f"\n  {c}") for c in ("run STUDY", "summarise --from FILE",
+                                               "validate", "families")]
     internal = out.index("internal commands")
     assert user == sorted(user) and max(user) < internal
-    for stage in ("chunk", "combine", "check", "summarise", "measures", "report", "diagnose",
-                  "html", "index"):
+    assert "summarise" in out[internal:]  # without --from, the workflow's stage
+    for stage in ("chunk", "combine", "check", "measures", "report", "diagnose", "html", "index"):
         assert stage in out[internal:]
         assert f"\n  {stage} " not in out[:internal]  # not listed among the user commands
 

@@ -23,7 +23,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from fisherlab.report import azplots, figures  # noqa: E402
+from fisherlab.report import azplots, figures, nested  # noqa: E402
 from fisherlab.report.sections import (  # noqa: E402
     bessel,
     consistency,
@@ -180,7 +180,17 @@ FIGURES = {
     "dist": lambda: azplots.dist_plot(data()[0], LABELS, lattice=False)[0],
     "pit": lambda: _pit(list(LABELS)),
     "pit_one_estimator": lambda: _pit(["map"]),
+    "nested_loop": lambda: _nested(),
 }
+
+
+def _nested():
+    """The nested-loop plot of the summary (true_mu × n), with every measure."""
+    s = data()[1]
+    i = np.arange(len(s))
+    s = s.assign(bias=0.01 * np.sin(i), empse=s["rmse"], coverage=0.93 + 0.01 * np.cos(i))
+    t = nested.nested_table(s, list(LABELS))
+    return nested.nested_loop_figure(t, nested.nested_factors(s), list(LABELS), LABELS, 0.95)
 
 
 # --------------------------------------------------------------------------- checks

@@ -22,7 +22,8 @@ LAZY_REASON = "start-up"
 
 def floor_of(module: str) -> int:
     """The floor of ``fisherlab.<part>...``; the package's own ``__init__`` is the ground
-    (it holds the version only)."""
+    (the version, and `open`, whose lazy import of the pipeline is its own: every module
+    of the package is under it, and none imports it)."""
     parts = module.split(".")
     if len(parts) == 1:
         return 0

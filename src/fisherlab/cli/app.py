@@ -18,7 +18,7 @@ import os
 import sys
 from importlib import metadata
 
-from ..core.defaults import CHUNK_SIZE, STUDIES_DIR
+from ..core.defaults import CHUNK_SIZE, LEVEL, STUDIES_DIR
 from ..core.errors import exit_code
 from ..core.layout import RESULTS
 from .commands import (
@@ -55,6 +55,8 @@ fisherlab: simulation studies of statistical estimators.
 commands:
   run STUDY             run one study in this process: every stage, report.html included
                         (STUDY is a name in studies/ or a path to a .yaml file)
+  summarise --from FILE summarise anyone's estimates (CSV or Parquet; rsimsum's column
+                        names): the same tables, verdicts and page as a study
   validate [STUDY ...]  check study files and print what each will cost, without running
                         anything (default: every file in studies/)
   families              the families, their parameters and estimators (Markdown)
@@ -99,6 +101,49 @@ def _version() -> str:
         return metadata.version("fisherlab")
     except metadata.PackageNotFoundError:  # pragma: no cover - a source tree, not installed
         return "unknown"
+
+
+def _true(text: str):
+    """--true: a number for every row, else a column's name."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _n(text: str):
+    """--n: a whole number for every row, else a column's name."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def _limits(text: str) -> tuple[str, str]:
+    parts = [t.strip() for t in text.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise argparse.ArgumentTypeError(f"give two columns, LOWER,UPPER; got {text!r}")
+    return parts[0], parts[1]
+
+
+def from_file_options(p) -> None:
+    """The options of ``summarise --from``: each column's role, as rsimsum names them."""
+    g = p.add_argument_group("a file of estimates (--from)")
+    g.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="CSV or Parquet, one row per replicate × method × condition")
+    g.add_argument("--estvarname", help="the estimate's column (required with --from)")
+    g.add_argument("--se", help="the standard error's column")
+    g.add_argument("--true", type=_true, help="the truth: a column, or a number for every "
+                   "row (required with --from)")
+    g.add_argument("--methodvar", help="the method's column (default: one method)")
+    g.add_argument("--by", nargs="+", default=[], metavar="COLUMN",
+                   help="the condition factors' columns")
+    g.add_argument("--ci-limits", type=_limits, metavar="LOWER,UPPER",
+                   help="the interval's columns")
+    g.add_argument("--n", type=_n, help="the sample size: a column, or a number")
+    g.add_argument("--param", help="the estimand's column, when there are several")
+    g.add_argument("--level", type=float, default=LEVEL,
+                   help=f"the intervals' nominal level (default: {LEVEL})")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -188,10 +233,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="status.json")
     p.add_argument("--provenance", help="also write provenance.json (combine) from CHUNKS")
     p.add_argument("chunks", nargs="*", help="the chunk files (with --provenance)")
-    p = stage("summarise", cmd_summarise, "summary.csv (stops when the study's "
-              "max_failure_rate is exceeded)")
-    p.add_argument("--dir", required=True, help="the study's results folder")
-    p.add_argument("--out", required=True, help="summary.csv")
+    p = cmd("summarise", cmd_summarise, "summary.csv of a study's results folder (a "
+            "stage: --study, --dir, --out); or, with --from FILE, every table and the page "
+            "of anyone's estimates, one row per replicate × method × condition (CSV or "
+            "Parquet; options named as rsimsum's simsum())")
+    p.add_argument("--study", help="the study file (the workflow's stage)")
+    p.add_argument("--dir", help="the study's results folder (the workflow's stage)")
+    p.add_argument("--out", help="summary.csv (the stage); with --from, the results "
+                   "folder to write (default: results/<file name>)")
+    from_file_options(p)
     p = stage("measures", cmd_measures, "measures.csv: the study's own measures "
               "(measures:), a cell at a time")
     p.add_argument("--dir", required=True, help="the study's results folder")

@@ -13,12 +13,14 @@ import sys
 from pathlib import Path
 
 from ..core.defaults import STUDIES_DIR
-from ..core.errors import StudyError, StudyErrors
+from ..core.errors import InputError, StudyError, StudyErrors
 from ..core.layout import StudyFiles
 from ..core.seeds import SEED_BLOCK
 from ..pipeline import stages
+from ..pipeline.fromfile import summarise_file
 from ..pipeline.rounds import round_stage, with_schedule, write_table
 from ..plan import cost
+from ..spec.external import Columns
 from ..spec.load import load_study
 from ..spec.study import spec_sha256
 
@@ -195,7 +197,22 @@ def cmd_check(args) -> int:
 
 
 def cmd_summarise(args) -> int:
-    stages.summarise(_load(args), args.dir, args.out)
+    if args.from_file is None:  # the workflow's stage
+        missing = [o for o in ("study", "dir", "out") if getattr(args, o) is None]
+        if missing:
+            raise StudyError("summarise", "", "needs --from FILE, or the stage's --study, "
+                             "--dir and --out (missing: --" + ", --".join(missing) + ")")
+        stages.summarise(_load(args), args.dir, args.out)
+        return 0
+    roles = {"estvarname": "--estvarname (the estimate's column)",
+             "true": "--true (the truth: a column or a number)"}
+    missing = [text for o, text in roles.items() if getattr(args, o) is None]
+    if missing:
+        raise InputError(args.from_file, "--from needs " + " and ".join(missing))
+    columns = Columns(estvarname=args.estvarname, true=args.true, methodvar=args.methodvar,
+                      se=args.se, by=tuple(args.by), ci_limits=args.ci_limits, n=args.n,
+                      param=args.param, level=args.level)
+    summarise_file(args.from_file, columns, args.out, echo=lambda m: print(m, file=sys.stderr))
     return 0
 
 

@@ -10,6 +10,8 @@ line maps them to exit codes without importing the floors that raise them.
   names the file, the column and the row. A StudyError, so exit status 2.
 * :class:`PriorError`: a bad prior in a study file, keyed relative to the prior; the
   loader turns it into a StudyError naming the file.
+* :class:`InputError`: a file of estimates (``fisherlab summarise --from``) that cannot
+  be read as one; the message names the file, the column and the row. Exit status 2.
 * :class:`FailureRateError`: more fits failed than a study's ``max_failure_rate``
   allows. Exit status 3.
 * :class:`ChunkError`: chunk files that are corrupt or stale (removed, to be
@@ -76,6 +78,15 @@ class PriorError(ValueError):
         super().__init__(f"{key}: {problem}" if key else problem)
 
 
+class InputError(ValueError):
+    """A file of estimates that cannot be summarised: the message names the file, the
+    column (and the option that named it) and, where one row is at fault, the row."""
+
+    def __init__(self, file: str | Path, problem: str):
+        self.file, self.problem = str(file), problem
+        super().__init__(f"{self.file}: {problem}")
+
+
 class FailureRateError(RuntimeError):
     """Too many fits failed in some condition: the study is broken, not unlucky."""
 
@@ -86,7 +97,8 @@ class ChunkError(RuntimeError):
 
 #: the command line's exit status for each error (0 is success; 1 is ``validate``
 #: finding a problem); README, "The fisherlab command"
-EXIT_CODES: dict[type[Exception], int] = {StudyError: 2, FailureRateError: 3, ChunkError: 4}
+EXIT_CODES: dict[type[Exception], int] = {StudyError: 2, InputError: 2, FailureRateError: 3,
+                                          ChunkError: 4}
 
 
 def exit_code(exc: BaseException) -> int | None:

@@ -32,14 +32,15 @@ def run_all(df: pd.DataFrame, study) -> dict[str, pd.DataFrame]:
     return {name: d.fn(df, study) for name, d in REGISTRY.items()}
 
 
-def stream_all(source, study) -> dict[str, pd.DataFrame]:
-    """Every diagnostic table of one study from its dataset
+def stream_all(source, study, names=None) -> dict[str, pd.DataFrame]:
+    """Every diagnostic table of one study (or those in ``names``) from its dataset
     (:class:`fisherlab.run.dataset.Estimates`), a unit at a time. Diagnostics with the same
     ``by`` share each read (the union of their columns); where ``by`` holds ``n``, one
     condition × n file is read once and split into the units in memory."""
-    out: dict[str, list] = {name: [] for name in REGISTRY}
+    chosen = [d for d in REGISTRY.values() if names is None or d.name in names]
+    out: dict[str, list] = {d.name: [] for d in chosen}
     by_unit: dict[tuple, list[Diagnostic]] = {}
-    for d in REGISTRY.values():
+    for d in chosen:
         by_unit.setdefault(d.by, []).append(d)
     for by, ds in by_unit.items():
         cols = None if any(d.columns is None for d in ds) else sorted(

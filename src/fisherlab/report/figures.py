@@ -81,6 +81,10 @@ def grid(k: int, height: float = 3.0, rows: int | None = None):
 def n_axis(ax, sizes) -> None:
     """A log n axis labelled at the study's sample sizes (no crowded minor labels)."""
     sizes = sorted({int(v) for v in sizes})
+    if sizes[0] <= 0:  # estimates read from a file without sample sizes (n = 0)
+        ax.set_xticks(sizes, [str(v) for v in sizes])
+        ax.set_xlim(sizes[0] - 1, sizes[-1] + 1)
+        return
     ax.set_xscale("log")
     ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     # labels that would touch are thinned when the figure is saved (fit.tidy)

@@ -88,7 +88,8 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
         *([fitted_to(study), ""] if study.fitted_to else []),
         f"- **model**: {study.family.name} with {grid}",
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
-        f"- **replications**: {study.replications} per condition, seed {study.seed}"
+        f"- **replications**: {study.replications} per condition"
+        + (f", seed {study.seed}" if study.seed is not None else "")
         if study.targets is None else f"- **replications**: {targets_text(study)}",
         *(f"  - {line}" for line in per_condition(precision)),
         f"- **estimators**: {est}",

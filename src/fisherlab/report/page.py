@@ -87,6 +87,16 @@ class Results:
     def label(self, estimator: str) -> str:
         return self.labels.get(estimator, estimator)
 
+    @property
+    def left_out(self) -> dict:
+        """Diagnostic -> why it was not computed: estimates read from a file
+        (``fisherlab summarise --from``) have no model for some; {} for a study."""
+        return self.provenance.get("from", {}).get("left_out", {})
+
+    def shows(self, sec: Section) -> bool:
+        """Whether the page has section ``sec``: not when its diagnostic was left out."""
+        return sec.id not in self.left_out and sec.when(self)
+
     @cached_property
     def sizes(self) -> list[int]:
         """The sample sizes of the first condition."""
@@ -171,10 +181,10 @@ def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, by
     out: dict[str, list] = {}
     if outdir is not None:  # the folder holds this page's figures only, none of a past run
         Path(outdir).mkdir(parents=True, exist_ok=True)
-        for old in Path(outdir).glob("*.png"):
+        for old in [*Path(outdir).glob("*.png"), *Path(outdir).glob("*.csv")]:
             old.unlink()
     for sec in SECTIONS:
-        if not sec.when(r):
+        if not r.shows(sec):
             continue
         out[sec.id] = []
         for make in sec.figures:
@@ -192,6 +202,11 @@ def draw(r: Results, outdir: Path | None = None) -> dict[str, list[tuple[str, by
                 out[sec.id].append((name, buf.getvalue(), caption))
                 if outdir is not None:
                     (Path(outdir) / f"{name}.png").write_bytes(buf.getvalue())
+                    # a figure that carries its data (a table of summary.csv's values,
+                    # rearranged) gets it beside it, for people to draw it their way
+                    data = getattr(fig, "fisherlab_data", None)
+                    if data is not None:
+                        files.write_csv(data, Path(outdir) / f"{name}.csv")
     return out
 
 
@@ -214,7 +229,7 @@ def section_html(sec: Section, r: Results, figs: list[tuple[str, bytes, str]]) -
 def render(r: Results, figs: dict[str, list]) -> tuple[str, str]:
     """The page's HTML and the study's one-line verdict (for the index)."""
     verdict = headline(r.verdicts.table, r.fits, r.failed_fits)
-    shown = [s for s in SECTIONS if s.when(r)]
+    shown = [s for s in SECTIONS if r.shows(s)]
     nav = "".join(f'<a href="#{s.id}">{esc(s.title)}</a>' for s in shown)
     body = "".join(f'<section id="{s.id}"><h2>{esc(s.title)}</h2>'
                    f"{section_html(s, r, figs.get(s.id, []))}</section>" for s in shown)

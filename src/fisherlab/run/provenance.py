@@ -62,7 +62,9 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
             "estimator_seconds": job_seconds})
     seconds = [c["seconds"] for c in chunks if c["seconds"] is not None]
     return {"study": study.name, "study_file": str(study_file),
-            "study_sha256": file_hash(study_file), "seed": study.seed,
+            "study_sha256": file_hash(study_file),
+            # the file itself, so that the results can be read after it changed or moved
+            "study_text": Path(study_file).read_text(), "seed": study.seed,
             "versions": versions(),
             # versions of the processes that ran the chunks; `chunks[i].versions` indexes it
             "chunk_versions": seen_versions,

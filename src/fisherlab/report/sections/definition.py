@@ -16,21 +16,29 @@ ORDER = 10
 def definition(r) -> str:
     s = r.study
     grid = params_label(s.params)
-    theory = sorted(r.tables["consistency"]["theory_slope"].dropna().unique())
+    # a study read from a file of estimates has no consistency or efficiency table
+    cons, eff = r.tables["consistency"], r.tables["efficiency"]
+    left_out = r.left_out
+    theory = sorted(cons["theory_slope"].dropna().unique()) if "theory_slope" in cons else []
     rates = ", ".join(rate(t) for t in theory) or "–"
-    items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid),
-             ("sample sizes n", ", ".join(map(str, s.sample_sizes))),
-             ("replications", f"{s.replications} per condition (seed {s.seed})"
+    seed = f" (seed {s.seed})" if s.seed is not None else ""
+    # estimates read from a file may come without sample sizes (n 0) or factors
+    sizes = ", ".join(map(str, s.sample_sizes)) if s.sample_sizes != [0] else "not given"
+    items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid or "–"),
+             ("sample sizes n", sizes),
+             ("replications", f"{s.replications} per condition{seed}"
               if s.targets is None else targets.targets_text(s)),
              # a study with target MCSEs: per condition × n, the replications used
              *((("replications used" if i == 0 else ""), line) for i, line in
                enumerate(targets.per_condition(r.tables.get("precision")))),
              ("estimators", "; ".join(e.label for e in s.estimators)),
              ("estimands", ", ".join(s.estimands)), ("intervals", f"{s.level:.0%}"),
-             ("theoretical RMSE rate", rates)]
-    info = efficiency.information_statement(r.tables["efficiency"])
+             *((("theoretical RMSE rate", rates),) if "consistency" not in left_out else ())]
+    info = (f'<dt>Fisher information</dt><dd data-fact="information">'
+            f"{esc(efficiency.information_statement(eff))}</dd>" if "efficiency" not in left_out
+            else "")
     return ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
-            + f'<dt>Fisher information</dt><dd data-fact="information">{esc(info)}</dd></dl>')
+            + info + "</dl>")
 
 
 SECTION = Section("definition", "The study", body=definition)
