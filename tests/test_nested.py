@@ -74,6 +74,10 @@ def test_the_page_has_the_plot_only_for_two_varying_factors(grid):
     one = one_n[one_n["true_mu"] == 0]  # sigma alone
     assert nested_factors(one) == ["true_sigma"]
     assert not SECTION.when(SimpleNamespace(summary=one))
+    # sigma and n vary: one parameter, whose conditions the figures against n show
+    sigma_n = summary[summary["true_mu"] == 0]
+    assert nested_factors(sigma_n) == ["true_sigma", "n"]
+    assert not SECTION.when(SimpleNamespace(summary=sigma_n))
 
 
 def test_a_study_that_selects_measures_gets_those_panels(grid):

@@ -1,4 +1,6 @@
-"""Every condition at once: the nested-loop plot of a grid with two or more factors."""
+"""Every condition at once: the nested-loop plot of a grid that varies two or more
+parameters (with n as one more factor). Where one parameter varies, the figures against
+n already show every condition."""
 
 from __future__ import annotations
 
@@ -32,4 +34,4 @@ HOW = ("A nested-loop plot (Rücker &amp; Schwarzer 2014) puts every condition o
        "factor that changes there is the one the measure responds to.")
 
 SECTION = Section("nested_loop", "Every condition", how=HOW, figures=(figure,),
-                  when=lambda r: len(nested_factors(r.summary)) >= 2)
+                  when=lambda r: len([f for f in nested_factors(r.summary) if f != "n"]) >= 2)
