@@ -67,8 +67,8 @@ def test_bare_fisherlab_and_help_list_the_user_commands_first(args):
     user = [out.index(f"\n  {c}") for c in ("run STUDY", "validate", "families")]
     internal = out.index("internal commands")
     assert user == sorted(user) and max(user) < internal
-    for stage in ("chunk", "combine", "check", "summarise", "measures", "report", "diagnose",
-                  "html", "index"):
+    for stage in ("chunk", "combine", "check", "summarise", "measures", "paired", "report",
+                  "diagnose", "html", "index"):
         assert stage in out[internal:]
         assert f"\n  {stage} " not in out[:internal]  # not listed among the user commands
 

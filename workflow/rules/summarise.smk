@@ -72,7 +72,7 @@ rule paired:
     log:
         STUDY.log("paired"),
     params:
-        folder=STUDY.folder,
+        folder=subpath(input.summary, parent=True),
     resources: **ONE_CPU
     run:
         cli(log[0], "paired", "--study", input.study, "--dir", params.folder,
