@@ -10,7 +10,7 @@ from ...core.labels import column_label, number
 from ...stats.paired import METHOD_TEXT
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import COLORS, LINESTYLES, conditions, grid, legend_below, lines, n_axis
-from ..format import fmt, fmt_pm
+from ..format import fmt_pm
 from ..html import Col, cite, esc
 from ..html import table as html_table
 from .section import Section
@@ -35,10 +35,11 @@ def reading(r) -> str:
     ref = r.label(r.study.compare.reference)
     parts = []
     for i, row in last.iterrows():
-        where = "".join(f", {column_label(k)} = {number(getattr(row, k))}"
-                        for k in (r.varying if r.conditions > 1 else []))
+        where = ", ".join(f"{column_label(k)} = {number(getattr(row, k))}"
+                          for k in (r.varying if r.conditions > 1 else []))
         parts.append(
-            f"{esc(r.label(row.estimator))} ({esc(row.estimand)}{esc(where)}): relative "
+            (f"at {esc(where)}, " if where else "")
+            + f"{esc(r.label(row.estimator))} ({esc(row.estimand)}): relative "
             "precision " + cite("paired", i, "relative_precision", fmt_pm(
                 row.relative_precision, row.relative_precision_mcse)) + "%, MSE ratio "
             + cite("paired", i, "mse_ratio", fmt_pm(row.mse_ratio, row.mse_ratio_mcse)))
@@ -78,7 +79,7 @@ def table(r) -> str:
             "bias_diff"),
         Col("coverage diff. (MCSE)",
             lambda x: fmt_pm(x.coverage_diff, x.coverage_diff_mcse), "coverage_diff"),
-        Col("ρ", lambda x: fmt(x.rho, None, 2), "rho")]
+        Col("ρ", lambda x: f"{x.rho:.2f}", "rho")]
     return html_table(t, cols, "paired", group="estimator")
 
 
@@ -91,7 +92,9 @@ def paired_plot(r, estimand: str):
     fig, axes = grid(len(shown), height=2.6, rows=int(np.ceil(len(shown) / 2)))
     for ax, (col, label, level) in zip(axes, shown, strict=False):
         k = 0
-        for cond, g in conditions(t):
+        for _, g in conditions(t):
+            cond = ", ".join(f"{column_label(k)} = {number(g[k].iloc[0])}"
+                             for k in (r.varying if r.conditions > 1 else []))
             for est, ge in g.groupby("estimator", sort=False):
                 name = r.label(est) + (f", {cond}" if cond else "")
                 lines(ax, ge, col, f"{col}_mcse", COLORS[k % len(COLORS)], name,
