@@ -156,3 +156,28 @@ def test_compare_key_is_read_and_a_bad_reference_is_refused(tmp_path):
         load_study(_study(tmp_path, "compare: mom", claim))
     with pytest.raises(StudyError, match="add compare:"):
         load_study(_study(tmp_path, "", claim.replace("mom", "mle")))
+
+
+def test_the_precision_rule_says_cannot_tell_within_two_mcses():
+    from fisherlab.verdicts import judge
+    from fisherlab.verdicts.paired import Z, precision_verdict
+
+    assert Z == 2.0
+    assert precision_verdict(5.0, 2.0) == "more precise"  # z = 2.5
+    assert precision_verdict(-5.0, 2.0) == "less precise"
+    assert precision_verdict(3.9, 2.0) == "cannot tell"  # z = 1.95
+    assert precision_verdict(50.0, float("nan")) == "cannot tell"
+    paired = pd.DataFrame({"true_mu": 0.0, "n": [10, 20], "estimator": "mle",
+                           "reference": "mom", "estimand": "mu", "used": [98, 100],
+                           "left_out": [2, 0], "relative_precision": [30.0, 3.0],
+                           "relative_precision_mcse": [10.0, 10.0],
+                           "mcse_method": "normal"})
+    summary = pd.DataFrame({"true_mu": 0.0, "n": [10, 20], "estimator": "mle",
+                            "estimand": "mu", "n_rep": 100, "n_failed": [2, 0]})
+    study = type("S", (), {"claims": ()})()
+    verdicts, _ = judge(study, {"summary": summary, "paired": paired})
+    rows = verdicts[verdicts["question"] == "precision"]
+    assert list(rows["verdict"]) == ["more precise", "cannot tell"]
+    assert list(rows["used"]) == [98, 100] and list(rows["left_out"]) == [2, 0]
+    assert rows["left_out_why"].iloc[0] == "2 replicates where either fit failed"
+    assert "2 MCSEs" in rows["rule"].iloc[0] and "normal MCSE" in rows["rule"].iloc[0]

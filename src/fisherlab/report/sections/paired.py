@@ -1,6 +1,7 @@
 """Paired comparisons with the study's reference estimator (``compare:``): paired.csv's
 relative precision, MSE ratio, bias and coverage differences, each with its MCSE, in a
-table and against n. Shown, not judged: a claim that names one of them judges it."""
+table and against n; the verdict on precision is the one rule's
+(:mod:`fisherlab.verdicts.paired`), and a claim that names a measure judges it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from ...core.labels import column_label, number
 from ...stats.paired import METHOD_TEXT
+from ...verdicts import paired as rule
 from ..columns import cond_cols, est_col, estimand_col, n_col, sort_rows
 from ..figures import COLORS, LINESTYLES, conditions, grid, legend_below, lines, n_axis
 from ..format import fmt_pm
@@ -44,7 +46,9 @@ def reading(r) -> str:
                 row.relative_precision, row.relative_precision_mcse)) + "%, MSE ratio "
             + cite("paired", i, "mse_ratio", fmt_pm(row.mse_ratio, row.mse_ratio_mcse)))
     return (f"Against {esc(ref)} on the same datasets, at n = {nmax}: "
-            + "; ".join(parts) + ".")
+            + "; ".join(parts) + ". Over every n: " + r.tally(rule.QUESTION, t, rule.MORE,
+                                                                "cells")
+            + f" (relative precision more than {rule.Z:g} MCSEs above 0).")
 
 
 def how(r) -> str:
@@ -59,18 +63,20 @@ def how(r) -> str:
             "per-replicate differences, MCSE √(Var(d)/S); the coverage difference uses "
             "the pairs where both have an interval. The number in brackets is the Monte "
             "Carlo SE, by " + esc(METHOD_TEXT[c.mcse]) + " (<code>mcse: " + esc(c.mcse)
-            + "</code>); it uses the correlation ρ of the paired errors. Shown, not "
-            "judged; a claim that names one of them judges it. Also in "
-            "<code>paired.csv</code>.")
+            + "</code>); it uses the correlation ρ of the paired errors. <b>More "
+            f"precise</b> means a relative precision more than {rule.Z:g} MCSEs above 0, "
+            "<b>less precise</b> more than that below, otherwise <i>cannot tell</i>: the "
+            "difference is within Monte Carlo noise. The other measures are shown, not "
+            "judged; a claim that names one judges it. Also in <code>paired.csv</code>.")
 
 
 def table(r) -> str:
     t = sort_rows(_rows(r), r, "estimand", "estimator", "n")
     cols = cond_cols(r) + [
         estimand_col(), est_col(r), n_col(),
-        Col("pairs used", lambda x: str(x.used), "used"),
+        Col("pairs", lambda x: str(x.used), "used"),
         Col("left out", lambda x: str(x.left_out), "left_out"),
-        Col("relative precision % (MCSE)",
+        Col("rel. precision % (MCSE)",
             lambda x: fmt_pm(x.relative_precision, x.relative_precision_mcse),
             "relative_precision"),
         Col("MSE ratio (MCSE)", lambda x: fmt_pm(x.mse_ratio, x.mse_ratio_mcse),
@@ -79,7 +85,8 @@ def table(r) -> str:
             "bias_diff"),
         Col("coverage diff. (MCSE)",
             lambda x: fmt_pm(x.coverage_diff, x.coverage_diff_mcse), "coverage_diff"),
-        Col("ρ", lambda x: f"{x.rho:.2f}", "rho")]
+        Col("ρ", lambda x: f"{x.rho:.2f}", "rho"),
+        Col("verdict", lambda x: r.verdict(rule.QUESTION, x), left=True)]
     return html_table(t, cols, "paired", group="estimator")
 
 
