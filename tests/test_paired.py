@@ -181,3 +181,14 @@ def test_the_precision_rule_says_cannot_tell_within_two_mcses():
     assert list(rows["used"]) == [98, 100] and list(rows["left_out"]) == [2, 0]
     assert rows["left_out_why"].iloc[0] == "2 replicates where either fit failed"
     assert "2 MCSEs" in rows["rule"].iloc[0] and "normal MCSE" in rows["rule"].iloc[0]
+
+
+def test_validate_refuses_a_reference_that_is_not_an_estimator(tmp_path, capsys):
+    from fisherlab.cli.app import main
+
+    path = _study(tmp_path, "compare: {reference: unbiased}")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert f"FAIL {path}" in text
+    assert "key 'compare.reference': the reference 'unbiased' is not an estimator" in text
