@@ -51,7 +51,7 @@ def rp_normal(err, ref) -> tuple[float, float]:
         return NAN, NAN
     ratio = r.var(ddof=1) / e.var(ddof=1)
     rho = float(np.corrcoef(e, r)[0, 1])
-    return 100 * (ratio - 1), 200 * ratio * float(np.sqrt((1 - rho**2) / (S - 1)))
+    return float(100 * (ratio - 1)), 200 * float(ratio) * float(np.sqrt((1 - rho**2) / (S - 1)))
 
 
 def rp_robust(err, ref) -> tuple[float, float]:
