@@ -69,7 +69,8 @@ def test_bare_fisherlab_and_help_list_the_user_commands_first(args):
     internal = out.index("internal commands")
     assert user == sorted(user) and max(user) < internal
     assert "summarise" in out[internal:]  # without --from, the workflow's stage
-    for stage in ("chunk", "combine", "check", "measures", "report", "diagnose", "html", "index"):
+    for stage in ("chunk", "combine", "check", "measures", "paired", "report",
+                  "diagnose", "html", "index"):
         assert stage in out[internal:]
         assert f"\n  {stage} " not in out[:internal]  # not listed among the user commands
 

@@ -78,6 +78,16 @@ def test_measures_are_priced_per_row_and_by_their_resampled_evaluations(write_st
     assert c.cpu_seconds - plain.cpu_seconds == pytest.approx(expected, rel=1e-9)
 
 
+def test_paired_comparisons_are_priced_per_condition_and_n_and_per_row(write_study):
+    plain = cost.study_cost(study(write_study, reps=2000), 1000)
+    s = load_study(write_study(STUDY.format(n=500, reps=2000) + "compare: unbiased\n",
+                               name="paired"))
+    c = cost.study_cost(s, 1000)
+    p = cost.PAIRED_PRICES
+    assert c.cpu_seconds - plain.cpu_seconds == pytest.approx(
+        6 * 3 * p["unit"] + plain.rows * p["row"], rel=1e-9)
+
+
 def test_every_registered_family_and_estimator_has_a_measured_figure():
     missing = [(f, e) for f in family_names() for e in estimators_for(get_family(f))
                if (f, e) not in cost_table.FITS]

@@ -31,6 +31,7 @@ from fisherlab.report.sections import (  # noqa: E402
     efficiency,
     intervals,
     optimiser,
+    paired,
     score,
 )
 from fisherlab.report.verdicts import Verdicts  # noqa: E402
@@ -161,6 +162,26 @@ def _pit(estimators):
                             else len(SIZES))
 
 
+def _paired():
+    """The paired comparisons of two long-labelled estimators with a reference in two
+    conditions: four panels and a legend of four lines."""
+    from types import SimpleNamespace
+
+    rows = []
+    for i, (mu, est) in enumerate([(m, e) for m in (0.0, 2.0) for e in ("map", "posterior")]):
+        for n in SIZES:
+            rows.append({"true_mu": mu, "true_sigma": 1.5, "n": n, "estimator": est,
+                         "estimand": "mu", "relative_precision": 10.0 * i - 5,
+                         "relative_precision_mcse": 3.0, "mse_ratio": 1 + 0.05 * i,
+                         "mse_ratio_mcse": 0.02, "bias_diff": 0.01 * i,
+                         "bias_diff_mcse": 0.004, "coverage_diff": -0.01 * i,
+                         "coverage_diff_mcse": 0.006})
+    r = SimpleNamespace(tables={"paired": pd.DataFrame(rows)}, label=LABELS.get,
+                        varying=["true_mu"], conditions=2,
+                        study=SimpleNamespace(compare=SimpleNamespace(reference="mle")))
+    return paired.paired_plot(r, "mu")
+
+
 #: name -> a function drawing that figure: every figure function the page's sections use
 FIGURES = {
     "coverage": lambda: coverage.coverage_plot(data()[2]["coverage"], data()[3], LABELS),
@@ -181,6 +202,7 @@ FIGURES = {
     "pit": lambda: _pit(list(LABELS)),
     "pit_one_estimator": lambda: _pit(["map"]),
     "nested_loop": lambda: _nested(),
+    "paired": _paired,
 }
 
 

@@ -9,6 +9,7 @@ rule report_html:
         study=FLOW.study_file,
         precision=ROUNDS.precision_file,  # none for a fixed-R study
         measures=FLOW.measures_file,  # none for a study without measures:
+        paired=FLOW.paired_file,  # none for a study without compare:
     output:
         tables=[
             report(STUDY.table(name), caption="../report/table.rst", category="{study}",

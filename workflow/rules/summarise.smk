@@ -57,3 +57,23 @@ rule measures:
     run:
         cli(log[0], "measures", "--study", input.study, "--dir", params.folder,
             "--out", output.measures)
+
+
+rule paired:
+    """Every estimator against the study's reference (compare:) on the same datasets,
+    a condition × n at a time; only for a study with compare: (Workflow.paired_file)."""
+    input:
+        parts=FLOW.parts("estimates"),
+        stats=FLOW.parts("stats"),
+        summary=STUDY.summary,
+        study=FLOW.study_file,
+    output:
+        paired=STUDY.paired,
+    log:
+        STUDY.log("paired"),
+    params:
+        folder=subpath(input.summary, parent=True),
+    resources: **ONE_CPU
+    run:
+        cli(log[0], "paired", "--study", input.study, "--dir", params.folder,
+            "--out", output.paired)

@@ -36,6 +36,7 @@ from .commands import (
     cmd_index,
     cmd_judge,
     cmd_measures,
+    cmd_paired,
     cmd_plan,
     cmd_precision,
     cmd_report,
@@ -71,8 +72,8 @@ commands:
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
 internal commands (the workflow's stages; the Snakemake rules call them):
-  chunk, gather, combine, export, check, summarise, measures, diagnose, judge, report,
-  html, index, round, precision
+  chunk, gather, combine, export, check, summarise, measures, paired, diagnose, judge,
+  report, html, index, round, precision
 
 options:
   -h, --help            show this help and exit
@@ -246,6 +247,10 @@ def parser() -> argparse.ArgumentParser:
               "(measures:), a cell at a time")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p.add_argument("--out", required=True, help="measures.csv")
+    p = stage("paired", cmd_paired, "paired.csv: every estimator against the study's "
+              "reference (compare:) on the same datasets")
+    p.add_argument("--dir", required=True, help="the study's results folder")
+    p.add_argument("--out", required=True, help="paired.csv")
     p = stage("diagnose", cmd_diagnose, "every diagnostic table, <diagnostic>.csv in --dir")
     p.add_argument("--dir", required=True, help="the study's results folder")
     p = stage("judge", cmd_judge, "verdicts.csv and claims.csv in --dir, from its tables")

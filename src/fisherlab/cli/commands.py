@@ -222,6 +222,12 @@ def cmd_measures(args) -> int:
     return 0
 
 
+def cmd_paired(args) -> int:
+    table = stages.paired(_load(args), args.dir, args.out)
+    print(f"{args.out}: {len(table)} rows")
+    return 0
+
+
 def cmd_report(args) -> int:
     stages.report_md(_load(args), args.dir, args.out)
     return 0

@@ -12,6 +12,7 @@ same files; all of them take the names from here. A study's folder holds::
         provenance.json, status.json       where the rows came from; ok or stopped
         summary.csv, precision.csv         the measures; each target MCSE, met or not
         measures.csv                       the study's own measures (measures:), if any
+        paired.csv                         paired comparisons (compare:), if any
         <table>.csv                        one table per diagnostic, and the verdicts
         report.md, report.html, figures/, verdict.json   the pages and the index's line
         logs/                              the workflow's logs
@@ -83,6 +84,11 @@ class StudyFiles:
     def measures(self) -> Path:
         """The study's own measures (``measures:``), when it lists any."""
         return self.table("measures")
+
+    @property
+    def paired(self) -> Path:
+        """Paired comparisons with a reference estimator (``compare:``), when set."""
+        return self.table("paired")
 
     @property
     def report_md(self) -> Path:

@@ -17,6 +17,8 @@ the same files under ``<results>/<study>/``:
     summarise  summary.csv                          Morris et al. measures, from statistics
     measures   measures.csv                         the study's own measures (measures:),
                                                    a cell at a time; only if it lists any
+    paired     paired.csv                           paired comparisons with a reference
+                                                   (compare:), a condition × n at a time
     diagnose   <diagnostic>.csv                     every diagnostic table, a piece at a time
     judge      verdicts.csv, claims.csv             every verdict, by its one rule; the claims
     report_md  report.md                            definition, claims, verdicts, summary
@@ -55,6 +57,7 @@ from ..core.errors import ChunkError, FailureRateError
 from ..core.layout import ESTIMATES, INDEX, RESULTS, STATS, StudyFiles, chunk_file
 from ..diagnostics import TABLES, stream_all
 from ..diagnostics.failures import check_failure_rate_of
+from ..diagnostics.paired import paired_table
 from ..plan.chunking import jobs_for, study_rows
 from ..run import provenance
 from ..run.chunks import remove, verify_chunks, write_chunk
@@ -171,6 +174,16 @@ def measures(study: Study, folder: str | Path, out: str | Path) -> pd.DataFrame:
     return table
 
 
+def paired(study: Study, folder: str | Path, out: str | Path) -> pd.DataFrame:
+    """paired.csv: every estimator against the study's reference (``compare:``) on the
+    same datasets, a condition × n at a time (:mod:`fisherlab.diagnostics.paired`);
+    nothing is written for a study without ``compare:``."""
+    table = paired_table(study, Estimates(folder))
+    if study.compare is not None:
+        files.write_csv(table, out)
+    return table
+
+
 def report_md(study: Study, folder: str | Path, out: str | Path) -> None:
     """report.md: the study's definition, its claims and verdicts, and its summary as
     readable tables (and, for a study with target MCSEs, how they were met)."""
@@ -182,7 +195,9 @@ def report_md(study: Study, folder: str | Path, out: str | Path) -> None:
                                  files.read_table(sf.precision) if study.targets
                                  and sf.precision.exists() else None,
                                  files.read_table(sf.measures) if study.measures
-                                 and sf.measures.exists() else None))
+                                 and sf.measures.exists() else None,
+                                 files.read_table(sf.paired) if study.compare is not None
+                                 and sf.paired.exists() else None))
 
 
 def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:
@@ -201,6 +216,8 @@ def judge(study: Study, folder: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]
     tables = {name: files.read_table(sf.table(name)) for name in ("summary", *TABLES)}
     if study.measures:
         tables["measures"] = files.read_table(sf.measures)
+    if study.compare is not None:
+        tables["paired"] = files.read_table(sf.paired)
     verdicts, claims = judge_all(study, tables)
     files.write_csv(verdicts, sf.table(VERDICTS))
     files.write_csv(claims, sf.table(CLAIMS))
@@ -255,6 +272,8 @@ def run(study: Study, results: str | Path = RESULTS, chunk_size: int | str = CHU
     summarise(study, sf.folder, sf.summary)
     if study.measures:
         measures(study, sf.folder, sf.measures)
+    if study.compare is not None:
+        paired(study, sf.folder, sf.paired)
     if study.targets is not None:
         write_table(study, sf.folder, sf.precision)
     diagnose(study, sf.folder, sf.folder)

@@ -195,6 +195,11 @@ class Workflow:
         study = wildcards.study
         return [str(files_of(study).measures)] if self.studies[study].measures else []
 
+    def paired_file(self, wildcards) -> list[str]:
+        """Input function: paired.csv of a study with compare: (none else)."""
+        study = wildcards.study
+        return [str(files_of(study).paired)] if self.studies[study].compare else []
+
     def study_file(self, wildcards) -> str:
         return str(self.studies[wildcards.study].path)
 

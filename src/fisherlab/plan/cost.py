@@ -13,7 +13,8 @@ chunk jobs, datasets and estimate rows, and estimates from measured figures
 * CPU time: per job, a start (interpreter and imports) and each estimator's setup
   (compiling), then seconds per dataset ``a + b·n`` per estimator; plus the summary
   steps' seconds per row; plus, for a study with ``measures:``, reading each cell's
-  rows again and each measure on them (:func:`measures_seconds`).
+  rows again and each measure on them (:func:`measures_seconds`); for a study with
+  ``compare:``, reading each condition × n again to pair its rows (:func:`paired_seconds`).
 
 :func:`check_limits` turns a cost past :data:`LIMITS` into a :class:`StudyError` naming
 the study file and the key to change, unless the run opts in (config ``allow_large:
@@ -153,6 +154,7 @@ def study_cost(study, chunk_size: int | str) -> Cost:
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
     summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
     summary_seconds += measures_seconds(study, rows, rows // max(reps, 1))
+    summary_seconds += paired_seconds(study, rows, grid * len(sizes))
     # the posterior's sampling dominates when its seconds per dataset are most of all
     time_key = slowest[1] if slowest[0] > 0.5 * sum(a for a, _ in per_dataset) \
         else "replications"
@@ -183,6 +185,19 @@ def measures_seconds(study, rows: int, cells: int) -> float:
         evals = {JACKKNIFE: min(reps, JACKKNIFE_GROUPS), BOOTSTRAP: RESAMPLES}.get(m.mcse, 0)
         total += rows * m.measure.work * (p["row"] + evals * p["resampled_row"])
     return total
+
+
+#: the paired stage (measured on 2 cores: gamma_mle_vs_mom, 8 condition × n files of
+#: 2,000 rows, 0.15 s): reading and pairing one condition × n, and a row
+PAIRED_PRICES = {"unit": 1.5e-2, "row": 5e-7}
+
+
+def paired_seconds(study, rows: int, units: int) -> float:
+    """CPU seconds of paired.csv (``compare:``): each of the ``units`` condition × n
+    files read once and its rows paired by replicate."""
+    if getattr(study, "compare", None) is None:
+        return 0.0
+    return units * PAIRED_PRICES["unit"] + rows * PAIRED_PRICES["row"]
 
 
 #: bytes per estimate row while a chunk job holds its rows (a share of a summary

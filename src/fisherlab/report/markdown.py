@@ -9,6 +9,7 @@ from ..core.labels import condition_columns, condition_label, params_label
 from ..estimators import estimator_class, estimators_for
 from ..families import family_names, get_family
 from ..spec.study import Study
+from ..stats.paired import METHOD_TEXT
 from .format import fmt, fmt_pm
 from .prose import fitted_to
 from .targets import per_condition, targets_text
@@ -64,6 +65,37 @@ def measures_md(measures: pd.DataFrame | None, keys: list[str],
     return "\n".join(out)
 
 
+def paired_md(paired: pd.DataFrame | None, keys: list[str], labels: dict[str, str],
+              compare) -> str:
+    """paired.csv: per condition and estimand, each estimator against the reference
+    at every n, each value with its MCSE."""
+    if paired is None or paired.empty:
+        return ""
+    ref = labels.get(compare.reference, compare.reference)
+    out = ["## Paired comparisons", "",
+           f"Each estimator against {ref} on the same datasets (`compare:`); MCSEs by "
+           f"{METHOD_TEXT[compare.mcse]}. Relative precision = 100·(empSE_ref² / empSE² − "
+           "1) %; MSE ratio = MSE / MSE_ref; bias and coverage differences: means of the "
+           "per-replicate differences. Shown, not judged.", ""]
+    groups = paired.groupby(keys, sort=False, dropna=False) if keys else [((), paired)]
+    for _, g in groups:
+        label = condition_label(g.iloc[0], keys)
+        for estimand, ge in g.groupby("estimand", sort=False):
+            out += [f"### {estimand} — {label}\n",
+                    "| estimator | n | pairs (left out) | relative precision % | MSE ratio "
+                    "| bias diff. | coverage diff. |",
+                    "|:---|---:|---:|---:|---:|---:|---:|"]
+            rows = ge.sort_values(["estimator", "n"], kind="stable")
+            out += [f"| {labels.get(r.estimator, r.estimator)} | {r.n} | {r.used} "
+                    f"({r.left_out}) | {fmt_pm(r.relative_precision, r.relative_precision_mcse)} "
+                    f"| {fmt_pm(r.mse_ratio, r.mse_ratio_mcse)} "
+                    f"| {fmt_pm(r.bias_diff, r.bias_diff_mcse)} "
+                    f"| {fmt_pm(r.coverage_diff, r.coverage_diff_mcse)} |"
+                    for r in rows.itertuples(index=False)]
+            out.append("")
+    return "\n".join(out)
+
+
 def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
     """The claims, each with its verdict, and the study's headline, from verdicts.csv."""
     out = []
@@ -77,9 +109,11 @@ def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
 
 def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tuple[int, int],
            precision: pd.DataFrame | None = None,
-           measures: pd.DataFrame | None = None) -> str:
+           measures: pd.DataFrame | None = None,
+           paired: pd.DataFrame | None = None) -> str:
     """report.md; ``fits``: (fits, failed fits), as the page counts them; ``measures``:
-    measures.csv of a study that lists measures."""
+    measures.csv of a study that lists measures; ``paired``: paired.csv of a study with
+    ``compare:``."""
     keys = condition_columns(summary)
     grid = params_label(study.params, ", ")
     est = "; ".join(e.label for e in study.estimators)
@@ -105,6 +139,9 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
         "## Performance", "",
     ]
     more = measures_md(measures, keys, study.labels())
+    if study.compare is not None:
+        more = "\n".join(p for p in (more, paired_md(paired, keys, study.labels(),
+                                                       study.compare)) if p)
     return ("\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"
             + (more + "\n" if more else ""))
 

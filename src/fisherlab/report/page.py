@@ -169,6 +169,8 @@ def load(study: Study, folder: Path) -> Results:
         tables["precision"] = files.read_table(sf.precision)
     if study.measures and sf.measures.exists():  # a study with measures of its own
         tables["measures"] = files.read_table(sf.measures)
+    if study.compare is not None and sf.paired.exists():  # paired comparisons
+        tables["paired"] = files.read_table(sf.paired)
     return Results(study, Estimates(folder), pd.read_csv(sf.summary), tables,
                    Verdicts(files.read_table(sf.table(VERDICTS))),
                    provenance=json.loads(prov.read_text()) if prov.exists() else {})

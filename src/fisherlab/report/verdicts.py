@@ -21,6 +21,9 @@ from .html import esc
 GOOD = frozenset({"nominal", "calibrated", "normal", "as theory", "at the bound", "zero",
                   "n·I(θ)", "agrees", "unchanged", "unbiased", "holds"})
 UNDECIDED = "cannot tell"
+#: verdicts that answer a comparison (which of two estimators is more precise): neither
+#: good nor bad, marked grey
+NEUTRAL = frozenset({"more precise", "less precise"})
 
 
 def _norm(v):
@@ -73,7 +76,8 @@ def word(v: Verdicts, i: int | None) -> str:
         return ""
     row = v.row(i)
     verdict = row["verdict"]
-    cls = "ok" if verdict in GOOD else "na" if verdict == UNDECIDED else "bad"
+    cls = "ok" if verdict in GOOD else "na" if verdict == UNDECIDED or verdict in NEUTRAL \
+        else "bad"
     title = [str(x) for x in (row.get("note"), row.get("left_out_why"))
              if isinstance(x, str) and x]
     out = (f'<span class="v {cls}" data-t="verdicts" data-r="{int(i)}" data-c="verdict"'

@@ -53,7 +53,12 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "slope": ("consistency", "slope", "slope_se", ("estimator", "estimand")),
     "iterations": ("optimiser", "iterations_mean", "iterations_mcse", ("n", "estimator")),
     "converged_share": ("optimiser", "converged_share", "binomial", ("n", "estimator")),
+    # paired comparisons with the reference estimator (compare:), rows of paired.csv
+    **{m: ("paired", m, f"{m}_mcse", ("n", "estimator", "estimand"))
+       for m in ("relative_precision", "mse_ratio", "bias_diff", "coverage_diff")},
 }
+#: the measures of paired.csv: a claim names the estimator compared with the reference
+PAIRED = ("relative_precision", "mse_ratio", "bias_diff", "coverage_diff")
 #: a study's own measures (``measures:``) are rows of measures.csv, named by ``measure``
 CUSTOM = ("measures", "value", "mcse", ("n", "estimator", "estimand"))
 

@@ -20,7 +20,8 @@ from ..core.errors import StudyError, StudyErrors
 from ..core.layout import RESERVED
 from ..estimators import estimator_class
 from .checks import check_estimands, check_estimators, check_family, check_params
-from .claims import check_claims
+from .claims import PAIRED, check_claims
+from .compare import check_compare
 from .measures import check_measures
 from .schema import Problems, check_finite, check_schema, check_size, read_yaml
 from .study import EstimatorSpec, Study
@@ -86,6 +87,10 @@ def load_study(path: str | Path) -> Study:
     measures = ()
     if isinstance(doc, dict) and doc.get("measures") and problems.clean("measures"):
         measures = check_measures(doc["measures"], problems) or ()
+    compare = None
+    if isinstance(doc, dict) and doc.get("compare") is not None and estimators is not None \
+            and problems.clean("compare"):
+        compare = check_compare(doc["compare"], [e[4] or e[0] for e in estimators], problems)
     claims = ()
     if isinstance(doc, dict) and doc.get("expect") and params is not None \
             and estimators is not None and estimands is not None \
@@ -96,6 +101,12 @@ def load_study(path: str | Path) -> Study:
                               design=model.get("design"),
                               labels={e[4] or e[0]: e[3] for e in estimators},
                               extra={m.name: m.label for m in measures}) or ()
+    for i, c in enumerate(claims):  # a paired measure needs compare: and another estimator
+        if c.measure in PAIRED and problems.clean("compare") \
+                and (compare is None or c.estimator == compare.reference):
+            problems.add(f"expect[{i}].measure", f"{c.measure} compares an estimator with "
+                         "compare:'s reference; " + ("name one other than the reference "
+                         f"{compare.reference!r}" if compare else "add compare: to the file"))
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
@@ -110,7 +121,7 @@ def load_study(path: str | Path) -> Study:
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
                  design=model.get("design"), claims=claims, measures=measures,
-                 fitted_to=doc.get("fitted_to"))
+                 fitted_to=doc.get("fitted_to"), compare=compare)
 
 
 def _opt_float(v) -> float | None:

@@ -21,6 +21,7 @@ from ..estimators import Estimator
 from ..families import Family
 from ..stats.plugins import MeasureSpec
 from .claims import Claim
+from .compare import Compare
 from .targets import Targets
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Job", "Study", "spec_sha256"]
@@ -171,6 +172,8 @@ class Study:
     measures: tuple[MeasureSpec, ...] = ()
     #: the data whose fit set the truth (``fitted_to``, from ``fisherlab fit --study``)
     fitted_to: dict | None = None
+    #: paired comparisons with a reference estimator (``compare:``), to paired.csv
+    compare: Compare | None = None
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of
