@@ -1,6 +1,6 @@
 """The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
-People use ``run``, ``validate``, ``families``, ``plan`` and ``claims``; the Snakemake
+People use ``run``, ``validate``, ``families``, ``plan``, ``claims`` and ``protocol``; the Snakemake
 rules call the stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
 :mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Two take other stages along, so
 that the workflow starts fewer processes (each costs about a second of imports):
@@ -37,6 +37,7 @@ from .commands import (
     cmd_judge,
     cmd_plan,
     cmd_precision,
+    cmd_protocol,
     cmd_report,
     cmd_round,
     cmd_run,
@@ -59,6 +60,8 @@ commands:
                         and their time (a fixed-R study: the MCSEs it will give)
   claims STUDY          the study's claims (expect:) as its last run judged them; exit 1
                         when one fails
+  protocol STUDY        the study's protocol (ADEMP) as Markdown, from the study file
+                        alone: write it before a run to pre-register the study
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
@@ -143,6 +146,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 also when a claim cannot be told (too few replicates)")
+
+    p = cmd("protocol", cmd_protocol, "write the study's protocol (ADEMP: aims, "
+            "data-generating mechanisms, estimands, methods, performance measures) as "
+            "Markdown, from the study file alone", studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--out", help="write it to this file (default: standard output)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
         p = cmd(name, fn, f"internal: {text}")

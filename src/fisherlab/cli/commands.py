@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..core import files
 from ..core.defaults import STUDIES_DIR
 from ..core.errors import StudyError, StudyErrors
 from ..core.layout import StudyFiles
@@ -125,6 +126,21 @@ def cmd_claims(args) -> int:
     hold = int((judged["verdict"] == "holds").sum())
     print(f"{study.name}: {hold} of {len(judged)} claims hold")
     return 1 if bad.any() else 0
+
+
+def cmd_protocol(args) -> int:
+    """The study's protocol (ADEMP) as Markdown, from the study file alone."""
+    from ..report.protocol import markdown  # start-up: the report's stack
+
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    text = markdown(study, level=1).replace("# Protocol (ADEMP)",
+                                            f"# {study.name}: protocol (ADEMP)", 1)
+    if args.out:
+        files.write_text(args.out, text)
+        print(args.out)
+    else:
+        print(text, end="")
+    return 0
 
 
 # --------------------------------------------------------------------------- stages

@@ -10,6 +10,7 @@ from ..estimators import estimator_class, estimators_for
 from ..families import family_names, get_family
 from ..spec.study import Study
 from .format import fmt, fmt_pm
+from .protocol import markdown as protocol_md
 from .targets import per_condition, targets_text
 from .verdicts import headline
 
@@ -71,6 +72,7 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
         "Monte Carlo standard error, and each value is rounded to what it supports. "
         "*Failed* counts replicates whose fit gave no usable estimate; the measures use "
         "the others.", "",
+        protocol_md(study),
         *verdicts_md(verdicts),
         "## Performance", "",
     ]
