@@ -1,6 +1,7 @@
 """The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
-People use ``run``, ``validate``, ``families``, ``plan``, ``claims`` and ``protocol``; the Snakemake
+People use ``run``, ``validate``, ``families``, ``plan``, ``claims``, ``protocol`` and
+``table``; the Snakemake
 rules call the stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
 :mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Two take other stages along, so
 that the workflow starts fewer processes (each costs about a second of imports):
@@ -42,6 +43,7 @@ from .commands import (
     cmd_round,
     cmd_run,
     cmd_summarise,
+    cmd_table,
     cmd_validate,
 )
 
@@ -62,6 +64,8 @@ commands:
                         when one fails
   protocol STUDY        the study's protocol (ADEMP) as Markdown, from the study file
                         alone: write it before a run to pre-register the study
+  table STUDY           measures × conditions of a study's results as a table for a
+                        paper: LaTeX, Markdown or HTML, each value with its MCSE
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
@@ -152,6 +156,22 @@ def parser() -> argparse.ArgumentParser:
             "Markdown, from the study file alone", studies_dir=True)
     p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
     p.add_argument("--out", help="write it to this file (default: standard output)")
+    p = cmd("table", cmd_table, "a table of measures × conditions from a study's results, "
+            "each value with its Monte Carlo SE, as LaTeX, Markdown or HTML",
+            studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
+    p.add_argument("--measures", help="comma-separated measures, as summary.csv names them "
+                   "(bias, empse, mse, rmse, modelse, relerr_modelse, coverage, becoverage, "
+                   "width, mean) or the study's own (default: bias,empse,coverage)")
+    p.add_argument("--estimators", help="comma-separated estimator ids (default: all)")
+    p.add_argument("--estimands", help="comma-separated estimands (default: all)")
+    p.add_argument("--format", choices=("latex", "markdown", "html", "all"), default="latex",
+                   help="default: latex; all writes the three beside --out (default "
+                   "RESULTS/<study>/table.tex, .md, .html)")
+    p.add_argument("--booktabs", action="store_true", help="LaTeX with booktabs rules and "
+                   "caption* (needs the booktabs and caption packages)")
+    p.add_argument("--out", help="write to this file (default: standard output)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
         p = cmd(name, fn, f"internal: {text}")
