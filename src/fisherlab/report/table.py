@@ -36,6 +36,8 @@ DEFAULT_MEASURES = ("bias", "empse", "coverage")
 MEASURES_CSV = "measures.csv"
 FORMATS = ("latex", "markdown", "html")
 SUFFIX = {"latex": ".tex", "markdown": ".md", "html": ".html"}
+#: the HTML table's id, which its CSS is scoped to
+HTML_ID = "fisherlab-table"
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,10 @@ def gt_table(lay: Layout):
     """The great_tables table of a layout: a spanner per estimator."""
     from great_tables import GT  # start-up: great_tables only for tables
 
-    g = GT(lay.frame).tab_header(title=lay.title).tab_source_note(lay.caption)
+    g = (GT(lay.frame, id=HTML_ID).tab_header(title=lay.title).tab_source_note(lay.caption)
+         # a value and its MCSE stay on one line, digits in columns
+         .opt_css(f"#{HTML_ID} .gt_row {{white-space: nowrap; "
+                  "font-variant-numeric: tabular-nums}"))
     spans: dict[str, list[str]] = {}
     for cid, (est, _) in lay.columns.items():
         spans.setdefault(est, []).append(cid)
