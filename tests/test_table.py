@@ -151,7 +151,7 @@ class Cells(HTMLParser):
         a, text = self._attrs, self._text.strip()
         if tag == "th" and "column_spanner" in a.get("class", ""):
             self.spans.append((text, int(a["colspan"])))
-        elif tag == "th" and re.fullmatch(r"c\d+", a.get("id", "")):
+        elif tag == "th" and re.fullmatch(r"(?:.*-)?c\d+", a.get("id", "")):
             self.labels[a["id"]] = text
         elif tag == "td" and "headers" in a:
             self.rows[-1].append(text)
