@@ -82,7 +82,7 @@ def design_mcse(study: Study) -> float | None:
 
 
 def _aims(study: Study) -> list[Item]:
-    out = [Item("question", study.description.strip(), quoted=True)]
+    out = [Item("aim", study.description.strip(), quoted=True)]
     out += [Item("claim", c.text) for c in study.claims]
     if study.claims:
         out.append(Item("how claims are judged", "after the run, each against its cells' "
