@@ -134,7 +134,8 @@ def _blank_repeats(frame: pd.DataFrame, cols: list[str]) -> None:
 def caption(study: Study, measures, labels: dict[str, str]) -> str:
     """What the table is, from the study file: its description, true values, sample
     sizes, replications and what a cell holds."""
-    shown = ", ".join(labels.get(m, m) for m in measures)
+    names = [labels.get(m, m) for m in measures]
+    shown = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
     text = study.description.strip().rstrip(".")
     return (f"{text}. True values: {params_label(study.params)}; n = "
             f"{', '.join(map(str, study.sample_sizes))}; "
