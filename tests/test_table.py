@@ -251,4 +251,6 @@ def test_table_command(results, tmp_path, capsys):
     assert {p.suffix for p in tmp_path.glob("t.*")} == {".tex", ".md", ".html"}
     assert main(["table", str(STUDY), "--results", res, "--measures", "nope"]) == 2
     assert "no measure nope" in capsys.readouterr().err
+    assert main(["table", str(STUDY), "--results", res, "--estimands", "nope"]) == 2
+    assert "its estimands: mu, sigma, sigma2" in capsys.readouterr().err
     assert main(["table", str(STUDY), "--results", str(tmp_path)]) == 2

@@ -97,6 +97,9 @@ def layout(study: Study, long: pd.DataFrame, measures=DEFAULT_MEASURES,
         raise ValueError(f"none of the estimators {', '.join(estimators)} is in the study; "
                          f"its estimators: {', '.join(e.id for e in study.estimators)}")
     wanted = [e for e in study.estimands if estimands is None or e in estimands]
+    if not wanted:
+        raise ValueError(f"none of the estimands {', '.join(estimands)} is in the study; "
+                         f"its estimands: {', '.join(study.estimands)}")
     t = long[long["measure"].isin(measures) & long["estimator"].isin([e.id for e in ests])
              & long["estimand"].isin(wanted)].copy()
     keys = condition_columns(t)
