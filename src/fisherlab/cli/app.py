@@ -1,8 +1,8 @@
 """The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
 People use ``run``, ``validate``, ``families``, ``plan``, ``claims``, ``protocol`` and
-``table``; the Snakemake
-rules call the stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
+``table``; the Snakemake rules call the stage commands (``chunk``, ``gather``, ...), each
+a thin wrapper of functions of
 :mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Two take other stages along, so
 that the workflow starts fewer processes (each costs about a second of imports):
 ``check --provenance`` also combines; ``html --diagnose --md report.md`` diagnoses,
@@ -169,8 +169,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("latex", "markdown", "html", "all"), default="latex",
                    help="default: latex; all writes the three beside --out (default "
                    "RESULTS/<study>/table.tex, .md, .html)")
-    p.add_argument("--booktabs", action="store_true", help="LaTeX with booktabs rules and "
-                   "caption* (needs the booktabs and caption packages)")
+    p.add_argument("--booktabs", action="store_true", help="LaTeX with booktabs rules "
+                   "(\\toprule, \\cmidrule; needs the booktabs package)")
     p.add_argument("--out", help="write to this file (default: standard output)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file

@@ -9,10 +9,11 @@ every condition shares, the replications and what the brackets mean go to the ca
 
 great_tables lays the table out (:meth:`great_tables.GT.as_latex`,
 :meth:`~great_tables.GT.as_raw_html`); Markdown, which great_tables does not write, is a
-pipe table of the same cells. Its LaTeX needs booktabs and caption, which a bare
-TeX Live (Debian's texlive-latex-base) lacks: unless ``booktabs`` is asked for, the
-rules become ``\\hline``/``\\cline`` and the caption a numbered ``\\caption``, so the
-fragment compiles with LaTeX's own packages; text is made pdflatex-safe (σ², −, ∈).
+pipe table of the same cells. great_tables' LaTeX needs booktabs and caption, which a
+bare TeX Live (Debian's texlive-latex-base) lacks: the caption becomes a numbered
+``\\caption`` and, unless ``booktabs`` is asked for, the rules ``\\hline``/``\\cline``,
+so the fragment compiles with LaTeX's own packages and graphicx (which shrinks a table
+wider than the text); text is made pdflatex-safe (σ², −, ∈).
 """
 
 from __future__ import annotations
