@@ -65,7 +65,8 @@ def test_bare_fisherlab_and_help_list_the_user_commands_first(args):
     out = res.stdout
     assert out.startswith("usage: fisherlab")
     user = [out.index(f"\n  {c}") for c in ("run STUDY", "summarise --from FILE",
-                                               "validate", "families")]
+                                               "validate", "families", "protocol STUDY",
+                                               "table STUDY")]
     internal = out.index("internal commands")
     assert user == sorted(user) and max(user) < internal
     assert "summarise" in out[internal:]  # without --from, the workflow's stage
@@ -75,9 +76,9 @@ def test_bare_fisherlab_and_help_list_the_user_commands_first(args):
         assert f"\n  {stage} " not in out[:internal]  # not listed among the user commands
 
 
-def test_every_option_of_run_and_validate_has_help():
+def test_every_option_of_the_user_commands_has_help():
     sub = next(a for a in cli.parser()._actions if hasattr(a, "choices") and a.choices)
-    for name in ("run", "validate"):
+    for name in ("run", "validate", "plan", "claims", "protocol", "table"):
         for action in sub.choices[name]._actions:
             assert action.help and action.help.strip(), (name, action.dest)
 

@@ -148,3 +148,13 @@ def test_a_number_beside_its_threshold_shows_the_side_it_is_on():
                           "replications": 40000}, index=[0])
     assert per_condition(table) == [
         "n = 10: 40,000 replications (stopped at max); bias MCSE 0.0103 > 0.01 not met"]
+
+
+def test_a_value_is_rounded_where_its_mcse_rounds_to_two_digits():
+    """An MCSE that rounds up to a new digit (0.009996 -> 0.010) keeps two digits, and
+    the value its decimal place: '0.012 (0.010)', not '0.0120 (0.0100)'."""
+    from fisherlab.report.format import fmt_pm
+
+    assert fmt_pm(-0.01196, 0.009996) == "-0.012 (0.010)"
+    assert fmt_pm(-0.01196, 0.0095) == "-0.0120 (0.0095)"
+    assert fmt_pm(0.5, 0.0999) == "0.50 (0.10)" and fmt_pm(0.5, 0.0123) == "0.500 (0.012)"

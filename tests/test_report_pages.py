@@ -239,6 +239,13 @@ def test_page_equals_its_tables(name, tmp_path, monkeypatch):
         assert number in shown or number in study.description, (number, free)
     eff = pd.read_csv(folder / "efficiency.csv")
     assert page.facts["information"] == information_statement(eff)
+    # the protocol's one computed number is a design one: a coverage's MCSE at R fixed
+    # replications, √(L(1 − L)/R), worked out here
+    if study.targets is None:
+        design = math.sqrt(study.level * (1 - study.level) / study.replications)
+        assert page.facts["design"] == f"{design:.2g}"
+    else:
+        assert "design" not in page.facts
     line = headline_from(verdicts, est)
     assert page.facts["verdict"] == line
     # report.md and the index say the same: the headline, and each claim's verdict

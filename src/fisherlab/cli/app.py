@@ -1,7 +1,8 @@
 """The ``fisherlab`` command: a few commands for people, and the workflow's stages.
 
-People use ``run``, ``validate``, ``families``, ``plan`` and ``claims``; the Snakemake
-rules call the stage commands (``chunk``, ``gather``, ...), each a thin wrapper of functions of
+People use ``run``, ``validate``, ``families``, ``plan``, ``claims``, ``protocol`` and
+``table``; the Snakemake rules call the stage commands (``chunk``, ``gather``, ...), each
+a thin wrapper of functions of
 :mod:`fisherlab.pipeline.stages` (:mod:`.commands`). Two take other stages along, so
 that the workflow starts fewer processes (each costs about a second of imports):
 ``check --provenance`` also combines; ``html --diagnose --md report.md`` diagnoses,
@@ -39,10 +40,12 @@ from .commands import (
     cmd_paired,
     cmd_plan,
     cmd_precision,
+    cmd_protocol,
     cmd_report,
     cmd_round,
     cmd_run,
     cmd_summarise,
+    cmd_table,
     cmd_validate,
 )
 from .fit import arguments as fit_arguments
@@ -68,6 +71,10 @@ commands:
   fit DATA --family F   fit your own data (a CSV or Parquet file, or numbers): every
                         estimator that applies, standard errors, intervals, AIC/BIC;
                         --html the likelihood explorer, --study a study at the fit
+  protocol STUDY        the study's protocol (ADEMP) as Markdown, from the study file
+                        alone: write it before a run to pre-register the study
+  table STUDY           measures × conditions of a study's results as a table for a
+                        paper: LaTeX, Markdown or HTML, each value with its MCSE
 
   The usual way to run studies is Snakemake: `snakemake --cores 8` (see README.md).
 
@@ -201,6 +208,27 @@ def parser() -> argparse.ArgumentParser:
             "optionally write its likelihood explorer (--html) and a study whose truth is "
             "the fit (--study)", studies_dir=True)
     fit_arguments(p)
+    p = cmd("protocol", cmd_protocol, "write the study's protocol (ADEMP: aims, "
+            "data-generating mechanisms, estimands, methods, performance measures) as "
+            "Markdown, from the study file alone", studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--out", help="write it to this file (default: standard output)")
+    p = cmd("table", cmd_table, "a table of measures × conditions from a study's results, "
+            "each value with its Monte Carlo SE, as LaTeX, Markdown or HTML",
+            studies_dir=True)
+    p.add_argument("study", help="a study name (a file in --studies-dir) or a path")
+    p.add_argument("--results", default=RESULTS, help=f"results folder (default: {RESULTS})")
+    p.add_argument("--measures", help="comma-separated measures, as summary.csv names them "
+                   "(bias, empse, mse, rmse, modelse, relerr_modelse, coverage, becoverage, "
+                   "width, mean) or the study's own (default: bias,empse,coverage)")
+    p.add_argument("--estimators", help="comma-separated estimator ids (default: all)")
+    p.add_argument("--estimands", help="comma-separated estimands (default: all)")
+    p.add_argument("--format", choices=("latex", "markdown", "html", "all"), default="latex",
+                   help="default: latex; all writes the three beside --out (default "
+                   "RESULTS/<study>/table.tex, .md, .html)")
+    p.add_argument("--booktabs", action="store_true", help="LaTeX with booktabs rules "
+                   "(\\toprule, \\cmidrule; needs the booktabs package)")
+    p.add_argument("--out", help="write to this file (default: standard output)")
 
     def stage(name, fn, text):  # the workflow's stages: each takes the study file
         p = cmd(name, fn, f"internal: {text}")

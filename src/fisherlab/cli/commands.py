@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..core import files
 from ..core.defaults import STUDIES_DIR
 from ..core.errors import InputError, StudyError, StudyErrors
 from ..core.layout import StudyFiles
@@ -127,6 +128,53 @@ def cmd_claims(args) -> int:
     hold = int((judged["verdict"] == "holds").sum())
     print(f"{study.name}: {hold} of {len(judged)} claims hold")
     return 1 if bad.any() else 0
+
+
+def cmd_protocol(args) -> int:
+    """The study's protocol (ADEMP) as Markdown, from the study file alone."""
+    from ..report.protocol import markdown  # start-up: the report's stack
+
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    text = markdown(study, level=1).replace("# Protocol (ADEMP)",
+                                            f"# {study.name}: protocol (ADEMP)", 1)
+    if args.out:
+        files.write_text(args.out, text)
+        print(args.out)
+    else:
+        print(text, end="")
+    return 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    """A comma-separated option's names (None when not given)."""
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
+
+
+def cmd_table(args) -> int:
+    """A table for a paper: measures × conditions of a study's results."""
+    from ..report import table  # start-up: the report's stack and great_tables
+
+    study = load_study(resolve_study(args.study, args.studies_dir))
+    folder = Path(args.results) / study.name
+    if not StudyFiles(folder).summary.exists():
+        raise StudyError(study.path, "", f"no {StudyFiles(folder).summary} yet: run the study "
+                         "first (snakemake, or fisherlab run), or give --results")
+    try:
+        lay = table.layout(study, table.long_measures(study, folder),
+                           _names(args.measures) or table.DEFAULT_MEASURES,
+                           _names(args.estimators), _names(args.estimands))
+    except ValueError as exc:
+        raise StudyError(study.path, "", str(exc)) from None
+    formats = table.FORMATS if args.format == "all" else (args.format,)
+    if args.out is None and len(formats) == 1:
+        print(table.render(lay, formats[0], args.booktabs), end="")
+        return 0
+    base = Path(args.out) if args.out else folder / "table"
+    for f in formats:
+        out = base.with_suffix(table.SUFFIX[f]) if len(formats) > 1 else base
+        files.write_text(out, table.render(lay, f, args.booktabs))
+        print(out)
+    return 0
 
 
 # --------------------------------------------------------------------------- stages

@@ -13,10 +13,15 @@ def decimals_for(mcse: float, extra: int = 1) -> int | None:
     3
     >>> decimals_for(2.5)
     1
+    >>> decimals_for(0.009996)  # rounds to 0.010: two digits, not 0.0100
+    3
     """
     if mcse is None or not math.isfinite(mcse) or mcse <= 0:
         return None
-    return max(0, -math.floor(math.log10(mcse)) + extra)
+    d = -math.floor(math.log10(mcse)) + extra
+    if round(mcse, d) >= 10.0 ** (extra - d + 1):  # rounding carried to a new digit
+        d -= 1
+    return max(0, d)
 
 
 def fmt(value: float, mcse: float | None = None, sig: int = 4) -> str:

@@ -40,6 +40,9 @@ figure{margin:.8em 0 1.2em}figure img{display:block;max-width:100%;height:auto}
 figcaption{color:#555;font-size:13px}details{margin:.4em 0}summary{cursor:pointer;color:#3b78c2}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1.2em}
 dt{font-weight:600}dd{margin:0}
+dl.protocol ul{margin:0;padding-left:1.1em}dl.protocol li{margin:.1em 0}
+dl.protocol .lede{color:inherit}
+@media (max-width:800px){dl.protocol{display:block}dl.protocol dd{margin:0 0 .6em}}
 .how{color:#555;font-size:13.5px}
 """.replace("COLUMN", str(COLUMN_PX))
 

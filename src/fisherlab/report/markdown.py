@@ -12,6 +12,7 @@ from ..spec.study import Study
 from ..stats.paired import METHOD_TEXT
 from .format import fmt, fmt_pm
 from .prose import fitted_to
+from .protocol import markdown as protocol_md
 from .targets import per_condition, targets_text
 from .verdicts import headline
 
@@ -135,6 +136,7 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
         "Monte Carlo standard error, and each value is rounded to what it supports. "
         "*Failed* counts replicates whose fit gave no usable estimate; the measures use "
         "the others.", "",
+        protocol_md(study),
         *verdicts_md(verdicts),
         "## Performance", "",
     ]
