@@ -221,12 +221,13 @@ def markdown(study: Study, level: int = 2) -> str:
 
 def html(study: Study) -> str:
     """The protocol as a definition list, a heading a term; a design number is a
-    ``data-fact="design"`` span (not a result: tables do not print it)."""
+    ``data-fact="design"`` span (not a result: tables do not print it). The page prints
+    the description under its title, so the aim points there rather than repeat it."""
     parts = []
     for heading, items in protocol(study):
         lis = "".join(
             f"<li><i>{esc(i.term)}</i>: "
-            + (f'<span class="lede">{esc(i.text)}</span>' if i.quoted else esc(i.text))
+            + ("the study's description, under its title" if i.quoted else esc(i.text))
             + (f'<span data-fact="design">{esc(i.design)}</span>' if i.design else "")
             + f"{esc(i.tail)}</li>" for i in items)
         parts.append(f"<dt>{esc(heading)}</dt><dd><ul class='ademp'>{lis}</ul></dd>")
