@@ -59,8 +59,11 @@ def expectation(data, theta: Mapping) -> Callable:
             v = np.asarray(g(np.asarray(x, float)), float)
             return np.where(w > 0, w * v, 0.0)
 
-        out, _ = integrate.quad_vec(f, lo, hi, epsabs=1e-13, epsrel=1e-12, limit=500)
+        out, err = integrate.quad_vec(f, lo, hi, epsabs=1e-13, epsrel=1e-12, limit=500)
         out = np.asarray(out, float)
+        # a value within the quadrature's absolute error of 0 is 0 (a symmetric
+        # distribution's mean), not rounding noise that a relative bias would divide by
+        out = np.where(np.abs(out) <= max(float(err), 1e-13), 0.0, out)
         return float(out) if out.ndim == 0 else out
 
     return expect_quad

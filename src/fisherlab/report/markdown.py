@@ -85,6 +85,9 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
     head = [
         f"# {study.name}", "", study.description, "",
         f"- **model**: {study.family.name} with {grid}",
+        *([f"- **model fitted**: {study.fit_model.family.name} (truths: pseudo-true values "
+           "unless fit_model.target says data; no Cramér–Rao bound: the analysis model is "
+           "not the data model)"] if study.fit_model else []),
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
         f"- **replications**: {study.replications} per condition, seed {study.seed}"
         if study.targets is None else f"- **replications**: {targets_text(study)}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.labels import params_label
 from ...diagnostics import efficiency
-from .. import targets
+from .. import misspec, targets
 from ..format import rate
 from ..html import esc
 from .section import Section
@@ -18,7 +18,15 @@ def definition(r) -> str:
     grid = params_label(s.params)
     theory = sorted(r.tables["consistency"]["theory_slope"].dropna().unique())
     rates = ", ".join(rate(t) for t in theory) or "–"
-    items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid),
+    fit = s.fit_model
+    model = ([("family", f"{s.family.name}: {s.family.doc}")] if fit is None else
+             [("data drawn from", f"{s.family.name}: {s.family.doc}"),
+              ("model fitted", f"{fit.family.name}: {fit.family.doc}"),
+              ("truths", misspec.truths_text(s))])
+    truths = "" if fit is None else "".join(  # a fit_model's truths, per condition
+        f"<dt></dt><dd>{esc(label)}: {html}</dd>"
+        for label, html in misspec.truth_items(r.summary))
+    items = [*model, ("true values" if fit is None else "data model's values", grid),
              ("sample sizes n", ", ".join(map(str, s.sample_sizes))),
              ("replications", f"{s.replications} per condition (seed {s.seed})"
               if s.targets is None else targets.targets_text(s)),
@@ -29,7 +37,9 @@ def definition(r) -> str:
              ("estimands", ", ".join(s.estimands)), ("intervals", f"{s.level:.0%}"),
              ("theoretical RMSE rate", rates)]
     info = efficiency.information_statement(r.tables["efficiency"])
-    return ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
+    head = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items[:len(model)])
+    return ("<dl>" + head + truths
+            + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items[len(model):])
             + f'<dt>Fisher information</dt><dd data-fact="information">{esc(info)}</dd></dl>')
 
 
