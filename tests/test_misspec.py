@@ -18,7 +18,7 @@ from scipy import stats
 from fisherlab.core.errors import StudyError
 from fisherlab.estimators import make_estimator
 from fisherlab.estimators.sandwich import observation_scores
-from fisherlab.families import get_family
+from fisherlab.families import family_names, get_family
 from fisherlab.families.pseudo_true import pseudo_true
 from fisherlab.spec.load import load_study
 
@@ -87,6 +87,16 @@ def test_numeric_pseudo_true_equals_the_closed_form(analysis, data, theta, close
         assert numeric[k] == pytest.approx(v, abs=1e-6)
 
 
+# (regression families declare no space: an observation is several values)
+@pytest.mark.parametrize("name", [f for f in family_names() if get_family(f).space is not None])
+def test_every_draw_lies_in_the_declared_space(name):
+    fam = get_family(name)
+    x = fam.sample(np.random.default_rng(3), fam.example_theta(), (20, 50))
+    assert np.all((x >= fam.space.low) & (x <= fam.space.high)), name
+    if fam.space.integer:
+        assert np.all(x == np.round(x)), name
+
+
 STUDY = """\
 description: "misspecified"
 model:
@@ -143,6 +153,7 @@ def test_targets_pseudo_true_or_data(tmp_path):
 def test_sandwich_needs_wald_intervals(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(STUDY.format(data="normal", params="{mu: 0.0, sigma: 1.0}", fit="normal")
-                    .replace("[mle]", "[{mle: {se: sandwich, interval: likelihood_ratio}}]"))
+                    .replace("[mle]", "[{mle: {se: [model, sandwich], "
+                             "interval: likelihood_ratio}}]"))
     with pytest.raises(StudyError, match="estimators.0..mle.se"):
         load_study(path)

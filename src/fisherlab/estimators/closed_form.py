@@ -52,10 +52,12 @@ class MLE(Estimator):
             raise _option_error("method", f"em needs a family that declares an EM step "
                                 f"(em_step); {family.name} does not")
         interval = options.get("interval", "wald")
-        if options.get("se") == "sandwich" and not family.regular:
+        ses = options.get("se", "model")
+        sandwich = "sandwich" in (ses if isinstance(ses, list) else [ses])
+        if sandwich and not family.regular:
             raise _option_error("se", f"a sandwich needs a regular likelihood (scores and "
                                 f"an information); {family.name} is not regular")
-        if options.get("se") == "sandwich" and interval != "wald":
+        if sandwich and interval != "wald":
             raise _option_error("se", "sandwich standard errors give Wald intervals; "
                                 f"with se: sandwich the interval must be wald, not {interval}")
         if interval != "wald" and interval not in cls.interval_methods(family):
