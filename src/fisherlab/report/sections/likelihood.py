@@ -54,6 +54,8 @@ def body(r) -> str:
            "curves are ℓ(θ) − ℓ(θ̂); with several parameters, the profile: the others set "
            "to their best values for each θ. Wald and likelihood-ratio (LR) intervals are "
            "drawn below the axis.")
+    if r.tables["likelihood"].empty and r.study.fit_model is not None:
+        return f"<p class='reading'>{reading(r)}</p>"  # no explorer to explain
     return (f"<p class='reading'>{reading(r)}</p><p class='how'>{how}</p>"
             + explorer.html(r))
 
