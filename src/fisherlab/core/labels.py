@@ -112,6 +112,9 @@ def options_label(options: Mapping, one_param: bool = False) -> str:
         if isinstance(v, Mapping | list):
             v = ", ".join(f"{a} {number(b)}" for a, b in v.items()) if isinstance(
                 v, Mapping) else ", ".join(map(number, v))
+        if k == "se":  # "sandwich SE", "model SE": what kind of standard error
+            parts.append(f"{v} SE")
+            continue
         parts.append(f"{k} {number(v).replace('_', ' ')}")
     return "; ".join(parts)
 

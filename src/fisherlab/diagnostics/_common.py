@@ -61,6 +61,12 @@ def crlb_of(family, theta: dict, estimand: str, n: int) -> tuple[float, str]:
     return value, source
 
 
+#: why a model-based quantity (a Cramér-Rao bound, the information, the score at the
+#: truth) is left out of a study whose fit_model is not the model that drew its data:
+#: there the sandwich variance, not the inverse information, is the reference
+MISSPECIFIED = "none: the analysis model is not the data model"
+
+
 def crlb_with_error(family, theta: dict, estimand: str,
                     n: int) -> tuple[float, str, float]:
     """:func:`crlb_of` and the bound's relative error (that of the information it

@@ -60,8 +60,9 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
         cell = {}
         for est, ge in g.groupby("estimator", sort=True):
             p = perf(ge)
-            tb = theory_bias(study.estimator(est).estimator, study.family, base["estimand"],
-                             theta, int(base["n"]))
+            tb = (np.nan if study.fit_model is not None else  # (no exact theory there)
+                  theory_bias(study.estimator(est).estimator, study.family, base["estimand"],
+                             theta, int(base["n"])))
             z = (p["bias"] - tb) / p["bias_mcse"] if p["bias_mcse"] > 0 else np.nan
             cell[est] = dict(base, estimator=est, unbiased=est in unbiased, true_value=truth,
                              bias=p["bias"], bias_mcse=p["bias_mcse"], theory_bias=tb,

@@ -85,7 +85,7 @@ def consistency(df: pd.DataFrame, study) -> pd.DataFrame:
     rows = []
     for key, whole in groups(df, keys + ["estimator", "estimand"]):
         per_n = []
-        theory = theoretical_slope(study.family, study.estimator(key[len(keys)]).estimator)
+        theory = theoretical_slope(study.analysis, study.estimator(key[len(keys)]).estimator)
         fitted = whole[whole["n"].isin(asymptotic_sizes(whole["n"].unique()))]
         g = good(fitted)
         for n, gn in g.groupby("n", sort=True):

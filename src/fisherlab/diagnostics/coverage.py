@@ -45,8 +45,8 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
         truth = g["true_value"].to_numpy(float)
         est = study.estimator(row["estimator"]).estimator
         rows.append(dict(row, S=len(g), nominal=study.level,
-                         kind=est.interval_kind(study.family, row["estimand"]),
-                         exact=bool(est.has_exact_interval(study.family, row["estimand"])),
+                         kind=est.interval_kind(study.analysis, row["estimand"]),
+                         exact=bool(est.has_exact_interval(study.analysis, row["estimand"])),
                          coverage=p["coverage"], coverage_mcse=p["coverage_mcse"],
                          becoverage=p["becoverage"], becoverage_mcse=p["becoverage_mcse"],
                          width=p["width"], width_mcse=p["width_mcse"],

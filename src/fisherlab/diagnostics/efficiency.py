@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats.measures import variance_rel_mcse
-from ._common import condition_keys, crlb_with_error, good, groups, perf, theta_of
+from ._common import MISSPECIFIED, condition_keys, crlb_with_error, good, groups, perf, theta_of
 from .registry import CELL, diagnostic
 
 
@@ -41,8 +41,9 @@ def efficiency(df: pd.DataFrame, study) -> pd.DataFrame:
     rows = []
     for key, g in groups(good(df), head):
         row = dict(zip(head, key, strict=True))
-        crlb, source, rel = crlb_with_error(study.family, theta_of(row, keys),
-                                            row["estimand"], int(row["n"]))
+        crlb, source, rel = (crlb_with_error(study.family, theta_of(row, keys),
+                                             row["estimand"], int(row["n"]))
+                             if study.fit_model is None else (np.nan, MISSPECIFIED, 0.0))
         row.update(crlb=crlb, crlb_source=source)
         if np.isfinite(crlb):
             p = perf(g)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..families.fallbacks import MC_SEED, monte_carlo_information
+from ._common import MISSPECIFIED
 from ._data import condition_row, param_conditions
 from .registry import ONCE, diagnostic
 
@@ -39,6 +40,9 @@ def information(df: pd.DataFrame, study) -> pd.DataFrame:
     for cond in param_conditions(study):
         base = condition_row(cond)
         theta = cond.params
+        if study.fit_model is not None:
+            rows.append(dict(base, parameter="", source=MISSPECIFIED))
+            continue
         if any(isinstance(v, Mapping) for v in theta.values()):
             rows.append(dict(base, parameter="", source="none: the truth is drawn per "
                              "replicate from a prior"))

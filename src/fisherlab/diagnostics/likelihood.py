@@ -83,7 +83,7 @@ def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     condition): ``theta, loglik, rel_loglik, score, information`` and the curve's marks
     ``truth, mle, map, wald_low, wald_high, lr_low, lr_high, cutoff``."""
     fam = study.family
-    if not fam.regular:
+    if not fam.regular or study.fit_model is not None:  # curves of the data's model only
         return pd.DataFrame(columns=COLUMNS)
     names = shown_params(study)
     base = first_condition(study)

@@ -69,10 +69,16 @@ def standardised(g: pd.DataFrame, family, theta: dict, estimand: str, n: int) ->
     if np.isfinite(se).any():
         with np.errstate(divide="ignore", invalid="ignore"):
             out["se"] = err / se
-    crlb, _ = crlb_of(family, theta, estimand, n)
+    crlb, _ = crlb_of(family, theta, estimand, n) if family is not None else (np.nan, "")
     if np.isfinite(crlb):
         out["information"] = err / np.sqrt(crlb)
     return out
+
+
+def _model(study):
+    """The family whose information standardises the errors: none under a fit_model
+    (the analysis model is not the data model; only the estimator's own SE is used)."""
+    return study.family if study.fit_model is None else None
 
 
 def z_values(df: pd.DataFrame, study, standardisation: str = "se"):
@@ -82,7 +88,7 @@ def z_values(df: pd.DataFrame, study, standardisation: str = "se"):
     head = keys + ["n", "estimator", "estimand"]
     for key, g in groups(good(df), head):
         base = dict(zip(head, key, strict=True))
-        z = standardised(g, study.family, theta_of(base, keys), base["estimand"],
+        z = standardised(g, _model(study), theta_of(base, keys), base["estimand"],
                          int(base["n"])).get(standardisation)
         if z is not None:
             yield base, z[~np.isnan(z)]
@@ -99,10 +105,10 @@ def normality(df: pd.DataFrame, study) -> pd.DataFrame:
     rows = []
     for key, g in groups(good(df), head):
         base = dict(zip(head, key, strict=True))
-        zs = standardised(g, study.family, theta_of(base, keys), base["estimand"],
+        zs = standardised(g, _model(study), theta_of(base, keys), base["estimand"],
                           int(base["n"]))
         # counts give lattice-valued estimates, even where a sampler's noise smears them
-        lattice = study.family.discrete or is_lattice(g["estimate"])
+        lattice = study.analysis.discrete or study.family.discrete or is_lattice(g["estimate"])
         for kind, z in zs.items():
             rows.append(dict(base, standardisation=kind, lattice=lattice,
                              **describe_z(z, lattice or None)))

@@ -65,8 +65,8 @@ def score(df: pd.DataFrame, study) -> pd.DataFrame:
     its MCSE, the variance of the score against n I(theta) (``var_ratio``, 1 in
     theory) with its MCSE; the score rules judge both identities."""
     fam = study.family
-    if not fam.regular:
-        return pd.DataFrame(columns=COLUMNS)
+    if not fam.regular or study.fit_model is not None:  # (the fitted model is not the
+        return pd.DataFrame(columns=COLUMNS)             # data's: no score at a truth)
     source = ANALYTIC if fam.has("score") else NUMERICAL
     rows = []
     for base in param_conditions(study):

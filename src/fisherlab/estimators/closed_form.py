@@ -14,6 +14,7 @@ from ..families.base import Family, Point
 from . import intervals, numeric
 from .base import Estimator
 from .registry import register
+from .sandwich import sandwich_cov
 
 
 @register
@@ -24,10 +25,19 @@ class MLE(Estimator):
            "standard error from the observed information at the optimum; Wald interval "
            "unless the family has an exact one, or likelihood-ratio or score intervals "
            "(estimators/intervals.py)")
-    options_schema = numeric.OPTIONS_SCHEMA
-    label_options = ("method", "interval")
-    #: a list of methods gives one estimator per method (an optimiser comparison)
-    expand_options = ("method",)
+    options_schema = {**numeric.OPTIONS_SCHEMA, "se": {
+        "default": "model",
+        "oneOf": [{"enum": ["model", "sandwich"]},
+                  {"type": "array", "items": {"enum": ["model", "sandwich"]},
+                   "minItems": 1, "uniqueItems": True}],
+        "description": "standard errors (and Wald intervals) from the model's observed "
+                       "information, or robust ones from the Huber-White sandwich "
+                       "(estimators/sandwich.py), right under a misspecified model too; "
+                       "a list gives one estimator each"}}
+    label_options = ("method", "interval", "se")
+    #: a list of methods gives one estimator per method (an optimiser comparison), a
+    #: list of standard errors one per kind (model-based beside sandwich)
+    expand_options = ("method", "se")
     maximum_likelihood = True
 
     @classmethod
@@ -42,6 +52,14 @@ class MLE(Estimator):
             raise _option_error("method", f"em needs a family that declares an EM step "
                                 f"(em_step); {family.name} does not")
         interval = options.get("interval", "wald")
+        ses = options.get("se", "model")
+        sandwich = "sandwich" in (ses if isinstance(ses, list) else [ses])
+        if sandwich and not family.regular:
+            raise _option_error("se", f"a sandwich needs a regular likelihood (scores and "
+                                f"an information); {family.name} is not regular")
+        if sandwich and interval != "wald":
+            raise _option_error("se", "sandwich standard errors give Wald intervals; "
+                                f"with se: sandwich the interval must be wald, not {interval}")
         if interval != "wald" and interval not in cls.interval_methods(family):
             offered = ", ".join(cls.interval_methods(family)) or "none but its own"
             raise _option_error("interval", f"{interval} intervals are not available for "
@@ -70,7 +88,8 @@ class MLE(Estimator):
         return family.mle_bias(estimand, theta, n) if self.closed_form(family) else None
 
     def has_exact_interval(self, family, estimand):
-        return self.closed_form(family) and estimand in family.exact_mle_intervals
+        return (self.closed_form(family) and estimand in family.exact_mle_intervals
+                and self.options.get("se", "model") == "model")
 
     def point(self, family, x, theta_fixed, level):
         if not self.closed_form(family):
@@ -82,6 +101,13 @@ class MLE(Estimator):
                                                  or family.has("observed_information")):
                 theta = {**theta_fixed, **pt.estimate}
                 pt.cov = safe_inv(family.observed_information(x, theta))
+        if self.options.get("se", "model") == "sandwich":
+            names = [p.name for p in family.estimated()]
+            theta_hat = {nm: pt.estimate[nm] for nm in names}
+            pt.cov = sandwich_cov(family, x, theta_fixed, theta_hat)
+            # every standard error from the sandwich (complete() applies the delta method)
+            pt.se = {}
+            pt.interval = {}
         method = self.options.get("interval", "wald")
         if method != "wald":
             names = [p.name for p in family.estimated()]

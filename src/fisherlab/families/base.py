@@ -24,10 +24,10 @@ import numpy as np
 from scipy import special
 
 from .fallbacks import expected_information, numerical_score
-from .params import Derived, Param, Theta
+from .params import Derived, Param, Space, Theta
 from .point import Point
 
-__all__ = ["Derived", "Family", "Param", "Point", "Theta", "z_quantile"]
+__all__ = ["Derived", "Family", "Param", "Point", "Space", "Theta", "z_quantile"]
 
 
 class Family:
@@ -59,6 +59,10 @@ class Family:
     #: (any scipy.stats distribution, :mod:`.scipy_dist`) or "python" (a user's own
     #: model, :mod:`.python_family`); the cost table prices the last two by kind
     kind: ClassVar[str] = "registered"
+    #: where one observation lives (:class:`~.params.Space`), whatever the parameters:
+    #: what a study's ``fit_model`` is checked against (a Poisson cannot fit values
+    #: below 0); None where the family cannot say (a user's own model)
+    space: ClassVar[Space | None] = Space()
 
     # ----------------------------------------------------------------- declarations
     @classmethod
@@ -188,6 +192,13 @@ class Family:
         if not self.exponential_family:
             raise NotImplementedError
         return x.shape[-1] * self.fisher_information(theta)
+
+    def pseudo_true(self, expect, theta_fixed: Theta) -> dict[str, float]:
+        """The parameters of this family closest in Kullback-Leibler divergence to
+        another distribution, argmax E[log f(X; theta)], in closed form from its
+        expectations: ``expect(g)`` is E[g(X)] for a vectorised g. Optional; without it
+        :func:`fisherlab.families.pseudo_true.pseudo_true` maximises numerically."""
+        raise NotImplementedError
 
     # ----------------------------------------------------------------- numeric MLE hooks
     # (see fisherlab.estimators.numeric: what a family leaves out falls back to

@@ -8,7 +8,7 @@ coverage where the Wald interval collapses (Brown, Cai & DasGupta 2001)."""
 import numpy as np
 from scipy.special import xlog1py, xlogy
 
-from .base import Family, Param, Point, z_quantile
+from .base import Family, Param, Point, Space, z_quantile
 from .registry import register
 
 
@@ -48,6 +48,7 @@ def pymc_successes(p, t):
 @register
 class Bernoulli(Family):
     name = "bernoulli"
+    space = Space(0.0, 1.0, integer=True)
     doc = "one trial with success probability p; x in {0, 1}"
     discrete = True
     params = (Param("p", 0.0, 1.0, low_open=False, high_open=False, typical=(0.1, 0.9),

@@ -13,13 +13,14 @@ c = m(1-m)/v - 1, a = m c, b = (1-m) c.
 import numpy as np
 from scipy import special, stats
 
-from .base import Family, Param, Point
+from .base import Family, Param, Point, Space
 from .registry import register
 
 
 @register
 class Beta(Family):
     name = "beta"
+    space = Space(0.0, 1.0)
     doc = "proportions in (0, 1) with shapes `alpha` and `beta`"
     params = (
         Param("alpha", 0.0, typical=(0.5, 5.0), doc="first shape a"),

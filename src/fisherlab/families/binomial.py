@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import special, stats
 
-from .base import Family, Param, Point
+from .base import Family, Param, Point, Space
 from .bernoulli import pymc_successes, successes_loglik, wilson
 from .registry import register
 
@@ -11,6 +11,7 @@ from .registry import register
 @register
 class Binomial(Family):
     name = "binomial"
+    space = Space(0.0, integer=True)
     doc = "successes in `trials` independent trials with probability p; trials is fixed"
     discrete = True
     params = (

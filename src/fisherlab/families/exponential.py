@@ -7,13 +7,14 @@ rate^2/(n-2); rate·Σx ~ Gamma(n, 1) gives exact intervals for rate and mean.""
 import numpy as np
 from scipy import stats
 
-from .base import Derived, Family, Param, Point
+from .base import Derived, Family, Param, Point, Space
 from .registry import register
 
 
 @register
 class Exponential(Family):
     name = "exponential"
+    space = Space(0.0)
     doc = "waiting times with rate `rate` (mean 1/rate)"
     params = (Param("rate", 0.0, typical=(0.2, 5.0), doc="events per unit time"),)
     derived = (
@@ -69,6 +70,10 @@ class Exponential(Family):
     def mle(self, x, theta_fixed, level):
         # d/drate [n log rate - rate Σx] = 0  =>  rate = n/Σx
         return Point({"rate": 1.0 / x.mean(axis=1)})
+
+    def pseudo_true(self, expect, theta_fixed):
+        # d/drate E[log rate - rate X] = 1/rate - E[X] = 0  =>  rate* = 1/E[X]
+        return {"rate": 1.0 / expect(lambda x: x)}
 
     def mom_from_moments(self, m, theta_fixed):
         return {"rate": 1.0 / m[..., 0]}

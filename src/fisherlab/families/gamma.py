@@ -13,13 +13,14 @@ import numpy as np
 from scipy import special, stats
 
 from ..core.numerics import newton_bracketed
-from .base import Family, Param, Point
+from .base import Family, Param, Point, Space
 from .registry import register
 
 
 @register
 class Gamma(Family):
     name = "gamma"
+    space = Space(0.0)
     doc = "positive data with shape `shape` and rate `rate` (mean shape/rate)"
     params = (
         Param("shape", 0.0, typical=(0.5, 5.0), doc="shape k"),

@@ -7,13 +7,14 @@ import numpy as np
 from scipy import stats
 from scipy.special import xlog1py
 
-from .base import Derived, Family, Param, Point
+from .base import Derived, Family, Param, Point, Space
 from .registry import register
 
 
 @register
 class Geometric(Family):
     name = "geometric"
+    space = Space(1.0, integer=True)
     doc = "trials up to and including the first success, x = 1, 2, ..."
     discrete = True
     params = (Param("p", 0.0, 1.0, low_open=True, high_open=False, typical=(0.05, 0.9),

@@ -33,6 +33,7 @@ def _sigma2_grad(t):
 @register
 class LinearRegression(RegressionFamily):
     name = "linear_regression"
+    space = None
     doc = "y = X beta + N(0, sigma²) with covariates from model.design (default one N(0,1))"
     params = RegressionFamily.coefficient_params(True, RegressionFamily.covariates) + (SIGMA,)
     derived = (Derived("sigma2", lambda t: np.asarray(t["sigma"], float) ** 2, _sigma2_grad,

@@ -79,6 +79,7 @@ def _block_diagonal(B: np.ndarray) -> sparse.csr_array:
 @register
 class LogisticRegression(RegressionFamily):
     name = "logistic_regression"
+    space = None
     doc = "binary y with P(y=1) = expit(X beta); covariates from model.design"
     params = RegressionFamily.coefficient_params(True, RegressionFamily.covariates)
     min_n = 3

@@ -8,7 +8,7 @@ observation is the normal one, diag(1/σ², 2/σ²)."""
 import numpy as np
 from scipy import stats
 
-from .base import Derived, Family, Param, Point
+from .base import Derived, Family, Param, Point, Space
 from .registry import register
 
 
@@ -19,6 +19,7 @@ def _mean(t):
 @register
 class LogNormal(Family):
     name = "lognormal"
+    space = Space(0.0)
     doc = "positive data whose log is Normal(mu, sigma)"
     params = (
         Param("mu", typical=(-1.0, 2.0), doc="mean of log x"),

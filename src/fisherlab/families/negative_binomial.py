@@ -15,13 +15,14 @@ import numpy as np
 from scipy import special, stats
 
 from ..core.numerics import monotone_root
-from .base import Family, Param, Point
+from .base import Family, Param, Point, Space
 from .registry import register
 
 
 @register
 class NegativeBinomial(Family):
     name = "negative_binomial"
+    space = Space(0.0, integer=True)
     doc = "overdispersed counts: failures before the r-th success with success prob p"
     discrete = True
     params = (

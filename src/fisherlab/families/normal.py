@@ -81,6 +81,12 @@ class Normal(Family):
         # score: sum(x - mu)/sigma^2 = 0 and -n/sigma + sum(x - mu)^2/sigma^3 = 0
         return Point({"mu": x.mean(axis=1), "sigma": x.std(axis=1, ddof=0)})
 
+    def pseudo_true(self, expect, theta_fixed):
+        # E[d/dmu log f] = (E[X] - mu)/sigma^2 = 0 and E[d/dsigma log f] =
+        # -1/sigma + E[(X - mu)^2]/sigma^3 = 0  =>  mu* = E[X], sigma*^2 = Var X
+        mu = expect(lambda x: x)
+        return {"mu": mu, "sigma": float(np.sqrt(expect(lambda x: (x - mu) ** 2)))}
+
     def mom_from_moments(self, m, theta_fixed):
         return {"mu": m[..., 0], "sigma": np.sqrt(np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))}
 

@@ -138,3 +138,29 @@ class Derived:
     fn: Callable[[Theta], np.ndarray]
     grad: Callable[[Theta], np.ndarray]
     doc: str = ""
+
+
+@dataclass(frozen=True)
+class Space:
+    """Where one observation of a family lives, whatever its parameters: the interval
+    [low, high] and whether only integers occur. A family can be fitted to data only
+    where the data's space lies inside its own (a Poisson cannot fit a normal's
+    negative values, an exponential cannot fit the real line)."""
+
+    low: float = -math.inf
+    high: float = math.inf
+    integer: bool = False
+
+    def describe(self) -> str:
+        if self.integer:
+            if self.high == math.inf:
+                return f"the integers from {_fmt(self.low)}"
+            return f"the integers {_fmt(self.low)} to {_fmt(self.high)}"
+        if self.low == -math.inf and self.high == math.inf:
+            return "the real line"
+        return f"the interval [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+    def within(self, other: Space) -> bool:
+        """Every value of this space is a value of ``other``."""
+        return (self.low >= other.low and self.high <= other.high
+                and (self.integer or not other.integer))

@@ -9,13 +9,14 @@ x̄ + z^2/(2n) -/+ z sqrt(x̄/n + z^2/(4n^2))."""
 import numpy as np
 from scipy import special, stats
 
-from .base import Derived, Family, Param, Point, z_quantile
+from .base import Derived, Family, Param, Point, Space, z_quantile
 from .registry import register
 
 
 @register
 class Poisson(Family):
     name = "poisson"
+    space = Space(0.0, integer=True)
     doc = "counts with rate lam"
     discrete = True
     params = (Param("lam", 0.0, typical=(0.5, 20.0), doc="mean count (rate)"),)
@@ -71,6 +72,10 @@ class Poisson(Family):
 
     def mom_from_moments(self, m, theta_fixed):
         return {"lam": m[..., 0]}
+
+    def pseudo_true(self, expect, theta_fixed):
+        # d/dlam E[X log lam - lam] = E[X]/lam - 1 = 0  =>  lam* = E[X]
+        return {"lam": expect(lambda x: x)}
 
     def score(self, x, theta):
         # d/dlam [sum x log lam - n lam] = sum x / lam - n

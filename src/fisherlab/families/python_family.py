@@ -41,4 +41,6 @@ def python_family(spec: str) -> type[Family]:
         raise KeyError(f"{module}.{obj} must declare params, sample and logpdf "
                        f"(missing: {', '.join(missing) or 'params'})")
     return type(cls.__name__, (cls,), {"name": spec, "kind": "python",
+                                       # unknown unless the model declares it
+                                       "space": None if cls.space is Family.space else cls.space,
                                        "__module__": cls.__module__})

@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 from scipy import stats
 
-from .base import Family, Param
+from .base import Family, Param, Space
 
 
 @cache
@@ -41,6 +41,8 @@ def scipy_family(dist_name: str) -> type[Family]:
               Param("scale", 0.0, typical=(0.5, 2.0), doc="scale"))
     return type(f"Scipy_{dist_name}", (ScipyFamily,), {
         "name": f"scipy.{dist_name}", "dist": dist, "params": params, "min_n": 2,
+        # a free loc moves a bounded support anywhere: only a fixed one keeps its bounds
+        "space": Space(),
         "doc": f"scipy.stats.{dist_name}: {', '.join(p.name for p in params)}",
         "__module__": __name__})
 
@@ -74,8 +76,10 @@ class ScipyFamily(Family):
             raise ValueError("design.fixed must leave at least one parameter to estimate")
         params = tuple(Param(p.name, p.low, p.high, p.low_open, p.high_open, p.integer,
                              p.name not in fixed, p.typical, p.doc) for p in self.params)
+        space = Space(float(self.dist.a), float(self.dist.b)) if "loc" in fixed else Space()
         cls = type(type(self).__name__, (type(self),), {"params": params,
-                                                         "fixed": tuple(fixed)})
+                                                         "fixed": tuple(fixed),
+                                                         "space": space})
         return cls()
 
     def _args(self, theta):

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from ..core.numerics import monotone_root
-from .base import Family, Param, Point
+from .base import Family, Param, Point, Space
 from .registry import register
 
 EULER = np.euler_gamma
@@ -24,6 +24,7 @@ EULER = np.euler_gamma
 @register
 class Weibull(Family):
     name = "weibull"
+    space = Space(0.0)
     doc = "lifetimes with shape `shape` and scale `scale`"
     params = (
         Param("shape", 0.0, typical=(0.5, 5.0), doc="shape k"),

@@ -51,7 +51,7 @@ IN_PROCESS_SETUP = 0.5
 def replicate_seconds(study, n: int) -> float:
     """Measured seconds a chunk job spends per replicate at sample size n: every
     estimator's ``a + b n`` (:func:`fisherlab.plan.prices.price`)."""
-    return sum(price(study.family, e).seconds(n) for e in study.estimators)
+    return sum(price(study.analysis, e).seconds(n) for e in study.estimators)
 
 
 def job_seconds(study) -> float:
@@ -62,7 +62,7 @@ def job_seconds(study) -> float:
 
 def setup_seconds(study) -> float:
     """The cost table's first-call set-up of the study's estimators, summed."""
-    return sum(price(study.family, e).setup for e in study.estimators)
+    return sum(price(study.analysis, e).setup for e in study.estimators)
 
 
 def in_process(study, job) -> bool:

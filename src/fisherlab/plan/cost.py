@@ -133,7 +133,7 @@ def study_cost(study, chunk_size: int | str) -> Cost:
     per_dataset = []  # (a, b) per estimator, scaled
     most_draws, slowest = (0, ""), (0.0, "replications")
     for i, e in enumerate(study.estimators):
-        pr = price(study.family, e)
+        pr = price(study.analysis, e)
         if not pr.measured:
             unmeasured.append(e.name)
         if pr.kept_draws:

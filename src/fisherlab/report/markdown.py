@@ -122,6 +122,9 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
         f"# {study.name}", "", study.description, "",
         *([fitted_to(study), ""] if study.fitted_to else []),
         f"- **model**: {study.family.name} with {grid}",
+        *([f"- **model fitted**: {study.fit_model.family.name} (truths: pseudo-true values "
+           "unless fit_model.target says data; no Cramér–Rao bound: the analysis model is "
+           "not the data model)"] if study.fit_model else []),
         f"- **sample sizes**: {', '.join(map(str, study.sample_sizes))}",
         f"- **replications**: {study.replications} per condition"
         + (f", seed {study.seed}" if study.seed is not None else "")

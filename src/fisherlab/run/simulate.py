@@ -102,13 +102,17 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     ``draws_path``: where an estimator with ``keep_draws: true`` writes the chunk's
     posterior draws (NetCDF, :func:`write_draws`); without it nothing is written.
     """
-    fam = study.family
+    fam = study.analysis  # what the estimators fit (the data's own family, or fit_model's)
     theta, x = draw_with_truth(study, chunk)
     R = x.shape[0]
-    fixed = fam.fixed_values(theta)
     estimands = tuple(study.estimands)
     truth = {}
-    for e in estimands:
+    if study.fit_model is not None:  # the truth is the pseudo-true value (or target: data)
+        fixed = dict(study.fit_model.params)
+        truth = study.fit_truths(chunk.condition.params)
+    else:
+        fixed = fam.fixed_values(theta)
+    for e in estimands if study.fit_model is None else ():
         t = np.asarray(fam.truth(theta, e), dtype=float)
         truth[e] = float(t) if t.ndim == 0 else np.broadcast_to(t, (R,)).copy()
     replicate = np.arange(chunk.start, chunk.stop)
@@ -117,7 +121,7 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     # per-replicate seeds (200 us each: only computed where an estimator samples)
     sampling = any(s.estimator.samples for s in study.estimators)
     counting = any(s.estimator.reports_evaluations() for s in study.estimators)
-    seeds = (replicate_seeds(study.seed, fam.name, cond.params, cond.n, chunk.start,
+    seeds = (replicate_seeds(study.seed, study.family.name, cond.params, cond.n, chunk.start,
                              chunk.stop) if sampling else None)
     frames = []
     seconds = {}  # wall time per estimator: the chunk file's metadata, never a column

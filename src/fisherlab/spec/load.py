@@ -23,6 +23,7 @@ from .checks import check_estimands, check_estimators, check_family, check_param
 from .claims import PAIRED, check_claims
 from .compare import check_compare
 from .measures import check_measures
+from .misspec import check_fit_model
 from .schema import Problems, check_finite, check_schema, check_size, read_yaml
 from .study import EstimatorSpec, Study
 from .targets import check_targets
@@ -66,6 +67,11 @@ def load_study(path: str | Path) -> Study:
         fam = check_family(path, model["family"], model.get("design"), problems)
     if fam is not None and problems.clean("model.params"):
         params = check_params(path, fam, model["params"], problems)
+    data_fam, fit = fam, None  # with a fit_model, estimators and estimands are its own
+    if params is not None and isinstance(doc.get("fit_model"), dict) \
+            and problems.clean("fit_model"):
+        fit = check_fit_model(path, fam, params, doc["fit_model"], problems)
+        fam = fit.family if fit is not None else None
     if fam is not None and problems.clean("estimators"):
         method = (doc.get("interval") or {}).get("method", []) \
             if isinstance(doc.get("interval"), dict) else []
@@ -112,7 +118,7 @@ def load_study(path: str | Path) -> Study:
         problems.items.insert(0, ("", bad_name))
     problems.raise_if_any()
     level = float((doc.get("interval") or {}).get("level", defaults.LEVEL))
-    return Study(name=path.stem, path=path, description=doc["description"], family=fam,
+    return Study(name=path.stem, path=path, description=doc["description"], family=data_fam,
                  params=params, sample_sizes=list(doc["sample_sizes"]),
                  replications=targets.max if targets else doc["replications"],
                  seed=doc["seed"], targets=targets,
@@ -121,7 +127,7 @@ def load_study(path: str | Path) -> Study:
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
                  design=model.get("design"), claims=claims, measures=measures,
-                 fitted_to=doc.get("fitted_to"), compare=compare)
+                 fitted_to=doc.get("fitted_to"), compare=compare, fit_model=fit)
 
 
 def _opt_float(v) -> float | None:

@@ -19,9 +19,11 @@ from pathlib import Path
 from ..core.seeds import SEED_BLOCK
 from ..estimators import Estimator
 from ..families import Family
+from ..families.pseudo_true import pseudo_true
 from ..stats.plugins import MeasureSpec
 from .claims import Claim
 from .compare import Compare
+from .misspec import FitModel
 from .targets import Targets
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Job", "Study", "spec_sha256"]
@@ -174,6 +176,27 @@ class Study:
     fitted_to: dict | None = None
     #: paired comparisons with a reference estimator (``compare:``), to paired.csv
     compare: Compare | None = None
+    #: the model the estimators fit when it is not ``family`` (``fit_model:``)
+    fit_model: FitModel | None = None
+    _truths: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def analysis(self) -> Family:
+        """The family the estimators fit: ``fit_model``'s, else the data's own."""
+        return self.fit_model.family if self.fit_model else self.family
+
+    def fit_truths(self, params: dict) -> dict[str, float]:
+        """Under a ``fit_model``, each estimand's truth at a condition's true values:
+        the analysis family's pseudo-true value (derived estimands at the pseudo-true
+        parameters), or the data model's own value where ``target`` says data."""
+        key = json.dumps(params, sort_keys=True)
+        if key not in self._truths:
+            fit = self.fit_model
+            star = {**fit.params, **pseudo_true(fit.family, self.family, params, fit.params)}
+            self._truths[key] = {
+                e: float(self.family.truth(params, e) if fit.target_of(e) == "data"
+                         else fit.family.truth(star, e)) for e in self.estimands}
+        return self._truths[key]
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of
@@ -265,6 +288,7 @@ class Study:
             # only when set, so that studies without a limit keep their specs (and chunks)
             **({"fit_timeout": self.fit_timeout} if self.fit_timeout else {}),
             **({"design": self.design} if self.design else {}),
+            **({"fit_model": self.fit_model.raw} if self.fit_model else {}),
         }
 
 

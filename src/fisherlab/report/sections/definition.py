@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...core.labels import params_label
 from ...diagnostics import efficiency
-from .. import targets
+from .. import misspec, targets
 from ..format import rate
 from ..html import esc
 from .section import Section
@@ -24,7 +24,15 @@ def definition(r) -> str:
     seed = f" (seed {s.seed})" if s.seed is not None else ""
     # estimates read from a file may come without sample sizes (n 0) or factors
     sizes = ", ".join(map(str, s.sample_sizes)) if s.sample_sizes != [0] else "not given"
-    items = [("family", f"{s.family.name}: {s.family.doc}"), ("true values", grid or "–"),
+    fit = s.fit_model
+    model = ([("family", f"{s.family.name}: {s.family.doc}")] if fit is None else
+             [("data drawn from", f"{s.family.name}: {s.family.doc}"),
+              ("model fitted", f"{fit.family.name}: {fit.family.doc}"),
+              ("truths", misspec.truths_text(s))])
+    truths = "" if fit is None else "".join(  # a fit_model's truths, per condition
+        f"<dt></dt><dd>{esc(label)}: {html}</dd>"
+        for label, html in misspec.truth_items(r.summary))
+    items = [*model, ("true values" if fit is None else "data model's values", grid or "–"),
              ("sample sizes n", sizes),
              ("replications", f"{s.replications} per condition{seed}"
               if s.targets is None else targets.targets_text(s)),
@@ -37,7 +45,9 @@ def definition(r) -> str:
     info = (f'<dt>Fisher information</dt><dd data-fact="information">'
             f"{esc(efficiency.information_statement(eff))}</dd>" if "efficiency" not in left_out
             else "")
-    return ("<dl>" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
+    head = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items[:len(model)])
+    return ("<dl>" + head + truths
+            + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items[len(model):])
             + info + "</dl>")
 
 

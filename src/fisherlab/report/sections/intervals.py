@@ -48,7 +48,7 @@ def reading(r) -> str:
 def _compared(r) -> list[str]:
     """The estimators whose intervals the study compares: those that offer the methods
     it asks for."""
-    fam = r.study.family
+    fam = r.study.analysis
     return [e.id for e in r.study.estimators
             if set(methods(r.study)) & set(e.estimator.interval_methods(fam))]
 

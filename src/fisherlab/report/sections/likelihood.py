@@ -16,6 +16,9 @@ ORDER = 30
 def reading(r) -> str:
     """The explorer's reading: the curvature at the MLE across n, from the table."""
     t = r.tables["likelihood"]
+    if t.empty and r.study.fit_model is not None:
+        return ("No likelihood explorer here: the analysis model is not the data model, "
+                "so the data's true values are not parameters of the fitted likelihood.")
     if t.empty:
         return ("This family is not regular: its likelihood has no smooth peak to explore "
                 "(the estimate sits on the edge of the data).")
@@ -51,6 +54,8 @@ def body(r) -> str:
            "curves are ℓ(θ) − ℓ(θ̂); with several parameters, the profile: the others set "
            "to their best values for each θ. Wald and likelihood-ratio (LR) intervals are "
            "drawn below the axis.")
+    if r.tables["likelihood"].empty and r.study.fit_model is not None:
+        return f"<p class='reading'>{reading(r)}</p>"  # no explorer to explain
     return (f"<p class='reading'>{reading(r)}</p><p class='how'>{how}</p>"
             + explorer.html(r))
 

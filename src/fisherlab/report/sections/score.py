@@ -32,6 +32,10 @@ def _word(r, question: str, row) -> str:
 
 def reading(r) -> str:
     t = r.tables["score"]
+    if t.empty and r.study.fit_model is not None:
+        return ("No score identities here: the analysis model is not the data model (at "
+                "the pseudo-true value the score has mean 0, but its variance is not the "
+                "information; the sandwich standard errors use both).")
     if t.empty:
         return ("No score identities here: the family is not regular (its likelihood has no "
                 "smooth maximum).")
