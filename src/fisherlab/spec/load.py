@@ -21,6 +21,7 @@ from ..core.layout import RESERVED
 from ..estimators import estimator_class
 from .checks import check_estimands, check_estimators, check_family, check_params
 from .claims import check_claims
+from .hypotheses import check_tests
 from .measures import check_measures
 from .schema import Problems, check_finite, check_schema, check_size, read_yaml
 from .study import EstimatorSpec, Study
@@ -86,6 +87,11 @@ def load_study(path: str | Path) -> Study:
     measures = ()
     if isinstance(doc, dict) and doc.get("measures") and problems.clean("measures"):
         measures = check_measures(doc["measures"], problems) or ()
+    tests = ()
+    if isinstance(doc, dict) and doc.get("tests") and estimands is not None \
+            and problems.clean("tests"):
+        tests = check_tests(doc["tests"], fam, estimands, [e[2] for e in estimators],
+                            problems) or ()
     claims = ()
     if isinstance(doc, dict) and doc.get("expect") and params is not None \
             and estimators is not None and estimands is not None \
@@ -95,7 +101,8 @@ def load_study(path: str | Path) -> Study:
                               [e[4] or e[0] for e in estimators], estimands, problems,
                               design=model.get("design"),
                               labels={e[4] or e[0]: e[3] for e in estimators},
-                              extra={m.name: m.label for m in measures}) or ()
+                              extra={m.name: m.label for m in measures},
+                              tests=tests) or ()
     bad_name = check_name(path.stem)
     if bad_name:
         problems.items.insert(0, ("", bad_name))
@@ -109,7 +116,8 @@ def load_study(path: str | Path) -> Study:
                  estimands=estimands, level=level, raw=doc,
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
-                 design=model.get("design"), claims=claims, measures=measures)
+                 design=model.get("design"), claims=claims, measures=measures,
+                 tests=tests)
 
 
 def _opt_float(v) -> float | None:

@@ -21,6 +21,7 @@ from ..estimators import Estimator
 from ..families import Family
 from ..stats.plugins import MeasureSpec
 from .claims import Claim
+from .hypotheses import Hypothesis
 from .targets import Targets
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Job", "Study", "spec_sha256"]
@@ -169,6 +170,8 @@ class Study:
     claims: tuple[Claim, ...] = ()
     #: the measures beyond summary.csv's (``measures:``), written to measures.csv
     measures: tuple[MeasureSpec, ...] = ()
+    #: the hypothesis tests (``tests:``), written to tests.csv
+    tests: tuple[Hypothesis, ...] = ()
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of
