@@ -18,15 +18,21 @@ from .rows import Cells
 #: Bradley's (1978) bands, as multiples of alpha
 LIBERAL = (0.5, 1.5)
 STRINGENT = (0.9, 1.1)
+#: relative slack at a band's ends, for the rounding of alpha times a factor
+EPS = 1e-12
 #: the MCSEs of the noise note
 Z = 2
 
 
 def band(rate: float, alpha: float) -> str:
-    """Bradley's verdict on a rejection rate at nominal ``alpha``."""
-    if STRINGENT[0] * alpha <= rate <= STRINGENT[1] * alpha:
+    """Bradley's verdict on a rejection rate at nominal ``alpha`` (the band's ends
+    belong to it: a rate of 45/1000 is within 0.9 × 0.05, whose product rounds up)."""
+    def inside(lo, hi):
+        return lo * alpha * (1 - EPS) <= rate <= hi * alpha * (1 + EPS)
+
+    if inside(*STRINGENT):
         return "within stringent"
-    if LIBERAL[0] * alpha <= rate <= LIBERAL[1] * alpha:
+    if inside(*LIBERAL):
         return "within liberal"
     return "outside liberal"
 
