@@ -54,7 +54,7 @@ def table(r) -> str:
     t = sort_rows(r.tables["tests"], r, "test", "estimator", "n")
     cols = cond_cols(r) + [
         estimand_col(), est_col(r), n_col(),
-        Col("test", lambda x: esc(_name(x)), "test", True),
+        Col("test", lambda x: esc(x.test), "test", True),
         Col("null", lambda x: f"{x.null:g}", "null"),
         Col("kind", lambda x: esc(x.kind), "kind", True),
         Col("rejection rate (MCSE)", lambda x: fmt_pm(x.rate, x.mcse), "rate"),
@@ -133,7 +133,8 @@ def _has_power(r) -> bool:
 SECTION = Section(
     "tests", "Hypothesis tests", reading,
     how=("Each test the study lists (tests:) at every condition: the share of replicates "
-         "in which it rejects. Where the truth is the null that share is the test's size, "
+         "in which it rejects (the table's test column: wald, score, or lr for the "
+         "likelihood ratio). Where the truth is the null that share is the test's size, "
          "judged against Bradley's (1978) bands applied to the simulated rate (its MCSE "
          "beside, and the verdict's note says whether ±2 MCSE could change it); "
          "elsewhere it is the power. The exact column is the exact rejection rate where "
