@@ -230,3 +230,33 @@ def test_a_rejection_claim_names_one_of_the_studys_tests(tmp_path):
     with pytest.raises(StudyError) as err:
         load_study(_write(tmp_path, text, "bad_claim"))
     assert "expect[0].test" in str(err.value) and "wald" in str(err.value)
+
+
+def test_poisson_exact_coverage_is_a_truncated_hand_sum():
+    """Poisson rate: the support of sum x ~ Poisson(n lam) keeps all but 2e-14 of the
+    mass, and the MLE's Wald coverage is sum_s P(s) 1{lam in s/n ± z sqrt(s/n / n)}."""
+    study = study_for("poisson")
+    fam, spec = study.family, study.estimators[0]
+    n, lam = 12, 1.7
+    x, prob = fam.exact_support({"lam": lam}, n)
+    assert prob.sum() == pytest.approx(1.0, abs=2e-14)
+    assert x.shape == (prob.size, n)
+    z = stats.norm.ppf(0.975)
+    s = np.arange(0, 200)
+    m = s / n
+    half = z * np.sqrt(m / n)
+    hand = stats.poisson.pmf(s, n * lam)[(m - half <= lam) & (lam <= m + half)].sum()
+    got = exact_coverage(study, spec, {"lam": lam}, n, "lam", lam)
+    assert got == pytest.approx(hand, abs=1e-13)
+
+
+def test_fisherlab_validate_refuses_a_test_of_an_estimand_not_estimated(tmp_path, capsys):
+    from fisherlab.cli.app import main
+
+    path = _write(tmp_path, BAD + "tests: [{estimand: sigma2, null_value: 1.0}]\n",
+                  "no_sigma2")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr()
+    said = err.out + err.err
+    assert "no_sigma2.yaml" in said and "tests[0].estimand" in said
+    assert "does not estimate 'sigma2'" in said and "mu" in said
