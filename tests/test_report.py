@@ -72,9 +72,10 @@ def test_page_has_every_section_and_only_embedded_images(results, study):
     # every section; calibration only where truths were drawn from a prior, interval
     # methods and optimisers only where a study compares them, the score where the
     # family is regular, claims where the study file states some, far-out estimates
-    # where there are some
+    # where there are some, more measures and hypothesis tests where the study lists them
     assert {s.id for s in SECTIONS} - {"calibration", "claims", "flags", "intervals",
-                                       "optimiser", "score", "tails"} <= page.ids
+                                       "measures", "optimiser", "score", "tails",
+                                       "tests"} <= page.ids
     assert "calibration" not in page.ids and "optimiser" not in page.ids
     assert ("score" in page.ids) == (study == "normal_small")
     assert len(page.imgs) >= 5
