@@ -72,12 +72,13 @@ def test_page_has_every_section_and_only_embedded_images(results, study):
     # every section; calibration only where truths were drawn from a prior, interval
     # methods and optimisers only where a study compares them, the score where the
     # family is regular, claims where the study file states some, far-out estimates
-    # where there are some; more measures and paired comparisons where the study file
-    # lists measures: or sets compare:; what a file of estimates leaves out only on such a
-    # page; the nested-loop plot where two parameters vary (here sigma alone, and n)
+    # where there are some; more measures, paired comparisons and hypothesis tests where
+    # the study file lists measures:, sets compare: or lists tests:; what a file of
+    # estimates leaves out only on such a page; the nested-loop plot where two parameters
+    # vary (here sigma alone, and n)
     assert {s.id for s in SECTIONS} - {"calibration", "claims", "flags", "intervals",
                                        "measures", "optimiser", "paired", "score",
-                                       "tails", "left_out", "nested_loop"} <= page.ids
+                                       "tails", "tests", "left_out", "nested_loop"} <= page.ids
     assert "left_out" not in page.ids and "nested_loop" not in page.ids
     assert "calibration" not in page.ids and "optimiser" not in page.ids
     assert "measures" not in page.ids and "paired" not in page.ids

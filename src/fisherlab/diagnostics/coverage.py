@@ -10,6 +10,10 @@ truth above the upper end), ``miss_above`` the share wholly above it. For a rare
 proportion the Wald interval misses almost only one way (p_hat = 0 gives [0, 0]), the
 oscillation Brown, Cai & DasGupta (2001) describe; ``zero_width`` counts such
 intervals of no width, which a zip plot must draw as marks, not as lines of no length.
+For a discrete family (Bernoulli, binomial, Poisson) and an estimator whose fit is a
+function of the sufficient statistic, ``exact_coverage`` is the exact coverage, a sum
+of probabilities over the statistic's support (:mod:`._exact`), and ``exact_z`` the
+simulated coverage's distance from it in MCSEs at the exact value; both blank elsewhere.
 Whether coverage is nominal is the coverage rule's to say
 (:mod:`fisherlab.verdicts.coverage`).
 """
@@ -19,11 +23,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import condition_keys, perf, with_intervals
+from ._common import condition_keys, perf, theta_of, with_intervals
+from ._exact import exact_coverage, z_from_exact
 from .registry import CELL, diagnostic
 
 COLUMNS = ["S", "nominal", "kind", "exact", "coverage", "coverage_mcse", "becoverage",
-           "becoverage_mcse", "width", "width_mcse", "miss_below", "miss_above", "zero_width"]
+           "becoverage_mcse", "width", "width_mcse", "miss_below", "miss_above", "zero_width",
+           "exact_coverage", "exact_z"]
 
 
 @diagnostic("coverage", by=CELL,
@@ -43,7 +49,12 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
         p = perf(g, ci=True)
         lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
         truth = g["true_value"].to_numpy(float)
-        est = study.estimator(row["estimator"]).estimator
+        spec = study.estimator(row["estimator"])
+        est = spec.estimator
+        truth0 = float(truth[0]) if np.all(truth == truth[0]) else float("nan")
+        exact = (exact_coverage(study, spec, theta_of(g.iloc[0], keys), int(row["n"]),
+                                row["estimand"], truth0)
+                 if np.isfinite(truth0) else float("nan"))
         rows.append(dict(row, S=len(g), nominal=study.level,
                          kind=est.interval_kind(study.analysis, row["estimand"]),
                          exact=bool(est.has_exact_interval(study.analysis, row["estimand"])),
@@ -52,5 +63,7 @@ def coverage(df: pd.DataFrame, study) -> pd.DataFrame:
                          width=p["width"], width_mcse=p["width_mcse"],
                          miss_below=float(np.mean(hi < truth)),
                          miss_above=float(np.mean(lo > truth)),
-                         zero_width=int(np.sum(hi == lo))))
+                         zero_width=int(np.sum(hi == lo)),
+                         exact_coverage=exact,
+                         exact_z=z_from_exact(p["coverage"], exact, len(g))))
     return pd.DataFrame(rows, columns=head + COLUMNS)

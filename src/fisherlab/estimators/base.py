@@ -150,6 +150,13 @@ class Estimator:
         estimator on ``family`` (its options' ``interval``); () when it has one kind."""
         return ()
 
+    def sufficient_only(self, family: Family) -> bool:
+        """Whether its fit (estimate, SE, interval) depends on a dataset only through
+        the family's sufficient statistic, so that its exact coverage and rejection
+        rates are sums over that statistic's support
+        (:meth:`~fisherlab.families.base.Family.exact_support`)."""
+        return False
+
     def interval_kind(self, family: Family, estimand: str) -> str:
         """What kind of interval it reports for ``estimand``: 'exact', 'wald',
         'likelihood ratio', 'score', 'credible' (the interval table's column)."""

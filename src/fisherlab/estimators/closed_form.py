@@ -69,13 +69,14 @@ class MLE(Estimator):
     def interval_methods(cls, family: Family) -> tuple[str, ...]:
         if not family.regular:  # the uniform endpoints: their exact pivot only
             return ()
-        return ("wald", "likelihood_ratio") + (("score",) if family.has("score_interval")
-                                                else ())
+        return (("wald", "likelihood_ratio")
+                + (("score",) if family.has("score_interval") else ())
+                + (intervals.PROPORTION if family.has("successes") else ()))
 
     def interval_kind(self, family, estimand):
         method = self.options.get("interval", "wald")
         if method != "wald" and intervals.one_parameter(family, estimand) is not None:
-            return method.replace("_", " ")
+            return intervals.KINDS.get(method, method.replace("_", " "))
         return super().interval_kind(family, estimand)
 
     def reports_evaluations(self) -> bool:
@@ -90,6 +91,11 @@ class MLE(Estimator):
     def has_exact_interval(self, family, estimand):
         return (self.closed_form(family) and estimand in family.exact_mle_intervals
                 and self.options.get("se", "model") == "model")
+
+    def sufficient_only(self, family):
+        # a closed-form MLE of an exponential family, its observed information and every
+        # interval method here are functions of the sufficient statistic
+        return self.closed_form(family) and family.exponential_family
 
     def point(self, family, x, theta_fixed, level):
         if not self.closed_form(family):

@@ -19,6 +19,10 @@ score]}`` (each method a row of its own: ``mle[likelihood_ratio]``, ...).
 * **Score intervals** invert the score test; where that is a closed form the family
   declares it (:meth:`~fisherlab.families.base.Family.score_interval`: Wilson for a
   proportion, the Poisson rate).
+* **Agresti–Coull, Jeffreys and Clopper–Pearson** intervals of a proportion, for a
+  family that declares its successes in trials
+  (:meth:`~fisherlab.families.base.Family.successes`;
+  :mod:`fisherlab.families.proportion`).
 * A derived estimand that is a function of one parameter (sigma2 = sigma^2, mean =
   1/rate, prob_zero = e^-lam) gets that parameter's endpoints mapped through it (a
   monotone map keeps the likelihood-ratio and score sets); any other keeps its Wald
@@ -31,10 +35,16 @@ import numpy as np
 from scipy import optimize, stats
 from scipy.optimize import elementwise
 
+from ..families import proportion
 from ..families.base import Family, Theta
 
+#: the interval methods of a proportion (a family that declares ``successes``)
+PROPORTION = tuple(proportion.METHODS)
 #: the interval methods an MLE can report
-METHODS = ("wald", "likelihood_ratio", "score")
+METHODS = ("wald", "likelihood_ratio", "score", *PROPORTION)
+#: how the coverage table names an interval method's kind (else its name, spaced)
+KINDS = {"agresti_coull": "Agresti–Coull", "jeffreys": "Jeffreys",
+         "clopper_pearson": "Clopper–Pearson"}
 #: the far point of the endpoint search: FAR Wald standard errors from the MLE, on the
 #: unconstrained scale, at most FAR_U there for a log or logit (e^40: the boundary)
 FAR = 40.0
@@ -231,6 +241,9 @@ def intervals(family: Family, x, theta_fixed: Theta, estimate: dict, se: dict,
     theta_hat = {p.name: np.asarray(estimate[p.name], float) for p in family.estimated()}
     if method == "score":
         found = family.score_interval(x, theta_fixed, level)
+    elif method in PROPORTION:
+        k, N = family.successes(x, theta_fixed)
+        found = {"p": proportion.METHODS[method](k, N, level)}
     else:
         found = lr_intervals(family, x, theta_fixed, theta_hat, level, se)
     return map_derived(family, found, {**theta_fixed, **theta_hat}, family.estimands())

@@ -56,8 +56,10 @@ OPTIONS_SCHEMA = {
     "learning_rate": {"type": "number", "exclusiveMinimum": 0, "maximum": 100,
                       "description": "step size of gradient_ascent and adam"},
     "interval": {"enum": list(METHODS),
-                 "description": "wald (default), likelihood_ratio (profile likelihood) "
-                                "or score (closed forms: Wilson, Poisson); usually set "
+                 "description": "wald (default), likelihood_ratio (profile likelihood), "
+                                "score (closed forms: Wilson, Poisson), or for a "
+                                "proportion agresti_coull, jeffreys or clopper_pearson; "
+                                "usually set "
                                 "for every estimator by the study's interval.method"},
 }
 

@@ -233,6 +233,28 @@ class Family:
         (``interval: {method: score}``)."""
         raise NotImplementedError
 
+    def successes(self, x, theta_fixed: Theta) -> tuple[np.ndarray, int]:
+        """``(k (R,), N)``: successes in N trials, for a family whose one estimated
+        parameter ``p`` is a proportion; optional: declaring it offers the
+        Agresti–Coull, Jeffreys and Clopper–Pearson intervals (:mod:`.proportion`)."""
+        raise NotImplementedError
+
+    def exact_wald_rejection(self, estimand: str, theta: Theta, n: int, null: float,
+                             sides: str, level: float) -> float:
+        """The exact rejection rate of the closed-form MLE's Wald test of
+        ``estimand = null`` where a formula gives it (the normal mean: a noncentral t);
+        optional, NotImplementedError where there is none."""
+        raise NotImplementedError
+
+    def exact_support(self, theta: Theta, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(x (K, n), prob (K,))``: one dataset of n observations for each value of
+        the sufficient statistic with its probability under ``theta`` (probabilities
+        summing to 1 within :data:`TAIL_MASS`); optional, for a discrete family. An
+        estimator that depends on the data through that statistic alone then has exact
+        coverage and rejection rates: sums of ``prob`` where its interval covers or its
+        test rejects (Brown, Cai & DasGupta 2001)."""
+        raise NotImplementedError
+
     def mle_batched(self, x, theta_fixed: Theta, *, tol: float, maxiter: int,
                     starts: int) -> Point:
         """Numeric MLE of all replicates at once (batched Newton, IRLS, EM); optional.
@@ -327,6 +349,10 @@ class Family:
         info = self.fisher_information(theta)
         g = self.estimand_gradient(theta, estimand)
         return np.einsum("...i,...ij,...j->...", g, np.linalg.inv(info), g) / n
+
+
+#: an exact support is truncated where the tail mass left out is below this
+TAIL_MASS = 1e-14
 
 
 def z_quantile(level: float) -> float:

@@ -6,6 +6,7 @@ keeps form Wilson's (1927) interval (:func:`wilson`), which keeps close to nomin
 coverage where the Wald interval collapses (Brown, Cai & DasGupta 2001)."""
 
 import numpy as np
+from scipy import stats
 from scipy.special import xlog1py, xlogy
 
 from .base import Family, Param, Point, Space, z_quantile
@@ -102,6 +103,16 @@ class Bernoulli(Family):
 
     def score_interval(self, x, theta_fixed, level):
         return {"p": wilson(x.sum(axis=1), x.shape[1], level)}
+
+    def successes(self, x, theta_fixed):
+        # (k, N): what every interval for a proportion is a function of
+        return x.sum(axis=-1), x.shape[-1]
+
+    def exact_support(self, theta, n):
+        # k = 0..n successes, k ~ Binomial(n, p): the dataset of k ones then n - k zeros
+        k = np.arange(n + 1)
+        return ((np.arange(n)[None, :] < k[:, None]).astype(float),
+                stats.binom.pmf(k, n, float(theta["p"])))
 
     def fisher_information(self, theta):
         p = np.asarray(theta["p"], dtype=float)

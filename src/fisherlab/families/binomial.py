@@ -67,6 +67,18 @@ class Binomial(Family):
         # n observations of `trials` trials each: k = sum x successes in N = n trials
         return {"p": wilson(x.sum(axis=1), x.shape[1] * int(theta_fixed["trials"]), level)}
 
+    def successes(self, x, theta_fixed):
+        # k = sum x successes in N = n·trials trials
+        return x.sum(axis=-1), x.shape[-1] * int(theta_fixed["trials"])
+
+    def exact_support(self, theta, n):
+        # k = sum x ~ Binomial(n·trials, p), k = 0..n·trials; its dataset fills the
+        # observations in turn (trials each) until k is used up
+        m = int(theta["trials"])
+        k = np.arange(n * m + 1)
+        x = np.clip(k[:, None] - m * np.arange(n)[None, :], 0, m).astype(float)
+        return x, stats.binom.pmf(k, n * m, float(theta["p"]))
+
     def fisher_information(self, theta):
         p = np.asarray(theta["p"], dtype=float)
         with np.errstate(divide="ignore"):

@@ -9,7 +9,7 @@ x̄ + z^2/(2n) -/+ z sqrt(x̄/n + z^2/(4n^2))."""
 import numpy as np
 from scipy import special, stats
 
-from .base import Derived, Family, Param, Point, Space, z_quantile
+from .base import TAIL_MASS, Derived, Family, Param, Point, Space, z_quantile
 from .registry import register
 
 
@@ -90,6 +90,18 @@ class Poisson(Family):
         centre = mean + z**2 / (2 * n)
         half = z * np.sqrt(mean / n + z**2 / (4 * n**2))
         return {"lam": (centre - half, centre + half)}
+
+    def exact_support(self, theta, n):
+        # sum x ~ Poisson(n lam), truncated where each tail's mass is below TAIL_MASS;
+        # its dataset puts the whole sum on the first observation
+        mu = n * float(theta["lam"])
+        lo, hi = (int(v) for v in stats.poisson.ppf([TAIL_MASS, 1 - TAIL_MASS], mu))
+        lo = max(lo - 1, 0)
+        hi = int(max(hi, stats.poisson.isf(TAIL_MASS, mu))) + 1
+        s = np.arange(lo, hi + 1)
+        x = np.zeros((s.size, n))
+        x[:, 0] = s
+        return x, stats.poisson.pmf(s, mu)
 
     def unbiased(self, x, theta_fixed, level):
         n = x.shape[1]

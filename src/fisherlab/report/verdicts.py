@@ -19,7 +19,8 @@ from .html import esc
 
 #: verdicts a page marks as good (green); any other is marked bad (red), 'cannot tell' grey
 GOOD = frozenset({"nominal", "calibrated", "normal", "as theory", "at the bound", "zero",
-                  "n·I(θ)", "agrees", "unchanged", "unbiased", "holds"})
+                  "n·I(θ)", "agrees", "unchanged", "unbiased", "holds",
+                  "within stringent", "within liberal"})
 UNDECIDED = "cannot tell"
 #: verdicts that answer a comparison (which of two estimators is more precise): neither
 #: good nor bad, marked grey

@@ -15,7 +15,9 @@ wins), ``n``, ``level`` and ``truth`` (the estimand's true value), the functions
 ``sqrt, log, exp, abs, min, max, lgamma, digamma, trigamma``, the distribution functions
 ``norm_cdf(x)``, ``norm_ppf(q)``, ``t_cdf(x, df)``, ``chi2_cdf(x, df)`` and
 ``chi2_ppf(q, df)`` (scipy.stats: exact coverages of pivotal intervals are formulas in
-them) and ``pi``; it is evaluated by simpleeval, never by Python's ``eval``::
+them) and ``pi``, and a claim on a test's ``rejection`` may use ``exact`` (its exact
+rejection rate, where tests.csv has one); it is evaluated by simpleeval, never by
+Python's ``eval``::
 
     - {measure: bias, estimator: mle, estimand: sigma2, equals: "-(p + 1) * sigma**2 / n"}
     - {measure: coverage, estimator: "mle[wald]", estimand: mu,
@@ -34,7 +36,8 @@ from scipy import special, stats
 from simpleeval import SimpleEval
 
 #: measure -> (table, value column, MCSE column or a rule for it, the table's cell keys)
-#: The MCSE rules: "binomial" is sqrt(p (1 - p) / replicates).
+#: The MCSE rules: "binomial" is sqrt(p (1 - p) / replicates) (at the target share, when
+#: a claim compares with one); "none": an exact value, compared exactly.
 MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "mean": ("summary", "mean", "bias_mcse", ("n", "estimator", "estimand")),
     "bias": ("summary", "bias", "bias_mcse", ("n", "estimator", "estimand")),
@@ -56,9 +59,15 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     # paired comparisons with the reference estimator (compare:), rows of paired.csv
     **{m: ("paired", m, f"{m}_mcse", ("n", "estimator", "estimand"))
        for m in ("relative_precision", "mse_ratio", "bias_diff", "coverage_diff")},
+    # a study's tests (tests:): the simulated rejection rate, and the exact one (no MCSE)
+    "rejection": ("tests", "rate", "binomial", ("n", "estimator", "estimand")),
+    "exact_rejection": ("tests", "exact", "none", ("n", "estimator", "estimand")),
 }
 #: the measures of paired.csv: a claim names the estimator compared with the reference
 PAIRED = ("relative_precision", "mse_ratio", "bias_diff", "coverage_diff")
+#: the measures of tests.csv: a claim on one names its test (``test: score``), and a
+#: formula may use ``exact``, the cell's exact rejection rate
+TEST_MEASURES = ("rejection", "exact_rejection")
 #: a study's own measures (``measures:``) are rows of measures.csv, named by ``measure``
 CUSTOM = ("measures", "value", "mcse", ("n", "estimator", "estimand"))
 
@@ -98,12 +107,16 @@ class Claim:
     target_label: str = ""
     #: a study's own measure (``measures:``) is named by its label (``median bias``)
     measure_label: str = ""
+    #: the test a rejection claim is about (wald, score, lr)
+    test: str = ""
 
     @property
     def text(self) -> str:
         """The claim in words: ``bias of mle (sigma2) equals -sigma**2 / n at every n``."""
         of = f"{self.label or self.estimator}" + (f" ({self.estimand})" if self.estimand
                                                   else "")
+        if self.test:
+            of = f"{of}, {self.test} test"
         target = (f"that of {self.target_label or self.target['estimator']}"
                   if isinstance(self.target, dict)
                   else str(self.target) if isinstance(self.target, str)
@@ -136,8 +149,8 @@ def design_numbers(design) -> dict[str, float]:
 
 def check_claims(items: list, study_params: dict, sample_sizes: list, estimators: list,
                  estimands: list, problems, design=None,
-                 labels: dict | None = None, extra: dict | None = None
-                 ) -> tuple[Claim, ...] | None:
+                 labels: dict | None = None, extra: dict | None = None,
+                 tests=()) -> tuple[Claim, ...] | None:
     """The claims of ``expect:`` (the schema accepted their shape), checked against the
     study (``design``: the model's, whose numbers formulas may use): every problem to
     ``problems`` with its key; None when there was one. ``labels``: estimator id -> the
@@ -184,11 +197,23 @@ def check_claims(items: list, study_params: dict, sample_sizes: list, estimators
             if values is None or not isinstance(values, list) or v not in values:
                 problems.add(f"{key}.where.{k}", f"{k} = {v:g} is not a condition of this "
                              "study" if values is not None else f"{k} is not a parameter")
+        test = item.get("test", "")
+        if measure in TEST_MEASURES:
+            offered = sorted({h.test for h in tests if h.estimand == estimand})
+            if not test or test not in offered:
+                problems.add(f"{key}.test", f"a {measure} claim names its test, one of the "
+                             f"study's tests of {estimand or 'its estimand'} (tests:): "
+                             f"{', '.join(offered) or 'none'}")
+        elif test:
+            problems.add(f"{key}.test", "only a rejection or exact_rejection claim names "
+                         "a test")
         target = item[op]
         if isinstance(target, dict) and target["estimator"] not in ids:
             problems.add(f"{key}.{op}.estimator", f"no estimator {target['estimator']!r}")
         if isinstance(target, str):
             names = dict.fromkeys(known, 1.0) | {"n": 10.0, "level": 0.95, "truth": 1.0}
+            if measure in TEST_MEASURES:
+                names["exact"] = 0.05
             try:
                 formula_value(target, names)
             except Exception as exc:  # noqa: BLE001 - any failure to evaluate is a problem
@@ -200,5 +225,5 @@ def check_claims(items: list, study_params: dict, sample_sizes: list, estimators
                          item.get("within"), labels.get(item["estimator"], ""),
                          labels.get(target["estimator"], "") if isinstance(target, dict)
                          else "",
-                         extra.get(measure, "") if measure not in MEASURES else ""))
+                         extra.get(measure, "") if measure not in MEASURES else "", test))
     return None if len(problems.items) > before else tuple(out)

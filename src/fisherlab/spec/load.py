@@ -22,6 +22,7 @@ from ..estimators import estimator_class
 from .checks import check_estimands, check_estimators, check_family, check_params
 from .claims import PAIRED, check_claims
 from .compare import check_compare
+from .hypotheses import check_tests
 from .measures import check_measures
 from .misspec import check_fit_model
 from .schema import Problems, check_finite, check_schema, check_size, read_yaml
@@ -97,6 +98,11 @@ def load_study(path: str | Path) -> Study:
     if isinstance(doc, dict) and doc.get("compare") is not None and estimators is not None \
             and problems.clean("compare"):
         compare = check_compare(doc["compare"], [e[4] or e[0] for e in estimators], problems)
+    tests = ()
+    if isinstance(doc, dict) and doc.get("tests") and estimands is not None \
+            and problems.clean("tests"):
+        tests = check_tests(doc["tests"], fam, estimands, [e[2] for e in estimators],
+                            problems) or ()
     claims = ()
     if isinstance(doc, dict) and doc.get("expect") and params is not None \
             and estimators is not None and estimands is not None \
@@ -106,7 +112,8 @@ def load_study(path: str | Path) -> Study:
                               [e[4] or e[0] for e in estimators], estimands, problems,
                               design=model.get("design"),
                               labels={e[4] or e[0]: e[3] for e in estimators},
-                              extra={m.name: m.label for m in measures}) or ()
+                              extra={m.name: m.label for m in measures},
+                              tests=tests) or ()
     for i, c in enumerate(claims):  # a paired measure needs compare: and another estimator
         if c.measure in PAIRED and problems.clean("compare") \
                 and (compare is None or c.estimator == compare.reference):
@@ -127,7 +134,8 @@ def load_study(path: str | Path) -> Study:
                  fit_timeout=_opt_float(doc.get("fit_timeout")),
                  max_failure_rate=_opt_float(doc.get("max_failure_rate")),
                  design=model.get("design"), claims=claims, measures=measures,
-                 fitted_to=doc.get("fitted_to"), compare=compare, fit_model=fit)
+                 fitted_to=doc.get("fitted_to"), compare=compare, fit_model=fit,
+                 tests=tests)
 
 
 def _opt_float(v) -> float | None:

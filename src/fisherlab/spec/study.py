@@ -24,6 +24,7 @@ from ..stats.plugins import MeasureSpec
 from .claims import Claim
 from .compare import Compare
 from .misspec import FitModel
+from .hypotheses import Hypothesis
 from .targets import Targets
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Job", "Study", "spec_sha256"]
@@ -197,6 +198,8 @@ class Study:
                 e: float(self.family.truth(params, e) if fit.target_of(e) == "data"
                          else fit.family.truth(star, e)) for e in self.estimands}
         return self._truths[key]
+    #: the hypothesis tests (``tests:``), written to tests.csv
+    tests: tuple[Hypothesis, ...] = ()
 
     def rounds(self, c: Condition) -> list[int]:
         """A condition's cumulative replications after each round; one round of

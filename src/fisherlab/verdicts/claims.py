@@ -58,8 +58,11 @@ def _measure_table(tables: dict, measure: str) -> pd.DataFrame:
         t = t[t["measure"] == measure].rename(columns={"param": "estimand"})
     if value == "failure_rate":
         t["failure_rate"] = t["n_failed"] / t["n_rep"]
-    if mcse == "binomial":
-        t["_reps"] = t["n_rep"] if "n_rep" in t else t["fits"]
+    if mcse == "none":  # an exact value: compared exactly
+        t["_mcse"] = 0.0
+    elif mcse == "binomial":
+        t["_reps"] = (t["n_rep"] if "n_rep" in t else t["replicates"] if "replicates" in t
+                      else t["fits"])
         p = t[value]
         t["_mcse"] = np.sqrt(p * (1 - p) / t["_reps"])
     else:
@@ -73,6 +76,8 @@ def _select(t: pd.DataFrame, claim, estimator: str) -> pd.DataFrame:
     sel = t["estimator"] == estimator
     if claim.estimand and "estimand" in t:
         sel &= t["estimand"] == claim.estimand
+    if claim.test and "test" in t:
+        sel &= t["test"] == claim.test
     if claim.n is not None and "n" in t:
         sel &= t["n"].isin(claim.n)
     for k, v in claim.where.items():
@@ -126,6 +131,8 @@ def _target(claim, cell, other, cell_keys: list[str], study) -> tuple[float, flo
         names = {**design_numbers(getattr(study, "design", None)), **names}
         names.update(n=float(cell.get("n", np.nan)), level=study.level,
                      truth=float(cell.get("true_value", np.nan)))
+        if claim.test:  # a test's cell: its exact rejection rate
+            names["exact"] = float(cell.get("exact", np.nan))
         return claim.evaluate(names), 0.0
     return float(claim.target), 0.0
 

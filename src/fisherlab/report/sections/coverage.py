@@ -108,6 +108,12 @@ def table(r) -> str:
         Col("bias-elim. coverage", lambda x: fmt_pm(x.becoverage, x.becoverage_mcse),
             "becoverage"),
         Col("mean width (MCSE)", lambda x: fmt_pm(x.width, x.width_mcse), "width")]
+    if "exact_coverage" in t and t["exact_coverage"].notna().any():
+        # a discrete family: the exact coverage (a sum over the support) beside
+        cols += [Col("exact coverage", lambda x: "" if pd.isna(x.exact_coverage)
+                     else f"{x.exact_coverage:.4f}", "exact_coverage"),
+                 Col("z from exact", lambda x: "" if pd.isna(x.exact_z)
+                     else f"{x.exact_z:+.2f}", "exact_z")]
     return html_table(t, cols, "coverage", group="estimator")
 
 

@@ -109,7 +109,10 @@ def intervals_plot(t: pd.DataFrame, verdicts, labels: dict[str, str], level: flo
 HOW = {"wald": "Wald (estimate ± z·se)",
        "likelihood_ratio": "likelihood ratio (where the log-likelihood stays within "
                            "χ²₁(level)/2 of its peak)",
-       "score": "score (where the score test would not reject; Wilson for a proportion)"}
+       "score": "score (where the score test would not reject; Wilson for a proportion)",
+       "agresti_coull": "Agresti–Coull (Wald's around (k + z²/2)/(N + z²))",
+       "jeffreys": "Jeffreys (the Beta(k + ½, N − k + ½) posterior's equal tails)",
+       "clopper_pearson": "Clopper–Pearson (exact: inverts two one-sided binomial tests)"}
 
 
 def how(r) -> str:
