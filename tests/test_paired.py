@@ -151,7 +151,7 @@ def test_compare_key_is_read_and_a_bad_reference_is_refused(tmp_path):
     with pytest.raises(StudyError, match="compare"):
         load_study(_study(tmp_path, "compare: {reference: mom, mcse: bootstrap}"))
     # a paired claim on the reference itself, or without compare:, is refused
-    claim = "expect:\n  - {measure: mse_ratio, estimator: mom, estimand: shape, below: 1}\n"
+    claim = "expect:\n  - {measure: paired_mse_ratio, estimator: mom, estimand: shape, below: 1}\n"
     with pytest.raises(StudyError, match=r"expect\[0\].measure"):
         load_study(_study(tmp_path, "compare: mom", claim))
     with pytest.raises(StudyError, match="add compare:"):

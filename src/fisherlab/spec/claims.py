@@ -57,14 +57,16 @@ MEASURES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "iterations": ("optimiser", "iterations_mean", "iterations_mcse", ("n", "estimator")),
     "converged_share": ("optimiser", "converged_share", "binomial", ("n", "estimator")),
     # paired comparisons with the reference estimator (compare:), rows of paired.csv
-    **{m: ("paired", m, f"{m}_mcse", ("n", "estimator", "estimand"))
-       for m in ("relative_precision", "mse_ratio", "bias_diff", "coverage_diff")},
+    # (the MSE ratio to the reference is paired_mse_ratio: mse_ratio is efficiency's)
+    **{m: ("paired", m.removeprefix("paired_"), f"{m.removeprefix('paired_')}_mcse",
+           ("n", "estimator", "estimand"))
+       for m in ("relative_precision", "paired_mse_ratio", "bias_diff", "coverage_diff")},
     # a study's tests (tests:): the simulated rejection rate, and the exact one (no MCSE)
     "rejection": ("tests", "rate", "binomial", ("n", "estimator", "estimand")),
     "exact_rejection": ("tests", "exact", "none", ("n", "estimator", "estimand")),
 }
 #: the measures of paired.csv: a claim names the estimator compared with the reference
-PAIRED = ("relative_precision", "mse_ratio", "bias_diff", "coverage_diff")
+PAIRED = ("relative_precision", "paired_mse_ratio", "bias_diff", "coverage_diff")
 #: the measures of tests.csv: a claim on one names its test (``test: score``), and a
 #: formula may use ``exact``, the cell's exact rejection rate
 TEST_MEASURES = ("rejection", "exact_rejection")

@@ -23,8 +23,8 @@ from ..families.pseudo_true import pseudo_true
 from ..stats.plugins import MeasureSpec
 from .claims import Claim
 from .compare import Compare
-from .misspec import FitModel
 from .hypotheses import Hypothesis
+from .misspec import FitModel
 from .targets import Targets
 
 __all__ = ["Chunk", "Condition", "EstimatorSpec", "Job", "Study", "spec_sha256"]
