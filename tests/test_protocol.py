@@ -130,3 +130,15 @@ def test_page_fragment_renders_the_same_content(in_project):
     assert page.quoted == []
     assert "the study's description, under its title" in protocol.html(study)
     assert study.description.strip() in protocol.markdown(study)
+
+
+def test_a_fitted_model_gives_pseudo_true_values_and_both_models(in_project):
+    """Under fit_model the estimand is the fitted family's pseudo-true value (a Poisson
+    fitted to negative-binomial counts: lambda* = E[X] = r (1 - p) / p = 10)."""
+    study = load_study(ROOT / "studies" / "poisson_overdispersed.yaml")
+    text = protocol.markdown(study)
+    assert "**data drawn from**: negative_binomial" in text
+    assert "**model fitted**: poisson" in text
+    lam = dict(protocol.protocol(study))["Estimands"][0]
+    assert lam.term == "lam" and "pseudo-true value" in lam.text
+    assert " 10 in every condition" in lam.text and "drawn from" not in lam.text

@@ -96,7 +96,10 @@ def _aims(study: Study) -> list[Item]:
 def _mechanisms(study: Study) -> list[Item]:
     fam = study.family
     grid = study.param_grid()
-    out = [Item("model", f"{fam.name}: {fam.doc}"),
+    fit = study.fit_model
+    out = [*([Item("model", f"{fam.name}: {fam.doc}")] if fit is None else
+             [Item("data drawn from", f"{fam.name}: {fam.doc}"),
+              Item("model fitted", f"{fit.family.name}: {fit.family.doc}")]),
            Item("true values", params_label(study.params)),
            Item("sample sizes n", ", ".join(map(str, study.sample_sizes))),
            Item("conditions", f"{len(grid)} parameter setting{'s' * (len(grid) != 1)} × "
@@ -135,30 +138,37 @@ def design_text(design: dict) -> str:
 
 def truths(study: Study, estimand: str) -> str:
     """An estimand's true values over the grid: ``1 (sigma = 1), 4 (sigma = 2)``, or the
-    prior each replicate draws it from."""
+    prior each replicate draws it from; under a ``fit_model``, the pseudo-true values
+    (or the data model's, where the study targets those)."""
     fam = study.family
     drawn = [k for k, vs in study.params.items() if isinstance(vs[0], Prior)]
     vals = []
     for theta in study.param_grid():
         fixed = {k: (np.nan if k in drawn else v) for k, v in theta.items()}
         try:
-            t = float(np.asarray(fam.truth(fixed, estimand), float).ravel()[0])
+            t = float(np.asarray(study.fit_truths(fixed)[estimand] if study.fit_model
+                                 else fam.truth(fixed, estimand), float).ravel()[0])
         except (KeyError, TypeError, ValueError):
             t = math.nan
         vals.append((t, {k: v for k, v in theta.items() if len(study.params[k]) > 1}))
     if any(math.isnan(t) for t, _ in vals):
         priors = "; ".join(f"{k} ~ {study.params[k][0]}" for k in drawn)
         return f"each replicate's own truth, drawn from {priors}"
+    what = "true value"
+    if study.fit_model:
+        what = ("value under the data model" if study.fit_model.target_of(estimand) == "data"
+                else f"pseudo-true value (the {study.analysis.name} fit closest to the data "
+                "model in Kullback–Leibler divergence)")
     shown = list(dict.fromkeys(number(t) for t, _ in vals))
     if len(shown) == 1:
-        return f"true value {shown[0]} in every condition"
-    return "true value " + ", ".join(
+        return f"{what} {shown[0]} in every condition"
+    return f"{what} " + ", ".join(
         f"{number(t)} ({', '.join(f'{k} = {number(v)}' for k, v in where.items())})"
         for t, where in vals)
 
 
 def _estimands(study: Study) -> list[Item]:
-    fam = study.family
+    fam = study.analysis
     docs = {p.name: p.doc for p in fam.params} | {d.name: d.doc for d in fam.derived}
     return [Item(e, (f"{docs[e]}; " if docs.get(e) else "") + truths(study, e))
             for e in study.estimands]
@@ -182,7 +192,7 @@ def _methods(study: Study) -> list[Item]:
     for e in study.estimators:
         est = e.estimator
         kinds = list(dict.fromkeys(KIND.get(k, k) for k in (
-            est.interval_kind(study.family, m) for m in study.estimands)))
+            est.interval_kind(study.analysis, m) for m in study.estimands)))
         out.append(Item(e.label, f"{_kind(est)}; {study.level:.0%} intervals: "
                         f"{', '.join(kinds)}"))
     return out
