@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import sys
 
 ENV = "FISHERLAB_PLUGINS"
 
@@ -61,3 +62,22 @@ class Registry(dict):
             raise ValueError(f"{self.kind} {cls.name!r} is registered twice")
         self[cls.name] = cls
         return cls
+
+
+def python_object(spec: str):
+    """The object named by ``python:<module>:<object>`` (a study's own family or
+    measure), imported with the working directory (the project root) on the path, as
+    ``(module, name, object or None)``; KeyError if the name is malformed or the module
+    cannot be imported."""
+    parts = spec.split(":")
+    if len(parts) != 3 or not parts[1] or not parts[2]:
+        raise KeyError(f"{spec!r} is not of the form python:<module>:<object>")
+    _, module, obj = parts
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.append(cwd)
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as exc:
+        raise KeyError(f"cannot import module {module!r} for {spec!r}: {exc}") from None
+    return module, obj, getattr(mod, obj, None)

@@ -11,29 +11,16 @@ and studies/models/zero_inflated_poisson.py for a worked example.
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 from functools import cache
 
+from ..core.registry import python_object
 from .base import Family
 
 
 @cache
 def python_family(spec: str) -> type[Family]:
     """The family class named by ``python:<module>:<object>``; KeyError if unusable."""
-    parts = spec.split(":")
-    if len(parts) != 3 or not parts[1] or not parts[2]:
-        raise KeyError(f"{spec!r} is not of the form python:<module>:<object>")
-    _, module, obj = parts
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.append(cwd)
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise KeyError(f"cannot import module {module!r} for {spec!r}: {exc}") from None
-    cls = getattr(mod, obj, None)
+    module, obj, cls = python_object(spec)
     if not (isinstance(cls, type) and issubclass(cls, Family)):
         raise KeyError(f"{module}.{obj} must be a subclass of fisherlab.families.Family")
     missing = [m for m in ("sample", "logpdf") if not cls.has(m)]

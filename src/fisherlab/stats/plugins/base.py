@@ -18,16 +18,13 @@ or any function of a :class:`Cell` returning a number (then its MCSE is the jack
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
 
-from ...core.registry import Registry
+from ...core.registry import Registry, python_object
 
 
 @dataclass(frozen=True)
@@ -144,18 +141,7 @@ def python_measure(spec: str) -> Measure:
     """The measure named by ``python:<module>:<object>``; KeyError if unusable. As a
     ``python:`` family, the module is imported with the working directory (the
     project root) on the path."""
-    parts = spec.split(":")
-    if len(parts) != 3 or not parts[1] or not parts[2]:
-        raise KeyError(f"{spec!r} is not of the form python:<module>:<object>")
-    _, module, obj = parts
-    cwd = os.getcwd()
-    if cwd not in sys.path:
-        sys.path.append(cwd)
-    try:
-        mod = importlib.import_module(module)
-    except ImportError as exc:
-        raise KeyError(f"cannot import module {module!r} for {spec!r}: {exc}") from None
-    found = getattr(mod, obj, None)
+    module, obj, found = python_object(spec)
     if isinstance(found, Measure):
         return replace(found, name=spec, label=found.label or obj)
     if callable(found):  # a bare function: its MCSE is the jackknife
