@@ -235,8 +235,10 @@ def test_own_measures_from_measures_csv(results, tmp_path):
     md = table.to_markdown(table.layout(mine, table.long_measures(mine, own), ("mad",)))
     assert "mle: median abs. error" in md and "0.1235 (0.0032)" in md
     # without a measures: key the file is not read
+    none = copy.copy(study)
+    none.measures = ()
     with pytest.raises(ValueError, match="no measure mad"):
-        table.layout(study, table.long_measures(study, own), ("mad",))
+        table.layout(none, table.long_measures(none, own), ("mad",))
 
 
 def test_table_command(results, tmp_path, capsys):
