@@ -111,8 +111,10 @@ def loglik_hessian_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
 
 
 #: observations (replicates × n) per :func:`hessian_u` call: its stencils hold ~100
-#: copies of the data, so a chunk's data at once is GBs of short-lived arrays
-HESSIAN_BLOCK = 200_000
+#: copies of the data and a log-density's temporaries several times that, so a chunk's
+#: data at once is GBs of short-lived arrays; 200,000 took a forked gumbel_maxima job
+#: (n = 1000) to 1.16 GB, 50,000 keeps a call near 200 MB at the same speed
+HESSIAN_BLOCK = 50_000
 
 
 def hessian_u_blocks(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
