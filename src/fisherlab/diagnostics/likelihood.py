@@ -211,6 +211,10 @@ def _curve(fam, fixed, c: dict, grid: np.ndarray, level: float) -> pd.DataFrame:
     with np.errstate(all="ignore"):
         score = fam.score(c["x"][rows], {**fixed, **at})[:, j]
         info = -np.gradient(score, grid, edge_order=2)
+    # at the MLE the profile's curvature is 1/se^2 of the fit (its observed information),
+    # which the page prints beside the curve: not the grid's finite difference
+    if np.isfinite(c["mle_information"]):
+        info[peak] = c["mle_information"]
     marks = {k: c[k] for k in ("truth", "mle", "mle_information", "wald_low", "wald_high",
                                "lr_low", "lr_high")}
     return pd.DataFrame(dict(
