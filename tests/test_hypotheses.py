@@ -260,3 +260,18 @@ def test_fisherlab_validate_refuses_a_test_of_an_estimand_not_estimated(tmp_path
     said = err.out + err.err
     assert "no_sigma2.yaml" in said and "tests[0].estimand" in said
     assert "does not estimate 'sigma2'" in said and "mu" in said
+
+
+def test_report_md_lists_every_test_row_with_its_rate_and_exact_value(bernoulli_tables):
+    from fisherlab.report.format import fmt_pm
+    from fisherlab.report.markdown import tests_md
+    study, tables = bernoulli_tables
+    tests = tables["tests"]
+    keys = [c for c in tests.columns if c.startswith("true_")]
+    md = tests_md(tests, keys, study.labels())
+    lines = [ln for ln in md.splitlines() if ln.startswith("| ") and "rate (MCSE)" not in ln]
+    assert len(lines) == len(tests)  # one row per test × estimator × n × condition
+    for line, r in zip(lines, tests.itertuples(index=False), strict=True):
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert cells[1] == r.test and int(cells[5]) == r.n and cells[6] == r.kind
+        assert cells[7] == fmt_pm(r.rate, r.mcse) and float(cells[8]) == round(r.exact, 4)

@@ -197,7 +197,9 @@ def report_md(study: Study, folder: str | Path, out: str | Path) -> None:
                                  files.read_table(sf.measures) if study.measures
                                  and sf.measures.exists() else None,
                                  files.read_table(sf.paired) if study.compare is not None
-                                 and sf.paired.exists() else None))
+                                 and sf.paired.exists() else None,
+                                 files.read_table(sf.table("tests")) if study.tests
+                                 and sf.table("tests").exists() else None))
 
 
 def diagnose(study: Study, folder: str | Path, outdir: str | Path) -> dict:

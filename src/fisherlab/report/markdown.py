@@ -97,6 +97,31 @@ def paired_md(paired: pd.DataFrame | None, keys: list[str], labels: dict[str, st
     return "\n".join(out)
 
 
+def tests_md(tests: pd.DataFrame | None, keys: list[str], labels: dict[str, str]) -> str:
+    """tests.csv: each test's rejection rate with its MCSE and, where known, its exact
+    value, per condition (size where the truth is the null, power elsewhere)."""
+    if tests is None or tests.empty:
+        return ""
+    out = ["## Hypothesis tests", "",
+           "The share of replicates in which each test rejects its null value (`tests:`), "
+           "with its MCSE; *exact*: the rejection rate summed over the outcomes where the "
+           "test rejects, where known. Size where the truth is the null, power elsewhere; "
+           "the page judges size by Bradley's bands.", ""]
+    groups = tests.groupby(keys, sort=False, dropna=False) if keys else [((), tests)]
+    for _, g in groups:
+        label = condition_label(g.iloc[0], keys)
+        for estimand, ge in g.groupby("estimand", sort=False):
+            out += [f"### {estimand} — {label}\n",
+                    "| estimator | test | null | sides | level | n | kind | rate (MCSE) | exact |",
+                    "|:---|:---|---:|:---|---:|---:|:---|---:|---:|"]
+            out += [f"| {labels.get(r.estimator, r.estimator)} | {r.test} | {r.null:g} "
+                    f"| {r.sides} | {r.level:g} | {r.n} | {r.kind} | {fmt_pm(r.rate, r.mcse)} "
+                    f"| {'–' if pd.isna(r.exact) else f'{r.exact:.4f}'} |"
+                    for r in ge.itertuples(index=False)]
+            out.append("")
+    return "\n".join(out)
+
+
 def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
     """The claims, each with its verdict, and the study's headline, from verdicts.csv."""
     out = []
@@ -111,10 +136,11 @@ def verdicts_md(verdicts: pd.DataFrame) -> list[str]:
 def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tuple[int, int],
            precision: pd.DataFrame | None = None,
            measures: pd.DataFrame | None = None,
-           paired: pd.DataFrame | None = None) -> str:
+           paired: pd.DataFrame | None = None,
+           tests: pd.DataFrame | None = None) -> str:
     """report.md; ``fits``: (fits, failed fits), as the page counts them; ``measures``:
     measures.csv of a study that lists measures; ``paired``: paired.csv of a study with
-    ``compare:``."""
+    ``compare:``; ``tests``: tests.csv of a study with ``tests:``."""
     keys = condition_columns(summary)
     grid = params_label(study.params, ", ")
     est = "; ".join(e.label for e in study.estimators)
@@ -147,6 +173,7 @@ def render(study: Study, summary: pd.DataFrame, verdicts: pd.DataFrame, fits: tu
     if study.compare is not None:
         more = "\n".join(p for p in (more, paired_md(paired, keys, study.labels(),
                                                        study.compare)) if p)
+    more = "\n".join(p for p in (more, tests_md(tests, keys, study.labels())) if p)
     return ("\n".join(head) + summary_tables(summary, keys, study.labels()) + "\n"
             + (more + "\n" if more else ""))
 
