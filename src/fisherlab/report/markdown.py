@@ -41,6 +41,15 @@ def summary_tables(summary: pd.DataFrame, keys: list[str], labels: dict[str, str
     return "\n".join(out)
 
 
+def by_cell(table: pd.DataFrame, keys: list[str], estimand: str = "estimand"):
+    """Each condition × estimand of a table, with its heading: ``(heading, rows)``."""
+    groups = table.groupby(keys, sort=False, dropna=False) if keys else [((), table)]
+    for _, g in groups:
+        label = condition_label(g.iloc[0], keys)
+        for name, ge in g.groupby(estimand, sort=False):
+            yield f"### {name} — {label}\n", ge
+
+
 def measures_md(measures: pd.DataFrame | None, keys: list[str],
                 labels: dict[str, str]) -> str:
     """The study's own measures (measures.csv): per condition and estimand, a row per
@@ -50,19 +59,16 @@ def measures_md(measures: pd.DataFrame | None, keys: list[str],
     out = ["## More measures", "",
            "The measures listed under `measures:`; shown, not judged (a claim that names "
            "one judges it).", ""]
-    groups = measures.groupby(keys, sort=False, dropna=False) if keys else [((), measures)]
-    for _, g in groups:
-        label = condition_label(g.iloc[0], keys)
-        for param, gp in g.groupby("param", sort=False):
-            out += [f"### {param} — {label}\n",
-                    "| measure | n | estimator | value (MCSE) | MCSE by | replicates |",
-                    "|:---|---:|:---|---:|:---|---:|"]
-            for m in dict.fromkeys(gp["measure"]):  # in the study file's order
-                rows = gp[gp["measure"] == m].sort_values(["n", "estimator"], kind="stable")
-                out += [f"| {r.label} | {r.n} | {labels.get(r.estimator, r.estimator)} "
-                        f"| {fmt_pm(r.value, r.mcse)} | {r.mcse_method} | {r.replicates} |"
-                        for r in rows.itertuples(index=False)]
-            out.append("")
+    for heading, gp in by_cell(measures, keys, "param"):
+        out += [heading,
+                "| measure | n | estimator | value (MCSE) | MCSE by | replicates |",
+                "|:---|---:|:---|---:|:---|---:|"]
+        for m in dict.fromkeys(gp["measure"]):  # in the study file's order
+            rows = gp[gp["measure"] == m].sort_values(["n", "estimator"], kind="stable")
+            out += [f"| {r.label} | {r.n} | {labels.get(r.estimator, r.estimator)} "
+                    f"| {fmt_pm(r.value, r.mcse)} | {r.mcse_method} | {r.replicates} |"
+                    for r in rows.itertuples(index=False)]
+        out.append("")
     return "\n".join(out)
 
 
@@ -78,22 +84,19 @@ def paired_md(paired: pd.DataFrame | None, keys: list[str], labels: dict[str, st
            f"{METHOD_TEXT[compare.mcse]}. Relative precision = 100·(empSE_ref² / empSE² − "
            "1) %; MSE ratio = MSE / MSE_ref; bias and coverage differences: means of the "
            "per-replicate differences. Shown, not judged.", ""]
-    groups = paired.groupby(keys, sort=False, dropna=False) if keys else [((), paired)]
-    for _, g in groups:
-        label = condition_label(g.iloc[0], keys)
-        for estimand, ge in g.groupby("estimand", sort=False):
-            out += [f"### {estimand} — {label}\n",
-                    "| estimator | n | pairs (left out) | relative precision % | MSE ratio "
-                    "| bias diff. | coverage diff. |",
-                    "|:---|---:|---:|---:|---:|---:|---:|"]
-            rows = ge.sort_values(["estimator", "n"], kind="stable")
-            out += [f"| {labels.get(r.estimator, r.estimator)} | {r.n} | {r.used} "
-                    f"({r.left_out}) | {fmt_pm(r.relative_precision, r.relative_precision_mcse)} "
-                    f"| {fmt_pm(r.mse_ratio, r.mse_ratio_mcse)} "
-                    f"| {fmt_pm(r.bias_diff, r.bias_diff_mcse)} "
-                    f"| {fmt_pm(r.coverage_diff, r.coverage_diff_mcse)} |"
-                    for r in rows.itertuples(index=False)]
-            out.append("")
+    for heading, ge in by_cell(paired, keys):
+        out += [heading,
+                "| estimator | n | pairs (left out) | relative precision % | MSE ratio "
+                "| bias diff. | coverage diff. |",
+                "|:---|---:|---:|---:|---:|---:|---:|"]
+        rows = ge.sort_values(["estimator", "n"], kind="stable")
+        out += [f"| {labels.get(r.estimator, r.estimator)} | {r.n} | {r.used} "
+                f"({r.left_out}) | {fmt_pm(r.relative_precision, r.relative_precision_mcse)} "
+                f"| {fmt_pm(r.mse_ratio, r.mse_ratio_mcse)} "
+                f"| {fmt_pm(r.bias_diff, r.bias_diff_mcse)} "
+                f"| {fmt_pm(r.coverage_diff, r.coverage_diff_mcse)} |"
+                for r in rows.itertuples(index=False)]
+        out.append("")
     return "\n".join(out)
 
 
@@ -107,18 +110,15 @@ def tests_md(tests: pd.DataFrame | None, keys: list[str], labels: dict[str, str]
            "with its MCSE; *exact*: the rejection rate summed over the outcomes where the "
            "test rejects, where known. Size where the truth is the null, power elsewhere; "
            "the page judges size by Bradley's bands.", ""]
-    groups = tests.groupby(keys, sort=False, dropna=False) if keys else [((), tests)]
-    for _, g in groups:
-        label = condition_label(g.iloc[0], keys)
-        for estimand, ge in g.groupby("estimand", sort=False):
-            out += [f"### {estimand} — {label}\n",
-                    "| estimator | test | null | sides | level | n | kind | rate (MCSE) | exact |",
-                    "|:---|:---|---:|:---|---:|---:|:---|---:|---:|"]
-            out += [f"| {labels.get(r.estimator, r.estimator)} | {r.test} | {r.null:g} "
-                    f"| {r.sides} | {r.level:g} | {r.n} | {r.kind} | {fmt_pm(r.rate, r.mcse)} "
-                    f"| {'–' if pd.isna(r.exact) else f'{r.exact:.4f}'} |"
-                    for r in ge.itertuples(index=False)]
-            out.append("")
+    for heading, ge in by_cell(tests, keys):
+        out += [heading,
+                "| estimator | test | null | sides | level | n | kind | rate (MCSE) | exact |",
+                "|:---|:---|---:|:---|---:|---:|:---|---:|---:|"]
+        out += [f"| {labels.get(r.estimator, r.estimator)} | {r.test} | {r.null:g} "
+                f"| {r.sides} | {r.level:g} | {r.n} | {r.kind} | {fmt_pm(r.rate, r.mcse)} "
+                f"| {'–' if pd.isna(r.exact) else f'{r.exact:.4f}'} |"
+                for r in ge.itertuples(index=False)]
+        out.append("")
     return "\n".join(out)
 
 
