@@ -7,6 +7,7 @@ rate^2/(n-2); rate·Σx ~ Gamma(n, 1) gives exact intervals for rate and mean.""
 import numpy as np
 from scipy import stats
 
+from ..core import densities
 from .base import Derived, Family, Param, Point, Space
 from .registry import register
 
@@ -33,7 +34,7 @@ class Exponential(Family):
         return rng.exponential(1.0 / np.asarray(theta["rate"], dtype=float), size=size)
 
     def logpdf(self, x, theta):
-        return stats.expon.logpdf(x, scale=1.0 / np.asarray(theta["rate"], dtype=float))
+        return densities.logpdf(stats.expon, x, scale=1.0 / np.asarray(theta["rate"], dtype=float))
 
     def sufficient(self, x, theta_fixed):
         # n, the total, and the values outside [0, inf)

@@ -14,6 +14,7 @@ come from the numerical observed information (estimators/numeric.py).
 import numpy as np
 from scipy import stats
 
+from ..core import densities
 from ..core.numerics import em_iterate
 from .base import Family, Param, Point
 from .registry import register
@@ -50,16 +51,17 @@ class GaussianMixture(Family):
 
     def logpdf(self, x, theta):
         w = np.asarray(theta["w"], float)
-        return np.logaddexp(np.log(w) + stats.norm.logpdf(x, theta["mu1"], theta["sigma1"]),
-                            np.log1p(-w) + stats.norm.logpdf(x, theta["mu2"], theta["sigma2"]))
+        l1 = densities.logpdf(stats.norm, x, loc=theta["mu1"], scale=theta["sigma1"])
+        l2 = densities.logpdf(stats.norm, x, loc=theta["mu2"], scale=theta["sigma2"])
+        return np.logaddexp(np.log(w) + l1, np.log1p(-w) + l2)
 
     def score(self, x, theta):
         # d log f / d theta = responsibility-weighted component scores, with
         # g = w φ1 / f the responsibility of component 1
         w, m1, m2, s1, s2 = (np.asarray(theta[k], float)[..., None] for k in
                              ("w", "mu1", "mu2", "sigma1", "sigma2"))
-        l1 = np.log(w) + stats.norm.logpdf(x, m1, s1)
-        l2 = np.log1p(-w) + stats.norm.logpdf(x, m2, s2)
+        l1 = np.log(w) + densities.logpdf(stats.norm, x, loc=m1, scale=s1)
+        l2 = np.log1p(-w) + densities.logpdf(stats.norm, x, loc=m2, scale=s2)
         g = np.exp(l1 - np.logaddexp(l1, l2))
         z1, z2 = (x - m1) / s1, (x - m2) / s2
         parts = [g / w - (1 - g) / (1 - w), g * z1 / s1, (1 - g) * z2 / s2,
@@ -77,8 +79,8 @@ class GaussianMixture(Family):
         w, m1, m2, s1, s2 = (np.asarray(theta[k], float)[:, None] for k in
                              ("w", "mu1", "mu2", "sigma1", "sigma2"))
         n = x.shape[1]
-        l1 = np.log(w) + stats.norm.logpdf(x, m1, s1)
-        l2 = np.log1p(-w) + stats.norm.logpdf(x, m2, s2)
+        l1 = np.log(w) + densities.logpdf(stats.norm, x, loc=m1, scale=s1)
+        l2 = np.log1p(-w) + densities.logpdf(stats.norm, x, loc=m2, scale=s2)
         lse = np.logaddexp(l1, l2)
         g = np.exp(l1 - lse)  # E-step: responsibilities of component 1
         n1 = g.sum(-1)

@@ -14,6 +14,7 @@ freedom. Covariates come from the study's ``model.design`` (see regression.py).
 import numpy as np
 from scipy import stats
 
+from ..core import densities
 from ..core.numerics import safe_inv
 from .base import Derived, Param, Point
 from .normal import c4
@@ -55,7 +56,7 @@ class LinearRegression(RegressionFamily):
 
     def logpdf(self, data, theta):
         y, X = data["y"], data["X"]
-        return stats.norm.logpdf(y, self.eta(X, theta), theta["sigma"])
+        return densities.logpdf(stats.norm, y, loc=self.eta(X, theta), scale=theta["sigma"])
 
     # PyMC form (map, posterior): Normal(0, tau) priors on the coefficients make the
     # MAP given sigma the ridge estimate: maximising -|y - X b|^2/(2 sigma^2)

@@ -8,6 +8,7 @@ observation is the normal one, diag(1/σ², 2/σ²)."""
 import numpy as np
 from scipy import stats
 
+from ..core import densities
 from .base import Derived, Family, Param, Point, Space
 from .registry import register
 
@@ -38,7 +39,7 @@ class LogNormal(Family):
         return rng.lognormal(theta["mu"], theta["sigma"], size=size)
 
     def logpdf(self, x, theta):
-        return stats.lognorm.logpdf(x, theta["sigma"], scale=np.exp(theta["mu"]))
+        return densities.logpdf(stats.lognorm, x, theta["sigma"], scale=np.exp(theta["mu"]))
 
     def mle(self, x, theta_fixed, level):
         lx = np.log(x)  # normal score equations on log x

@@ -9,6 +9,7 @@ gives the exact t interval for mu and chi-square intervals for sigma2 and sigma.
 import numpy as np
 from scipy import special, stats
 
+from ..core import densities
 from .base import Derived, Family, Param, Point
 from .registry import register
 
@@ -43,7 +44,7 @@ class Normal(Family):
         return rng.normal(theta["mu"], theta["sigma"], size=size)
 
     def logpdf(self, x, theta):
-        return stats.norm.logpdf(x, theta["mu"], theta["sigma"])
+        return densities.logpdf(stats.norm, x, loc=theta["mu"], scale=theta["sigma"])
 
     def sufficient(self, x, theta_fixed):
         # n, the mean and the centred sum of squares (no cancellation in sum (x - mu)^2),
