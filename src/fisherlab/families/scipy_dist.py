@@ -94,6 +94,19 @@ class ScipyFamily(Family):
         shapes, loc, scale = self._args(theta)
         return self.dist.logpdf(x, *shapes, loc=loc, scale=scale)
 
+    def standard_logpdf(self, theta_fixed):
+        """The log-density of the standardised variable z = (x - loc)/scale at the shapes
+        in ``theta_fixed`` (every shape must be there): log f(x) = phi(z) - log scale.
+        On a support of the whole line, scipy's own ``_logpdf`` (what ``logpdf`` calls
+        for every point of the support) without ``logpdf``'s per-call argument checks,
+        a third of the cost on the batched MLE's stencils."""
+        shapes = [float(theta_fixed[p.name]) for p in self.params
+                  if p.name not in ("loc", "scale")]
+        lo, hi = self.dist.support(*shapes)
+        if np.isinf(lo) and np.isinf(hi) and self.dist._argcheck(*shapes):  # noqa: SLF001
+            return lambda z: self.dist._logpdf(z, *shapes)  # noqa: SLF001
+        return lambda z: self.dist.logpdf(z, *shapes)
+
     def support(self, theta):
         shapes, loc, scale = self._args(theta)
         return tuple(float(v) for v in self.dist.support(*shapes, loc=loc, scale=scale))
