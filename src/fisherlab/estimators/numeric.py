@@ -193,6 +193,8 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
 FD_STEP = 1e-4
 #: log-density evaluations per vectorised call of the solver's stencils (memory bound)
 FD_BLOCK = 1_000_000
+#: observations per block of the loc-scale path (its temporaries stay in the CPU cache)
+LOCSCALE_BLOCK = 8192
 #: the batched solver stops a replicate when its Newton step is below this in every
 #: unconstrained coordinate (quadratic convergence: the next step would be ~1e-18), or
 #: its gradient of l/n is below NEWTON_GTOL; not by the gradient alone, since a flat
@@ -278,42 +280,55 @@ class _LocScale:
         v = (u[:, self.j_scale] if self.j_scale is not None
              else np.full(r, np.log(self.scale)))
         s = np.exp(v)  # Param scale (low 0) is log-transformed: scale = e^u
-        z = (self.x[rows] - loc[:, None]) / s[:, None]
+        m = np.empty((r, 3, 3))
+        # blocks of rows small enough for the CPU cache: the passes below are then
+        # cheaper than the memory traffic of whole (R, n) temporaries
+        step = max(1, LOCSCALE_BLOCK // max(n, 1))
+        for a in range(0, r, step):
+            b = slice(a, a + step)
+            m[b] = self._sums(self.x[rows[b]], loc[b], s[b])
         h = FD_STEP
-        zs = np.empty((r, 3, n))
-        np.subtract(z, h, out=zs[:, 0])
-        zs[:, 1] = z
-        np.add(z, h, out=zs[:, 2])
-        phi = self.phi(zs)
-        dn, ph0, up = phi[:, 0], phi[:, 1], phi[:, 2]
-        # per observation first the differences (exact to rounding of phi), then their
-        # sums weighted by 1, z, z^2 in one batched product
-        p = np.empty((r, 3, n))
-        np.subtract(up, dn, out=p[:, 0])
-        np.subtract(up, ph0, out=p[:, 1])
-        p[:, 1] -= ph0
-        p[:, 1] += dn
-        p[:, 2] = ph0
-        w = np.empty((r, 3, n))
-        w[:, 0] = 1.0
-        w[:, 1] = z
-        np.multiply(z, z, out=w[:, 2])
-        m = np.matmul(p, np.swapaxes(w, 1, 2))  # (r, 3, 3): [d1, d2, phi] x [1, z, z^2]
-        a, b = m[:, 0, 0] / (2 * h), m[:, 0, 1] / (2 * h)  # sum phi', sum phi' z
-        c, d, e = m[:, 1, 0] / h**2, m[:, 1, 1] / h**2, m[:, 1, 2] / h**2  # phi''...
-        f = m[:, 2, 0] / n - v
+        a1, b1 = m[:, 0, 0] / (2 * h), m[:, 0, 1] / (2 * h)  # sum phi', sum phi' z
+        c, d, e = m[:, 2, 0] / h**2, m[:, 2, 1] / h**2, m[:, 2, 2] / h**2  # phi''...
+        f = m[:, 1, 0] / n - v
         g = np.empty((r, k))
         H = np.empty((r, k, k))
         jl, js = self.j_loc, self.j_scale
         if jl is not None:
-            g[:, jl] = -a / s
+            g[:, jl] = -a1 / s
             H[:, jl, jl] = c / s**2
         if js is not None:
-            g[:, js] = -b - n
-            H[:, js, js] = e + b
+            g[:, js] = -b1 - n
+            H[:, js, js] = e + b1
         if jl is not None and js is not None:
-            H[:, jl, js] = H[:, js, jl] = (d + a) / s
+            H[:, jl, js] = H[:, js, jl] = (d + a1) / s
         return -f, -g / n, -H / n
+
+    def _sums(self, x, loc, s):
+        """(r, 3, 3): the sums over observations of [phi(z+h) - phi(z-h), phi(z), the
+        second difference phi(z+h) - 2 phi(z) + phi(z-h)] times [1, z, z^2]."""
+        r, n = x.shape
+        h = FD_STEP
+        zs = np.empty((r, 3, n))
+        z = zs[:, 1]
+        np.subtract(x, loc[:, None], out=z)
+        z /= s[:, None]
+        np.subtract(z, h, out=zs[:, 0])
+        np.add(z, h, out=zs[:, 2])
+        w = np.empty((r, 3, n))
+        w[:, 0] = 1.0
+        w[:, 1] = z
+        np.multiply(z, z, out=w[:, 2])
+        phi = self.phi(zs)
+        dn, ph0, up = phi[:, 0], phi[:, 1], phi[:, 2]
+        # per observation first the differences (exact to the rounding of phi), then
+        # their sums weighted by 1, z, z^2 in one batched product: in place,
+        # dn <- up - dn, up <- 2 (up - phi) - (up - dn) = up - 2 phi + dn
+        np.subtract(up, dn, out=dn)
+        up -= ph0
+        up *= 2.0
+        up -= dn
+        return np.matmul(phi, np.swapaxes(w, 1, 2))
 
     def value(self, u, rows):
         f, g, H = self._all(u, rows)
