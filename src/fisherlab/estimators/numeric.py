@@ -1,25 +1,32 @@
 """Numeric maximum likelihood: the generic path for families without a closed form.
 
 The :class:`~fisherlab.estimators.closed_form.MLE` estimator comes here when the family
-declares no closed-form ``mle`` (or when a study asks for a named optimiser). Two routes:
+declares no closed-form ``mle`` (or when a study asks for a named optimiser). Three
+routes:
 
 * **batched**: the family's own ``mle_batched`` hook fits every replicate of the chunk
   at once (a vectorised root of the profile score for gamma/Weibull/negative binomial,
   Newton for beta, IRLS for logistic regression, EM for mixtures);
-* **per dataset** (the general fallback): ``scipy.optimize.minimize`` of the negative
-  log-likelihood on unconstrained parameters (log/logit transforms declared by each
-  :class:`~fisherlab.families.base.Param`), started from the family's ``start`` (the
-  method of moments where declared), with the analytic gradient when the family
-  declares ``score``; several starts keep the best optimum. A raising fit is recorded
+* **generic batched** (:func:`batched_mle`, ``method: auto`` without a hook: every
+  ``scipy.<name>`` and ``python:`` family): a damped Newton on every replicate at once
+  (:func:`~fisherlab.core.numerics.damped_newton`) with central differences of the
+  vectorised log-density; the replicates it cannot fit go the per-dataset way, their
+  reason saying so;
+* **per dataset** (a named scipy method, and the refits): ``scipy.optimize.minimize``
+  of the negative log-likelihood on unconstrained parameters (log/logit transforms
+  declared by each :class:`~fisherlab.families.base.Param`), started from the
+  family's ``start`` (the method of moments where declared), with the analytic
+  gradient when the family declares ``score``; several starts keep the best optimum. A raising fit is recorded
   as a failure by :func:`~fisherlab.estimators.base.fit_each`.
 
-Either way :func:`finish` checks the result instead of assuming it: an optimiser that
+Every way :func:`finish` checks the result instead of assuming it: an optimiser that
 reports failure, an estimate on the boundary of the parameter space, or an observed
 information that is not positive definite (the stationary point is not a maximum)
 gives ``converged=False`` with the reason. The covariance is the inverse observed
 information at the optimum, from the family's analytic ``observed_information`` when
-declared, else the numerical Hessian of the log-likelihood (``scipy.differentiate``)
-in the unconstrained parameters, mapped back by the delta method.
+declared, else the numerical Hessian of the log-likelihood in the unconstrained
+parameters (the generic batched solver's own differences, else ``scipy.differentiate``),
+mapped back by the delta method.
 """
 
 from __future__ import annotations

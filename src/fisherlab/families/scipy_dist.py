@@ -4,8 +4,9 @@ Its parameters are the distribution's shapes (with the domains scipy declares), 
 ``loc`` and ``scale``; ``model.design: {fixed: [loc]}`` holds listed parameters at
 their true values (known, not estimated), e.g. a gamma or Weibull on (0, inf). It
 samples with ``rvs`` and evaluates ``logpdf`` from scipy; everything else is the
-generic path of estimators/numeric.py: MLE by scipy.optimize on unconstrained
-parameters, the observed information from the numerical Hessian; the score and the
+generic path of estimators/numeric.py: MLE by the batched Newton on unconstrained
+parameters (with :meth:`standard_logpdf` when only loc and scale are estimated), the
+observed information from the numerical Hessian; the score and the
 expected information are the generic ones of families/fallbacks.py (the information by
 numerical integration over scipy's support). The start sets
 each shape to 1 (or the middle of its domain) and matches loc and scale to the
