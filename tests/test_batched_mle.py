@@ -103,3 +103,18 @@ def test_python_family_equals_bfgs(monkeypatch):
         assert f[e].converged.all()
         assert rel(f[e].estimate, bfgs[e].estimate) < 1e-6
         assert rel(f[e].se, bfgs[e].se) < 1e-6
+
+
+def test_closed_form_newton_step_matches_lapack():
+    from fisherlab.core.numerics import _newton_step_small
+
+    r = np.random.default_rng(5)
+    for k in (1, 2):
+        a = r.normal(size=(500, k, k))
+        h = a @ np.swapaxes(a, 1, 2) - 0.5 * np.eye(k)  # some definite, some not
+        g = r.normal(size=(500, k))
+        pd, d = _newton_step_small(h, g)
+        assert list(pd) == list(np.all(np.linalg.eigvalsh(h) > 0, axis=1))
+        assert 0 < pd.sum() < 500
+        ref = np.linalg.solve(h[pd], g[pd][..., None])[..., 0]
+        assert np.allclose(d[pd], ref, rtol=1e-9, atol=0)
