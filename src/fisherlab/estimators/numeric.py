@@ -16,8 +16,8 @@ routes:
   of the negative log-likelihood on unconstrained parameters (log/logit transforms
   declared by each :class:`~fisherlab.families.base.Param`), started from the
   family's ``start`` (the method of moments where declared), with the analytic
-  gradient when the family declares ``score``; several starts keep the best optimum. A raising fit is recorded
-  as a failure by :func:`~fisherlab.estimators.base.fit_each`.
+  gradient when the family declares ``score``; several starts keep the best optimum.
+  A raising fit is recorded as a failure by :func:`~fisherlab.estimators.base.fit_each`.
 
 Every way :func:`finish` checks the result instead of assuming it: an optimiser that
 reports failure, an estimate on the boundary of the parameter space, or an observed
