@@ -201,7 +201,7 @@ FD_STEP = 1e-4
 #: log-density evaluations per vectorised call of the solver's stencils (memory bound)
 FD_BLOCK = 1_000_000
 #: observations per block of the loc-scale path (its temporaries stay in the CPU cache)
-LOCSCALE_BLOCK = 8192
+LOCSCALE_BLOCK = 16384
 #: the batched solver stops a replicate when its Newton step is below this in every
 #: unconstrained coordinate (quadratic convergence: the next step would be ~1e-18), or
 #: its gradient of l/n is below NEWTON_GTOL; not by the gradient alone, since a flat
