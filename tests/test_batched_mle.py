@@ -13,7 +13,7 @@ from scipy import optimize, special, stats
 
 from fisherlab.estimators import make_estimator
 from fisherlab.estimators.numeric import scipy_mle
-from fisherlab.families import get_family
+from fisherlab.families import Family, Param, get_family
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,3 +118,45 @@ def test_closed_form_newton_step_matches_lapack():
         assert 0 < pd.sum() < 500
         ref = np.linalg.solve(h[pd], g[pd][..., None])[..., 0]
         assert np.allclose(d[pd], ref, rtol=1e-9, atol=0)
+
+
+class _Normal(Family):
+    """A user's normal with an analytic score (and, in the subclass, information)."""
+
+    name = "test_normal"
+    params = (Param("mu", typical=(-1.0, 1.0)), Param("sigma", 0.0, typical=(0.5, 2.0)))
+
+    def sample(self, rng, theta, size):
+        return rng.normal(theta["mu"], theta["sigma"], size)
+
+    def logpdf(self, x, theta):
+        return stats.norm.logpdf(x, theta["mu"], theta["sigma"])
+
+    def score(self, x, theta):
+        mu, s = (np.asarray(theta[k], float)[..., None] for k in ("mu", "sigma"))
+        d = x - mu
+        return np.stack([(d / s**2).sum(-1), ((d**2 / s**2 - 1) / s).sum(-1)], -1)
+
+
+class _NormalInfo(_Normal):
+    def observed_information(self, x, theta):
+        mu, s = (np.asarray(theta[k], float)[..., None] for k in ("mu", "sigma"))
+        d = x - mu
+        n = x.shape[-1]
+        out = np.empty(x.shape[:-1] + (2, 2))
+        out[..., 0, 0] = n / s[..., 0] ** 2
+        out[..., 0, 1] = out[..., 1, 0] = (2 * d / s**3).sum(-1)
+        out[..., 1, 1] = (3 * d**2 / s**4 - 1 / s**2).sum(-1)
+        return out
+
+
+@pytest.mark.parametrize("cls", [_Normal, _NormalInfo])
+def test_analytic_score_family(cls):
+    fam = cls()
+    x = fam.sample(np.random.default_rng(6), {"mu": 1.0, "sigma": 2.0}, (25, 60))
+    f = mle(fam, x, {})
+    mu, sig = x.mean(1), x.std(1)
+    assert rel(f["mu"].estimate, mu) < 1e-9 and rel(f["sigma"].estimate, sig) < 1e-9
+    # at the MLE the observed information is diag(n / sigma^2, 2n / sigma^2)
+    assert rel(f["mu"].se, sig / np.sqrt(60)) < 1e-6
+    assert rel(f["sigma"].se, sig / np.sqrt(120)) < 1e-6

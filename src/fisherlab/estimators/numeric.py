@@ -351,7 +351,44 @@ class _LocScale:
         return tuple(c[rows] for c in self.cache)
 
 
+class _Analytic:
+    """The same from the family's own ``score`` (times d theta/d u) and, where declared,
+    ``observed_information`` (by the chain rule, :func:`optimisers.loglik_hessian_u`);
+    with a score alone, the Hessian is the central difference of the analytic
+    gradient in each coordinate."""
+
+    def __init__(self, family: Family, x, theta_fixed: Theta):
+        self.family, self.x, self.fixed = family, x, theta_fixed
+
+    def value(self, u, rows):
+        return -optimisers.mean_loglik_u(self.family, self.x[rows], self.fixed, u)
+
+    def _grad(self, x, u):
+        return optimisers.gradient_u(self.family, x, self.fixed, u)
+
+    def derivatives(self, u, rows):
+        x = self.x[rows]
+        n = x.shape[1]
+        f = optimisers.mean_loglik_u(self.family, x, self.fixed, u)
+        g = self._grad(x, u)
+        if self.family.has("observed_information"):
+            with np.errstate(all="ignore"):
+                H = optimisers.loglik_hessian_u(self.family, x, self.fixed, u) / n
+        else:
+            H = np.empty(u.shape + (u.shape[1],))
+            h = FD_STEP * np.maximum(1.0, np.abs(u))
+            h = (u + h) - u
+            for j in range(u.shape[1]):
+                e = np.zeros_like(u)
+                e[:, j] = h[:, j]
+                H[:, :, j] = (self._grad(x, u + e) - self._grad(x, u - e)) / (2 * h[:, j, None])
+            H = 0.5 * (H + np.swapaxes(H, 1, 2))
+        return -f, -g, -H
+
+
 def _solver_model(family: Family, x, theta_fixed: Theta):
+    if family.has("score"):
+        return _Analytic(family, x, theta_fixed)
     names = {p.name for p in family.estimated()}
     if (family.has("standard_logpdf") and names <= {"loc", "scale"}
             and all(p.name in names or p.name in theta_fixed for p in family.params)):
@@ -367,7 +404,8 @@ def batched_mle(family: Family, x, theta_fixed: Theta, *, tol: float,
                 maxiter: int | None, starts: int) -> Point:
     """Every replicate at once: :func:`~fisherlab.core.numerics.damped_newton` on
     -l(u)/n from the family's start, with central-difference derivatives of the
-    vectorised log-density (:class:`_Stencil`, :class:`_LocScale`). A replicate the
+    vectorised log-density (:class:`_Stencil`, :class:`_LocScale`), or the family's
+    analytic ones where it declares ``score`` (:class:`_Analytic`). A replicate the
     Newton leaves unconverged (iteration limit, a line search that found no ascent, a
     non-finite log-likelihood) is refitted by :func:`scipy_mle` (BFGS), its reason
     saying so. The covariance is the inverse of the observed information from the same
