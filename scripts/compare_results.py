@@ -9,8 +9,10 @@ numbers, different file bytes), or differs: then the largest relative difference
 |a/b - 1| of each numeric column (the absolute one where b = 0) and the number of
 differing values of every other column are printed, over all the study's files. A
 study passes when every numeric column is within ``--rtol`` and no other column
-differs, except the columns named by ``--ignore`` (e.g. ``iterations``, ``reason``);
-the exit status is 1 when any study fails.
+differs, except the columns named by ``--ignore`` (e.g. ``iterations``, ``reason``). ``--atol``
+also accepts an absolute difference up to that size (a confidence limit near 0 has a
+large relative difference from a tiny absolute one). The exit status is 1 when any
+study fails.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ def estimate_files(study_dir: Path) -> list[Path]:
     return [f.relative_to(study_dir) for f in files]
 
 
-def column_differences(a: pa.Table, b: pa.Table) -> dict[str, tuple[str, float]]:
-    """Per differing column: ("rel", max relative difference) for numbers, ("count", how
-    many values differ) for the rest; NaN = NaN and null = null count as equal."""
+def column_differences(a: pa.Table, b: pa.Table,
+                       atol: float = 0.0) -> dict[str, tuple[str, float]]:
+    """Per differing column: ("rel", max relative difference, over the values that
+    differ by more than ``atol``) for numbers, ("count", how many values differ) for
+    the rest; NaN = NaN and null = null count as equal."""
     out: dict[str, tuple[str, float]] = {}
     for name in sorted(set(a.column_names) | set(b.column_names)):
         if name not in a.column_names or name not in b.column_names:
@@ -45,7 +49,8 @@ def column_differences(a: pa.Table, b: pa.Table) -> dict[str, tuple[str, float]]
         if pa.types.is_floating(ca.type) or pa.types.is_integer(ca.type):
             x = ca.to_numpy(zero_copy_only=False).astype(float)
             y = cb.to_numpy(zero_copy_only=False).astype(float)
-            same = (x == y) | (np.isnan(x) & np.isnan(y))
+            with np.errstate(invalid="ignore"):
+                same = (x == y) | (np.isnan(x) & np.isnan(y)) | (np.abs(x - y) <= atol)
             with np.errstate(all="ignore"):
                 d = np.where(y != 0, np.abs(x / y - 1.0), np.abs(x - y))
             d = np.where(same, 0.0, np.where(np.isnan(d), np.inf, d))
@@ -56,7 +61,8 @@ def column_differences(a: pa.Table, b: pa.Table) -> dict[str, tuple[str, float]]
     return out
 
 
-def compare_study(before: Path, after: Path) -> tuple[str, dict[str, tuple[str, float]]]:
+def compare_study(before: Path, after: Path,
+                  atol: float = 0.0) -> tuple[str, dict[str, tuple[str, float]]]:
     """("byte-identical" | "identical values" | "differs" | "missing: ...", worst
     difference per column over the study's estimates files)."""
     fa, fb = estimate_files(before), estimate_files(after)
@@ -74,7 +80,7 @@ def compare_study(before: Path, after: Path) -> tuple[str, dict[str, tuple[str, 
             status = "identical values" if status == "byte-identical" else status
             continue
         status = "differs"
-        for col, (kind, v) in column_differences(ta, tb).items():
+        for col, (kind, v) in column_differences(ta, tb, atol).items():
             if kind == "count":
                 worst[col] = (kind, worst.get(col, (kind, 0.0))[1] + v)
             else:
@@ -88,6 +94,7 @@ def main(argv=None) -> int:
     ap.add_argument("after", type=Path)
     ap.add_argument("studies", nargs="*", help="studies to compare (default: all in both)")
     ap.add_argument("--rtol", type=float, default=1e-6)
+    ap.add_argument("--atol", type=float, default=0.0)
     ap.add_argument("--ignore", nargs="*", default=[],
                     help="columns whose differences do not fail a study")
     args = ap.parse_args(argv)
@@ -96,7 +103,7 @@ def main(argv=None) -> int:
         if d.is_dir() and (args.before / d.name).is_dir() and estimate_files(d))
     failed = False
     for name in names:
-        status, worst = compare_study(args.before / name, args.after / name)
+        status, worst = compare_study(args.before / name, args.after / name, args.atol)
         bad = status.startswith(("missing", "differs:")) or any(
             col not in args.ignore and (kind != "rel" or v > args.rtol)
             for col, (kind, v) in worst.items())
