@@ -10,7 +10,7 @@ relative (asserted); the speed ratio is printed. For gamma and beta the script a
 prints the limit: the time to compute their sufficient statistics alone over all
 datasets (gamma: ``x.mean(1)`` and ``np.log(x).mean(1)``; beta: ``np.log(x).mean(1)``
 and ``np.log1p(-x).mean(1)``), and the whole estimator's time as a multiple of it.
-Times are best of 3 after a warm-up call (the slow loops, Weibull and statsmodels,
+Times are best of 5 after a warm-up call (the slow loops, Weibull and statsmodels,
 once after the warm-up).
 
 scipy's Weibull fit with ``floc=0`` runs Nelder-Mead with default tolerances and stops
@@ -37,7 +37,7 @@ from fisherlab.families import get_family
 TOL = 1e-6
 
 
-def timed(fn, repeat=3):
+def timed(fn, repeat=5):
     """Result and best-of-``repeat`` wall time, after one warm-up call (imports, caches);
     a run longer than 2 s is timed once."""
     out = fn()
