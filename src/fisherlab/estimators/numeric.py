@@ -1,25 +1,32 @@
 """Numeric maximum likelihood: the generic path for families without a closed form.
 
 The :class:`~fisherlab.estimators.closed_form.MLE` estimator comes here when the family
-declares no closed-form ``mle`` (or when a study asks for a named optimiser). Two routes:
+declares no closed-form ``mle`` (or when a study asks for a named optimiser). Three
+routes:
 
 * **batched**: the family's own ``mle_batched`` hook fits every replicate of the chunk
   at once (a vectorised root of the profile score for gamma/Weibull/negative binomial,
   Newton for beta, IRLS for logistic regression, EM for mixtures);
-* **per dataset** (the general fallback): ``scipy.optimize.minimize`` of the negative
-  log-likelihood on unconstrained parameters (log/logit transforms declared by each
-  :class:`~fisherlab.families.base.Param`), started from the family's ``start`` (the
-  method of moments where declared), with the analytic gradient when the family
-  declares ``score``; several starts keep the best optimum. A raising fit is recorded
-  as a failure by :func:`~fisherlab.estimators.base.fit_each`.
+* **generic batched** (:func:`batched_mle`, ``method: auto`` without a hook: every
+  ``scipy.<name>`` and ``python:`` family): a damped Newton on every replicate at once
+  (:func:`~fisherlab.core.numerics.damped_newton`) with central differences of the
+  vectorised log-density; the replicates it cannot fit go the per-dataset way, their
+  reason saying so;
+* **per dataset** (a named scipy method, and the refits): ``scipy.optimize.minimize``
+  of the negative log-likelihood on unconstrained parameters (log/logit transforms
+  declared by each :class:`~fisherlab.families.base.Param`), started from the
+  family's ``start`` (the method of moments where declared), with the analytic
+  gradient when the family declares ``score``; several starts keep the best optimum.
+  A raising fit is recorded as a failure by :func:`~fisherlab.estimators.base.fit_each`.
 
-Either way :func:`finish` checks the result instead of assuming it: an optimiser that
+Every way :func:`finish` checks the result instead of assuming it: an optimiser that
 reports failure, an estimate on the boundary of the parameter space, or an observed
 information that is not positive definite (the stationary point is not a maximum)
 gives ``converged=False`` with the reason. The covariance is the inverse observed
 information at the optimum, from the family's analytic ``observed_information`` when
-declared, else the numerical Hessian of the log-likelihood (``scipy.differentiate``)
-in the unconstrained parameters, mapped back by the delta method.
+declared, else the numerical Hessian of the log-likelihood in the unconstrained
+parameters (the generic batched solver's own differences, else ``scipy.differentiate``),
+mapped back by the delta method.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate, optimize
 
-from ..core.numerics import positive_definite, safe_inv
+from ..core.numerics import damped_newton, positive_definite, safe_inv
 from ..families.base import Family, Point, Theta
 from . import optimisers
 from .base import OneFit, fit_each
@@ -77,6 +84,9 @@ def numeric_mle(family: Family, x, theta_fixed: Theta, options: dict) -> Point:
     if method == "auto" and family.has("mle_batched"):
         kw = {"tol": tol or 1e-10, "maxiter": maxiter, "starts": starts or 1}
         pt = family.mle_batched(x, theta_fixed, **kw)
+    elif method == "auto":
+        pt = batched_mle(family, x, theta_fixed, tol=tol or 1e-10, maxiter=maxiter,
+                         starts=starts or 1)
     elif method == "em":
         pt = optimisers.em(family, x, theta_fixed, _safe_starts(family, x, theta_fixed),
                            tol=tol, maxiter=maxiter)
@@ -181,6 +191,300 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
                       reason=reason, iterations=total, evaluations=counts)
 
     return fit_each(fit_one, list(range(x.shape[0])), names)
+
+
+# --------------------------------------------------------------------------- batched
+#: the batched solver's finite-difference step, relative to max(1, |u|) (or |z|): near
+#: eps^(1/4), where the second difference's truncation (h^2) and rounding (eps/h^2)
+#: errors balance; the central first difference is then exact to ~1e-9 relative
+FD_STEP = 1e-4
+#: log-density evaluations per vectorised call of the solver's stencils (memory bound)
+FD_BLOCK = 1_000_000
+#: observations per block of the loc-scale path (its temporaries stay in the CPU cache)
+LOCSCALE_BLOCK = 16384
+#: the batched solver stops a replicate when its Newton step is below this in every
+#: unconstrained coordinate (quadratic convergence: the next step would be ~1e-18), or
+#: its gradient of l/n is below NEWTON_GTOL; not by the gradient alone, since a flat
+#: likelihood (a t's large df) has small gradients far from its optimum
+NEWTON_STEP = 1e-9
+#: the step of the stencil path's final Hessian (standard errors), extrapolated
+HESS_STEP = 1e-3
+NEWTON_GTOL = 1e-14
+
+
+class _Stencil:
+    """-l(u)/n and its gradient and Hessian in u by central differences of the family's
+    vectorised log-density: every replicate's whole stencil (the centre, u ± h e_j and
+    u ± h e_i ± h e_j) in one call, the data broadcast as ``(rows, 1, n)``."""
+
+    def __init__(self, family: Family, x, theta_fixed: Theta):
+        self.family, self.x, self.fixed = family, np.asarray(x), theta_fixed
+        self.est = family.estimated()
+        k = len(self.est)
+        eye = np.eye(k)
+        offs = [np.zeros(k)]
+        for j in range(k):
+            offs += [eye[j], -eye[j]]
+        self.pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+        for i, j in self.pairs:
+            offs += [eye[i] + eye[j], -eye[i] - eye[j], eye[i] - eye[j], eye[j] - eye[i]]
+        self.offs = np.array(offs)
+
+    def _loglik(self, U, rows):  # U (r, S, k) -> the log-likelihood sums (r, S)
+        n = self.x.shape[1]
+        step = max(1, FD_BLOCK // max(U.shape[1] * n, 1))
+        out = np.empty(U.shape[:2])
+        for a in range(0, len(rows), step):
+            b = slice(a, a + step)
+            th = {**self.fixed, **{p.name: p.from_unconstrained(U[b, :, j])[..., None]
+                                   for j, p in enumerate(self.est)}}
+            out[b] = self.family.logpdf(self.x[rows[b]][:, None, :], th).sum(axis=-1)
+        return out
+
+    def value(self, u, rows):
+        return -self._loglik(u[:, None, :], rows)[:, 0] / self.x.shape[1]
+
+    def derivatives(self, u, rows, step: float = FD_STEP):
+        n, k = self.x.shape[1], u.shape[1]
+        h = step * np.maximum(1.0, np.abs(u))
+        h = (u + h) - u  # a step the sum u + h represents exactly
+        ll = self._loglik(u[:, None, :] + self.offs[None] * h[:, None, :], rows)
+        f0 = ll[:, 0]
+        g = np.empty((len(rows), k))
+        H = np.empty((len(rows), k, k))
+        for j in range(k):
+            up, dn = ll[:, 1 + 2 * j], ll[:, 2 + 2 * j]
+            g[:, j] = (up - dn) / (2 * h[:, j])
+            H[:, j, j] = (up - 2 * f0 + dn) / h[:, j] ** 2
+        for m, (i, j) in enumerate(self.pairs):
+            pp, mm, pm, mp = (ll[:, 1 + 2 * k + 4 * m + q] for q in range(4))
+            H[:, i, j] = H[:, j, i] = (pp + mm - pm - mp) / (4 * h[:, i] * h[:, j])
+        return -f0 / n, -g / n, -H / n
+
+    def final_hessian(self, u, rows):
+        """The Hessian for the standard errors, more accurate than the iterations need:
+        second differences at steps h and 2h (HESS_STEP) combined by Richardson's
+        extrapolation, (4 H(h) - H(2h)) / 3, which cancels their h^2 error; the larger
+        step keeps rounding (eps |l| / h^2) near 1e-9 relative."""
+        h1 = self.derivatives(u, rows, HESS_STEP)[2]
+        h2 = self.derivatives(u, rows, 2 * HESS_STEP)[2]
+        return (4 * h1 - h2) / 3
+
+
+class _LocScale:
+    """The same for a ``scipy.<name>`` family with no free shape, estimating loc and/or
+    scale (u = loc, log scale): with z = (x - loc)/scale, l = sum phi(z) - n log scale
+    for the standard log-density phi, so one evaluation of phi at z and z ± h per
+    observation gives every derivative by the chain rule (z is standardised, so one
+    step h = FD_STEP suits every observation). The line search's evaluation computes
+    them all and keeps them: an accepted step (the usual case) costs no more."""
+
+    def __init__(self, family, x, theta_fixed: Theta):
+        self.x = np.asarray(x)
+        self.phi = family.standard_logpdf(theta_fixed)
+        names = [p.name for p in family.estimated()]
+        self.j_loc = names.index("loc") if "loc" in names else None
+        self.j_scale = names.index("scale") if "scale" in names else None
+        self.loc = theta_fixed.get("loc")
+        self.scale = theta_fixed.get("scale")
+        R, k = len(self.x), len(names)
+        self.cache_u = np.full((R, k), np.nan)
+        self.cache = (np.empty(R), np.empty((R, k)), np.empty((R, k, k)))
+
+    def _all(self, u, rows):
+        r, k = u.shape
+        n = self.x.shape[1]
+        loc = u[:, self.j_loc] if self.j_loc is not None else np.full(r, self.loc)
+        v = (u[:, self.j_scale] if self.j_scale is not None
+             else np.full(r, np.log(self.scale)))
+        s = np.exp(v)  # Param scale (low 0) is log-transformed: scale = e^u
+        m = np.empty((r, 3, 3))
+        # blocks of rows small enough for the CPU cache: the passes below are then
+        # cheaper than the memory traffic of whole (R, n) temporaries
+        step = max(1, LOCSCALE_BLOCK // max(n, 1))
+        for a in range(0, r, step):
+            b = slice(a, a + step)
+            m[b] = self._sums(self.x[rows[b]], loc[b], s[b])
+        h = FD_STEP
+        a1, b1 = m[:, 0, 0] / (2 * h), m[:, 0, 1] / (2 * h)  # sum phi', sum phi' z
+        c, d, e = m[:, 2, 0] / h**2, m[:, 2, 1] / h**2, m[:, 2, 2] / h**2  # phi''...
+        f = m[:, 1, 0] / n - v
+        g = np.empty((r, k))
+        H = np.empty((r, k, k))
+        jl, js = self.j_loc, self.j_scale
+        if jl is not None:
+            g[:, jl] = -a1 / s
+            H[:, jl, jl] = c / s**2
+        if js is not None:
+            g[:, js] = -b1 - n
+            H[:, js, js] = e + b1
+        if jl is not None and js is not None:
+            H[:, jl, js] = H[:, js, jl] = (d + a1) / s
+        return -f, -g / n, -H / n
+
+    def _sums(self, x, loc, s):
+        """(r, 3, 3): the sums over observations of [phi(z+h) - phi(z-h), phi(z), the
+        second difference phi(z+h) - 2 phi(z) + phi(z-h)] times [1, z, z^2]."""
+        r, n = x.shape
+        h = FD_STEP
+        zs = np.empty((r, 3, n))
+        z = zs[:, 1]
+        np.subtract(x, loc[:, None], out=z)
+        z /= s[:, None]
+        np.subtract(z, h, out=zs[:, 0])
+        np.add(z, h, out=zs[:, 2])
+        w = np.empty((r, 3, n))
+        w[:, 0] = 1.0
+        w[:, 1] = z
+        np.multiply(z, z, out=w[:, 2])
+        phi = self.phi(zs)
+        dn, ph0, up = phi[:, 0], phi[:, 1], phi[:, 2]
+        # per observation first the differences (exact to the rounding of phi), then
+        # their sums weighted by 1, z, z^2 in one batched product: in place,
+        # dn <- up - dn, up <- 2 (up - phi) - (up - dn) = up - 2 phi + dn
+        np.subtract(up, dn, out=dn)
+        up -= ph0
+        up *= 2.0
+        up -= dn
+        return np.matmul(phi, np.swapaxes(w, 1, 2))
+
+    def value(self, u, rows):
+        f, g, H = self._all(u, rows)
+        self.cache_u[rows] = u
+        for c, val in zip(self.cache, (f, g, H), strict=True):
+            c[rows] = val
+        return f
+
+    def derivatives(self, u, rows):
+        miss = ~np.all(self.cache_u[rows] == u, axis=1)
+        if miss.any():
+            self.value(u[miss], rows[miss])
+        return tuple(c[rows] for c in self.cache)
+
+
+class _Analytic:
+    """The same from the family's own ``score`` (times d theta/d u) and, where declared,
+    ``observed_information`` (by the chain rule, :func:`optimisers.loglik_hessian_u`);
+    with a score alone, the Hessian is the central difference of the analytic
+    gradient in each coordinate."""
+
+    def __init__(self, family: Family, x, theta_fixed: Theta):
+        self.family, self.x, self.fixed = family, x, theta_fixed
+
+    def value(self, u, rows):
+        return -optimisers.mean_loglik_u(self.family, self.x[rows], self.fixed, u)
+
+    def _grad(self, x, u):
+        return optimisers.gradient_u(self.family, x, self.fixed, u)
+
+    def derivatives(self, u, rows):
+        x = self.x[rows]
+        n = x.shape[1]
+        f = optimisers.mean_loglik_u(self.family, x, self.fixed, u)
+        g = self._grad(x, u)
+        if self.family.has("observed_information"):
+            with np.errstate(all="ignore"):
+                H = optimisers.loglik_hessian_u(self.family, x, self.fixed, u) / n
+        else:
+            H = np.empty(u.shape + (u.shape[1],))
+            h = FD_STEP * np.maximum(1.0, np.abs(u))
+            h = (u + h) - u
+            for j in range(u.shape[1]):
+                e = np.zeros_like(u)
+                e[:, j] = h[:, j]
+                H[:, :, j] = (self._grad(x, u + e) - self._grad(x, u - e)) / (2 * h[:, j, None])
+            H = 0.5 * (H + np.swapaxes(H, 1, 2))
+        return -f, -g, -H
+
+
+def _solver_model(family: Family, x, theta_fixed: Theta):
+    if family.has("score"):
+        return _Analytic(family, x, theta_fixed)
+    names = {p.name for p in family.estimated()}
+    if (family.has("standard_logpdf") and names <= {"loc", "scale"}
+            and all(p.name in names or p.name in theta_fixed for p in family.params)):
+        return _LocScale(family, x, theta_fixed)
+    return _Stencil(family, x, theta_fixed)
+
+
+def _analytic_information(family: Family) -> bool:
+    return family.has("observed_information") or family.exponential_family
+
+
+def batched_mle(family: Family, x, theta_fixed: Theta, *, tol: float,
+                maxiter: int | None, starts: int) -> Point:
+    """Every replicate at once: :func:`~fisherlab.core.numerics.damped_newton` on
+    -l(u)/n from the family's start, with central-difference derivatives of the
+    vectorised log-density (:class:`_Stencil`, :class:`_LocScale`), or the family's
+    analytic ones where it declares ``score`` (:class:`_Analytic`). A replicate the
+    Newton leaves unconverged (iteration limit, a line search that found no ascent, a
+    non-finite log-likelihood) is refitted by :func:`scipy_mle` (BFGS), its reason
+    saying so. The covariance is the inverse of the observed information from the same
+    differences at the optimum (unless the family declares an analytic one)."""
+    est = family.estimated()
+    names = [p.name for p in est]
+    R, n = x.shape
+    k = len(est)
+    maxiter_newton = maxiter or optimisers.MAXITER["newton"]
+    try:
+        model = _solver_model(family, x, theta_fixed)
+        u0 = _safe_starts(family, x, theta_fixed)
+        hess = np.full((R, k, k), np.nan)
+
+        def derivatives(u, rows):
+            f, g, h = model.derivatives(u[rows], rows)
+            hess[rows] = h
+            return f, g, h
+
+        with np.errstate(all="ignore"):
+            u, done, iters, stalled = damped_newton(
+                lambda u, rows: model.value(u[rows], rows), derivatives, u0,
+                gtol=NEWTON_GTOL, maxiter=maxiter_newton, tiny=NEWTON_STEP,
+                closed_form_2x2=True, modified=True)
+    except Exception:  # noqa: BLE001 - e.g. a log-density that does not broadcast:
+        # the per-dataset path records each dataset's own failure
+        return scipy_mle(family, x, theta_fixed, method="BFGS", tol=1e-9,
+                         maxiter=maxiter, starts=starts)
+    theta = {nm: v.copy() for nm, v in optimisers.from_u(family, u).items()}
+    conv = done.copy()
+    reason = np.full(R, "", dtype=object)
+    bad = np.flatnonzero(~done)
+    if bad.size:
+        why = np.where(stalled[bad], "found no step that increases the log-likelihood",
+                       np.where(iters[bad] >= maxiter_newton,
+                                f"did not converge within {maxiter_newton} iterations",
+                                "met a non-finite log-likelihood or gradient"))
+        refit = scipy_mle(family, x[bad], theta_fixed, method="BFGS", tol=1e-9,
+                          maxiter=maxiter, starts=starts)
+        for nm in names:
+            theta[nm][bad] = refit.estimate[nm]
+        conv[bad] = refit.converged
+        iters[bad] += refit.iterations
+        for i, r, w in zip(bad, refit.reason, why, strict=True):
+            reason[i] = (f"batched Newton {w}: refitted by scipy BFGS"
+                         + (f"; {r}" if r else ""))
+        u_bad = _to_u(family, {nm: theta[nm][bad] for nm in names})
+        ok = np.all(np.isfinite(u_bad), axis=1)
+        if ok.any():
+            with np.errstate(all="ignore"):
+                hess[bad[ok]] = model.derivatives(u_bad[ok], bad[ok])[2]
+    cov = None
+    if not _analytic_information(family):
+        if hasattr(model, "final_hessian"):
+            u_hat = _to_u(family, theta)
+            fin = np.flatnonzero(np.all(np.isfinite(u_hat), axis=1))
+            with np.errstate(all="ignore"):
+                for a in range(0, fin.size, 10_000):
+                    rows = fin[a:a + 10_000]
+                    hess[rows] = model.final_hessian(u_hat[rows], rows)
+        # d2l/du2 = J' (d2l/dtheta2) J at a stationary point, J = diag(dtheta/du)
+        jac = np.stack([p.jacobian(u_j) for p, u_j in
+                        zip(est, _to_u(family, theta).T, strict=True)], -1)
+        with np.errstate(all="ignore"):
+            info = n * hess / (jac[:, :, None] * jac[:, None, :])
+            info = 0.5 * (info + np.swapaxes(info, -1, -2))
+        cov = safe_inv(info)
+    return Point(theta, cov=cov, converged=conv, reason=reason, iterations=iters)
 
 
 # --------------------------------------------------------------------------- checks

@@ -4,8 +4,9 @@ Its parameters are the distribution's shapes (with the domains scipy declares), 
 ``loc`` and ``scale``; ``model.design: {fixed: [loc]}`` holds listed parameters at
 their true values (known, not estimated), e.g. a gamma or Weibull on (0, inf). It
 samples with ``rvs`` and evaluates ``logpdf`` from scipy; everything else is the
-generic path of estimators/numeric.py: MLE by scipy.optimize on unconstrained
-parameters, the observed information from the numerical Hessian; the score and the
+generic path of estimators/numeric.py: MLE by the batched Newton on unconstrained
+parameters (with :meth:`standard_logpdf` when only loc and scale are estimated), the
+observed information from the numerical Hessian; the score and the
 expected information are the generic ones of families/fallbacks.py (the information by
 numerical integration over scipy's support). The start sets
 each shape to 1 (or the middle of its domain) and matches loc and scale to the
@@ -93,6 +94,19 @@ class ScipyFamily(Family):
     def logpdf(self, x, theta):
         shapes, loc, scale = self._args(theta)
         return self.dist.logpdf(x, *shapes, loc=loc, scale=scale)
+
+    def standard_logpdf(self, theta_fixed):
+        """The log-density of the standardised variable z = (x - loc)/scale at the shapes
+        in ``theta_fixed`` (every shape must be there): log f(x) = phi(z) - log scale.
+        On a support of the whole line, scipy's own ``_logpdf`` (what ``logpdf`` calls
+        for every point of the support) without ``logpdf``'s per-call argument checks,
+        a third of the cost on the batched MLE's stencils."""
+        shapes = [float(theta_fixed[p.name]) for p in self.params
+                  if p.name not in ("loc", "scale")]
+        lo, hi = self.dist.support(*shapes)
+        if np.isinf(lo) and np.isinf(hi) and self.dist._argcheck(*shapes):  # noqa: SLF001
+            return lambda z: self.dist._logpdf(z, *shapes)  # noqa: SLF001
+        return lambda z: self.dist.logpdf(z, *shapes)
 
     def support(self, theta):
         shapes, loc, scale = self._args(theta)
