@@ -22,6 +22,7 @@ from functools import cache
 import numpy as np
 from scipy import stats
 
+from ..core import densities
 from .base import Family, Param, Space
 
 
@@ -93,7 +94,7 @@ class ScipyFamily(Family):
 
     def logpdf(self, x, theta):
         shapes, loc, scale = self._args(theta)
-        return self.dist.logpdf(x, *shapes, loc=loc, scale=scale)
+        return densities.logpdf(self.dist, x, *shapes, loc=loc, scale=scale)
 
     def standard_logpdf(self, theta_fixed):
         """The log-density of the standardised variable z = (x - loc)/scale at the shapes
@@ -106,7 +107,7 @@ class ScipyFamily(Family):
         lo, hi = self.dist.support(*shapes)
         if np.isinf(lo) and np.isinf(hi) and self.dist._argcheck(*shapes):  # noqa: SLF001
             return lambda z: self.dist._logpdf(z, *shapes)  # noqa: SLF001
-        return lambda z: self.dist.logpdf(z, *shapes)
+        return lambda z: densities.logpdf(self.dist, z, *shapes)
 
     def support(self, theta):
         shapes, loc, scale = self._args(theta)
