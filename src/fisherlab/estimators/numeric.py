@@ -298,7 +298,7 @@ class _LocScale:
         v = (u[:, self.j_scale] if self.j_scale is not None
              else np.full(r, np.log(self.scale)))
         s = np.exp(v)  # Param scale (low 0) is log-transformed: scale = e^u
-        m = np.empty((r, 3, 3))
+        m = np.empty((r, 6))
         # blocks of rows small enough for the CPU cache: the passes below are then
         # cheaper than the memory traffic of whole (R, n) temporaries
         step = max(1, LOCSCALE_BLOCK // max(n, 1))
@@ -306,9 +306,9 @@ class _LocScale:
             b = slice(a, a + step)
             m[b] = self._sums(self.x[rows[b]], loc[b], s[b])
         h = FD_STEP
-        a1, b1 = m[:, 0, 0] / (2 * h), m[:, 0, 1] / (2 * h)  # sum phi', sum phi' z
-        c, d, e = m[:, 2, 0] / h**2, m[:, 2, 1] / h**2, m[:, 2, 2] / h**2  # phi''...
-        f = m[:, 1, 0] / n - v
+        a1, b1 = m[:, 0] / (2 * h), m[:, 1] / (2 * h)  # sum phi', sum phi' z
+        c, d, e = m[:, 3] / h**2, m[:, 4] / h**2, m[:, 5] / h**2  # phi''...
+        f = m[:, 2] / n - v
         g = np.empty((r, k))
         H = np.empty((r, k, k))
         jl, js = self.j_loc, self.j_scale
@@ -323,30 +323,34 @@ class _LocScale:
         return -f, -g / n, -H / n
 
     def _sums(self, x, loc, s):
-        """(r, 3, 3): the sums over observations of [phi(z+h) - phi(z-h), phi(z), the
-        second difference phi(z+h) - 2 phi(z) + phi(z-h)] times [1, z, z^2]."""
+        """(r, 6): the sums over observations of the first difference phi(z+h) -
+        phi(z-h) times 1 and z, of phi(z), and of the second difference phi(z+h) -
+        2 phi(z) + phi(z-h) times 1, z and z^2."""
         r, n = x.shape
         h = FD_STEP
-        zs = np.empty((r, 3, n))
-        z = zs[:, 1]
+        zs = np.empty((3, r, n))
+        z = zs[1]
         np.subtract(x, loc[:, None], out=z)
         z /= s[:, None]
-        np.subtract(z, h, out=zs[:, 0])
-        np.add(z, h, out=zs[:, 2])
-        w = np.empty((r, 3, n))
-        w[:, 0] = 1.0
-        w[:, 1] = z
-        np.multiply(z, z, out=w[:, 2])
-        phi = self.phi(zs)
-        dn, ph0, up = phi[:, 0], phi[:, 1], phi[:, 2]
+        np.subtract(z, h, out=zs[0])
+        np.add(z, h, out=zs[2])
+        dn, ph0, up = self.phi(zs)
         # per observation first the differences (exact to the rounding of phi), then
-        # their sums weighted by 1, z, z^2 in one batched product: in place,
-        # dn <- up - dn, up <- 2 (up - phi) - (up - dn) = up - 2 phi + dn
-        np.subtract(up, dn, out=dn)
+        # their sums, in place and without temporaries (einsum): the passes over the
+        # block cost more than phi itself otherwise
+        np.subtract(up, dn, out=dn)  # dn <- up - dn
         up -= ph0
         up *= 2.0
-        up -= dn
-        return np.matmul(phi, np.swapaxes(w, 1, 2))
+        up -= dn  # up <- 2 (up - phi) - (up - dn) = up - 2 phi + dn
+        m = np.empty((r, 6))
+        m[:, 0] = dn.sum(1)
+        m[:, 1] = np.einsum("ij,ij->i", dn, z)
+        m[:, 2] = ph0.sum(1)
+        m[:, 3] = up.sum(1)
+        up *= z
+        m[:, 4] = up.sum(1)
+        m[:, 5] = np.einsum("ij,ij->i", up, z)
+        return m
 
     def value(self, u, rows):
         f, g, H = self._all(u, rows)

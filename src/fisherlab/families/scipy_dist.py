@@ -10,7 +10,8 @@ observed information from the numerical Hessian; the score and the
 expected information are the generic ones of families/fallbacks.py (the information by
 numerical integration over scipy's support). The start sets
 each shape to 1 (or the middle of its domain) and matches loc and scale to the
-sample mean and variance (the method of moments for loc and scale at that shape).
+sample mean and variance (the method of moments for loc and scale at that shape), or
+for a distribution without them (a Cauchy) to the median and the interquartile range.
 """
 
 from __future__ import annotations
@@ -124,13 +125,19 @@ class ScipyFamily(Family):
             else:
                 shapes[p.name] = 1.0 if p.contains(1.0) else float(np.mean(p.typical))
         m0, v0 = (float(v) for v in self.dist.stats(*shapes.values()))
-        mean, sd = x.mean(axis=1), x.std(axis=1)
-        if "loc" in theta_fixed:  # mean = loc + scale m0
-            scale = (mean - theta_fixed["loc"]) / m0 if m0 > 0 else sd / np.sqrt(v0)
+        if np.isfinite(m0) and np.isfinite(v0) and v0 > 0:
+            # centre and spread of the data against the standard distribution's
+            centre, spread, c0, s0 = x.mean(axis=1), x.std(axis=1), m0, np.sqrt(v0)
+        else:  # no mean or variance (a Cauchy): the median and the interquartile range
+            q0 = self.dist.ppf([0.25, 0.5, 0.75], *shapes.values())
+            q = np.quantile(x, [0.25, 0.5, 0.75], axis=1)
+            centre, spread, c0, s0 = q[1], q[2] - q[0], q0[1], q0[2] - q0[0]
+        if "loc" in theta_fixed:  # centre = loc + scale c0
+            scale = (centre - theta_fixed["loc"]) / c0 if c0 > 0 else spread / s0
         else:
-            scale = sd / np.sqrt(v0) if np.isfinite(v0) and v0 > 0 else sd
+            scale = spread / s0
         scale = theta_fixed.get("scale", scale)
-        loc = mean - scale * (m0 if np.isfinite(m0) else 0.0)
+        loc = centre - scale * c0
         out = {**{k: np.full(R, v) for k, v in shapes.items()}, "loc": loc,
                "scale": np.broadcast_to(scale, (R,))}
         return {p.name: np.asarray(out[p.name], float) for p in self.estimated()}
