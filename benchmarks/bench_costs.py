@@ -19,19 +19,19 @@ studies/models/). Every measurement runs in a fresh process, as a Snakemake job 
 
 * fits, per family × estimator (plus ``scipy.gamma`` for ``scipy.<name>`` families and
   the bundled zero-inflated Poisson for ``python:`` families), one estimator per study,
-  one process per pair (its start and the estimator's set-up, PyMC compiling, paid once):
-  - ``setup``: the first call's extra seconds (imports used only by it, PyMC compiling
-    its model) and what a chunk costs beyond its datasets (a batched model compiled
-    for its size), paid once per job;
-  - bytes per observation, measured first: the slope of the process's peak RSS between
-    chunks of R/4 and R datasets of n = 10^4 (R up to 1000, fewer where fits are slow;
-    for ``posterior`` R/4 is a block, and n down to 1000 where 4 blocks would take over
-    about 20 s);
+  two processes per pair, one timing, one for memory:
+  - seconds per dataset at n = 20 and n = 1000 (one process for both), from chunks of
+    R and 4R datasets (R grown until a chunk takes >= 0.5 s), giving ``a + b·n``; for
+    ``posterior``, R is a multiple of its joint sampler's block (20 replicates: a
+    smaller chunk is padded to a whole block, and would time one block whatever R);
+  - ``setup``: the first call's extra seconds (PyMC compiling its model, imports used
+    only by it beyond what a forked job has imported already: ``cli.inprocess.PRELOAD``)
+    and what a chunk costs beyond its datasets (a batched model compiled for its size),
+    paid once per job;
+  - bytes per observation: the slope of a job's peak RSS between chunks of R/4 and R
+    datasets of n = 10^4 (R up to 1000, fewer where fits are slow; for ``posterior`` R/4
+    is a block, and n down to 1000 where 4 blocks would take over about 20 s);
   - ``base``: the job's peak RSS without its datasets (imports, compiled model);
-  - seconds per dataset at n = 20 and n = 1000, from chunks of R and 4R datasets (R
-    grown until a chunk takes >= 0.5 s), giving ``a + b·n``; for ``posterior``, R is a
-    multiple of its joint sampler's block (20 replicates: a smaller chunk is padded to a
-    whole block, and would time one block whatever R);
 * a job's start: seconds from a new interpreter to a loaded study (a chunk job's imports);
 * the summary steps, each in its own process on ~2·10^5 and ~10^6 estimate rows: the
   slopes of peak RSS and seconds give bytes and seconds per estimate row.
@@ -108,57 +108,53 @@ def whole(R: float, step: int) -> int:
     return int(-(-int(R) // step) * step)
 
 
-def child(family: str, estimator: str, R0: int) -> dict:
-    """Every measurement of one family × estimator in this (fresh) process; prints JSON.
+def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
+    """One measurement in this (fresh) process; prints JSON.
 
-    One process per pair pays the interpreter's start and the estimator's first-call
-    set-up (PyMC compiling: up to a minute on a busy machine) once. Memory is measured
-    first, right after the warm-up, as it would be in a process of its own: timing's
-    larger chunks would have raised the peak already."""
+    ``mem``: the peak RSS after a warm-up at n, then at R/4 and at R datasets of n (a
+    process of its own: another chunk before would have raised the peak already).
+    ``time``: seconds per dataset at n = 20 and n = 1000 in one process, which pays the
+    interpreter's start and the estimator's first-call set-up (PyMC compiling: up to a
+    minute on a busy machine) once; ``R`` is the smallest chunk."""
     from fisherlab.run.simulate import run_chunk
 
-    study = child_study(family, estimator, 20)
+    if mode == "time":  # a costly job is forked from a server that imported these once
+        # (fisherlab.cli.inprocess): its set-up is compiling, not importing them
+        import importlib
+
+        from fisherlab.cli.inprocess import PRELOAD
+
+        for module in PRELOAD:
+            importlib.import_module(module)
+    study = child_study(family, estimator, n)
     t0 = time.perf_counter()
-    run_chunk(study, chunk_of(study, 20, 2))  # warm-up: imports, compiled models
+    run_chunk(study, chunk_of(study, n, 2))  # warm-up: imports, compiled models
     setup = time.perf_counter() - t0
     t0 = time.perf_counter()
-    run_chunk(study, chunk_of(study, 20, 2))
+    run_chunk(study, chunk_of(study, n, 2))
     setup -= time.perf_counter() - t0  # the first call's extra
     base = maxrss()
+    if mode == "mem":  # peak RSS at R/4 and at R: the slope is per observation
+        run_chunk(study, chunk_of(study, n, max(1, R // 4)))
+        peak1 = maxrss()
+        run_chunk(study, chunk_of(study, n, R))
+        return {"base": base, "peak1": peak1, "peak": maxrss(), "R1": max(1, R // 4), "R": R,
+                "n": n, "setup": setup}
 
     def timed(n: int, R: int) -> float:
         t0 = time.perf_counter()
         run_chunk(study, chunk_of(study, n, R))
         return time.perf_counter() - t0
 
-    # memory: peak RSS at R/4 and at R datasets of n = 10^4, the slope is per
-    # observation; R is ~10 s of fitting, at most 1000, from a + b·n probed on small
-    # chunks at n = 20 and 1000, of the warm-up's size (``map`` compiles a batched model
-    # for each chunk size: seconds each)
-    step = unit(estimator)
-    size = max(2, step)
-    probe = {}
+    step, R0 = unit(estimator), R
+    out = {"setup": setup, "base": base, "sizes": {}}
     for n in (20, 1000):
+        # R for a chunk of >= 0.5 s: from a probe at the warm-up's chunk size (``map``
+        # compiles a batched model for each chunk size, seconds each: few sizes), grown
+        # while short of it; then time R and 4R
+        size = max(2, step)
         timed(n, size)
-        probe[n] = timed(n, size) / size
-    pb = max(0.0, (probe[1000] - probe[20]) / 980)
-    pa = max(0.0, probe[20] - 20 * pb)
-    n_mem = 10_000
-    if estimator == "posterior":  # where a replicate takes seconds (a full-data joint
-        # block at n = 10^4 takes minutes): a size at which 4 blocks take about 20 s
-        n_mem = int(min(n_mem, max(1000, (20.0 / (4 * step) - pa) / max(pb, 1e-12))))
-    per = pa + pb * n_mem
-    R = whole(int(min(1000, max(8, 10.0 / max(per, 1e-9)))), 4 * step)  # R/4: whole blocks
-    R1 = R // 4
-    timed(n_mem, R1)
-    peak1 = maxrss()
-    timed(n_mem, R)
-    out = {"setup": setup, "base": base, "sizes": {},
-           "mem": {"peak1": peak1, "peak": maxrss(), "R1": R1, "R": R, "n": n_mem}}
-
-    for n in (20, 1000):  # time: R for a chunk of >= 0.5 s (from the probe, grown if
-        # short of it; few sizes, few compiled models), then time R and 4R
-        R = whole(min(1000, max(R0, int(0.6 / max(probe[n], 1e-9)))), step)
+        R = whole(min(1000, max(R0, int(0.6 * size / max(timed(n, size), 1e-9)))), step)
         while True:
             first, sec = timed(n, R), timed(n, R)  # the first call at a size may compile
             if sec >= 0.5 or R >= 1000:
@@ -192,16 +188,23 @@ def run_child(*args) -> dict:
 def measure_fit(family: str, estimator: str) -> dict:
     bayes = estimator in BAYES
     R0 = max(unit(estimator), 4) if bayes else 100
-    got = run_child(family, estimator, R0)
-    small, large, mem = got["sizes"]["20"], got["sizes"]["1000"], got["mem"]
+    timed = run_child("time", family, estimator, 20, R0)
+    small, large = timed["sizes"]["20"], timed["sizes"]["1000"]
     b = max(0.0, (large["seconds_per_dataset"] - small["seconds_per_dataset"]) / 980)
     a = max(0.0, small["seconds_per_dataset"] - 20 * b)
     # the warm-up's first call compiled what a job compiles once (at another chunk size)
-    setup = max(0.0, got["setup"], small["per_chunk"], large["per_chunk"])
-    R, R1, n_mem = mem["R"], mem["R1"], mem["n"]
-    per_obs = max(8.0, (mem["peak"] - mem["peak1"]) / ((R - R1) * n_mem))
+    setup = max(0.0, timed["setup"], small["per_chunk"], large["per_chunk"])
+    n_mem = 10_000
+    if estimator == "posterior":  # where a replicate takes seconds (a full-data joint
+        # block at n = 10^4 takes minutes): a size at which 4 blocks take about 20 s
+        n_mem = int(min(n_mem, max(1000, (20.0 / (4 * unit(estimator)) - a) / max(b, 1e-12))))
+    per = a + b * n_mem
+    R = int(min(1000, max(8, 10.0 / max(per, 1e-9))))  # ~10 s, at most 10^7 observations
+    R = whole(R, 4 * unit(estimator))  # R / 4 too: whole blocks
+    mem = run_child("mem", family, estimator, n_mem, R)
+    per_obs = max(8.0, (mem["peak"] - mem["peak1"]) / ((R - mem["R1"]) * n_mem))
     out = {"a": a, "b": b, "setup": setup, "bytes_per_obs": per_obs,
-           "base": max(got["base"], mem["peak1"] - per_obs * R1 * n_mem),
+           "base": max(mem["base"], mem["peak1"] - per_obs * mem["R1"] * n_mem),
            "mem_R": R, "mem_n": n_mem}
     print(f"{family:>22} {estimator:>10}: {1e3 * a:8.4f} ms + {1e6 * b:8.4f} us·n per dataset,"
           f" setup {setup:.2f} s, {per_obs:6.1f} B/observation, base "
@@ -408,8 +411,8 @@ def write_table(fits: dict, start: float, summary: dict, runs: list[dict]) -> No
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        fam, est, R0 = sys.argv[2:5]
-        print(json.dumps(child(fam, est, int(R0))))
+        mode, fam, est, n, R = sys.argv[2:7]
+        print(json.dumps(child(mode, fam, est, int(n), int(R))))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--stage":
         print(json.dumps(stage_child(sys.argv[2], sys.argv[3])))
