@@ -11,8 +11,10 @@ replications a cell) at n = 100, and again at n = 1000.
    build the rows, their per-block statistics, write the chunk's parquet files) but
    with its data already drawn, against drawing the same (R, n) data alone with one
    generator (``family.sample(rng, theta, (R, n))``: ``rng.normal(size=(R, n))`` and
-   friends). ``ratio`` = chunk / draw; the issue's bar is 2×. ``job draw`` is the
-   chunk's own drawing (a generator per 100-replicate seed block), for reference.
+   friends). ``ratio`` = chunk / draw; the bar is 2×. ``job draw`` is the chunk's own
+   drawing (a generator per 100-replicate seed block), for reference. The chunk is a
+   job of its own, so it carries a job's fixed costs (two parquet files, each written
+   atomically), which a job spanning several cells shares among them.
 2. Against scipy: the ``mle`` estimator on all R datasets at once (estimates,
    observed-information SEs, intervals) against ``scipy.stats.<dist>.fit`` called once
    per dataset (estimates only, so the naive side does less work). Estimates must
