@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -14,6 +15,14 @@ PACKAGES = ("fisherlab", "numpy", "scipy", "pandas", "pymc", "arviz", "snakemake
 
 
 def versions() -> dict[str, str]:
+    """This process's Python and package versions (a copy: the caller may change it)."""
+    return dict(_versions())
+
+
+# installed versions do not change while a process runs; reading the packages'
+# metadata costs ~8 ms, which a cheap chunk job paid for every chunk file
+@functools.cache
+def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for p in PACKAGES:
         try:

@@ -123,7 +123,11 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     counting = any(s.estimator.reports_evaluations() for s in study.estimators)
     seeds = (replicate_seeds(study.seed, study.family.name, cond.params, cond.n, chunk.start,
                              chunk.stop) if sampling else None)
-    frames = []
+    # the rows column by column, one array per estimator × estimand, joined once: a
+    # DataFrame per estimator × estimand and their concat cost ~0.5 ms each, more than
+    # drawing the data of a cheap cell
+    columns: dict[str, list] = {}
+    parts = 0
     seconds = {}  # wall time per estimator: the chunk file's metadata, never a column
     for spec in study.estimators:
         estimator = spec.estimator
@@ -134,33 +138,38 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
         kept = {}
         for e in estimands:
             f = fits[e]
-            frame = pd.DataFrame({
+            part = {
                 "n": np.full(R, cond.n, dtype=np.int64), "replicate": replicate,
-                "estimator": spec.id, "estimand": e, "true_value": truth[e],
+                "estimator": np.full(R, spec.id, dtype=object),
+                "estimand": np.full(R, e, dtype=object),
+                "true_value": np.broadcast_to(np.asarray(truth[e], dtype=float), (R,)),
                 "estimate": f.estimate, "se": f.se, "ci_low": f.ci_low, "ci_high": f.ci_high,
-                "converged": f.converged, "reason": f.reason.astype(str),
+                "converged": f.converged, "reason": f.reason.astype(str).astype(object),
                 "iterations": f.iterations.astype(np.int64),
-                "chunk": np.full(R, chunk.index, dtype=np.int64)})
+                "chunk": np.full(R, chunk.index, dtype=np.int64)}
             if sampling:
-                frame["pit"] = (pit(f.draws, truth[e]) if f.draws is not None
-                                else np.full(R, np.nan))
-                frame["flagged"] = (np.zeros(R, bool) if f.flagged is None
-                                    else np.asarray(f.flagged, bool))
-                frame["flag_reason"] = ("" if f.flag_reason is None
-                                        else np.asarray(f.flag_reason, object).astype(str))
+                part["pit"] = (pit(f.draws, truth[e]) if f.draws is not None
+                               else np.full(R, np.nan))
+                part["flagged"] = (np.zeros(R, bool) if f.flagged is None
+                                   else np.asarray(f.flagged, bool))
+                part["flag_reason"] = (np.full(R, "", dtype=object) if f.flag_reason is None
+                                       else np.asarray(f.flag_reason, object).astype(str)
+                                       .astype(object))
                 for k, col in FLAG_COLUMNS.items():
-                    frame[col] = np.asarray((f.flags or {}).get(k, np.full(R, np.nan)), float)
+                    part[col] = np.asarray((f.flags or {}).get(k, np.full(R, np.nan)), float)
                 if f.draws is not None:
                     kept[e] = f.draws
             for col in EVALUATION_COLUMNS if counting else ():
-                frame[col] = np.asarray((f.evaluations or {}).get(col, np.zeros(R)), np.int64)
-            frames.append(frame)
+                part[col] = np.asarray((f.evaluations or {}).get(col, np.zeros(R)), np.int64)
+            for col, v in part.items():
+                columns.setdefault(col, []).append(np.asarray(v))
+            parts += 1
         if kept and draws_path is not None and spec.options.get("keep_draws"):
             write_draws(draws_path, kept, replicate, theta, spec.id, study, chunk)
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.DataFrame({col: np.concatenate(v) for col, v in columns.items()})
     for i, (k, v) in enumerate(sorted(theta.items())):
         # a drawn truth (R,) repeats in every estimator × estimand frame of R rows
-        df.insert(i, true_col(k), np.tile(v, len(frames)) if isinstance(v, np.ndarray)
+        df.insert(i, true_col(k), np.tile(v, parts) if isinstance(v, np.ndarray)
                   else float(v))
     at = len(theta)
     for k in drawn_params(cond.params):
