@@ -122,3 +122,24 @@ def test_the_plan_warns_when_this_machine_is_too_small(write_study, monkeypatch)
     text = cost.plan_text([big], 8)
     assert "WARNING: this machine has 10.0 GiB of memory; 8 job(s) at once" in text
     assert "WARNING" not in cost.plan_text([big], 4)
+
+
+def test_the_plan_predicts_gather_and_the_snakemake_process(write_study):
+    """gather holds a cell's rows up to its bound (GATHER_ROWS), whatever the study's
+    size; the Snakemake process is its base and DAG plus one in-process step per thread,
+    at most one per CPU."""
+    per_row, base = cost_table.SUMMARY["gather"][:2]
+    c1 = cost.study_cost(study(write_study), 1000, cores=1)
+    assert c1.gather_bytes == pytest.approx(base + per_row * 2500, rel=1e-9)
+    huge = cost.study_cost(study(write_study, reps=10**8, name="huge"), 10**6, cores=1)
+    assert huge.gather_bytes == pytest.approx(base + per_row * cost.GATHER_ROWS, rel=1e-9)
+    assert cost.GATHER_ROWS < 2 * 10**6  # bounded: a cell here has 10^8 rows
+    # the base: imports and the DAG
+    own = cost_table.SUMMARY["snakemake"][1] + cost.DAG_JOB_BYTES * c1.jobs
+    assert c1.process_bytes > own >= cost_table.SUMMARY["snakemake"][1] > 0
+    # two threads add twice what one does
+    c2 = cost.study_cost(study(write_study, name="two"), 1000, cores=2)
+    assert c2.process_bytes - own == pytest.approx(2 * (c1.process_bytes - own), rel=1e-9)
+    # the gather step adds its rows to the process it runs in
+    assert c1.process_bytes - own >= c1.gather_bytes - base
+    assert "gather" in c1.line() and "Snakemake process" in c1.line()

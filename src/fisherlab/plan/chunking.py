@@ -87,9 +87,12 @@ def in_process(study, job) -> bool:
 
 
 def job_base(study) -> float:
-    """A chunk job's peak RSS before its data (imports; PyMC's compiled model)."""
+    """A chunk job's peak RSS before its data (imports; PyMC's compiled model), at least
+    that of the preloaded server it is forked from (fisherlab.cli.inprocess: its pages,
+    shared, count in the job's resident memory)."""
     kind = "pymc" if any(e.estimator.bayesian for e in study.estimators) else "numpy"
-    return cost_table.JOB_BASE_BYTES[kind]
+    server = cost_table.SUMMARY.get("server", (0, 0.0))[1]
+    return max(cost_table.JOB_BASE_BYTES[kind], server)
 
 
 def cell_bytes(study, n: int) -> float:

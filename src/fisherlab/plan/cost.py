@@ -140,29 +140,39 @@ GATHER_ROWS = PART_ROW_GROUP + CHUNK_ROW_GROUP
 #: summary steps that run in the Snakemake process's threads (fisherlab.cli.inprocess;
 #: the report page's steps, diagnose and html, fork); also cheap chunk jobs
 IN_PROCESS = ("gather", "combine", "check", "summarise")
+#: summary steps forked from the preloaded server (the report page's job): their peak
+#: counts the server's pages (imports the step itself would not make) too
+FORKED = ("diagnose", "html")
 #: entries of the table's SUMMARY that are not steps: the Snakemake process's base (its
-#: imports, the workflow and its DAG)
-NOT_STEPS = ("snakemake",)
+#: imports, the workflow's, its threads) and the preloaded server's (fisherlab.cli.inprocess)
+NOT_STEPS = ("snakemake", "server")
+#: the Snakemake process's memory per job of its DAG (benchmarks/bench_dag.py: ~16 KB)
+DAG_JOB_BYTES = 16_000
 
 
 def step_bytes(unit_rows: int, reps: int) -> dict[str, float]:
     """Peak bytes of each summary step of the cost table (and the Snakemake process's
     base) on one condition × n of ``unit_rows`` estimate rows; gather holds at most
     :data:`GATHER_ROWS` rows of one cell of ``reps`` replicates."""
+    table = cost_table.SUMMARY
+    # what the server imports beyond a plain job's stack
+    extra = max(0.0, table.get("server", (0, 0.0))[1] - cost_table.JOB_BASE_BYTES["numpy"])
     out = {}
-    for stage, (per_row, base, _, _) in cost_table.SUMMARY.items():
+    for stage, (per_row, base, _, _) in table.items():
         held = min(reps, GATHER_ROWS) if stage == "gather" else unit_rows
-        out[stage] = base + per_row * held
+        out[stage] = base + per_row * held + (extra if stage in FORKED else 0.0)
     return out
 
 
-def process_bytes_of(study, steps: dict, chunk: int, n_max: int, cores: int | None) -> float:
-    """The Snakemake process's peak: its base plus, for each of at most ``cores`` threads
+def process_bytes_of(study, steps: dict, chunk: int, n_max: int, cores: int | None,
+                     jobs: int = 0) -> float:
+    """The Snakemake process's peak: its base and its DAG of ``jobs`` jobs plus, for each
+    of at most ``cores`` threads
     at once (one job per CPU), the most that an in-process step adds to its own base: a
     light step's rows, or a cheap chunk job's largest cell (a job whose work is under
     IN_PROCESS_SECONDS: so many replicates at most)."""
     table = cost_table.SUMMARY
-    base = table.get("snakemake", (0, 0, 0, 0))[1]
+    base = table.get("snakemake", (0, 0, 0, 0))[1] + DAG_JOB_BYTES * jobs
     adds = [steps[k] - table[k][1] for k in IN_PROCESS if k in table]
     if setup_seconds(study) <= IN_PROCESS_SETUP and not any(
             e.estimator.bayesian for e in study.estimators):
@@ -206,7 +216,7 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     steps = step_bytes(reps * n_est * n_estimands, reps)
     gather_bytes = int(steps.get("gather", 0))
     summary_bytes = int(max(v for k, v in steps.items() if k not in NOT_STEPS))
-    process_bytes = int(process_bytes_of(study, steps, chunk, n_max, cores))
+    process_bytes = int(process_bytes_of(study, steps, chunk, n_max, cores, jobs))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
     summary_seconds = sum(s + per_row * rows for k, (_, _, per_row, s)
