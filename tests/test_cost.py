@@ -10,7 +10,7 @@ import pytest
 from fisherlab.core.errors import StudyError
 from fisherlab.estimators import estimators_for
 from fisherlab.families import family_names, get_family
-from fisherlab.plan import cost, cost_table, prices
+from fisherlab.plan import chunking, cost, cost_table, prices
 from fisherlab.spec.load import load_study
 
 STUDY = """\
@@ -38,15 +38,20 @@ def test_counts_are_arithmetic(write_study):
 
 
 def test_memory_from_the_measured_figures(write_study):
-    c = cost.study_cost(study(write_study, n=20_000), 1000)
+    s = study(write_study, n=20_000)
+    c = cost.study_cost(s, 1000)
     per_obs = max(cost_table.FITS[("normal", e)][3] for e in ("mle", "unbiased"))
-    expected = (cost_table.JOB_BASE_BYTES["numpy"] + per_obs * 1000 * 20_000
-                + 300 * 1000 * 2 * 3)
+    # the base: a plain job's, or the preloaded server's it is forked from if larger
+    base = max(cost_table.JOB_BASE_BYTES["numpy"], cost_table.SUMMARY["server"][1])
+    assert chunking.job_base(s) == base
+    expected = base + per_obs * 1000 * 20_000 + 300 * 1000 * 2 * 3
     assert c.job_bytes == pytest.approx(expected, rel=1e-9)
     # the summary steps stream a condition × n at a time: the rows of one of them count
     rows = c.rows // c.conditions
-    assert c.summary_bytes == pytest.approx(max(b + r * rows for r, b, _, _ in
-                                                cost_table.SUMMARY.values()), rel=1e-9)
+    extra = cost_table.SUMMARY["server"][1] - cost_table.JOB_BASE_BYTES["numpy"]
+    assert c.summary_bytes == pytest.approx(max(
+        b + r * rows + extra * (k in cost.FORKED) for k, (r, b, _, _)
+        in cost_table.SUMMARY.items() if k not in cost.NOT_STEPS), rel=1e-9)
     # twice the sample size: twice the data part of the largest job
     c2 = cost.study_cost(study(write_study, n=40_000, name="s2"), 1000)
     assert c2.job_bytes - c.job_bytes == pytest.approx(per_obs * 1000 * 20_000, rel=1e-9)
