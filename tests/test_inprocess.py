@@ -92,6 +92,7 @@ def test_a_run_without_the_profile_says_so_before_any_job(tmp_path):
     import shutil
 
     from fisherlab.pipeline.workflow import NO_THREADS
+
     from .conftest import snakemake, workflow_copy
 
     where = workflow_copy(tmp_path / "w", {"tiny": TINY})

@@ -41,6 +41,7 @@ from . import cost_table
 from .chunking import (
     IN_PROCESS_SECONDS,
     IN_PROCESS_SETUP,
+    auto_layout,
     cell_bytes,
     count_jobs,
     job_base,
@@ -164,21 +165,40 @@ def step_bytes(unit_rows: int, reps: int) -> dict[str, float]:
     return out
 
 
-def process_bytes_of(study, steps: dict, chunk: int, n_max: int, cores: int | None,
+def in_process_cell_bytes(study, chunk_size) -> float:
+    """The most a chunk job that runs in the Snakemake process (estimated work under
+    IN_PROCESS_SECONDS, nothing compiled: :func:`fisherlab.plan.chunking.in_process`)
+    holds at once: its largest cell; 0 when every job is forked."""
+    setup = setup_seconds(study)
+    if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
+        return 0.0
+    grouped = auto_layout(study)[1] if chunk_size == "auto" else frozenset()
+    size_of = sizes_for(study, chunk_size)
+    by: dict[str, list] = {}
+    for c in study.conditions():
+        by.setdefault(c.param_id, []).append(c)
+    most = 0.0
+    for pid, cells in by.items():
+        units = [cells] if pid in grouped else [[c] for c in cells]
+        for unit in units:
+            reps = min(size_of(unit[0]) if callable(size_of) else size_of,
+                       int(study.replications))
+            work = reps * sum(replicate_seconds(study, c.n) for c in unit) + setup
+            if work <= IN_PROCESS_SECONDS:
+                most = max(most, reps * cell_bytes(study, max(c.n for c in unit)))
+    return most
+
+
+def process_bytes_of(steps: dict, in_process_job: float, cores: int | None,
                      jobs: int = 0) -> float:
     """The Snakemake process's peak: its base and its DAG of ``jobs`` jobs plus, for each
-    of at most ``cores`` threads
-    at once (one job per CPU), the most that an in-process step adds to its own base: a
-    light step's rows, or a cheap chunk job's largest cell (a job whose work is under
-    IN_PROCESS_SECONDS: so many replicates at most)."""
+    of at most ``cores`` threads at once (one job per CPU), the most that an in-process
+    step adds to its own base: a light step's rows, or a cheap chunk job's largest cell
+    (``in_process_job`` bytes)."""
     table = cost_table.SUMMARY
     base = table.get("snakemake", (0, 0, 0, 0))[1] + DAG_JOB_BYTES * jobs
     adds = [steps[k] - table[k][1] for k in IN_PROCESS if k in table]
-    if setup_seconds(study) <= IN_PROCESS_SETUP and not any(
-            e.estimator.bayesian for e in study.estimators):
-        reps = IN_PROCESS_SECONDS / max(replicate_seconds(study, n_max), 1e-12)
-        adds.append(min(chunk, reps) * cell_bytes(study, n_max))
-    return base + max(1, cores or machine_cpus()) * max(adds, default=0.0)
+    return base + max(1, cores or machine_cpus()) * max([*adds, in_process_job])
 
 
 def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
@@ -216,7 +236,8 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     steps = step_bytes(reps * n_est * n_estimands, reps)
     gather_bytes = int(steps.get("gather", 0))
     summary_bytes = int(max(v for k, v in steps.items() if k not in NOT_STEPS))
-    process_bytes = int(process_bytes_of(study, steps, chunk, n_max, cores, jobs))
+    process_bytes = int(process_bytes_of(steps, in_process_cell_bytes(study, chunk_size),
+                                         cores, jobs))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
     summary_seconds = sum(s + per_row * rows for k, (_, _, per_row, s)
