@@ -261,9 +261,12 @@ def measure_summary(which: tuple[str, ...] = STAGES) -> dict:
                     print(f"{stage}: failed: {res.stderr[-1500:]}", flush=True)
                     continue
                 r = json.loads(res.stdout.strip().splitlines()[-1])
-                # gather streams: it holds rows of one cell (estimator × estimand) at a
-                # time, so its bytes are per row of a cell (fisherlab.plan.cost.step_bytes)
-                held = reps if stage == "gather" else rows
+                # bytes per row of what a step holds (fisherlab.plan.cost.step_bytes):
+                # gather a cell's rows (estimator × estimand), the page's steps one
+                # condition × n's (the study has 4), the others' the study's; seconds
+                # always per row of the study
+                held = {"gather": reps, "diagnose": reps * 9, "html": reps * 9}.get(stage,
+                                                                                 rows)
                 out.setdefault(stage, []).append((rows, r["peak"], r["seconds"], held))
                 print(f"{stage:>10} at {rows:>8} rows: peak {r['peak'] / 2**20:7.0f} MiB, "
                       f"{r['seconds']:6.1f} s", flush=True)

@@ -142,14 +142,19 @@ def _flush(writer, held: list, size: int) -> list:
     return [table.slice(done)] if done < total else []
 def export(parts: Iterable[str | Path], out: str | Path) -> int:
     """The single-file ``estimates.parquet``: the parts in order, streamed a row group
-    at a time (a pyarrow dataset scan; no whole-table step)."""
+    at a time (no whole-table step)."""
 
-    source = ds.dataset([str(p) for p in parts], format="parquet")
+    parts = [str(p) for p in parts]
+    schema = ds.dataset(parts, format="parquet").schema
     rows = 0
-    with atomic_path(out) as tmp, pq.ParquetWriter(tmp, source.schema) as writer:
-        for batch in source.to_batches(batch_size=ROW_GROUP, use_threads=False):
-            writer.write_batch(batch)
-            rows += batch.num_rows
+    # a row group at a time, file by file (a dataset scan reads ahead many batches)
+    with atomic_path(out) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for part in parts:
+            f = pq.ParquetFile(part)
+            for g in range(f.num_row_groups):
+                for batch in f.read_row_group(g).cast(schema).to_batches(ROW_GROUP):
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
     return rows
 
 
