@@ -135,16 +135,16 @@ def test_the_plan_predicts_gather_and_the_snakemake_process(write_study):
     at most one per CPU."""
     per_row, base = cost_table.SUMMARY["gather"][:2]
     c1 = cost.study_cost(study(write_study), 1000, cores=1)
-    assert c1.gather_bytes == pytest.approx(base + per_row * 2500, rel=1e-9)
+    assert c1.gather_bytes == pytest.approx(base + per_row * 2500, abs=1)
     huge = cost.study_cost(study(write_study, reps=10**8, name="huge"), 10**6, cores=1)
-    assert huge.gather_bytes == pytest.approx(base + per_row * cost.GATHER_ROWS, rel=1e-9)
+    assert huge.gather_bytes == pytest.approx(base + per_row * cost.GATHER_ROWS, abs=1)
     assert cost.GATHER_ROWS < 2 * 10**6  # bounded: a cell here has 10^8 rows
     # the base: imports and the DAG
     own = cost_table.SUMMARY["snakemake"][1] + cost.DAG_JOB_BYTES * c1.jobs
     assert c1.process_bytes > own >= cost_table.SUMMARY["snakemake"][1] > 0
     # two threads add twice what one does
     c2 = cost.study_cost(study(write_study, name="two"), 1000, cores=2)
-    assert c2.process_bytes - own == pytest.approx(2 * (c1.process_bytes - own), rel=1e-9)
+    assert c2.process_bytes - own == pytest.approx(2 * (c1.process_bytes - own), abs=2)
     # the gather step adds its rows to the process it runs in
     assert c1.process_bytes - own >= c1.gather_bytes - base
     assert "gather" in c1.line() and "Snakemake process" in c1.line()
