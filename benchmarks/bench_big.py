@@ -3,15 +3,18 @@
     python benchmarks/bench_big.py --where DIR [--params 100] [--reps 1000000] [--n 10]
                                    [--cores 2] [--dry-run-only]
 
-Writes a scratch copy of the workflow into DIR with one study: normal family, mu in
+Writes a scratch copy of the workflow into DIR (Snakefile, workflow/, config/ and
+profiles/, as a user's checkout has them: the profile runs light jobs in Snakemake's
+threads) with one study: normal family, mu in
 ``params`` values, sigma 1, one sample size ``n``, ``reps`` replications, estimator
 ``mle`` of ``mu``: params × reps estimate rows (10^8 at the defaults). Then
 
 * times ``snakemake -n`` (the whole DAG planned, ``chunk_size: auto``) and prints the
   job counts per rule;
-* runs ``snakemake --cores N`` while sampling, every 0.2 s, the resident memory of every
-  process under it (psutil), and prints the wall time and the largest peak per stage
-  (the ``fisherlab`` sub-command of the job).
+* runs ``snakemake --cores N`` while sampling, every 0.25 s, the resident memory of
+  every process under it (benchmarks/rss.py: forked jobs named by their log, steps in
+  Snakemake's threads counted in its process), and prints the wall time and the
+  largest peak of each kind of process (MB = 10^6 bytes).
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rss import print_peaks, run_sampled  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -41,37 +47,6 @@ def study_text(params: int, reps: int, n: int) -> str:
             f"replications: {reps}\nseed: 8\nestimators: [mle]\nestimands: [mu]\n")
 
 
-def stage_of(cmdline: list[str]) -> str | None:
-    for i, part in enumerate(cmdline):
-        if part.endswith("fisherlab") and i + 1 < len(cmdline):
-            return cmdline[i + 1]
-    if "-m" in cmdline and "snakemake" in cmdline:
-        return "snakemake (scheduler)"
-    return None
-
-
-def watch(proc: subprocess.Popen, every: float = 0.2) -> dict[str, float]:
-    """Peak RSS (bytes) per stage while ``proc`` runs."""
-    import psutil
-
-    root = psutil.Process(proc.pid)
-    peaks: dict[str, float] = {}
-    while proc.poll() is None:
-        try:
-            procs = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            break
-        for p in procs:
-            try:
-                stage = stage_of(p.cmdline())
-                if stage:
-                    peaks[stage] = max(peaks.get(stage, 0.0), p.memory_info().rss)
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-        time.sleep(every)
-    return peaks
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -84,7 +59,7 @@ def main() -> None:
     args = ap.parse_args()
     where = args.where
     where.mkdir(parents=True, exist_ok=True)
-    for item in ("Snakefile", "workflow", "config"):
+    for item in ("Snakefile", "workflow", "config", "profiles"):
         dest = where / item
         if not dest.exists():
             (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, dest)
@@ -102,21 +77,23 @@ def main() -> None:
     jobs = {m.group(1): int(m.group(2)) for m in re.finditer(
         r"^(\w+)\s+(\d+)\s*$", dry.stdout + dry.stderr, flags=re.M)}
     print(f"snakemake -n: {plan:.1f} s; jobs: {jobs}")
+    for line in (dry.stdout + dry.stderr).splitlines():
+        if line.startswith(("cost plan:", "fisherlab: WARNING")):
+            print(line)
     if args.dry_run_only:
         return
 
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", str(args.cores)],
-                            cwd=where, env=env(), stdout=subprocess.DEVNULL,
-                            stderr=open(where / "snakemake.log", "w"))  # noqa: SIM115
-    peaks = watch(proc)
-    wall = time.perf_counter() - t0
-    if proc.returncode:
+    with open(where / "snakemake.log", "w") as log:
+        rc, wall, peaks = run_sampled([sys.executable, "-m", "snakemake", "--cores",
+                                       str(args.cores)], cwd=where, env=env(),
+                                      stdout=subprocess.DEVNULL, stderr=log)
+    if rc:
         raise SystemExit(f"snakemake failed: see {where / 'snakemake.log'}")
     print(f"snakemake --cores {args.cores}: {wall:.0f} s wall ({wall / 60:.1f} min)")
-    print("peak resident memory per stage (largest job):")
-    for stage, rss in sorted(peaks.items(), key=lambda kv: -kv[1]):
-        print(f"  {stage:<24} {rss / 1e6:>8.0f} MB")
+    print_peaks(peaks)
+    top = max(p.rss for p in peaks.values())
+    print(f"largest process {top / 1e6:.0f} MB: {'under' if top < 1e9 else 'OVER'} 1 GB "
+          "(10^9 bytes)")
 
 
 if __name__ == "__main__":

@@ -235,7 +235,7 @@ seed: 1
 estimators: [mle, unbiased, mom]
 estimands: [mu, sigma, sigma2]
 """
-STAGES = ("gather", "check", "summarise", "diagnose", "html")
+STAGES = ("gather", "check", "summarise", "diagnose", "html", "server")
 
 
 def stage_child(stage: str, folder: str) -> dict:
@@ -249,7 +249,14 @@ def stage_child(stage: str, folder: str) -> dict:
     out = folder / "results" / study.name
     base = maxrss()
     t0 = time.perf_counter()
-    if stage == "gather":
+    if stage == "server":  # the preloaded server that forked jobs start from
+        import importlib
+
+        from fisherlab.cli.inprocess import PRELOAD
+
+        for module in PRELOAD:
+            importlib.import_module(module)
+    elif stage == "gather":
         jobs = study.jobs(5000)
         for cond in dict.fromkeys(j.param_id for j in jobs):
             stages.gather(study, cond, [chunk_file(folder / "results", study.name, j)
@@ -269,7 +276,7 @@ def stage_child(stage: str, folder: str) -> dict:
     return {"base": base, "peak": maxrss(), "seconds": time.perf_counter() - t0}
 
 
-def measure_summary() -> dict:
+def measure_summary(which: tuple[str, ...] = STAGES) -> dict:
     from fisherlab.core.layout import chunk_file
     from fisherlab.pipeline import stages
     from fisherlab.spec.load import load_study
@@ -283,23 +290,36 @@ def measure_summary() -> dict:
             for job in study.jobs(5000):
                 stages.chunk(study, job, chunk_file(folder / "results", study.name, job))
             rows = 4 * reps * 9
-            for stage in STAGES:
+            for stage in which:
                 res = subprocess.run([sys.executable, __file__, "--stage", stage, str(folder)],
                                      capture_output=True, text=True, cwd=ROOT, timeout=3600)
                 if res.returncode:
                     print(f"{stage}: failed: {res.stderr[-1500:]}", flush=True)
                     continue
                 r = json.loads(res.stdout.strip().splitlines()[-1])
-                out.setdefault(stage, []).append((rows, r["peak"], r["seconds"], r["base"]))
+                # bytes per row of what a step holds (fisherlab.plan.cost.step_bytes):
+                # gather a cell's rows (estimator × estimand), the page's steps one
+                # condition × n's (the study has 4), the others' the study's; seconds
+                # always per row of the study
+                held = {"gather": reps, "diagnose": reps * 9, "html": reps * 9}.get(stage,
+                                                                                 rows)
+                out.setdefault(stage, []).append((rows, r["peak"], r["seconds"], held))
                 print(f"{stage:>10} at {rows:>8} rows: peak {r['peak'] / 2**20:7.0f} MiB, "
                       f"{r['seconds']:6.1f} s", flush=True)
     table = {}
+    if "server" in which:  # and the Snakemake process's base, in a real (tiny) run
+        table["snakemake"] = {"bytes_per_row": 0.0, "base": snakemake_base(),
+                              "seconds_per_row": 0.0, "seconds": 0.0}
     for stage, pts in out.items():
         if len(pts) < 2:
             continue
-        (r1, p1, s1, _), (r2, p2, s2, _) = pts
-        slope = max(0.0, (p2 - p1) / (r2 - r1))
-        table[stage] = {"bytes_per_row": slope, "base": max(0.0, p1 - slope * r1),
+        if stage == "server":  # a base only
+            table[stage] = {"bytes_per_row": 0.0, "base": max(p for _, p, _, _ in pts),
+                            "seconds_per_row": 0.0, "seconds": 0.0}
+            continue
+        (r1, p1, s1, h1), (r2, p2, s2, h2) = pts
+        slope = max(0.0, (p2 - p1) / (h2 - h1))  # bytes per row held
+        table[stage] = {"bytes_per_row": slope, "base": max(0.0, p1 - slope * h1),
                         "seconds_per_row": max(0.0, (s2 - s1) / (r2 - r1)),
                         "seconds": max(0.0, s1 - (s2 - s1) / (r2 - r1) * r1)}
         print(f"{stage:>10}: {slope:6.0f} B/row above {table[stage]['base'] / 2**20:.0f} MiB, "
@@ -363,6 +383,34 @@ def load_cache(resume: bool, rows="all") -> dict:
     cache = {"run": run_started(rows), "fits": {}}
     CACHE.write_text(json.dumps(cache, indent=1))
     return cache
+
+
+def snakemake_base() -> float:
+    """Peak RSS of the Snakemake process in a run of a tiny study (its imports, the
+    workflow, its threads; the steps' rows negligible), in a scratch copy of the workflow
+    with its profile, sampled as benchmarks/bench_memory.py samples."""
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from rss import run_sampled
+
+    with tempfile.TemporaryDirectory() as d:
+        where = Path(d)
+        for item in ("Snakefile", "workflow", "config", "profiles"):
+            (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item,
+                                                                          where / item)
+        (where / "studies").mkdir()
+        (where / "studies" / "tiny.yaml").write_text(SUMMARY_STUDY.format(reps=100))
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
+               f"{os.environ.get('PATH', '')}"}
+        rc, _, peaks = run_sampled([sys.executable, "-m", "snakemake", "--cores", "2"],
+                                   cwd=where, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+    if rc:
+        raise RuntimeError("the tiny workflow run failed")
+    base = max(p.rss for p in peaks.values() if p.name == "snakemake")
+    print(f" snakemake: {base / 2**20:.0f} MiB (the process, a tiny run)", flush=True)
+    return base
 
 
 # --------------------------------------------------------------------------- the table

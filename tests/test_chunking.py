@@ -107,3 +107,26 @@ def test_an_explicit_chunk_size_still_works(tmp_path):
     assert {ch.stop - ch.start for ch in s.chunks(chunking.sizes_for(s, 300))} == {300, 100}
     with pytest.raises(ValueError, match="multiple of 100"):
         s.chunks(250)
+
+
+def test_a_job_s_planned_memory_stays_under_its_bound(tmp_path):
+    """A job holds one cell at a time: its planned peak (its base and its largest cell)
+    stays under JOB_MEMORY whatever its number of cells; with large n the memory bound,
+    not the time, sets the replicates (here 30 s of fits would be ~15,000 of them)."""
+    s = study(tmp_path, sizes="[10, 100000]", reps=20_000, estimators="[mle]")
+    sizes, _ = chunking.auto_layout(s)
+    for c in s.conditions():
+        peak = chunking.job_base(s) + sizes[c.id] * chunking.cell_bytes(s, c.n)
+        assert peak <= chunking.JOB_MEMORY
+        # and one seed block more would pass it (the bound is what limits)
+        if c.n == 100_000:
+            more = peak + 100 * chunking.cell_bytes(s, c.n)
+            assert more > chunking.JOB_MEMORY and sizes[c.id] < 20_000
+    # a cheap condition spanning every n: its largest cell counts, not all its cells
+    cheap = study(tmp_path, sizes="[5, 10, 20, 50, 100, 200, 300, 500, 1000]",
+                  reps=20_000, estimators="[mle, unbiased]")
+    sizes, grouped = chunking.auto_layout(cheap)
+    assert grouped
+    for c in cheap.conditions():
+        assert chunking.job_base(cheap) + sizes[c.id] * chunking.cell_bytes(cheap, 1000) \
+            <= chunking.JOB_MEMORY

@@ -11,7 +11,7 @@ import pytest
 from fisherlab.core.errors import StudyError
 from fisherlab.estimators import estimators_for
 from fisherlab.families import family_names, get_family
-from fisherlab.plan import cost, cost_table, prices
+from fisherlab.plan import chunking, cost, cost_table, prices
 from fisherlab.spec.load import load_study
 
 STUDY = """\
@@ -39,15 +39,20 @@ def test_counts_are_arithmetic(write_study):
 
 
 def test_memory_from_the_measured_figures(write_study):
-    c = cost.study_cost(study(write_study, n=20_000), 1000)
+    s = study(write_study, n=20_000)
+    c = cost.study_cost(s, 1000)
     per_obs = max(cost_table.FITS[("normal", e)][3] for e in ("mle", "unbiased"))
-    expected = (cost_table.JOB_BASE_BYTES["numpy"] + per_obs * 1000 * 20_000
-                + 300 * 1000 * 2 * 3)
+    # the base: a plain job's, or the preloaded server's it is forked from if larger
+    base = max(cost_table.JOB_BASE_BYTES["numpy"], cost_table.SUMMARY["server"][1])
+    assert chunking.job_base(s) == base
+    expected = base + per_obs * 1000 * 20_000 + 300 * 1000 * 2 * 3
     assert c.job_bytes == pytest.approx(expected, rel=1e-9)
     # the summary steps stream a condition × n at a time: the rows of one of them count
     rows = c.rows // c.conditions
-    assert c.summary_bytes == pytest.approx(max(b + r * rows for r, b, _, _ in
-                                                cost_table.SUMMARY.values()), rel=1e-9)
+    extra = cost_table.SUMMARY["server"][1] - cost_table.JOB_BASE_BYTES["numpy"]
+    assert c.summary_bytes == pytest.approx(max(
+        b + r * rows + extra * (k in cost.FORKED) for k, (r, b, _, _)
+        in cost_table.SUMMARY.items() if k not in cost.NOT_STEPS), rel=1e-9)
     # twice the sample size: twice the data part of the largest job
     c2 = cost.study_cost(study(write_study, n=40_000, name="s2"), 1000)
     assert c2.job_bytes - c.job_bytes == pytest.approx(per_obs * 1000 * 20_000, rel=1e-9)
@@ -226,3 +231,24 @@ def test_the_plan_predicts_cpu_time_within_a_factor_of_1_5(write_study, tmp_path
         with monkeypatch.context() as m:
             scaled_table(m, factor)
             assert not within(ratios()), factor
+
+
+def test_the_plan_predicts_gather_and_the_snakemake_process(write_study):
+    """gather holds a cell's rows up to its bound (GATHER_ROWS), whatever the study's
+    size; the Snakemake process is its base and DAG plus one in-process step per thread,
+    at most one per CPU."""
+    per_row, base = cost_table.SUMMARY["gather"][:2]
+    c1 = cost.study_cost(study(write_study), 1000, cores=1)
+    assert c1.gather_bytes == pytest.approx(base + per_row * 2500, abs=1)
+    huge = cost.study_cost(study(write_study, reps=10**8, name="huge"), 10**6, cores=1)
+    assert huge.gather_bytes == pytest.approx(base + per_row * cost.GATHER_ROWS, abs=1)
+    assert cost.GATHER_ROWS < 2 * 10**6  # bounded: a cell here has 10^8 rows
+    # the base: imports and the DAG
+    own = cost_table.SUMMARY["snakemake"][1] + cost.DAG_JOB_BYTES * c1.jobs
+    assert c1.process_bytes > own >= cost_table.SUMMARY["snakemake"][1] > 0
+    # two threads add twice what one does
+    c2 = cost.study_cost(study(write_study, name="two"), 1000, cores=2)
+    assert c2.process_bytes - own == pytest.approx(2 * (c1.process_bytes - own), abs=2)
+    # the gather step adds its rows to the process it runs in
+    assert c1.process_bytes - own >= c1.gather_bytes - base
+    assert "gather" in c1.line() and "Snakemake process" in c1.line()

@@ -168,3 +168,48 @@ def test_a_chunk_with_wrong_statistics_is_named_and_removed(tmp_path, swap):
     assert not bad.exists() and not stats_path(bad).exists()
     assert all(c.exists() and stats_path(c).exists() for c in chunks if c != bad)
     assert not gathered.exists()
+
+
+def test_gather_streams_a_chunk_bigger_than_its_row_groups(tmp_path, monkeypatch):
+    """A chunk job writes a row group per cell × estimator × estimand, split at its
+    row-group budget; gather reads one chunk row group at a time and writes a cell in
+    row groups of its own budget: what either holds is bounded by the budgets, not by
+    the chunk. The rows are those of the unbounded gather, in the same order."""
+    import pyarrow.parquet as pq
+
+    from fisherlab.run import chunks, dataset
+
+    path = tmp_path / "big.yaml"
+    path.write_text(textwrap.dedent(STUDY))
+    study = load_study(path)
+    job = study.jobs(300)[0]  # all 250 replicates of one cell
+    out = chunk_file(tmp_path / "res", study.name, job)
+    monkeypatch.setattr(chunks, "ROW_GROUP", 100)
+    stages.chunk(study, job, out)
+    meta = pq.ParquetFile(out).metadata
+    # 250 replicates a cell: 100 + 100 + 50 rows for each of 3 estimators × 2 estimands
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == \
+        [100, 100, 50] * 6 * len(job.chunks)
+    cond = job.chunks[0].condition
+    whole = tmp_path / "whole.parquet"
+    dataset.gather(cond, [out], whole, tmp_path / "whole.stats.parquet")
+
+    reads = []
+    real = pq.ParquetFile.read_row_group
+
+    def spy(self, i, *args, **kw):
+        t = real(self, i, *args, **kw)
+        reads.append(t.num_rows)
+        return t
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", spy)
+    monkeypatch.setattr(dataset, "ROW_GROUP", 64)
+    part = tmp_path / "part.parquet"
+    rows = dataset.gather(cond, [out], part, tmp_path / "part.stats.parquet")
+    assert rows == 250 * 6
+    # only this n's row groups of the cell are read, each once, none bigger than 100
+    assert max(reads) == 100 and sum(reads) == 250 * 6
+    got = pq.ParquetFile(part).metadata
+    assert [got.row_group(i).num_rows for i in range(got.num_row_groups)] == \
+        [64, 64, 64, 58] * 6
+    pd.testing.assert_frame_equal(pd.read_parquet(part), pd.read_parquet(whole))

@@ -72,3 +72,42 @@ def test_costly_jobs_start_first():
 
     cheap, bayes = wildcards("coin_flips"), wildcards("normal_mean_prior")
     assert plan.priority(bayes) == 1 and plan.priority(cheap) == 0
+
+
+TINY = """\
+description: tiny
+model: {family: normal, params: {mu: [0.0, 1.0], sigma: 1.0}}
+sample_sizes: [5]
+replications: 200
+seed: 1
+estimators: [mle]
+estimands: [mu]
+"""
+
+
+def test_a_run_without_the_profile_says_so_before_any_job(tmp_path):
+    """Without profiles/default (force-use-threads) every job would start a Snakemake
+    process of its own: the run says so once, before its first job; with the profile,
+    or with --force-use-threads, it does not."""
+    import shutil
+
+    from fisherlab.pipeline.workflow import NO_THREADS
+
+    from .conftest import snakemake, workflow_copy
+
+    where = workflow_copy(tmp_path / "w", {"tiny": TINY})
+    profiles = where / "profiles"
+    shutil.move(profiles, tmp_path / "profiles")
+    res = snakemake(where, "--cores", "1", "--until", "simulate")
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = res.stderr.splitlines()
+    assert lines.count(NO_THREADS) == 1
+    first_job = next(i for i, line in enumerate(lines) if "rule simulate" in line)
+    assert lines.index(NO_THREADS) < first_job
+    res = snakemake(where, "--cores", "1", "--until", "gather", "--force-use-threads")
+    assert res.returncode == 0 and "rule gather" in res.stderr, res.stderr[-2000:]
+    assert NO_THREADS not in res.stderr
+    shutil.move(tmp_path / "profiles", profiles)
+    res = snakemake(where, "--cores", "1", "--forceall", "--until", "gather")
+    assert res.returncode == 0 and "rule gather" in res.stderr, res.stderr[-2000:]
+    assert NO_THREADS not in res.stderr

@@ -4,17 +4,20 @@ back files that check themselves.
 Every output is written to a temporary file in the same directory and then renamed
 over the target with :func:`os.replace`, which is atomic on POSIX file systems.
 
-A parquet file written with ``checksum=True`` (a chunk) carries in its metadata the
-SHA-256 of its rows (:func:`table_digest`); :func:`read_checked` recomputes it, so a
-truncated, corrupted or half-copied file is found, never silently used.
+A parquet file written with a checksum (a chunk: :class:`CheckedWriter`, a row group at
+a time) carries in its metadata the SHA-256 of its rows (:class:`RowsDigest`);
+:func:`verify_checked` recomputes it a row group at a time, so a truncated, corrupted
+or half-copied file is found, never silently used, and never held whole in memory.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -54,59 +57,182 @@ def write_parquet(df, target: str | Path, meta: dict | None = None,
                   checksum: bool = False, row_group_size: int | None = None) -> None:
     """Write ``df``; ``meta`` (JSON-able provenance) goes into the file's schema metadata
     under the key ``fisherlab``. With ``checksum``, ``meta["rows_sha256"]`` is the
-    digest of the rows as they read back from the file (:func:`read_checked`).
-    ``row_group_size``: rows per row group (a chunk writes one per cell, so that reading
-    one cell skips the others)."""
+    digest of the rows (:class:`CheckedWriter`, :func:`read_checked`).
+    ``row_group_size``: rows per row group."""
 
+    if checksum:
+        with CheckedWriter(target, meta) as writer:
+            writer.write(df, row_group_size)
+        return
     table = pa.Table.from_pandas(df, preserve_index=False)
     with atomic_path(target) as tmp:
-        if checksum:
-            # the digest of the rows as a reader sees them: written once, read back,
-            # and that table (with the digest in its metadata) is the file
-            pq.write_table(table, tmp, row_group_size=row_group_size)
-            table = pq.read_table(tmp)
-            meta = {**(meta or {}), "rows_sha256": table_digest(table)}
         if meta is not None:
             table = table.replace_schema_metadata(
                 {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
         pq.write_table(table, tmp, row_group_size=row_group_size)
 
 
-def table_digest(table) -> str:
-    """SHA-256 of a table's columns and values (its Arrow IPC stream without metadata)."""
+class _Sha256Sink:
+    """A write-only file that only hashes what is written (an Arrow IPC stream's bytes)."""
+
+    closed = False
+
+    def __init__(self):
+        self.hash = hashlib.sha256()
+
+    def write(self, data) -> int:
+        self.hash.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
 
 
-    table = table.replace_schema_metadata(None).combine_chunks()
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
+def _zero(kind):
+    """A value of type ``kind`` to put under a null (Arrow leaves whatever was there)."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pa.scalar("", kind)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        return pa.scalar(b"", kind)
+    try:
+        return pa.scalar(0).cast(kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+
+
+class RowsDigest:
+    """SHA-256 of rows given a row group at a time: the Arrow IPC stream of the row
+    groups in order, one record batch each, every column contiguous, with its nulls
+    filled and its validity as a boolean column beside it. The bytes then depend on the
+    values and types only (a value under a null is arbitrary in Arrow: pandas' NaN keeps
+    its bits there, a parquet reader puts zeros), so what a writer hashes as it writes
+    equals what a reader hashes as it reads the row groups back."""
+
+    def __init__(self, schema):
+        schema = schema.remove_metadata()
+        fields = list(schema) + [pa.field(f"{f.name}\0valid", pa.bool_()) for f in schema]
+        self._schema = pa.schema(fields)
+        self._sink = _Sha256Sink()
+        self._writer = pa.ipc.new_stream(pa.PythonFile(self._sink, mode="w"), self._schema)
+
+    def update(self, table) -> None:
+        cols, valid = [], []
+        for col in table.columns:
+            col = col.combine_chunks()
+            valid.append(col.is_valid())
+            if col.null_count and (zero := _zero(col.type)) is not None:
+                col = col.fill_null(zero)
+            cols.append(col)
+        self._writer.write_batch(pa.RecordBatch.from_arrays(cols + valid,
+                                                            schema=self._schema))
+
+    def hexdigest(self) -> str:
+        self._writer.close()
+        return self._sink.hash.hexdigest()
+
+
+class CheckedWriter:
+    """A self-checking parquet file written a piece at a time (a chunk job's rows, a cell
+    at a time): each :meth:`write` is one or more row groups, written and hashed
+    (:class:`RowsDigest`) at once and then no longer held; on closing, ``meta`` with
+    ``rows_sha256`` goes into the file's metadata (key ``fisherlab``) and the file is
+    renamed onto ``target`` (:func:`atomic_path`). An error inside the ``with`` leaves
+    no file. ``meta`` may be completed (``writer.meta[...] = ...``) until then."""
+
+    def __init__(self, target: str | Path, meta: dict | None = None):
+        self.target = Path(target)
+        self.meta = dict(meta or {})
+        self.rows = 0
+        self._writer = self._digest = self._schema = None
+
+    def __enter__(self):
+        self._atomic = atomic_path(self.target)
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, rows, row_group_size: int | None = None) -> None:
+        """Append ``rows`` (a DataFrame or an Arrow table) in row groups of at most
+        ``row_group_size`` rows (all of them: one)."""
+        table = rows if isinstance(rows, pa.Table) else pa.Table.from_pandas(
+            rows, preserve_index=False)
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            self._digest = RowsDigest(self._schema)
+        else:
+            table = table.cast(self._schema)
+        size = max(int(row_group_size or table.num_rows), 1)
+        for start in range(0, max(table.num_rows, 1), size):
+            group = table.slice(start, size)
+            self._writer.write_table(group, row_group_size=size)
+            self._digest.update(group)
+        self.rows += table.num_rows
+
+    def __exit__(self, kind, exc, tb):
+        try:
+            if kind is None:
+                if self._writer is None:
+                    raise ValueError(f"{self.target}: no rows were written")
+                self.meta["rows_sha256"] = self._digest.hexdigest()
+                text = json.dumps(self.meta, default=str)
+                # Arrow readers take a file's schema metadata from its stored Arrow
+                # schema (written when the writer opened, before the digest was known):
+                # store it again with the metadata, as write_table would have
+                schema = self._schema.with_metadata(
+                    {**(self._schema.metadata or {}), b"fisherlab": text.encode()})
+                self._writer.add_key_value_metadata({
+                    "fisherlab": text,
+                    "ARROW:schema": base64.b64encode(schema.serialize().to_pybytes()).decode()})
+        except BaseException:
+            kind, exc, tb = sys.exc_info()
+            raise
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+            # renames the file onto the target, or (after an error) removes it
+            self._atomic.__exit__(kind, exc, tb)
+
+
+def verify_checked(path: str | Path) -> tuple[dict, str]:
+    """``(meta, problem)`` of a file written with a checksum (:class:`CheckedWriter`),
+    its rows read back and hashed a row group at a time (never the whole file in
+    memory); ``problem`` is "" when all is well, else what is wrong."""
+
+    try:
+        pf = pq.ParquetFile(path)
+        raw = (pf.metadata.metadata or {}).get(b"fisherlab")
+        meta = json.loads(raw) if raw else {}
+        if "rows_sha256" not in meta:
+            return meta, "has no checksum (written by an older fisherlab, or not a chunk)"
+        digest = RowsDigest(pf.schema_arrow)
+        for i in range(pf.num_row_groups):
+            digest.update(pf.read_row_group(i))
+    except Exception as exc:  # noqa: BLE001 - any failure to read is a corrupt file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return {}, f"cannot be read ({first})"
+    if digest.hexdigest() != meta["rows_sha256"]:
+        return meta, "its rows do not match its checksum (the file is corrupt)"
+    return meta, ""
 
 
 def read_checked(path: str | Path):
-    """``(rows as a DataFrame, meta)`` of a file written with ``checksum=True``, or
+    """``(rows as a DataFrame, meta, "")`` of a file written with ``checksum=True``, or
     ``(None, meta, problem)`` when it cannot be read or its rows are not what it was
-    written with: returns ``(df, meta, "")`` when all is well."""
+    written with (:func:`verify_checked`)."""
 
-    try:
-        table = pq.read_table(path)
-        raw = (table.schema.metadata or {}).get(b"fisherlab")
-        meta = json.loads(raw) if raw else {}
-    except Exception as exc:  # noqa: BLE001 - any failure to read is a corrupt file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, {}, f"cannot be read ({first})"
-    if "rows_sha256" not in meta:
-        return None, meta, "has no checksum (written by an older fisherlab, or not a chunk)"
-    if table_digest(table) != meta["rows_sha256"]:
-        return None, meta, "its rows do not match its checksum (the file is corrupt)"
-    return table.to_pandas(), meta, ""
+    meta, problem = verify_checked(path)
+    if problem:
+        return None, meta, problem
+    return pq.read_table(path).to_pandas(), meta, ""
 
 
 def read_meta(path: str | Path) -> dict:
     """The ``fisherlab`` provenance stored in a parquet file ({} when absent)."""
 
-    meta = pq.read_schema(path).metadata or {}
-    raw = meta.get(b"fisherlab")
+    raw = (pq.read_metadata(path).metadata or {}).get(b"fisherlab")
     return json.loads(raw) if raw else {}
 
 

@@ -37,6 +37,12 @@ LOGS = "logs"
 RESERVED = frozenset({INDEX, LOGS})
 #: a job's chunk file, relative to a results folder
 CHUNK_FILE = "{study}/chunks/{cond}/{chunk}.parquet"
+#: most rows in one row group of a chunk file (a cell's rows of one estimator × estimand
+#: are one row group up to this size) and of an estimates file (a cell's rows of one
+#: estimator × estimand in row groups of this size): what gather holds at once, about
+#: 333 B a row (two gathers in Snakemake's threads stay well under 1 GB together)
+CHUNK_ROW_GROUP = 1 << 18
+PART_ROW_GROUP = 1 << 18
 CHUNK_PATH = RESULTS + "/" + CHUNK_FILE
 #: the two partitioned datasets of a study, and one condition × n's file in each
 ESTIMATES, STATS = "estimates", "stats"

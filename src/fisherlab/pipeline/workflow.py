@@ -94,7 +94,7 @@ class Workflow:
         cfg = load_config(config)
         errors: list[StudyError] = []
         studies = discover(cfg, root, errors)
-        costs = [study_cost(s, cfg["chunk_size"]) for s in studies]
+        costs = [study_cost(s, cfg["chunk_size"], cores) for s in studies]
         if echo is not None and costs:
             echo(plan_text(costs, cores))
         try:
@@ -277,10 +277,47 @@ def load_workflow(config: dict, root: str | Path = ".", workflow=None) -> Workfl
         except (AttributeError, KeyError, TypeError, ValueError):
             cores = None
     echo = (lambda text: print(text, file=sys.stderr)) if main else None
+    if workflow is not None and main and hasattr(workflow, "onstart"):
+        warn_without_threads(workflow)
     try:
         return Workflow.from_config(config, root, echo=echo, cores=cores)
     except StudyError as exc:
         raise WorkflowError(f"invalid study: {exc}") from None
+
+
+#: printed at the start of a local run whose jobs do not run in Snakemake's threads
+NO_THREADS = ("fisherlab: WARNING: force-use-threads is off (profiles/default beside the "
+              "Snakefile sets it; was it not copied?): every job starts a Snakemake process of "
+              "its own, ~1.5 s of CPU each and many times slower for a study of many jobs; "
+              "copy profiles/ with the workflow, or pass --force-use-threads")
+
+
+def threads_problem(workflow) -> str | None:
+    """:data:`NO_THREADS` when a local run's jobs would each start a Snakemake process
+    (``run:`` jobs without ``force-use-threads``), else None. Snakemake knows its
+    execution settings only once the run starts (not while it reads the Snakefile)."""
+    if getattr(workflow, "execution_settings", None) is None:
+        return None
+    try:
+        threads, local = workflow.use_threads, workflow.local_exec
+    except (AttributeError, AssertionError):
+        return None
+    return NO_THREADS if local and not threads else None
+
+
+def warn_without_threads(workflow) -> None:
+    """Register a start hook (run before any job, after the Snakefile's own one if it
+    has one) that prints :func:`threads_problem`'s warning."""
+    previous = getattr(workflow, "_onstart", None)
+
+    def onstart(log=None):
+        problem = threads_problem(workflow)
+        if problem:
+            print(problem, file=sys.stderr, flush=True)
+        if previous is not None:
+            previous(log)
+
+    workflow.onstart(onstart)
 
 
 class Rounds:

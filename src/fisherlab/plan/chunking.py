@@ -13,10 +13,13 @@ dataset in a chunk job), are the cost plan's measured table
 never measured takes the largest figures measured for that estimator (a safe guess:
 more jobs, never overlong ones).
 
-Memory bounds the job too: it holds one cell's datasets at a time (replicates × n
-values) and the rows of all its cells (replicates × cells × estimators × estimands,
-about 250 bytes each while in pandas), so at most :data:`MAX_VALUES` and
-:data:`MAX_ROWS`. Sizes are multiples of the seed block
+Memory bounds the job too: it holds one cell at a time, its datasets and its rows,
+and writes the cell's rows before the next (:func:`fisherlab.run.chunks.write_chunk`),
+so its peak is its base (imports) plus the largest cell's bytes (:func:`cell_bytes`:
+the cost table's bytes per observation × replicates × n, :data:`ROW_BYTES` per
+estimate row, kept posterior draws): replicates are capped so that this stays under
+:data:`JOB_MEMORY`, and under :data:`MAX_VALUES` data values and :data:`MAX_ROWS` rows
+of a cell. Sizes are multiples of the seed block
 (100) and split a condition's replicates into equal chunks. The sizes depend on the
 study and the cost table only, never on a clock: a rerun plans the same jobs. And
 they change only the jobs, never the numbers (seeds come in 100-replicate blocks).
@@ -27,6 +30,7 @@ from __future__ import annotations
 import math
 
 from ..core.seeds import SEED_BLOCK
+from . import cost_table
 from .prices import price
 
 #: seconds of fitting per job that ``auto`` aims at
@@ -35,9 +39,15 @@ TARGET_SECONDS = 30.0
 #: process) is at most this share of its work: a study whose estimators take S seconds to
 #: set up aims at S / SETUP_SHARE seconds per job when that is more than TARGET_SECONDS
 SETUP_SHARE = 0.25
-#: at most this many data values (replicates × n) and estimate rows in one job
+#: at most this many data values (replicates × n) and estimate rows in one cell of a job
 MAX_VALUES = 20_000_000
 MAX_ROWS = 2_000_000
+#: a job's planned peak resident memory, bytes (its base and its largest cell): a job,
+#: forked or in the Snakemake process, stays well under 1 GB
+JOB_MEMORY = 750_000_000
+#: bytes per estimate row while a job holds a cell's rows (the estimators' frames, their
+#: concatenation and its Arrow table, measured with benchmarks/bench_memory.py)
+ROW_BYTES = 300
 #: ``auto`` grows chunks (within the memory bounds) to keep a study under this many jobs
 MAX_JOBS = 5_000
 #: a job whose estimated work (fits and estimators' set-up) is under this many seconds,
@@ -76,6 +86,34 @@ def in_process(study, job) -> bool:
     return work + setup <= IN_PROCESS_SECONDS
 
 
+def job_base(study) -> float:
+    """A chunk job's peak RSS before its data (imports; PyMC's compiled model), at least
+    that of the preloaded server it is forked from (fisherlab.cli.inprocess: its pages,
+    shared, count in the job's resident memory)."""
+    kind = "pymc" if any(e.estimator.bayesian for e in study.estimators) else "numpy"
+    server = cost_table.SUMMARY.get("server", (0, 0.0))[1]
+    return max(cost_table.JOB_BASE_BYTES[kind], server)
+
+
+def cell_bytes(study, n: int) -> float:
+    """Bytes a chunk job holds per replicate of a cell of sample size ``n``: its data and
+    fits (the most memory-hungry estimator's bytes per observation × n), its estimate
+    rows, and kept posterior draws (and a copy)."""
+    prices = [price(study.analysis, e) for e in study.estimators]
+    per_obs = max((p.bytes_per_obs for p in prices), default=0.0)
+    draws = sum(2 * 8 * p.kept_draws * len(study.estimands) for p in prices)
+    return per_obs * n + ROW_BYTES * rows_per_replicate(study) + draws
+
+
+def memory_cap(study, n: int) -> int:
+    """Most seed blocks of replicates one job's cell of sample size ``n`` may hold:
+    :data:`JOB_MEMORY`, :data:`MAX_VALUES` and :data:`MAX_ROWS`."""
+    room = max(JOB_MEMORY - job_base(study), 0.0)
+    return min(_blocks(room / max(cell_bytes(study, n), 1e-9)),
+               _blocks(MAX_VALUES / max(n, 1)),
+               _blocks(MAX_ROWS / max(rows_per_replicate(study), 1)))
+
+
 def rows_per_replicate(study) -> int:
     return len(study.estimators) * len(study.estimands)
 
@@ -101,7 +139,6 @@ def auto_layout(study) -> tuple[dict, frozenset]:
     every cell, all replications, fits well inside one job. A costly condition keeps a
     job per cell, so adding a sample size to it runs only the new cells."""
     reps = study.replications
-    rows = rows_per_replicate(study)
     target = job_seconds(study)
     out, grouped = {}, set()
     by: dict[str, list] = {}
@@ -112,14 +149,13 @@ def auto_layout(study) -> tuple[dict, frozenset]:
         secs = {c.id: replicate_seconds(study, c.n) for c in cells}
         # (a study with target MCSEs grows each cell in rounds of its own: a job per cell)
         if all(x * reps <= target for x in secs.values()) and study.targets is None:
-            grouped.add(pid)  # a job holds one cell's datasets at a time, all cells' rows
-            cap = min(_blocks(MAX_VALUES / max(max(c.n for c in cells), 1)),
-                      _blocks(MAX_ROWS / (rows * len(cells))))
+            grouped.add(pid)  # a job holds one cell's datasets and rows at a time
+            cap = memory_cap(study, max(c.n for c in cells))
             units.append(([c.id for c in cells], cap,
                           min(_blocks(target / max(sum(secs.values()), 1e-9)), cap)))
         else:
             for c in cells:
-                cap = min(_blocks(MAX_VALUES / max(c.n, 1)), _blocks(MAX_ROWS / rows))
+                cap = memory_cap(study, c.n)
                 units.append(([c.id], cap, min(_blocks(target / max(secs[c.id], 1e-9)),
                                                cap)))
     jobs = sum(math.ceil(reps / (SEED_BLOCK * b)) for _, _, b in units)

@@ -5,11 +5,16 @@ chunk jobs, datasets and estimate rows, and estimates from measured figures
 (:mod:`fisherlab.plan.cost_table`, written by ``benchmarks/bench_costs.py``):
 
 * the peak memory of its largest chunk job: the job's base (imports; PyMC's compiled
-  model for ``map``/``posterior``) plus bytes per observation × chunk replicates × the
-  largest n (the most memory-hungry estimator's measured figure; regression data
-  scaled by its number of columns), plus kept posterior draws;
-* the peak memory of its summary steps (combine, summarise, report, diagnose, html):
-  a base plus bytes per estimate row, the largest over the steps;
+  model for ``map``/``posterior``) plus its largest cell (a job holds one at a time):
+  bytes per observation × chunk replicates × the largest n (the most memory-hungry
+  estimator's measured figure; regression data scaled by its number of columns), its
+  estimate rows and kept posterior draws (:func:`fisherlab.plan.chunking.cell_bytes`);
+* the peak memory of its summary steps (gather, check, summarise, diagnose, html): a
+  base plus bytes per estimate row of one condition × n, the largest over the steps;
+  gather streams, holding at most :data:`GATHER_ROWS` rows of a cell;
+* the peak of the Snakemake process: its base plus, in its threads, the light steps
+  and cheap chunk jobs that run there (:data:`IN_PROCESS`), at most one per CPU at once,
+  each counted by what it adds to the base (:func:`process_bytes`);
 * CPU time: per job, a start (interpreter and imports) and each estimator's setup
   (compiling), then seconds per dataset ``a + b·n`` per estimator; plus the summary
   steps' seconds per row; plus, for a study with ``measures:``, reading each cell's
@@ -29,10 +34,21 @@ import os
 from dataclasses import dataclass
 
 from ..core.errors import StudyError, StudyErrors
+from ..core.layout import CHUNK_ROW_GROUP, PART_ROW_GROUP
 from ..stats.plugins import BOOTSTRAP, JACKKNIFE
 from ..stats.plugins.mcse import JACKKNIFE_GROUPS, RESAMPLES
 from . import cost_table
-from .chunking import count_jobs, sizes_for
+from .chunking import (
+    IN_PROCESS_SECONDS,
+    IN_PROCESS_SETUP,
+    auto_layout,
+    cell_bytes,
+    count_jobs,
+    job_base,
+    replicate_seconds,
+    setup_seconds,
+    sizes_for,
+)
 from .prices import price
 
 GiB = 1 << 30
@@ -69,6 +85,9 @@ class Cost:
     job_bytes: int
     summary_bytes: int
     cpu_seconds: float
+    #: peaks of a gather job and of the Snakemake process (its base and in-process steps)
+    gather_bytes: int = 0
+    process_bytes: int = 0
     #: estimators whose figures were not measured for this family (a bound was used)
     unmeasured: tuple[str, ...] = ()
     #: the study file's key that drives the largest job's memory, and the CPU time
@@ -81,7 +100,9 @@ class Cost:
         jobs = f"{self.jobs:,} job{'s' * (self.jobs != 1)}"
         return (f"{jobs}, {self.datasets:,} datasets, {self.rows:,} estimate rows; "
                 f"largest job {size(self.job_bytes)} (n = {self.job_n:,}, "
-                f"{self.job_reps:,} replicates), summary steps {size(self.summary_bytes)}; "
+                f"{self.job_reps:,} replicates), summary steps {size(self.summary_bytes)} "
+                f"(gather {size(self.gather_bytes)}), Snakemake process "
+                f"{size(self.process_bytes)}; "
                 f"about {duration(self.cpu_seconds)} of CPU{est}")
 
 
@@ -114,24 +135,90 @@ def duration(seconds: float) -> str:
     return f"{s / 86400:,.0f} days"
 
 
-def study_cost(study, chunk_size: int | str) -> Cost:
+#: rows a gather holds at most (an estimates file's row group being filled, and one
+#: row group of a chunk): fisherlab.run.dataset.gather
+GATHER_ROWS = PART_ROW_GROUP + CHUNK_ROW_GROUP
+#: summary steps that run in the Snakemake process's threads (fisherlab.cli.inprocess;
+#: the report page's steps, diagnose and html, fork); also cheap chunk jobs
+IN_PROCESS = ("gather", "combine", "check", "summarise")
+#: summary steps forked from the preloaded server (the report page's job): their peak
+#: counts the server's pages (imports the step itself would not make) too
+FORKED = ("diagnose", "html")
+#: entries of the table's SUMMARY that are not steps: the Snakemake process's base (its
+#: imports, the workflow's, its threads) and the preloaded server's (fisherlab.cli.inprocess)
+NOT_STEPS = ("snakemake", "server")
+#: the Snakemake process's memory per job of its DAG (benchmarks/bench_dag.py: ~16 KB)
+DAG_JOB_BYTES = 16_000
+
+
+def step_bytes(unit_rows: int, reps: int) -> dict[str, float]:
+    """Peak bytes of each summary step of the cost table (and the Snakemake process's
+    base) on one condition × n of ``unit_rows`` estimate rows; gather holds at most
+    :data:`GATHER_ROWS` rows of one cell of ``reps`` replicates."""
+    table = cost_table.SUMMARY
+    # what the server imports beyond a plain job's stack
+    extra = max(0.0, table.get("server", (0, 0.0))[1] - cost_table.JOB_BASE_BYTES["numpy"])
+    out = {}
+    for stage, (per_row, base, _, _) in table.items():
+        held = min(reps, GATHER_ROWS) if stage == "gather" else unit_rows
+        out[stage] = base + per_row * held + (extra if stage in FORKED else 0.0)
+    return out
+
+
+def in_process_cell_bytes(study, chunk_size) -> float:
+    """The most a chunk job that runs in the Snakemake process (estimated work under
+    IN_PROCESS_SECONDS, nothing compiled: :func:`fisherlab.plan.chunking.in_process`)
+    holds at once: its largest cell; 0 when every job is forked."""
+    setup = setup_seconds(study)
+    if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
+        return 0.0
+    grouped = auto_layout(study)[1] if chunk_size == "auto" else frozenset()
+    size_of = sizes_for(study, chunk_size)
+    by: dict[str, list] = {}
+    for c in study.conditions():
+        by.setdefault(c.param_id, []).append(c)
+    most = 0.0
+    for pid, cells in by.items():
+        units = [cells] if pid in grouped else [[c] for c in cells]
+        for unit in units:
+            reps = min(size_of(unit[0]) if callable(size_of) else size_of,
+                       int(study.replications))
+            work = reps * sum(replicate_seconds(study, c.n) for c in unit) + setup
+            if work <= IN_PROCESS_SECONDS:
+                most = max(most, reps * cell_bytes(study, max(c.n for c in unit)))
+    return most
+
+
+def process_bytes_of(steps: dict, in_process_job: float, cores: int | None,
+                     jobs: int = 0) -> float:
+    """The Snakemake process's peak: its base and its DAG of ``jobs`` jobs plus, for each
+    of at most ``cores`` threads at once (one job per CPU), the most that an in-process
+    step adds to its own base: a light step's rows, or a cheap chunk job's largest cell
+    (``in_process_job`` bytes)."""
+    table = cost_table.SUMMARY
+    base = table.get("snakemake", (0, 0, 0, 0))[1] + DAG_JOB_BYTES * jobs
+    adds = [steps[k] - table[k][1] for k in IN_PROCESS if k in table]
+    return base + max(1, cores or machine_cpus()) * max([*adds, in_process_job])
+
+
+def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     """What ``study`` costs in chunks of ``chunk_size`` replicates, or ``"auto"``
-    (:mod:`fisherlab.plan.chunking`) (arithmetic only)."""
+    (:mod:`fisherlab.plan.chunking`) (arithmetic only); ``cores``: jobs at once (the
+    Snakemake process's threads; default: this machine's CPUs)."""
     grid = math.prod(len(v) for v in study.params.values())
     sizes = list(study.sample_sizes)
     reps = int(study.replications)
     size_of = sizes_for(study, chunk_size)
     per = [size_of(c) if callable(size_of) else size_of for c in study.conditions()]
-    jobs, cells_per_job = count_jobs(study, chunk_size)  # study.Job: a cell or every n
+    jobs, _ = count_jobs(study, chunk_size)  # study.Job: a cell or every n
     chunk = min(max(per), reps)
     n_est, n_estimands = len(study.estimators), len(study.estimands)
     datasets = grid * len(sizes) * reps
     rows = datasets * n_est * n_estimands
-    kind = "pymc" if any(e.estimator.bayesian for e in study.estimators) else "numpy"
     n_max = max(sizes)
-    per_obs, setup, draws_bytes, unmeasured = 0.0, 0.0, 0, []
+    unmeasured, most_draws, slowest, data_bytes, draws_bytes = [], (0, ""), (0.0, ""), 0.0, 0.0
     per_dataset = []  # (a, b) per estimator, scaled
-    most_draws, slowest = (0, ""), (0.0, "replications")
+    setup = 0.0
     for i, e in enumerate(study.estimators):
         pr = price(study.analysis, e)
         if not pr.measured:
@@ -141,18 +228,20 @@ def study_cost(study, chunk_size: int | str) -> Cost:
             most_draws = max(most_draws, (pr.kept_draws, f"estimators[{i}].{e.name}.draws"))
             slowest = max(slowest, (pr.a, f"estimators[{i}].{e.name}"))
         per_dataset.append((pr.a, pr.b))
-        per_obs = max(per_obs, pr.bytes_per_obs)
+        data_bytes = max(data_bytes, pr.bytes_per_obs * chunk * n_max)
         setup += pr.setup
-    data_bytes = per_obs * chunk * n_max
-    job_bytes = int(cost_table.JOB_BASE_BYTES[kind] + data_bytes + draws_bytes
-                    + _ROW_BYTES * chunk * n_est * n_estimands * cells_per_job)
+    # a job holds one cell at a time: its largest
+    job_bytes = int(job_base(study) + chunk * cell_bytes(study, n_max))
     # the summary steps stream one condition × n at a time (fisherlab.run.dataset)
-    unit_rows = reps * n_est * n_estimands
-    summary_bytes = int(max(base + per_row * unit_rows
-                            for per_row, base, _, _ in cost_table.SUMMARY.values()))
+    steps = step_bytes(reps * n_est * n_estimands, reps)
+    gather_bytes = int(steps.get("gather", 0))
+    summary_bytes = int(max(v for k, v in steps.items() if k not in NOT_STEPS))
+    process_bytes = int(process_bytes_of(steps, in_process_cell_bytes(study, chunk_size),
+                                         cores, jobs))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
-    summary_seconds = sum(s + per_row * rows for _, _, per_row, s in cost_table.SUMMARY.values())
+    summary_seconds = sum(s + per_row * rows for k, (_, _, per_row, s)
+                          in cost_table.SUMMARY.items() if k not in NOT_STEPS)
     summary_seconds += measures_seconds(study, rows, rows // max(reps, 1))
     summary_seconds += paired_seconds(study, rows, grid * len(sizes))
     # the posterior's sampling dominates when its seconds per dataset are most of all
@@ -160,7 +249,8 @@ def study_cost(study, chunk_size: int | str) -> Cost:
         else "replications"
     return Cost(study.name, str(study.path), grid * len(sizes), jobs,
                 datasets, rows, n_max, chunk, job_bytes, summary_bytes,
-                fit_seconds + job_seconds + summary_seconds, tuple(unmeasured),
+                fit_seconds + job_seconds + summary_seconds, gather_bytes, process_bytes,
+                tuple(unmeasured),
                 most_draws[1] if draws_bytes > data_bytes else "sample_sizes", time_key)
 
 
@@ -198,11 +288,6 @@ def paired_seconds(study, rows: int, units: int) -> float:
     if getattr(study, "compare", None) is None:
         return 0.0
     return units * PAIRED_PRICES["unit"] + rows * PAIRED_PRICES["row"]
-
-
-#: bytes per estimate row while a chunk job holds its rows (a share of a summary
-#: step's figure: the job holds one chunk's rows once)
-_ROW_BYTES = 300
 
 
 def check_limits(costs: list[Cost], allow_large: bool = False,
@@ -263,7 +348,7 @@ def plan_text(costs: list[Cost], cores: int | None = None, per_study: bool = Tru
     if ram and costs:
         parallel = max(1, min(cores or 1, max(c.jobs for c in costs)))
         need = max(max(c.job_bytes for c in costs) * parallel,
-                   max(c.summary_bytes for c in costs))
+                   max(c.summary_bytes for c in costs), max(c.process_bytes for c in costs))
         if need > ram:
             lines.append(f"cost plan: WARNING: this machine has {size(ram)} of memory; "
                          f"{parallel} job(s) at once or a summary step may need {size(need)}"

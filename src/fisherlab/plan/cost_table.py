@@ -5,6 +5,10 @@ Measured 2026-11-23 on vm (2 cores, Python 3.12.1), under the load
 of the day (load average 3.9 at the end).
 The rows of posterior measured 2026-12-04 on vm
 (2 cores, Python 3.12.1), load average 1.1 at the end.
+SUMMARY's gather, server and snakemake rows measured 2026-12-07 on vm (2 cores, Python
+3.12.1), by hand (bench_costs.measure_summary(("gather",)) and (("server",))), under load; the
+diagnose and html rows' bytes per row made per row of one condition × n (4 × the figure
+per row of the benchmark's study of 4 sample sizes), as the plan uses them.
 """
 
 #: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds
@@ -68,9 +72,12 @@ JOB_BASE_BYTES = {'numpy': 2.457e+08, 'pymc': 6.445e+08}
 #: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,
 #: fixed seconds
 SUMMARY = {
+    'gather': (332.6, 2.493e+08, 1.873e-06, 1.12),
+    'server': (0, 4.242e+08, 0, 0),
+    'snakemake': (0, 2.682e+08, 0, 0),
     'combine': (309.9, 2.795e+08, 1.936e-06, 0),
     'summarise': (254.5, 2.701e+08, 9.303e-07, 0),
     'report_md': (0, 3.16e+08, 5.039e-08, 0.0101),
-    'diagnose': (310.3, 2.601e+08, 5.811e-06, 0),
-    'html': (452.9, 3.14e+08, 8.636e-06, 6.5),
+    'diagnose': (1241.2, 2.601e+08, 5.811e-06, 0),
+    'html': (1811.6, 3.14e+08, 8.636e-06, 6.5),
 }

@@ -1,11 +1,12 @@
-"""A job's chunk file: written whole and self-checking, verified before it is used.
+"""A job's chunk file: written a cell at a time and self-checking, verified before use.
 
 A chunk job draws and fits its replicates a cell at a time (:mod:`.simulate`) and writes
-one parquet file of rows (one row group per cell) that carries the SHA-256 of its rows
-and its spec's hash, with its cells' per-block statistics beside it
-(:mod:`fisherlab.stats.cellstats`) under the same spec hash. :func:`verify_chunks`
-checks both before anything reads them: a corrupt or stale chunk is removed with its
-side files (so that the next run regenerates it) and named in a
+each cell's rows as it goes into one parquet file (a row group per cell × estimator ×
+estimand) that carries the SHA-256 of its rows and its spec's hash, with its cells'
+per-block statistics beside it (:mod:`fisherlab.stats.cellstats`) under the same spec
+hash. :func:`verify_chunks` checks both, a row group at a time, before anything reads
+them: a corrupt or stale chunk is removed with its side files (so that the next run
+regenerates it) and named in a
 :class:`~fisherlab.core.errors.ChunkError`.
 """
 
@@ -15,43 +16,55 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ..core import files
 from ..core.errors import ChunkError
-from ..core.layout import draws_path, side_files, stats_path
+from ..core.layout import CHUNK_ROW_GROUP, draws_path, side_files, stats_path
 from ..plan.chunking import jobs_for
 from ..spec.study import Job, Study, spec_sha256
 from ..stats.cellstats import block_stats
 from . import provenance
 from .simulate import drawn_params, timed_chunk
 
+#: most rows in one row group of a chunk file
+ROW_GROUP = CHUNK_ROW_GROUP
+
 
 def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
-    """Draw and fit one job, a cell at a time; write its rows (one row group per cell),
-    its cells' per-block statistics beside them (``.stats.parquet``, with ``n``) and any
-    kept posterior draws (``.n<n>.draws.nc``). Returns (rows, seconds)."""
+    """Draw and fit one job, a cell at a time, writing each cell's rows as soon as they
+    are fitted (a row group per cell × estimator × estimand, :data:`ROW_GROUP` rows at
+    most; :class:`~fisherlab.core.files.CheckedWriter`), so that the job holds one
+    cell's datasets and rows at a time whatever its size; its cells' per-block
+    statistics go beside them (``.stats.parquet``, with ``n``), and any kept posterior
+    draws (``.n<n>.draws.nc``). Returns (rows, seconds)."""
     out = Path(out)
-    frames, stats, fits, seconds = [], [], [], 0.0
-    for ch in job.chunks:
-        n = ch.condition.n
-        df, sec = timed_chunk(study, ch, draws_path=draws_path(out, n))
-        fits.append({"n": n, **df.attrs.get("fit_seconds", {})})
-        st = block_stats(df, bool(drawn_params(ch.condition.params)))
-        st.insert(0, "n", n)
-        frames.append(df)
-        stats.append(st)
-        seconds += sec
-    df = pd.concat(frames, ignore_index=True)
-    df.attrs = {"fit_seconds": fits}  # per cell: provenance.json's timings
+    stats, fits, seconds = [], [], 0.0
     spec = study.spec(job)
     sha = spec_sha256(spec)
-    files.write_parquet(pd.concat(stats, ignore_index=True), stats_path(out),
-                        meta={"spec_sha256": sha})
-    files.write_parquet(df, out, meta={"spec": spec, "spec_sha256": sha,
-                                       "seconds": round(seconds, 4),
-                                       "versions": provenance.versions()},
-                        checksum=True, row_group_size=max(len(frames[0]), 1))
-    return len(df), seconds
+    with files.CheckedWriter(out, {"spec": spec, "spec_sha256": sha}) as writer:
+        for ch in job.chunks:
+            n = ch.condition.n
+            df, sec = timed_chunk(study, ch, draws_path=draws_path(out, n))
+            fits.append({"n": n, **df.attrs.get("fit_seconds", {})})
+            df.attrs = {}
+            st = block_stats(df, bool(drawn_params(ch.condition.params)))
+            st.insert(0, "n", n)
+            stats.append(st)
+            seconds += sec
+            # the rows come an estimator × estimand after another, each R long
+            rows = pa.Table.from_pandas(df, preserve_index=False)
+            del df
+            R = max(ch.stop - ch.start, 1)
+            for start in range(0, max(rows.num_rows, 1), R):
+                writer.write(rows.slice(start, R), row_group_size=ROW_GROUP)
+            del rows
+        writer.meta.update({"seconds": round(seconds, 4), "versions": provenance.versions(),
+                            "fit_seconds": fits})  # per cell: provenance.json's timings
+        # before the chunk's own rename: a chunk on disk always has its statistics
+        files.write_parquet(pd.concat(stats, ignore_index=True), stats_path(out),
+                            meta={"spec_sha256": sha})
+    return writer.rows, seconds
 
 
 def remove(paths) -> list[Path]:
@@ -78,7 +91,7 @@ def verify_chunks(study: Study, chunk_paths: list[str | Path],
                 if chunk_size is not None else None)
     bad = []
     for p in map(Path, chunk_paths):
-        _, meta, problem = files.read_checked(p)
+        meta, problem = files.verify_checked(p)  # a row group at a time
         sha = meta.get("spec_sha256")
         if not problem and expected is not None and sha not in expected:
             problem = "is stale (computed for another spec: the study, the chunk size or " \

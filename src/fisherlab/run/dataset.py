@@ -28,17 +28,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..core.files import atomic_path, write_parquet
 from ..core.labels import condition_columns, group_columns, param_columns, prior_col, true_col
-from ..core.layout import ESTIMATES, STATS, part_path, stats_path
+from ..core.layout import ESTIMATES, PART_ROW_GROUP, STATS, part_path, stats_path
 from ..core.priors import describe
 from ..stats.cellstats import merge_cells
 
 #: rows per row group within a cell (a cell smaller than this is one row group)
-ROW_GROUP = 1 << 20
+ROW_GROUP = PART_ROW_GROUP
 #: columns of the chunks that the dataset does not keep (they depend on the chunking)
 DROPPED = ("chunk",)
 
@@ -55,27 +56,68 @@ def condition_values(condition) -> dict:
 
 
 # --------------------------------------------------------------------------- writing
+def _pieces(files: Sequence[pq.ParquetFile], n: int, estimator: str, estimand: str):
+    """The row groups of the chunk files that may hold the cell × ``estimator`` ×
+    ``estimand`` (by their min/max statistics; a group without them may hold anything),
+    as ``(first replicate, file, group)``, in replicate order."""
+    want = {"n": n, "estimator": estimator, "estimand": estimand}
+    out = []
+    for f in files:
+        names = f.schema_arrow.names
+        for g in range(f.num_row_groups):
+            group = f.metadata.row_group(g)
+            first, fits = 0, True
+            for j, name in enumerate(names):
+                st = group.column(j).statistics
+                if st is None or not st.has_min_max:
+                    continue
+                if name in want and not st.min <= want[name] <= st.max:
+                    fits = False
+                elif name == "replicate":
+                    first = st.min
+            if fits and group.num_rows:
+                out.append((first, id(f), g, f))
+    out.sort(key=lambda p: p[:3])
+    return [(f, g) for _, _, g, f in out]
+
+
 def gather(condition, chunks: Sequence[str | Path], rows_out: str | Path,
            stats_out: str | Path) -> int:
     """One condition × n: its rows in the chunks (each holds a replicate range of the
     condition at every n) as one file, cell by cell in replicate order, and its cells'
-    statistics, merged from the chunks' per-block statistics."""
+    statistics, merged from the chunks' per-block statistics.
+
+    Streamed: a chunk row group at a time (a chunk writes one per cell × estimator ×
+    estimand, :func:`fisherlab.run.chunks.write_chunk`), a cell's rows buffered only up to
+    one output row group (:data:`ROW_GROUP` rows), whatever the chunks' sizes."""
 
     n = int(condition.n)
     blocks = pd.concat([pd.read_parquet(stats_path(p), filters=[("n", "==", n)])
                         for p in chunks], ignore_index=True)
     cells = merge_cells(blocks.drop(columns="n"))
-    source = ds.dataset([str(p) for p in chunks], format="parquet")
-    schema = pa.schema([f for f in source.schema if f.name not in DROPPED])
+    files = [pq.ParquetFile(p) for p in chunks]
+    schema = pa.schema([f for f in files[0].schema_arrow.remove_metadata()
+                        if f.name not in DROPPED])
     rows = 0
     with atomic_path(rows_out) as tmp, pq.ParquetWriter(tmp, schema) as writer:
         for est, estimand in cells[["estimator", "estimand"]].itertuples(index=False):
-            t = source.to_table(columns=schema.names,
-                                filter=(ds.field("n") == n) & (ds.field("estimator") == est)
-                                & (ds.field("estimand") == estimand))
-            t = t.sort_by("replicate").cast(schema)
-            writer.write_table(t, row_group_size=ROW_GROUP)
-            rows += t.num_rows
+            held: list[pa.Table] = []  # this cell's rows not yet written, in order
+            last = None  # the last replicate taken: pieces must follow one another
+            for f, g in _pieces(files, n, est, estimand):
+                t = f.read_row_group(g, columns=schema.names)
+                keep = pc.and_(pc.and_(pc.equal(t["n"], n), pc.equal(t["estimator"], est)),
+                               pc.equal(t["estimand"], estimand))
+                t = t.filter(keep).select(schema.names).cast(schema)
+                if not t.num_rows:
+                    continue
+                if last is not None and t["replicate"][0].as_py() <= last:
+                    raise ValueError(f"{rows_out}: chunks with overlapping replicates "
+                                     f"({[str(p) for p in chunks]})")
+                last = t["replicate"][-1].as_py()
+                held.append(t)
+                rows += t.num_rows
+                held = _flush(writer, held, ROW_GROUP)
+            _flush(writer, held, 0)
     if rows != int(cells["n_rep"].sum()):
         raise ValueError(f"{rows_out}: {rows} rows but the statistics count "
                          f"{int(cells['n_rep'].sum())}")
@@ -85,16 +127,34 @@ def gather(condition, chunks: Sequence[str | Path], rows_out: str | Path,
     return rows
 
 
+def _flush(writer, held: list, size: int) -> list:
+    """Write the held rows in row groups of ``size`` (0: all that are held, as the last
+    row groups of a cell), keeping what does not fill one; the rows still held."""
+    total = sum(t.num_rows for t in held)
+    step = size or ROW_GROUP
+    if total == 0 or (size and total < size):
+        return held
+    table = pa.concat_tables(held).combine_chunks()
+    done = 0
+    while total - done >= step or (not size and done < total):
+        writer.write_table(table.slice(done, step), row_group_size=step)
+        done += min(step, total - done)
+    return [table.slice(done)] if done < total else []
 def export(parts: Iterable[str | Path], out: str | Path) -> int:
     """The single-file ``estimates.parquet``: the parts in order, streamed a row group
-    at a time (a pyarrow dataset scan; no whole-table step)."""
+    at a time (no whole-table step)."""
 
-    source = ds.dataset([str(p) for p in parts], format="parquet")
+    parts = [str(p) for p in parts]
+    schema = ds.dataset(parts, format="parquet").schema
     rows = 0
-    with atomic_path(out) as tmp, pq.ParquetWriter(tmp, source.schema) as writer:
-        for batch in source.to_batches(batch_size=ROW_GROUP, use_threads=False):
-            writer.write_batch(batch)
-            rows += batch.num_rows
+    # a row group at a time, file by file (a dataset scan reads ahead many batches)
+    with atomic_path(out) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for part in parts:
+            f = pq.ParquetFile(part)
+            for g in range(f.num_row_groups):
+                for batch in f.read_row_group(g).cast(schema).to_batches(ROW_GROUP):
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
     return rows
 
 

@@ -40,15 +40,16 @@ def study_provenance(study, chunk_paths: list[str | Path]) -> dict:
     """Where a study's results came from: the study file and its SHA-256, its seed, the
     package versions of this process and of every chunk, and each chunk's spec hash and
     time, and each estimator's wall time per condition × n (``timings``). Read from the
-    chunks' parquet metadata (see :func:`fisherlab.core.files.write_parquet`; the per-estimator
-    seconds are the chunk DataFrame's ``attrs``, :func:`fisherlab.run.simulate.run_chunk`)."""
+    chunks' parquet metadata (see :func:`fisherlab.run.chunks.write_chunk`; the per-estimator
+    seconds are each cell's ``attrs``, :func:`fisherlab.run.simulate.run_chunk`)."""
     study_file = study.path
     chunks, seen_versions = [], []
     timings: dict[tuple, dict] = {}
     for p in chunk_paths:
         meta = read_meta(p)
         spec = meta.get("spec", {})
-        fits = read_attrs(p).get("fit_seconds") or []  # one record per cell (n) of the job
+        # one record per cell (n) of the job (older chunks kept them in pandas' attrs)
+        fits = meta.get("fit_seconds") or read_attrs(p).get("fit_seconds") or []
         job_seconds: dict[str, float] = {}
         for fit in fits:
             for est, sec in (fit.get("seconds") or {}).items():
