@@ -52,6 +52,9 @@ def block_stats(df: pd.DataFrame, drawn: bool) -> pd.DataFrame:
     # replicates whose fit failed for any estimand, per estimator
     failed = (pd.DataFrame({"estimator": df["estimator"].to_numpy(), "replicate": rep,
                             "bad": bad}).groupby(["estimator", "replicate"])["bad"].any())
+    # each column converted once (per cell it would be cells × rows of copying)
+    cols = {c: df[c].to_numpy(float) for c in ("estimate", "true_value", "se", "ci_low",
+                                                 "ci_high")}
     frames = []
     for (est, estimand), idx in df.groupby(KEYS, sort=True).indices.items():
         r = rep[idx]
@@ -60,8 +63,7 @@ def block_stats(df: pd.DataFrame, drawn: bool) -> pd.DataFrame:
         pos = r - b0 * SEED_BLOCK
         present = _grid(np.ones(len(r), bool), pos, nb, False)
         ok = present & _grid(~bad[idx], pos, nb, False)
-        g = {c: df[c].to_numpy(float)[idx] for c in ("estimate", "true_value", "se",
-                                                      "ci_low", "ci_high")}
+        g = {c: v[idx] for c, v in cols.items()}
         est_v = _grid(g["estimate"], pos, nb)
         truth = _grid(g["true_value"], pos, nb)
         x = est_v - truth if drawn else est_v
