@@ -105,11 +105,18 @@ def thin(axis, renderer) -> bool:
     return True
 
 
-def tidy(fig, passes: int = 3) -> None:
+def tidy(fig, passes: int = 3, render: bool = False) -> bool:
     """Fit the titles and tick labels of ``fig`` (see the module's docstring); each pass
-    lays the figure out again, since wrapped titles move the panels."""
+    lays the figure out again, since wrapped titles move the panels. With ``render``
+    each pass draws the figure on its canvas, so that when a pass changes nothing the
+    canvas already holds the finished figure (a draw is most of a figure's cost, and
+    :func:`fisherlab.report.figures.save` then needs no other); returns whether the
+    last pass changed nothing."""
     for _ in range(passes):
-        fig.draw_without_rendering()
+        if render:
+            fig.canvas.draw()
+        else:
+            fig.draw_without_rendering()
         r = fig.canvas.get_renderer()
         changed = fit_text(getattr(fig, "_suptitle", None), 0.98 * fig.bbox.width, r)
         for ax in fig.axes:
@@ -119,4 +126,5 @@ def tidy(fig, passes: int = 3) -> None:
                 changed |= fit_text(t, ax.bbox.width, r)
             changed |= thin(ax.xaxis, r) | thin(ax.yaxis, r)
         if not changed:
-            return
+            return True
+    return False
