@@ -82,10 +82,23 @@ def crowded(axis, renderer) -> bool:
     return any(b0 < a1 + gap for (_, a1), (b0, _) in zip(spans, spans[1:], strict=False))
 
 
+def _ticks(axis) -> list:
+    # every tick drawn, with or without a label: what a pass would draw differently
+    return [(t.get_loc(), t.label1.get_text()) for t in axis._update_ticks()]
+
+
 def thin(axis, renderer) -> bool:
-    """Fewer tick labels on ``axis`` until none touch; whether it changed."""
+    """Fewer tick labels on ``axis`` until none touch; whether its ticks changed (a log
+    axis's minor labels stay when its major ones are thinned: labels that still touch
+    after the first thinning do not ask for another pass and draw)."""
     if not crowded(axis, renderer):
         return False
+    before = _ticks(axis)
+    _thin(axis, renderer)
+    return _ticks(axis) != before
+
+
+def _thin(axis, renderer) -> None:
     loc = axis.get_major_locator()
     if isinstance(loc, FixedLocator):  # ticks the figure chose: keep every k-th
         locs = list(loc.locs)
@@ -95,14 +108,13 @@ def thin(axis, renderer) -> bool:
             axis.set_ticks(locs[::k], labels[::k] if len(labels) == len(locs) else None)
             if not crowded(axis, renderer):
                 break
-        return True
+        return
     log = axis.get_scale() == "log"
     for count in range(len(_drawn(axis)) - 1, 1, -1):
         axis.set_major_locator(LogLocator(numticks=count) if log
                                else MaxNLocator(nbins=count - 1, steps=[1, 2, 2.5, 5, 10]))
         if not crowded(axis, renderer):
             break
-    return True
 
 
 def tidy(fig, passes: int = 3, render: bool = False) -> bool:
