@@ -58,7 +58,8 @@ def serve(results: Path, scratch: Path, job: bool) -> None:
         study = line.strip()
         dst = scratch / study
         shutil.rmtree(dst, ignore_errors=True)
-        shutil.copytree(results / study, dst, ignore=shutil.ignore_patterns("chunks", "logs"))
+        shutil.copytree(results / study, dst, ignore=shutil.ignore_patterns(
+            "chunks", "logs", "figures", "report.html", "report.md", "verdict.json"))
         r, w = os.pipe()
         if os.fork() == 0:  # the page, as cli.inprocess.process runs it
             os.close(r)
