@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
@@ -119,10 +120,17 @@ def legend_columns(fig, labels: list[str], size: float,
 
 def save(fig, path) -> None:
     """Write ``fig`` as PNG at :data:`DPI`, its text fitted first (titles wrapped to
-    their panels, tick labels that would touch thinned: :func:`fit.tidy`); close it."""
+    their panels, tick labels that would touch thinned: :func:`fit.tidy`); close it.
+
+    The figure is drawn once per pass of ``tidy`` and not again: the canvas of the pass
+    that changed nothing is written as it is, through the call ``savefig`` ends with
+    (``matplotlib.image.imsave`` of the Agg buffer), so the PNG is byte for byte the
+    one ``savefig`` would write after drawing the same figure again."""
     fig.set_dpi(DPI)
-    tidy(fig)
-    fig.savefig(path, dpi=DPI)
+    if not tidy(fig, render=True):  # the last pass changed something: draw it
+        fig.canvas.draw()
+    matplotlib.image.imsave(path, fig.canvas.buffer_rgba(), format="png", origin="upper",
+                            dpi=DPI)
     plt.close(fig)
 
 

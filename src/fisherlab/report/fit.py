@@ -82,10 +82,23 @@ def crowded(axis, renderer) -> bool:
     return any(b0 < a1 + gap for (_, a1), (b0, _) in zip(spans, spans[1:], strict=False))
 
 
+def _ticks(axis) -> list:
+    # every tick drawn, with or without a label: what a pass would draw differently
+    return [(t.get_loc(), t.label1.get_text()) for t in axis._update_ticks()]
+
+
 def thin(axis, renderer) -> bool:
-    """Fewer tick labels on ``axis`` until none touch; whether it changed."""
+    """Fewer tick labels on ``axis`` until none touch; whether its ticks changed (a log
+    axis's minor labels stay when its major ones are thinned: labels that still touch
+    after the first thinning do not ask for another pass and draw)."""
     if not crowded(axis, renderer):
         return False
+    before = _ticks(axis)
+    _thin(axis, renderer)
+    return _ticks(axis) != before
+
+
+def _thin(axis, renderer) -> None:
     loc = axis.get_major_locator()
     if isinstance(loc, FixedLocator):  # ticks the figure chose: keep every k-th
         locs = list(loc.locs)
@@ -95,21 +108,27 @@ def thin(axis, renderer) -> bool:
             axis.set_ticks(locs[::k], labels[::k] if len(labels) == len(locs) else None)
             if not crowded(axis, renderer):
                 break
-        return True
+        return
     log = axis.get_scale() == "log"
     for count in range(len(_drawn(axis)) - 1, 1, -1):
         axis.set_major_locator(LogLocator(numticks=count) if log
                                else MaxNLocator(nbins=count - 1, steps=[1, 2, 2.5, 5, 10]))
         if not crowded(axis, renderer):
             break
-    return True
 
 
-def tidy(fig, passes: int = 3) -> None:
+def tidy(fig, passes: int = 3, render: bool = False) -> bool:
     """Fit the titles and tick labels of ``fig`` (see the module's docstring); each pass
-    lays the figure out again, since wrapped titles move the panels."""
+    lays the figure out again, since wrapped titles move the panels. With ``render``
+    each pass draws the figure on its canvas, so that when a pass changes nothing the
+    canvas already holds the finished figure (a draw is most of a figure's cost, and
+    :func:`fisherlab.report.figures.save` then needs no other); returns whether the
+    last pass changed nothing."""
     for _ in range(passes):
-        fig.draw_without_rendering()
+        if render:
+            fig.canvas.draw()
+        else:
+            fig.draw_without_rendering()
         r = fig.canvas.get_renderer()
         changed = fit_text(getattr(fig, "_suptitle", None), 0.98 * fig.bbox.width, r)
         for ax in fig.axes:
@@ -119,4 +138,5 @@ def tidy(fig, passes: int = 3) -> None:
                 changed |= fit_text(t, ax.bbox.width, r)
             changed |= thin(ax.xaxis, r) | thin(ax.yaxis, r)
         if not changed:
-            return
+            return True
+    return False

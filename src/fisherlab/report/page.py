@@ -109,12 +109,34 @@ class Results:
 
     def rows(self, sizes, columns=FIGURE_COLUMNS, capped: bool = True) -> pd.DataFrame:
         """The first condition's replicate rows at ``sizes``: ``columns`` only and, when
-        ``capped``, the first :data:`DRAWN_REPLICATES` of each cell. Read per call, so
-        the page holds one figure's rows at a time."""
-        below = DRAWN_REPLICATES if capped else None
-        frames = [self.source.read(self._cond, int(n), columns, replicates_below=below)
-                  for n in sizes]
-        return pd.concat(frames, ignore_index=True)
+        ``capped``, the first :data:`DRAWN_REPLICATES` of each cell.
+
+        Each n is read once for every figure (:data:`FIGURE_COLUMNS`, capped), so the
+        page holds at most :data:`DRAWN_REPLICATES` rows of each cell it draws; a figure
+        that asks for every replicate gets those rows when they are all of them, and
+        otherwise reads its own (the normality and calibration ECDFs of large cells)."""
+        return pd.concat([self._cell(int(n), columns, capped) for n in sizes],
+                         ignore_index=True)
+
+    @cached_property
+    def _drawn_rows(self) -> dict[int, pd.DataFrame]:
+        return {}
+
+    def _cell(self, n: int, columns, capped: bool) -> pd.DataFrame:
+        if not set(columns) <= set(FIGURE_COLUMNS):
+            return self.source.read(self._cond, n, columns,
+                                    replicates_below=DRAWN_REPLICATES if capped else None)
+        if n not in self._drawn_rows:
+            self._drawn_rows[n] = self.source.read(self._cond, n, FIGURE_COLUMNS,
+                                                   replicates_below=DRAWN_REPLICATES)
+        df = self._drawn_rows[n]
+        c = self.source.cells
+        if not capped and len(df) < int(c.loc[(c["cond"] == self._cond) & (c["n"] == n),
+                                               "n_rep"].sum()):
+            return self.source.read(self._cond, n, columns)  # more rows than are drawn
+        # the columns a read of ``columns`` returns: the condition's, then those asked for
+        lead = [k for k in df.columns if k not in FIGURE_COLUMNS]
+        return df[[*lead, *(k for k in columns if k in df.columns)]]
 
     @property
     def drawn(self) -> str:

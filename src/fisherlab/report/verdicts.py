@@ -44,6 +44,7 @@ class Verdicts:
             columns=["question", "n", "estimator", "estimand", "detail", "verdict"])
         self.keys = condition_columns(self.table)
         self._index: dict[tuple, int] = {}
+        self._rows: dict[int, pd.Series] = {}
         for i, row in self.table.iterrows():
             self._index[self._key(row["question"], row, row.get("detail"))] = i
 
@@ -67,7 +68,11 @@ class Verdicts:
         return self.table[self.table["question"] == question]
 
     def row(self, i: int) -> pd.Series:
-        return self.table.loc[i]
+        """Row ``i`` of the table (made once: a page looks most rows up several times;
+        read it, do not change it)."""
+        if i not in self._rows:
+            self._rows[i] = self.table.loc[i]
+        return self._rows[i]
 
 
 def word(v: Verdicts, i: int | None) -> str:

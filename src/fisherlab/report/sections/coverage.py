@@ -263,8 +263,8 @@ def _far_marks(ax, t, lo, hi, values, cent) -> list[str]:
 def forest_figures(r) -> Iterable[FigureOut]:
     sizes = azplots.pick_sizes(r.sizes, 3)
     tails = r.tables["tails"]
+    rows = r.rows(sizes)  # once for every estimand's figure
     for estimand in r.study.estimands:
-        rows = r.rows(sizes)
         yield (f"forest_{estimand}", azplots.forest_plot(rows, r.summary, r.labels, estimand,
                                                          tails),
                f"Estimation error θ̂ − θ of {esc(estimand)} by estimator and n (ArviZ forest: "
