@@ -236,6 +236,8 @@ estimators: [mle, unbiased, mom]
 estimands: [mu, sigma, sigma2]
 """
 STAGES = ("gather", "check", "summarise", "diagnose", "html", "server")
+#: its cells: 4 sample sizes × 3 estimators × 3 estimands
+SUMMARY_CELLS = 4 * 3 * 3
 
 
 def stage_child(stage: str, folder: str) -> dict:
@@ -446,6 +448,9 @@ def write_table(fits: dict, start: float, summary: dict, runs: list[dict]) -> No
               "#: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind",
               f"JOB_BASE_BYTES = {{'numpy': {bases.get('numpy', 0):.4g}, "
               f"'pymc': {bases.get('pymc', 0):.4g}}}",
+              "#: cells (condition × n × estimator × estimand) of the summary steps' study: the",
+              "#: diagnose step's fixed seconds are per cell (plan/cost.py scales them)",
+              f"SUMMARY_CELLS = {SUMMARY_CELLS}",
               "#: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,",
               "#: fixed seconds",
               "SUMMARY = {"]

@@ -240,8 +240,13 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
                                          cores, jobs))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
-    summary_seconds = sum(s + per_row * rows for k, (_, _, per_row, s)
-                          in cost_table.SUMMARY.items() if k not in NOT_STEPS)
+    # the diagnostics and verdicts walk the cells (condition × n × estimator × estimand):
+    # their fixed seconds, measured on the benchmark's cells, scale with the study's
+    cells = grid * len(sizes) * n_est * n_estimands
+    per_cell = {"diagnose": cells / cost_table.SUMMARY_CELLS}
+    summary_seconds = sum(s * per_cell.get(k, 1.0) + per_row * rows
+                          for k, (_, _, per_row, s) in cost_table.SUMMARY.items()
+                          if k not in NOT_STEPS)
     summary_seconds += measures_seconds(study, rows, rows // max(reps, 1))
     summary_seconds += paired_seconds(study, rows, grid * len(sizes))
     # the posterior's sampling dominates when its seconds per dataset are most of all
