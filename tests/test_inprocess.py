@@ -57,6 +57,19 @@ def test_only_cheap_jobs_that_compile_nothing_stay_in_process():
     assert not any(chunking.in_process(slow, j) for j in chunking.jobs_for(slow, "auto"))
 
 
+def test_a_cheap_job_that_holds_much_memory_is_forked(monkeypatch):
+    """Two cheap chunk jobs of 500,000 replicates each in Snakemake's threads took its
+    process to 1.25 GB: a job whose largest cell is over IN_PROCESS_BYTES is forked."""
+    cheap = load_study("studies/coin_flips.yaml")
+    jobs = chunking.jobs_for(cheap, "auto")
+    most = max((c.stop - c.start) * chunking.cell_bytes(cheap, c.condition.n)
+               for j in jobs for c in j.chunks)
+    monkeypatch.setattr(chunking, "IN_PROCESS_BYTES", most / 2)
+    assert not all(chunking.in_process(cheap, j) for j in jobs)
+    monkeypatch.setattr(chunking, "IN_PROCESS_BYTES", most)
+    assert all(chunking.in_process(cheap, j) for j in jobs)
+
+
 def test_costly_jobs_start_first():
     """Plan.priority: a Bayesian study's job (PyMC compiles) outranks a cheap
     closed-form one, and report pages (priority 0)."""

@@ -56,6 +56,10 @@ MAX_JOBS = 5_000
 IN_PROCESS_SECONDS = 4.0
 #: estimators' set-up seconds (cost table) above which a job always gets a process
 IN_PROCESS_SETUP = 0.5
+#: ... and whose largest cell holds at most this many bytes: the Snakemake process runs
+#: one such job per CPU at once beside its own ~270 MB (two chunks of 500,000 replicates
+#: in its threads took it to 1.25 GB); a larger job is forked, its memory its own
+IN_PROCESS_BYTES = 100_000_000
 
 
 def replicate_seconds(study, n: int) -> float:
@@ -77,13 +81,15 @@ def setup_seconds(study) -> float:
 
 def in_process(study, job) -> bool:
     """Whether ``job`` is cheap enough to run inside the Snakemake process: estimated
-    work under :data:`IN_PROCESS_SECONDS` and nothing compiled (no PyMC model)."""
+    work under :data:`IN_PROCESS_SECONDS`, nothing compiled (no PyMC model), and its
+    largest cell within :data:`IN_PROCESS_BYTES`."""
     setup = setup_seconds(study)
     if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
         return False
     work = sum(replicate_seconds(study, c.condition.n) * (c.stop - c.start)
                for c in job.chunks)
-    return work + setup <= IN_PROCESS_SECONDS
+    held = max((c.stop - c.start) * cell_bytes(study, c.condition.n) for c in job.chunks)
+    return work + setup <= IN_PROCESS_SECONDS and held <= IN_PROCESS_BYTES
 
 
 def job_base(study) -> float:

@@ -39,6 +39,7 @@ from ..stats.plugins import BOOTSTRAP, JACKKNIFE
 from ..stats.plugins.mcse import JACKKNIFE_GROUPS, RESAMPLES
 from . import cost_table
 from .chunking import (
+    IN_PROCESS_BYTES,
     IN_PROCESS_SECONDS,
     IN_PROCESS_SETUP,
     auto_layout,
@@ -167,7 +168,8 @@ def step_bytes(unit_rows: int, reps: int) -> dict[str, float]:
 
 def in_process_cell_bytes(study, chunk_size) -> float:
     """The most a chunk job that runs in the Snakemake process (estimated work under
-    IN_PROCESS_SECONDS, nothing compiled: :func:`fisherlab.plan.chunking.in_process`)
+    IN_PROCESS_SECONDS, nothing compiled, its largest cell within IN_PROCESS_BYTES:
+    :func:`fisherlab.plan.chunking.in_process`)
     holds at once: its largest cell; 0 when every job is forked."""
     setup = setup_seconds(study)
     if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
@@ -184,8 +186,9 @@ def in_process_cell_bytes(study, chunk_size) -> float:
             reps = min(size_of(unit[0]) if callable(size_of) else size_of,
                        int(study.replications))
             work = reps * sum(replicate_seconds(study, c.n) for c in unit) + setup
-            if work <= IN_PROCESS_SECONDS:
-                most = max(most, reps * cell_bytes(study, max(c.n for c in unit)))
+            held = reps * cell_bytes(study, max(c.n for c in unit))
+            if work <= IN_PROCESS_SECONDS and held <= IN_PROCESS_BYTES:
+                most = max(most, held)
     return most
 
 
