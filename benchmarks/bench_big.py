@@ -20,24 +20,14 @@ threads) with one study: normal family, mu in
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rss import print_peaks, run_sampled  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def env() -> dict:
-    e = dict(os.environ)
-    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
-    return e
+from rss import env, print_peaks, run_sampled, scratch  # noqa: E402
 
 
 def study_text(params: int, reps: int, n: int) -> str:
@@ -57,14 +47,7 @@ def main() -> None:
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--dry-run-only", action="store_true")
     args = ap.parse_args()
-    where = args.where
-    where.mkdir(parents=True, exist_ok=True)
-    for item in ("Snakefile", "workflow", "config", "profiles"):
-        dest = where / item
-        if not dest.exists():
-            (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, dest)
-    (where / "studies").mkdir(exist_ok=True)
-    (where / "studies" / "big.yaml").write_text(study_text(args.params, args.reps, args.n))
+    where = scratch(args.where, "big", study_text(args.params, args.reps, args.n))
     print(f"study: {args.params} conditions x {args.reps:,} replications x 1 estimate = "
           f"{args.params * args.reps:,} rows")
 

@@ -391,22 +391,13 @@ def snakemake_base() -> float:
     """Peak RSS of the Snakemake process in a run of a tiny study (its imports, the
     workflow, its threads; the steps' rows negligible), in a scratch copy of the workflow
     with its profile, sampled as benchmarks/bench_memory.py samples."""
-    import shutil
-
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from rss import run_sampled
+    from rss import env, run_sampled, scratch
 
     with tempfile.TemporaryDirectory() as d:
-        where = Path(d)
-        for item in ("Snakefile", "workflow", "config", "profiles"):
-            (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item,
-                                                                          where / item)
-        (where / "studies").mkdir()
-        (where / "studies" / "tiny.yaml").write_text(SUMMARY_STUDY.format(reps=100))
-        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-               f"{os.environ.get('PATH', '')}"}
+        where = scratch(Path(d), "tiny", SUMMARY_STUDY.format(reps=100))
         rc, _, peaks = run_sampled([sys.executable, "-m", "snakemake", "--cores", "2"],
-                                   cwd=where, env=env, stdout=subprocess.DEVNULL,
+                                   cwd=where, env=env(), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
     if rc:
         raise RuntimeError("the tiny workflow run failed")

@@ -19,16 +19,14 @@ Done when no process passes 1 GB (10^9 bytes) and the plan's predicted peak is w
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rss import by_kind, print_peaks, run_sampled  # noqa: E402
+from rss import by_kind, env, print_peaks, run_sampled, scratch  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 STUDY = """\
 description: memory benchmark, 24.3 M rows at 20,000 replications
 model:
@@ -41,27 +39,6 @@ estimators: [mle, unbiased, mom]
 estimands: [mu, sigma, sigma2]
 """
 LIMIT = 1e9
-
-
-def env() -> dict:
-    e = dict(os.environ)
-    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
-    return e
-
-
-def scratch(where: Path, study: str, text: str, items=("Snakefile", "workflow", "config",
-                                                       "profiles")) -> Path:
-    """A copy of the workflow in ``where`` whose only study is ``study``."""
-    where.mkdir(parents=True, exist_ok=True)
-    for item in items:
-        dest = where / item
-        if not dest.exists():
-            (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, dest)
-    (where / "studies").mkdir(exist_ok=True)
-    for old in (where / "studies").glob("*.yaml"):
-        old.unlink()
-    (where / "studies" / f"{study}.yaml").write_text(text)
-    return where
 
 
 def predicted(where: Path, study: str, cores: int) -> dict[str, float]:

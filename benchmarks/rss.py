@@ -1,4 +1,5 @@
-"""Peak resident memory of every process of a command (a Snakemake run), sampled.
+"""Peak resident memory of every process of a command (a Snakemake run), sampled; and a
+scratch copy of the workflow to run it on, as a user's checkout holds it.
 
     from rss import run_sampled, print_peaks
     rc, wall, peaks = run_sampled([sys.executable, "-m", "snakemake", "--cores", "2"], cwd=...)
@@ -15,10 +16,39 @@ it holds, not what it adds.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: what a user's checkout needs to run the workflow (profiles/ sets its fast path)
+CHECKOUT = ("Snakefile", "workflow", "config", "profiles")
+
+
+def env() -> dict:
+    """This environment with this interpreter's bin first (snakemake, fisherlab)."""
+    e = dict(os.environ)
+    e["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{e.get('PATH', '')}"
+    return e
+
+
+def scratch(where: Path, study: str, text: str) -> Path:
+    """A copy of the workflow in ``where`` (:data:`CHECKOUT`) whose only study is
+    ``study``, with the study file ``text``."""
+    where.mkdir(parents=True, exist_ok=True)
+    for item in CHECKOUT:
+        dest = where / item
+        if not dest.exists():
+            (shutil.copytree if (ROOT / item).is_dir() else shutil.copy)(ROOT / item, dest)
+    (where / "studies").mkdir(exist_ok=True)
+    for old in (where / "studies").glob("*.yaml"):
+        old.unlink()
+    (where / "studies" / f"{study}.yaml").write_text(text)
+    return where
 
 
 @dataclass
