@@ -79,17 +79,22 @@ def setup_seconds(study) -> float:
     return sum(price(study.analysis, e).setup for e in study.estimators)
 
 
-def in_process(study, job) -> bool:
-    """Whether ``job`` is cheap enough to run inside the Snakemake process: estimated
-    work under :data:`IN_PROCESS_SECONDS`, nothing compiled (no PyMC model), and its
-    largest cell within :data:`IN_PROCESS_BYTES`."""
+def runs_in_process(study, cells) -> bool:
+    """The rule for a chunk job of ``cells`` (``(replicates, n)`` pairs): it runs inside
+    the Snakemake process when its estimated work is under :data:`IN_PROCESS_SECONDS`,
+    it compiles nothing (no PyMC model) and its largest cell holds at most
+    :data:`IN_PROCESS_BYTES`; else it is forked."""
     setup = setup_seconds(study)
     if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
         return False
-    work = sum(replicate_seconds(study, c.condition.n) * (c.stop - c.start)
-               for c in job.chunks)
-    held = max((c.stop - c.start) * cell_bytes(study, c.condition.n) for c in job.chunks)
+    work = sum(replicate_seconds(study, n) * reps for reps, n in cells)
+    held = max(reps * cell_bytes(study, n) for reps, n in cells)
     return work + setup <= IN_PROCESS_SECONDS and held <= IN_PROCESS_BYTES
+
+
+def in_process(study, job) -> bool:
+    """Whether ``job`` runs inside the Snakemake process (:func:`runs_in_process`)."""
+    return runs_in_process(study, [(c.stop - c.start, c.condition.n) for c in job.chunks])
 
 
 def job_base(study) -> float:

@@ -39,15 +39,11 @@ from ..stats.plugins import BOOTSTRAP, JACKKNIFE
 from ..stats.plugins.mcse import JACKKNIFE_GROUPS, RESAMPLES
 from . import cost_table
 from .chunking import (
-    IN_PROCESS_BYTES,
-    IN_PROCESS_SECONDS,
-    IN_PROCESS_SETUP,
     auto_layout,
     cell_bytes,
     count_jobs,
     job_base,
-    replicate_seconds,
-    setup_seconds,
+    runs_in_process,
     sizes_for,
 )
 from .prices import price
@@ -167,13 +163,9 @@ def step_bytes(unit_rows: int, reps: int) -> dict[str, float]:
 
 
 def in_process_cell_bytes(study, chunk_size) -> float:
-    """The most a chunk job that runs in the Snakemake process (estimated work under
-    IN_PROCESS_SECONDS, nothing compiled, its largest cell within IN_PROCESS_BYTES:
-    :func:`fisherlab.plan.chunking.in_process`)
-    holds at once: its largest cell; 0 when every job is forked."""
-    setup = setup_seconds(study)
-    if setup > IN_PROCESS_SETUP or any(e.estimator.bayesian for e in study.estimators):
-        return 0.0
+    """The most a chunk job that runs in the Snakemake process
+    (:func:`fisherlab.plan.chunking.runs_in_process`) holds at once: its largest cell;
+    0 when every job is forked."""
     grouped = auto_layout(study)[1] if chunk_size == "auto" else frozenset()
     size_of = sizes_for(study, chunk_size)
     by: dict[str, list] = {}
@@ -181,14 +173,11 @@ def in_process_cell_bytes(study, chunk_size) -> float:
         by.setdefault(c.param_id, []).append(c)
     most = 0.0
     for pid, cells in by.items():
-        units = [cells] if pid in grouped else [[c] for c in cells]
-        for unit in units:
+        for unit in ([cells] if pid in grouped else [[c] for c in cells]):
             reps = min(size_of(unit[0]) if callable(size_of) else size_of,
                        int(study.replications))
-            work = reps * sum(replicate_seconds(study, c.n) for c in unit) + setup
-            held = reps * cell_bytes(study, max(c.n for c in unit))
-            if work <= IN_PROCESS_SECONDS and held <= IN_PROCESS_BYTES:
-                most = max(most, held)
+            if runs_in_process(study, [(reps, c.n) for c in unit]):
+                most = max(most, reps * cell_bytes(study, max(c.n for c in unit)))
     return most
 
 
