@@ -40,6 +40,9 @@ def _tight(func, x0, args=(), disp=0):
      lambda x: stats.lognorm.fit(x, floc=0)),
     ("scipy.gamma", {"a": 2.5, "loc": 0.0, "scale": 1.0}, ["loc", "scale"],
      lambda x: stats.gamma.fit(x, floc=0, fscale=1, optimizer=_tight)),
+    # no mean or variance: the start is the median and the interquartile range
+    ("scipy.cauchy", {"loc": 2.0, "scale": 1.0}, [],
+     lambda x: stats.cauchy.fit(x, optimizer=_tight)),
 ])
 def test_batched_equals_scipy_fit(name, theta, fixed, ref):
     fam = get_family(name, {"fixed": fixed} if fixed else None)
@@ -54,6 +57,18 @@ def test_batched_equals_scipy_fit(name, theta, fixed, ref):
         bfgs = mle(fam, x, fam.fixed_values(theta), {"method": "bfgs"})
         assert rel(f[e].estimate, bfgs[e].estimate) < 1e-6
         assert rel(f[e].se, bfgs[e].se) < 1e-6
+
+
+def test_a_start_without_moments_matches_the_quartiles():
+    """A Cauchy has no mean or variance, so the start matches the sample's median and
+    interquartile range to the standard Cauchy's (0 and 2): on data with loc 2 and
+    scale 1 it is loc = median, scale = IQR / 2, exactly."""
+    fam = get_family("scipy.cauchy")
+    x = fam.sample(np.random.default_rng(3), {"loc": 2.0, "scale": 1.0}, (5, 400))
+    st = fam.start(x, {})
+    lo, mid, hi = np.quantile(x, [0.25, 0.5, 0.75], axis=1)
+    np.testing.assert_allclose(st["loc"], mid, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(st["scale"], (hi - lo) / 2.0, rtol=1e-12)
 
 
 def test_observed_information_is_exact():
