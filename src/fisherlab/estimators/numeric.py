@@ -275,8 +275,8 @@ class _LocScale:
     """The same for a ``scipy.<name>`` family with no free shape, estimating loc and/or
     scale (u = loc, log scale): with z = (x - loc)/scale, l = sum phi(z) - n log scale
     for the standard log-density phi, so one evaluation of phi at z and z ± h per
-    observation gives every derivative by the chain rule (z is standardised, so one
-    step h = FD_STEP suits every observation). The line search's evaluation computes
+    observation gives every derivative by the chain rule (z is standardised: the step
+    h = FD_STEP max(1, |z|) suits every observation). The line search's evaluation computes
     them all and keeps them: an accepted step (the usual case) costs no more."""
 
     def __init__(self, family, x, theta_fixed: Theta):
