@@ -7,6 +7,9 @@ Give one source tree, or two to compare (``--src before=/old/src after=src``): e
 its own server, and the pages alternate between them study by study, so that both see
 the same machine load; compare them by the CPU ratio. ``--job`` times the whole
 ``report_html`` job (diagnose, judge, report.md, page) instead of the page alone.
+``--parts`` adds each study's CPU seconds by part: diagnostics, verdicts and report.md,
+reading the tables (``load``), making the figures, fitting and saving them
+(``figures.save``) and the rest of the page (its HTML, writing it).
 
     python benchmarks/bench_pages.py --results results --scratch /tmp/pages
     python benchmarks/bench_pages.py --results results --scratch /tmp/pages \\
@@ -27,17 +30,19 @@ import warnings
 from pathlib import Path
 
 STAGES = ("diagnose", "judge", "report_md", "html")
+#: the page's own parts (functions of fisherlab.report.page and .figures)
+PAGE = ("load", "draw", "save")
 
 
 def _timed(fn, name: str, times: dict):
-    """``fn``, recording its wall and CPU seconds in ``times``."""
+    """``fn``, adding its wall and CPU seconds to ``times`` (summed over its calls)."""
     def run(*a, **k):
         t, c = time.perf_counter(), time.process_time()
         try:
             return fn(*a, **k)
         finally:
-            times[name] = time.perf_counter() - t
-            times[name + "_cpu"] = time.process_time() - c
+            times[name] = times.get(name, 0.0) + time.perf_counter() - t
+            times[name + "_cpu"] = times.get(name + "_cpu", 0.0) + time.process_time() - c
     return run
 
 
@@ -66,6 +71,10 @@ def serve(results: Path, scratch: Path, job: bool) -> None:
             times: dict = {}
             for name in STAGES:
                 setattr(stages, name, _timed(getattr(stages, name), name, times))
+            from fisherlab.report import figures, page
+            for name in ("load", "draw"):
+                setattr(page, name, _timed(getattr(page, name), name, times))
+            figures.save = _timed(figures.save, "save", times)
             argv = ["html", "--study", str(Path("studies") / f"{study}.yaml"), "--dir",
                     str(dst), "--out", str(dst / "report.html"), "--figures",
                     str(dst / "figures"), "--verdict", str(dst / "verdict.json")]
@@ -85,6 +94,14 @@ def serve(results: Path, scratch: Path, job: bool) -> None:
         print(json.dumps({"study": study, **json.loads(data or b"{}")}), flush=True)
 
 
+def _parts(t: dict, job: bool) -> list[float]:
+    """CPU seconds by part (see ``--parts``): the figures are ``draw`` less ``save``, the
+    page's rest is ``html`` less ``load`` and ``draw``."""
+    c = {k: t.get(k + "_cpu", 0.0) for k in (*STAGES, *PAGE)}
+    page = [c["load"], c["draw"] - c["save"], c["save"], c["html"] - c["load"] - c["draw"]]
+    return [c["diagnose"], c["judge"] + c["report_md"], *page] if job else page
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("studies", nargs="*", help="default: every study in --results")
@@ -94,6 +111,8 @@ def main() -> None:
                     help="a source tree (label=path), timed by its own server; repeat to "
                     "compare (default: src)")
     ap.add_argument("--job", action="store_true", help="the whole report_html job")
+    ap.add_argument("--parts", action="store_true",
+                    help="also each study's CPU seconds by part of the job or page")
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.serve:
@@ -113,9 +132,12 @@ def main() -> None:
         json.loads(servers[label].stdout.readline())
     key = "html"
     totals = {label: [0.0, 0.0] for label in servers}
-    print(f"{'study':26s} " + "  ".join(f"{label + ' wall/cpu s':>22s}" for label in servers))
+    head = ("diag", "judge+md", "load", "figures", "save", "rest") if a.job else \
+        ("load", "figures", "save", "rest")
+    print(f"{'study':26s} " + "  ".join(f"{label + ' wall/cpu s':>22s}" for label in servers)
+          + ("  (CPU s by part: " + " ".join(head) + ")" if a.parts else ""))
     for study in studies:
-        cells = []
+        cells, parts = [], []
         for label, p in servers.items():
             p.stdin.write(study + "\n")
             p.stdin.flush()
@@ -127,7 +149,9 @@ def main() -> None:
             totals[label][0] += wall
             totals[label][1] += cpu
             cells.append(f"{wall:10.2f} {cpu:10.2f}")
-        print(f"{study:26s} " + "  ".join(f"{c:>22s}" for c in cells), flush=True)
+            parts.append(" ".join(f"{v:.2f}" for v in _parts(t, a.job)))
+        print(f"{study:26s} " + "  ".join(f"{c:>22s}" for c in cells)
+              + ("  | " + " | ".join(parts) if a.parts else ""), flush=True)
     print(f"{'total':26s} " + "  ".join(f"{w:10.1f} {c:10.1f}".rjust(22)
                                          for w, c in totals.values()))
     for p in servers.values():

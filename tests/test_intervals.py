@@ -286,3 +286,29 @@ def test_likelihood_ratio_interval_of_a_location(x):
     half = x.std() * np.sqrt(np.expm1(Q / n))
     assert fit.ci_low[0] == pytest.approx(x.mean() - half, rel=1e-9)
     assert fit.ci_high[0] == pytest.approx(x.mean() + half, rel=1e-9)
+
+
+def test_mixture_loglik_score_in_one_pass_gives_the_same_profile():
+    """The mixture's loglik_score is loglik and score bit for bit, so the profile's
+    BFGS, which takes both from it, follows the same path as with the two apart."""
+    from fisherlab.estimators.intervals import profile
+    from fisherlab.families.base import Family
+
+    fam = get_family("gaussian_mixture")
+    theta = {"w": 0.4, "mu1": 0.0, "mu2": 2.5, "sigma1": 1.0, "sigma2": 1.0}
+    x = fam.sample(np.random.default_rng(7), theta, (2, 60))
+    hat = {k: np.full(2, v) for k, v in theta.items()}
+    ll, g = fam.loglik_score(x, hat)
+    assert np.array_equal(ll, fam.loglik(x, hat))
+    assert np.array_equal(g, fam.score(x, hat))
+
+    class Apart(type(fam)):  # the family without its one-pass method
+        loglik_score = Family.loglik_score
+
+    assert not Apart.has("loglik_score")
+    psi, rows = np.array([-0.3, 0.0, 0.4]), np.array([0, 1, 1])
+    one = profile(fam, x, {}, hat, "mu1", psi, rows)
+    two = profile(Apart(), x, {}, hat, "mu1", psi, rows)
+    assert np.array_equal(one[0], two[0])
+    for k in one[1]:
+        assert np.array_equal(one[1][k], two[1][k])

@@ -117,6 +117,9 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
     nuis = {q.name: np.full(psi.shape, np.nan) for q in others}
     # BFGS with the family's analytic score where declared (else finite differences)
     analytic = family.has("score")
+    # the log-likelihood and score in one pass where the family shares their work, and
+    # its log-likelihood is the one of loglik_at (no sufficient statistics)
+    both = family.has("loglik_score") and getattr(x, "t", None) is None
     xs = x.x if isinstance(x, Datasets) else np.asarray(x)
     names = [p.name for p in family.estimated()]
     idx = [names.index(q.name) for q in others]
@@ -141,9 +144,22 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
                 g = family.score(xs[r:r + 1], th)[0][idx]
             return -g * np.array([q.jacobian(u[j]) for j, q in enumerate(others)])
 
+        def neg_grad(u, r=r, ps=psi[pos]):  # both from one pass (BFGS asks for both)
+            th = {**theta_fixed, name: np.array([ps]),
+                  **{q.name: np.atleast_1d(q.from_unconstrained(u[j]))
+                     for j, q in enumerate(others)}}
+            with np.errstate(all="ignore"):
+                ll, g = family.loglik_score(xs[r:r + 1], th)
+            ll = float(ll[0])
+            return ((-ll if np.isfinite(ll) else np.inf),
+                    -g[0][idx] * np.array([q.jacobian(u[j]) for j, q in enumerate(others)]))
+
         gradient_free = len(u0) > 6
-        res = optimize.minimize(neg, u0, method="Nelder-Mead" if gradient_free else "BFGS",
-                                jac=None if gradient_free or not analytic else grad)
+        if gradient_free or not analytic:
+            res = optimize.minimize(neg, u0, method="Nelder-Mead" if gradient_free else "BFGS")
+        else:
+            res = optimize.minimize(*((neg_grad, u0) if both else (neg, u0)), method="BFGS",
+                                    jac=True if both else grad)
         if np.isfinite(res.fun):
             lp[pos] = -res.fun
             for j, q in enumerate(others):

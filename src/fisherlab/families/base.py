@@ -221,6 +221,14 @@ class Family:
         (:func:`~.fallbacks.numerical_score`)."""
         return numerical_score(self, x, theta)
 
+    def loglik_score(self, x, theta: Theta) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`loglik` and :meth:`score` of each dataset at once, ``((R,), (R, k))``,
+        theta values ``(R,)``; the same numbers as the two apart. Optional: a family whose
+        log-density and score share most of their work (a mixture's component densities)
+        declares it, and the profile likelihood's optimiser, which asks for both at every
+        step, then computes that work once (:mod:`fisherlab.estimators.intervals`)."""
+        return self.loglik(x, theta), self.score(x, theta)
+
     def em_step(self, x, theta: Theta, theta_fixed: Theta) -> tuple[dict, np.ndarray]:
         """One EM iteration (E-step, M-step) for every replicate at once: the new
         estimates ``(R,)`` per estimated parameter, and each dataset's log-likelihood at

@@ -56,17 +56,25 @@ class GaussianMixture(Family):
         return np.logaddexp(np.log(w) + l1, np.log1p(-w) + l2)
 
     def score(self, x, theta):
-        # d log f / d theta = responsibility-weighted component scores, with
-        # g = w φ1 / f the responsibility of component 1
+        return self._loglik_score(x, theta)[1]
+
+    def loglik_score(self, x, theta):
+        return self._loglik_score(x, theta)
+
+    def _loglik_score(self, x, theta):
+        # one pass over the component log-densities: the log-likelihood sums their
+        # log-sum-exp (as logpdf does), and d log f / d theta = responsibility-weighted
+        # component scores, with g = w φ1 / f the responsibility of component 1
         w, m1, m2, s1, s2 = (np.asarray(theta[k], float)[..., None] for k in
                              ("w", "mu1", "mu2", "sigma1", "sigma2"))
         l1 = np.log(w) + densities.logpdf(stats.norm, x, loc=m1, scale=s1)
         l2 = np.log1p(-w) + densities.logpdf(stats.norm, x, loc=m2, scale=s2)
-        g = np.exp(l1 - np.logaddexp(l1, l2))
+        lse = np.logaddexp(l1, l2)
+        g = np.exp(l1 - lse)
         z1, z2 = (x - m1) / s1, (x - m2) / s2
         parts = [g / w - (1 - g) / (1 - w), g * z1 / s1, (1 - g) * z2 / s2,
                  g * (z1**2 - 1) / s1, (1 - g) * (z2**2 - 1) / s2]
-        return np.stack([q.sum(-1) for q in parts], -1)
+        return lse.sum(-1), np.stack([q.sum(-1) for q in parts], -1)
 
     def start(self, x, theta_fixed):
         """EM's first start: equal weights, means at the quartiles, half the SD each."""
