@@ -10,6 +10,8 @@ outside is not, on every page and figure.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import stats
 
@@ -20,10 +22,12 @@ from .rows import Cells
 ALPHA = 0.01
 
 
+@functools.cache
 def acceptance(level: float, S: int, alpha: float = ALPHA) -> tuple[int, int]:
     """The smallest and largest count of covering intervals, of S, that the two-sided
     exact binomial test at ``alpha`` does not reject: its p-value falls away from the
-    mode on each side, so each end is a binary search."""
+    mode on each side, so each end is a binary search (about twenty exact tests, made
+    once per level and S: a study's cells share a few)."""
     def p(k):
         return stats.binomtest(int(k), S, level).pvalue
 
