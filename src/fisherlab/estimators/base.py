@@ -231,6 +231,13 @@ def failed(R: int, reason: str) -> EstimandFit:
                        np.full(R, reason, dtype=object), np.zeros(R, np.int64))
 
 
+def finite_cov(cov) -> bool:
+    """Whether every entry of a covariance stack is finite (then a unit gradient's
+    g' cov g is its diagonal entry; a NaN or inf elsewhere would spread through 0 * x)."""
+    cov = np.asarray(cov)
+    return cov.dtype.kind == "f" and bool(np.isfinite(cov).all())
+
+
 def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str, ...],
              level: float, R: int) -> dict[str, EstimandFit]:
     """Fill in derived estimates, delta-method standard errors and Wald intervals."""
@@ -253,6 +260,10 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
         est = np.broadcast_to(est, (R,)).astype(float)
         if e in pt.se:
             se = np.asarray(pt.se[e], dtype=float)
+        elif pt.cov is not None and e in names and finite_cov(pt.cov):
+            # g = e_j: g' cov g is cov_jj exactly (the other terms are exact zeros)
+            j = names.index(e)
+            se = np.sqrt(pt.cov[..., j, j] + 0.0)  # + 0.0: a -0.0 variance gives 0.0, as there
         elif pt.cov is not None and have_all:
             g = family.estimand_gradient(theta_hat, e)
             se = np.sqrt(np.einsum("...i,...ij,...j->...", g, pt.cov, g))

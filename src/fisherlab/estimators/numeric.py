@@ -561,12 +561,14 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
         conv &= ~edge
 
     if pt.cov is None:
-        info = np.full((R, len(est), len(est)), np.nan)
         ok = finite & conv
-        if ok.any():
-            sub = {k: v[ok] for k, v in theta_hat.items()}
-            xs = x[ok]
-            info[ok] = observed_information(family, xs, theta_fixed, sub)
+        if ok.all():  # no copy of the data (as costly as the fit of a closed form)
+            info = np.asarray(observed_information(family, x, theta_fixed, theta_hat), float)
+        else:
+            info = np.full((R, len(est), len(est)), np.nan)
+            if ok.any():
+                sub = {k: v[ok] for k, v in theta_hat.items()}
+                info[ok] = observed_information(family, x[ok], theta_fixed, sub)
         pt.cov = safe_inv(info)
     else:
         with np.errstate(all="ignore"):
