@@ -260,7 +260,7 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
         est = np.broadcast_to(est, (R,)).astype(float)
         if e in pt.se:
             se = np.asarray(pt.se[e], dtype=float)
-        elif pt.cov is not None and e in names and finite_cov(pt.cov):
+        elif pt.cov is not None and have_all and e in names and finite_cov(pt.cov):
             # g = e_j: g' cov g is cov_jj exactly (the other terms are exact zeros)
             j = names.index(e)
             se = np.sqrt(pt.cov[..., j, j] + 0.0)  # + 0.0: a -0.0 variance gives 0.0, as there
