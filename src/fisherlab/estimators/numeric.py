@@ -274,14 +274,18 @@ class _Stencil:
 class _LocScale:
     """The same for a ``scipy.<name>`` family with no free shape, estimating loc and/or
     scale (u = loc, log scale): with z = (x - loc)/scale, l = sum phi(z) - n log scale
-    for the standard log-density phi, so one evaluation of phi at z and z ± h per
-    observation gives every derivative by the chain rule (z is standardised: the step
-    h = FD_STEP max(1, |z|) suits every observation). The line search's evaluation computes
-    them all and keeps them: an accepted step (the usual case) costs no more."""
+    for the standard log-density phi, so phi' and phi'' at each observation give every
+    derivative by the chain rule: in closed form where the family declares them
+    (``standard_log_derivatives``: normal, Gumbel, logistic, Cauchy), else from phi at
+    z and z ± h (z is standardised: the step h = FD_STEP max(1, |z|) suits every
+    observation). The line search's evaluation computes them all and keeps them: an
+    accepted step (the usual case) costs no more."""
 
     def __init__(self, family, x, theta_fixed: Theta):
         self.x = np.asarray(x)
         self.phi = family.standard_logpdf(theta_fixed)
+        self.derivs = (family.standard_log_derivatives(theta_fixed)
+                       if family.has("standard_log_derivatives") else None)
         names = [p.name for p in family.estimated()]
         self.j_loc = names.index("loc") if "loc" in names else None
         self.j_scale = names.index("scale") if "scale" in names else None
@@ -322,7 +326,23 @@ class _LocScale:
 
     def _sums(self, x, loc, s):
         """(r, 6): the sums over observations of phi'(z) times 1 and z, of phi(z), and of
-        phi''(z) times 1, z and z^2, phi' and phi'' by central differences at z +- h."""
+        phi''(z) times 1, z and z^2: phi' and phi'' in closed form where the family
+        declares them (``standard_log_derivatives``), else by central differences at
+        z +- h."""
+        if self.derivs is not None:
+            z = x - loc[:, None]
+            z /= s[:, None]
+            ph0, d1, d2 = self.derivs(z)
+            ones = np.ones(x.shape[1])  # sums over a row as BLAS's gemv: 4x sum(axis=1)
+            m = np.empty((x.shape[0], 6))
+            m[:, 0] = d1 @ ones
+            m[:, 1] = np.einsum("ij,ij->i", d1, z)
+            m[:, 2] = ph0 @ ones
+            m[:, 3] = d2 @ ones
+            d2 = d2 * z
+            m[:, 4] = d2.sum(1)
+            m[:, 5] = np.einsum("ij,ij->i", d2, z)
+            return m
         r, n = x.shape
         zs = np.empty((3, r, n))
         z = zs[1]
