@@ -577,8 +577,9 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
         with np.errstate(all="ignore"):
             u = p.to_unconstrained(v)
         edge = finite & conv & ((np.abs(u) > BOUNDARY_U) | ~np.isfinite(u))
-        reason[edge] = f"estimate on the boundary of the parameter space ({p.name})"
-        conv &= ~edge
+        if edge.any():
+            reason[edge] = f"estimate on the boundary of the parameter space ({p.name})"
+            conv &= ~edge
 
     if pt.cov is None:
         ok = finite & conv
@@ -596,8 +597,9 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
 
     # a maximum has a positive definite observed information
     not_max = finite & conv & ~positive_definite(0.5 * (info + np.swapaxes(info, -1, -2)))
-    reason[not_max] = "observed information not positive definite: not a maximum"
-    conv &= ~not_max
+    if not_max.any():
+        reason[not_max] = "observed information not positive definite: not a maximum"
+        conv &= ~not_max
     pt.converged, pt.reason = conv, reason
     if pt.iterations is None:
         pt.iterations = np.zeros(R, np.int64)
