@@ -10,8 +10,9 @@ routes:
 * **generic batched** (:func:`batched_mle`, ``method: auto`` without a hook: every
   ``scipy.<name>`` and ``python:`` family): a damped Newton on every replicate at once
   (:func:`~fisherlab.core.numerics.damped_newton`) with central differences of the
-  vectorised log-density; the replicates it cannot fit go the per-dataset way, their
-  reason saying so;
+  vectorised log-density (closed-form derivatives of the standard log-density for the
+  loc-scale families of ``families.scipy_dist.STANDARD_LOG_DERIVATIVES``); the
+  replicates it cannot fit go the per-dataset way, their reason saying so;
 * **per dataset** (a named scipy method, and the refits): ``scipy.optimize.minimize``
   of the negative log-likelihood on unconstrained parameters (log/logit transforms
   declared by each :class:`~fisherlab.families.base.Param`), started from the
