@@ -584,13 +584,12 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
 
     if pt.cov is None:
         ok = finite & conv
+        info = np.full((R, len(est), len(est)), np.nan)
         if ok.all():  # no copy of the data (as costly as the fit of a closed form)
-            info = np.asarray(observed_information(family, x, theta_fixed, theta_hat), float)
-        else:
-            info = np.full((R, len(est), len(est)), np.nan)
-            if ok.any():
-                sub = {k: v[ok] for k, v in theta_hat.items()}
-                info[ok] = observed_information(family, x[ok], theta_fixed, sub)
+            info[...] = observed_information(family, x, theta_fixed, theta_hat)
+        elif ok.any():
+            sub = {k: v[ok] for k, v in theta_hat.items()}
+            info[ok] = observed_information(family, x[ok], theta_fixed, sub)
         pt.cov = safe_inv(info)
     else:
         with np.errstate(all="ignore"):
