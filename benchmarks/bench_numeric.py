@@ -3,7 +3,8 @@
 For each model, R datasets of n observations are drawn once; the per-dataset loop
 (``scipy.stats.<dist>.fit`` for gamma, beta, Weibull and the ``scipy.<name>`` families
 ``scipy.gumbel_r``, ``scipy.logistic`` and ``scipy.cauchy``, which have no hook of their
-own and take the generic batched Newton of estimators/numeric.py; ``statsmodels`` Logit for logistic
+own and take the generic batched Newton of estimators/numeric.py, with the closed-form
+derivatives of their standard log-density; ``statsmodels`` Logit for logistic
 regression) and fisherlab's ``mle`` estimator (estimate, observed-information SE, Wald
 interval, convergence checks) fit the same datasets. Estimates must agree to 1e-6
 relative (asserted); the speed ratio is printed. For gamma and beta the script also

@@ -175,3 +175,21 @@ def test_analytic_score_family(cls):
     # at the MLE the observed information is diag(n / sigma^2, 2n / sigma^2)
     assert rel(f["mu"].se, sig / np.sqrt(60)) < 1e-6
     assert rel(f["sigma"].se, sig / np.sqrt(120)) < 1e-6
+
+
+def test_standard_log_derivatives_are_scipys():
+    """The closed-form phi, phi', phi'' of the loc-scale path: phi is scipy's logpdf of
+    the standard distribution, phi' and phi'' its derivatives (scipy.differentiate)."""
+    from scipy import differentiate
+
+    from fisherlab.families.scipy_dist import STANDARD_LOG_DERIVATIVES
+
+    z = np.concatenate([np.linspace(-20.0, 20.0, 161), [-1e-9, 0.0, 1e-9]])
+    for name, derivs in STANDARD_LOG_DERIVATIVES.items():
+        dist = getattr(stats, name)
+        phi, d1, d2 = derivs(z)
+        np.testing.assert_allclose(phi, dist.logpdf(z), rtol=1e-14, atol=1e-14)
+        g1 = differentiate.derivative(dist.logpdf, z).df
+        g2 = differentiate.derivative(lambda t, f=derivs: f(t)[1], z).df  # of the closed phi'
+        np.testing.assert_allclose(d1, g1, rtol=1e-9, atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(d2, g2, rtol=1e-9, atol=1e-9, err_msg=name)

@@ -131,3 +131,28 @@ def test_safe_inverse_and_positive_definiteness_of_small_matrices():
         ref = np.all(np.linalg.eigvalsh(np.nan_to_num(m)) > 1e-12, axis=-1)
         ref[1] = False
         np.testing.assert_array_equal(positive_definite(m), ref)
+
+
+def test_bracketed_secant_finds_the_root_newton_finds():
+    from scipy import special
+
+    from fisherlab.core.numerics import newton_bracketed
+
+    # the gamma shape's profile score log k - psi(k) = s at known shapes k (beyond a
+    # few hundred, the rounding of log k - psi(k) ~ 1/(2k) limits any root's precision)
+    k_true = np.array([0.05, 0.3, 1.0, 2.0, 7.5, 40.0, 150.0])
+    s = np.log(k_true) - special.digamma(k_true)
+
+    def f(k, rows):
+        return np.log(k) - special.digamma(k) - s[rows]
+
+    start = k_true * np.array([1.4, 0.6, 1.01, 0.99, 1.2, 0.9, 1.05])
+    k, conv, nit = newton_bracketed(f, None, 0.5 / s, 1.0 / s, x0=start, tol=1e-13)
+    assert conv.all()
+    np.testing.assert_allclose(k, k_true, rtol=1e-12)
+    kn, convn, nitn = newton_bracketed(
+        f, lambda k, rows: 1.0 / k - special.polygamma(1, k), 0.5 / s, 1.0 / s, x0=start,
+        tol=1e-13)
+    assert convn.all()
+    np.testing.assert_allclose(k, kn, rtol=1e-12)
+    assert np.all(nit <= nitn + 3)

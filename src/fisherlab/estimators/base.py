@@ -231,6 +231,13 @@ def failed(R: int, reason: str) -> EstimandFit:
                        np.full(R, reason, dtype=object), np.zeros(R, np.int64))
 
 
+def finite_cov(cov) -> bool:
+    """Whether every entry of a covariance stack is finite (then a unit gradient's
+    g' cov g is its diagonal entry; a NaN or inf elsewhere would spread through 0 * x)."""
+    cov = np.asarray(cov)
+    return cov.dtype.kind == "f" and bool(np.isfinite(cov).all())
+
+
 def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str, ...],
              level: float, R: int) -> dict[str, EstimandFit]:
     """Fill in derived estimates, delta-method standard errors and Wald intervals."""
@@ -242,6 +249,7 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
     reason = (np.full(R, "", dtype=object) if pt.reason is None
               else np.asarray(pt.reason, dtype=object))
     iters = np.zeros(R, np.int64) if pt.iterations is None else np.asarray(pt.iterations)
+    diagonal = pt.cov is not None and have_all and finite_cov(pt.cov)
     out = {}
     for e in estimands:
         if e in pt.estimate:
@@ -253,6 +261,10 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
         est = np.broadcast_to(est, (R,)).astype(float)
         if e in pt.se:
             se = np.asarray(pt.se[e], dtype=float)
+        elif diagonal and e in names:
+            # g = e_j: g' cov g is cov_jj exactly (the other terms are exact zeros)
+            j = names.index(e)
+            se = np.sqrt(pt.cov[..., j, j] + 0.0)  # + 0.0: a -0.0 variance gives 0.0, as there
         elif pt.cov is not None and have_all:
             g = family.estimand_gradient(theta_hat, e)
             se = np.sqrt(np.einsum("...i,...ij,...j->...", g, pt.cov, g))
@@ -263,10 +275,14 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
             lo, hi = (np.broadcast_to(np.asarray(v, float), (R,)).copy() for v in pt.interval[e])
         else:
             lo, hi = est - z * se, est + z * se
-        ok = conv & np.isfinite(est)
-        why = np.where(conv & ~np.isfinite(est), "non-finite estimate", reason)
+        finite = np.isfinite(est)
+        ok = conv & finite
+        why = reason.astype(object)  # a copy of its own
+        bad = conv & ~finite
+        if bad.any():
+            why[bad] = "non-finite estimate"
         draws = None if pt.draws is None else pt.draws.get(e)
-        out[e] = EstimandFit(est, se, lo, hi, ok, why.astype(object), iters, draws,
+        out[e] = EstimandFit(est, se, lo, hi, ok, why, iters, draws,
                              pt.flagged, pt.flag_reason, pt.flags, pt.evaluations)
     return out
 

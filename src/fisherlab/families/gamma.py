@@ -3,10 +3,12 @@
 With rate = shape / x̄ profiled out, the score equation for the shape k is
 ``log k - ψ(k) = log x̄ - mean(log x) =: s`` (s >= 0 by Jensen, 0 only when all x are
 equal). Its left side decreases from inf to 0 and obeys 1/(2k) < log k - ψ(k) < 1/k,
-so the root lies in [1/(2s), 1/s]: solved for every replicate at once by
-``scipy.optimize.elementwise.find_root`` (the same equation ``scipy.stats.gamma.fit``
-solves with ``floc=0``), by safeguarded Newton. Fisher information per observation in (shape, rate):
-[[ψ'(k), -1/β], [-1/β, k/β²]]. The method of moments is k = x̄²/v, β = x̄/v.
+so the root lies in [1/(2s), 1/s]: solved for every replicate at once (the same
+equation ``scipy.stats.gamma.fit`` solves with ``floc=0``) by safeguarded secant steps
+from Minka's closed-form approximation
+(:func:`~fisherlab.core.numerics.newton_bracketed`). Fisher information per
+observation in (shape, rate): [[ψ'(k), -1/β], [-1/β, k/β²]]. The method of moments
+is k = x̄²/v, β = x̄/v.
 """
 
 import numpy as np
@@ -62,25 +64,26 @@ class Gamma(Family):
         def f(k, i):  # the profile score equation, decreasing in k
             return np.log(k) - special.digamma(k) - s_ok[i]
 
-        def fprime(k, i):  # d/dk [log k - ψ(k)] = 1/k - ψ'(k) < 0, ψ'(k) = ζ(2, k)
-            return 1.0 / k - special.zeta(2.0, k)
-
         # Minka (2002) start, within 1.5% of the root: (3 - s + sqrt((s-3)² + 24 s))/(12 s)
         k0 = (3.0 - s_ok + np.sqrt((s_ok - 3.0) ** 2 + 24.0 * s_ok)) / (12.0 * s_ok)
-        # Newton for all replicates at once inside the bracket [1/(2s), 1/s]
-        k, conv, nit = newton_bracketed(f, fprime, 0.5 / s_ok, 1.0 / s_ok, x0=k0, tol=tol,
+        # secant steps for all replicates at once inside the bracket [1/(2s), 1/s]: f
+        # costs a digamma, Newton's f' a trigamma (scipy's zeta(2, k)), 20 times
+        # dearer; from Minka's start the secant converges in five or six digammas,
+        # cheaper than one trigamma
+        k, conv, nit = newton_bracketed(f, None, 0.5 / s_ok, 1.0 / s_ok, x0=k0, tol=tol,
                                         maxiter=maxiter or 100)
         k = np.where(ok, k, np.nan)
-        reason = np.where(ok, np.where(conv, "", "root of the shape score not found"),
-                          "all observations equal (or non-positive): no finite MLE")
+        reason = np.full(len(k), "", dtype=object)
+        reason[~conv] = "root of the shape score not found"
+        reason[~ok] = "all observations equal (or non-positive): no finite MLE"
         return Point({"shape": k, "rate": k / mean}, converged=ok & conv,
-                     reason=reason.astype(object), iterations=nit)
+                     reason=reason, iterations=nit)
 
     def fisher_information(self, theta):
         k, b = np.broadcast_arrays(np.asarray(theta["shape"], float),
                                    np.asarray(theta["rate"], float))
         info = np.empty(k.shape + (2, 2))
-        info[..., 0, 0] = special.polygamma(1, k)
+        info[..., 0, 0] = special.zeta(2.0, k)  # ψ'(k), without polygamma's overhead
         info[..., 0, 1] = info[..., 1, 0] = -1.0 / b
         info[..., 1, 1] = k / b**2
         return info
