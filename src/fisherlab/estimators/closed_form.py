@@ -148,14 +148,7 @@ class MethodOfMoments(Estimator):
         k = family.mom_moments
         n = x.shape[1]
         names = [p.name for p in family.estimated()]
-        # (k, R, n): x, x^2, ... written in place (np.stack of the powers copies them),
-        # in x's own type (counts stay integers until their mean)
-        first = x ** 1
-        powers = np.empty((k, *x.shape), dtype=first.dtype)
-        powers[0] = first
-        for j in range(1, k):
-            powers[j] = x ** (j + 1)
-        m = powers.mean(axis=-1)  # (k, R)
+        centred, m = _centred_powers(x, k)  # (k, R, n): x - m1, x^2 - m2, ...; (k, R)
 
         def h(mm):  # parameters from moments, vectorised: (k, ...) -> (p, ...)
             est = family.mom_from_moments(np.moveaxis(mm, 0, -1), theta_fixed)
@@ -165,12 +158,36 @@ class MethodOfMoments(Estimator):
         # delta method: Cov(theta) = J Cov(m) J' with Cov(m) = Cov(x, x^2, ...)/n
         step = 1e-3 * np.maximum(np.abs(m), 1e-8)
         jac = _jacobian(h, m, step, family.name)  # (p, k, R)
-        centred = (np.subtract(powers, m[..., None], out=powers) if powers.dtype == m.dtype
-                   else powers - m[..., None])
         # Cov(m) is estimated from the n observations: undefined (NaN) for n = 1
         cov_m = np.einsum("iRn,jRn->Rij", centred, centred) / max(n - 1, 0) / n
         cov = np.einsum("iaR,Rab,jbR->Rij", jac, cov_m, jac)
         return Point(estimate, cov=cov)
+
+
+def _centred_powers(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The powers x, x^2, ..., x^k of the datasets ``x`` (R, n) centred at their means
+    (k, R, n), and the means, the sample moments m (k, R). For float64 data each power
+    is written into its place and centred there: at n = 1000 a pass over the powers
+    costs as much as drawing the data, and stacking them copies them all. The numbers
+    are those of ``powers = np.stack([x ** (j + 1) ...])``, ``m = powers.mean(-1)``,
+    ``powers - m[..., None]``."""
+    if x.dtype != np.float64:  # counts: their powers are integers until the mean
+        powers = np.stack([x ** (j + 1) for j in range(k)], axis=0)
+        m = powers.mean(axis=-1)
+        return powers - m[..., None], m
+    x = np.ascontiguousarray(x)  # each dataset's sum in the order of a copy's
+    out = np.empty((k, *x.shape))
+    m = np.empty((k, x.shape[0]))
+    m[0] = x.mean(axis=-1)
+    np.subtract(x, m[0][:, None], out=out[0])
+    for j in range(1, k):
+        if j == 1:
+            np.multiply(x, x, out=out[1])  # x ** 2 is x * x (numpy's square)
+        else:
+            out[j] = x ** (j + 1)
+        m[j] = out[j].mean(axis=-1)
+        out[j] -= m[j][:, None]
+    return out, m
 
 
 #: iterations of the Jacobian's first pass over every dataset (:func:`_jacobian`)
