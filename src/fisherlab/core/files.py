@@ -161,7 +161,12 @@ class CheckedWriter:
             rows, preserve_index=False)
         if self._writer is None:
             self._schema = table.schema
-            self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            # dictionaries for strings only (an estimator's name repeated R times): a
+            # column of distinct numbers gains nothing from one, and building it was a
+            # third of a chunk row group's writing
+            strings = [f.name for f in self._schema
+                       if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            self._writer = pq.ParquetWriter(self._tmp, self._schema, use_dictionary=strings)
             self._digest = RowsDigest(self._schema)
         else:
             table = table.cast(self._schema)
