@@ -6,14 +6,16 @@ Defaults: R = 2000 datasets (a cell of a bundled study: normal_bessel has 2000
 replications a cell) at n = 100, and again at n = 1000.
 
 1. The limit. For every registered family × closed-form estimator (``mle`` where the
-   family has a closed form, ``mom``, ``unbiased``), a one-estimator study's chunk of R
-   replicates at n, run as a job runs it (:func:`fisherlab.run.chunks.write_chunk`: fit,
-   build the rows, their per-block statistics, write the chunk's parquet files) but
-   with its data already drawn, against drawing the same (R, n) data alone with one
-   generator (``family.sample(rng, theta, (R, n))``: ``rng.normal(size=(R, n))`` and
-   friends). ``ratio`` = chunk / draw; the bar is 2×. ``job draw`` is the chunk's own
-   drawing (a generator per 100-replicate seed block), for reference. The chunk is a
-   job of its own, so it carries a job's fixed costs (two parquet files, each written
+   family has a closed form, ``mom``, ``unbiased``; ``mom/an``: ``mom`` with
+   ``jacobian: analytic``, where the family declares ``mom_jacobian``), a
+   one-estimator study's chunk of R replicates at n, run as a job runs it
+   (:func:`fisherlab.run.chunks.write_chunk`: fit, build the rows, their per-block
+   statistics, write the chunk's parquet files) but with its data already drawn,
+   against drawing the same (R, n) data alone with one generator
+   (``family.sample(rng, theta, (R, n))``: ``rng.normal(size=(R, n))`` and friends).
+   ``ratio`` = chunk / draw; the bar is 2×. ``job draw`` is the chunk's own drawing
+   (a generator per 100-replicate seed block), for reference. The chunk is a job of
+   its own, so it carries a job's fixed costs (two parquet files, each written
    atomically), which a job spanning several cells shares among them.
 2. Against scipy: the ``mle`` estimator on all R datasets at once (estimates,
    observed-information SEs, intervals) against ``scipy.stats.<dist>.fit`` called once
@@ -47,6 +49,8 @@ CASES = {
     "exponential": ({"rate": 2.0}, "rate", lambda x: 1 / stats.expon.fit(x, floc=0)[1]),
     "uniform": ({"lower": 0.0, "upper": 3.0}, "upper", lambda x: sum(stats.uniform.fit(x))),
 }
+#: the rows' short names of estimators with options
+ESTIMATORS = {"mom/an": "{mom: {jacobian: analytic}}"}
 #: the bar of the issue: a chunk at most this many times its data's drawing
 BAR = 2.0
 
@@ -71,6 +75,8 @@ def closed_form_pairs(only=None) -> list[tuple[str, str]]:
             if est in ("mom", "unbiased") or (
                     est == "mle" and make_estimator("mle").closed_form(fam)):
                 out.append((name, est))
+            if est == "mom" and fam.has("mom_jacobian"):
+                out.append((name, "mom/an"))  # mom with jacobian: analytic
     return out
 
 
@@ -79,10 +85,10 @@ def one_estimator_study(family: str, estimator: str, n: int, folder: Path):
     its default estimands."""
     theta = get_family(family).example_theta()
     params = ", ".join(f"{k}: {v}" for k, v in theta.items())
-    path = folder / f"{family}_{estimator}.yaml"
+    path = folder / f"{family}_{estimator.replace('/', '_')}.yaml"
     path.write_text(f"description: closed-form benchmark\nmodel: {{family: '{family}', "
                     f"params: {{{params}}}}}\nsample_sizes: [{n}]\nreplications: 100\n"
-                    f"seed: 1\nestimators: [{estimator}]\n")
+                    f"seed: 1\nestimators: [{ESTIMATORS.get(estimator, estimator)}]\n")
     return load_study(path)
 
 
@@ -93,7 +99,7 @@ def limit_row(family: str, estimator: str, R: int, n: int, folder: Path) -> dict
     fam = study.family
     t_draw, _ = best_of(lambda: fam.sample(np.random.default_rng(1), params, (R, n)))
     t_job_draw, drawn = best_of(lambda: simulate.draw_with_truth(study, chunk))
-    out = folder / f"{family}_{estimator}.parquet"
+    out = folder / f"{family}_{estimator.replace('/', '_')}.parquet"
     real = simulate.draw_with_truth
     # the job's own path with its drawing taken out: run_chunk draws through this name
     simulate.draw_with_truth = lambda _study, _chunk: drawn

@@ -315,3 +315,54 @@ def test_every_cli_output_is_written_atomically(tmp_path, monkeypatch):
         assert not (tmp_path / name).exists()
     assert calls == ["c.stats.parquet", "n5.parquet", "p.json", "e.parquet", "s.csv"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("mu, estimators", [
+    ("0.0", "[mle, mom, {faulty: {mode: nan}}]"),  # failed fits: n_failed, rep_failed
+    ("{dist: Normal, mu: 0, sigma: 1}", "[mle, unbiased]"),  # truths drawn per replicate
+])
+def test_a_chunk_job_writes_its_rows_and_their_block_statistics(tmp_path, faulty, mu,
+                                                                 estimators):
+    # write_chunk builds its Arrow rows and block statistics from the fits' arrays, not
+    # from a DataFrame: they must be what run_chunk's rows and block_stats of them give
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from fisherlab.core.layout import stats_path
+    from fisherlab.run.chunks import write_chunk
+    from fisherlab.spec.study import Job
+    from fisherlab.stats.cellstats import block_stats
+
+    p = tmp_path / "s.yaml"
+    p.write_text(f"description: chunk\nmodel: {{family: normal, params: {{mu: {mu}, "
+                 f"sigma: 1.0}}}}\nsample_sizes: [5, 20]\nreplications: 300\nseed: 3\n"
+                 f"estimators: {estimators}\n")
+    study = load_study(p)
+    cells = [c for c in study.chunks(300) if c.condition.n in (5, 20)]
+    # a job of two cells, replicates 100..249 (several blocks, the last one partial)
+    cells = [type(c)(c.condition, c.index, 100, 250) for c in cells]
+    rows, _ = write_chunk(study, Job(tuple(cells)), tmp_path / "c.parquet")
+    frames = [run_chunk(study, c) for c in cells]
+    for df in frames:
+        df.attrs = {}
+    want = pd.concat(frames, ignore_index=True)
+    got = pq.read_table(tmp_path / "c.parquet")
+    assert rows == len(want) == 2 * 150 * len(study.estimators) * len(study.estimands)
+    assert got.schema.remove_metadata() == pa.Schema.from_pandas(
+        want, preserve_index=False).remove_metadata()
+    assert got.schema.metadata[b"pandas"] == pa.Schema.from_pandas(
+        want, preserve_index=False).metadata[b"pandas"]
+    pd.testing.assert_frame_equal(got.to_pandas(), want, check_exact=True)
+    drawn = mu.startswith("{")
+    stats = []
+    for c, df in zip(cells, frames, strict=True):
+        st = block_stats(df, drawn)
+        st.insert(0, "n", c.condition.n)
+        stats.append(st)
+    stats = pd.concat(stats, ignore_index=True)
+    assert (stats["n_failed"] > 0).any() != drawn  # the planted failures are counted
+    # the same file as the statistics frame written by pandas (values, types, metadata)
+    io.write_parquet(stats, tmp_path / "want.parquet", meta=io.read_meta(
+        stats_path(tmp_path / "c.parquet")))
+    assert (stats_path(tmp_path / "c.parquet").read_bytes()
+            == (tmp_path / "want.parquet").read_bytes())

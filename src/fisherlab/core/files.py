@@ -55,16 +55,17 @@ def write_text(target: str | Path, text: str) -> None:
 
 def write_parquet(df, target: str | Path, meta: dict | None = None,
                   checksum: bool = False, row_group_size: int | None = None) -> None:
-    """Write ``df``; ``meta`` (JSON-able provenance) goes into the file's schema metadata
-    under the key ``fisherlab``. With ``checksum``, ``meta["rows_sha256"]`` is the
-    digest of the rows (:class:`CheckedWriter`, :func:`read_checked`).
+    """Write ``df`` (a DataFrame or an Arrow table); ``meta`` (JSON-able provenance)
+    goes into the file's schema metadata under the key ``fisherlab``. With
+    ``checksum``, ``meta["rows_sha256"]`` is the digest of the rows
+    (:class:`CheckedWriter`, :func:`read_checked`).
     ``row_group_size``: rows per row group."""
 
     if checksum:
         with CheckedWriter(target, meta) as writer:
             writer.write(df, row_group_size)
         return
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
     with atomic_path(target) as tmp:
         if meta is not None:
             table = table.replace_schema_metadata(
@@ -160,7 +161,12 @@ class CheckedWriter:
             rows, preserve_index=False)
         if self._writer is None:
             self._schema = table.schema
-            self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            # dictionaries for strings only (an estimator's name repeated R times): a
+            # column of distinct numbers gains nothing from one, and building it was a
+            # third of a chunk row group's writing
+            strings = [f.name for f in self._schema
+                       if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            self._writer = pq.ParquetWriter(self._tmp, self._schema, use_dictionary=strings)
             self._digest = RowsDigest(self._schema)
         else:
             table = table.cast(self._schema)

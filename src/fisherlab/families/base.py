@@ -160,6 +160,12 @@ class Family:
         ``m[..., j] = mean(x**(j+1))``."""
         raise NotImplementedError
 
+    def mom_jacobian(self, m: np.ndarray, theta_fixed: Theta) -> dict[str, np.ndarray]:
+        """The derivatives of :meth:`mom_from_moments`: per estimated parameter an array
+        ``(..., mom_moments)`` of d parameter / d m_j, for the method of moments' delta
+        method with ``jacobian: analytic`` (the default differentiates numerically)."""
+        raise NotImplementedError
+
     def unbiased(self, x: np.ndarray, theta_fixed: Theta, level: float) -> Point:
         """Classical unbiased estimators, where they exist (Bessel's correction, ...)."""
         raise NotImplementedError

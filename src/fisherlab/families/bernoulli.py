@@ -94,6 +94,9 @@ class Bernoulli(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"p": m[..., 0]}
 
+    def mom_jacobian(self, m, theta_fixed):
+        return {"p": np.ones_like(m[..., :1])}
+
     def score(self, x, theta):
         # d/dp [k log p + (n - k) log(1 - p)] = k/p - (n - k)/(1 - p)
         p = np.asarray(theta["p"], float)

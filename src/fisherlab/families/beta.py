@@ -54,6 +54,15 @@ class Beta(Family):
         c = m[..., 0] * (1.0 - m[..., 0]) / v - 1.0
         return {"alpha": m[..., 0] * c, "beta": (1.0 - m[..., 0]) * c}
 
+    def mom_jacobian(self, m, theta_fixed):
+        m1 = m[..., 0]
+        v = m[..., 1] - m1 ** 2  # d v / d m1 = -2 m1, d v / d m2 = 1
+        c = m1 * (1.0 - m1) / v - 1.0
+        dc1 = (1.0 - 2 * m1) / v + 2 * m1 ** 2 * (1.0 - m1) / v ** 2
+        dc2 = -m1 * (1.0 - m1) / v ** 2
+        return {"alpha": np.stack([c + m1 * dc1, m1 * dc2], -1),
+                "beta": np.stack([-c + (1.0 - m1) * dc1, (1.0 - m1) * dc2], -1)}
+
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
         R = x.shape[0]
         la, lb = np.log(x).mean(axis=1), np.log1p(-x).mean(axis=1)

@@ -63,6 +63,9 @@ class Binomial(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"p": m[..., 0] / theta_fixed["trials"]}
 
+    def mom_jacobian(self, m, theta_fixed):
+        return {"p": np.full_like(m[..., :1], 1.0 / theta_fixed["trials"], dtype=float)}
+
     def score_interval(self, x, theta_fixed, level):
         # n observations of `trials` trials each: k = sum x successes in N = n trials
         return {"p": wilson(x.sum(axis=1), x.shape[1] * int(theta_fixed["trials"]), level)}

@@ -79,6 +79,9 @@ class Exponential(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"rate": 1.0 / m[..., 0]}
 
+    def mom_jacobian(self, m, theta_fixed):
+        return {"rate": -1.0 / m[..., :1] ** 2}
+
     def unbiased(self, x, theta_fixed, level):
         n = x.shape[1]
         total = x.sum(axis=1)

@@ -54,6 +54,12 @@ class Gamma(Family):
         v = m[..., 1] - m[..., 0] ** 2
         return {"shape": m[..., 0] ** 2 / v, "rate": m[..., 0] / v}
 
+    def mom_jacobian(self, m, theta_fixed):
+        m1 = m[..., 0]
+        v = m[..., 1] - m1 ** 2  # d v / d m1 = -2 m1, d v / d m2 = 1
+        return {"shape": np.stack([2 * m1 / v + 2 * m1 ** 3 / v ** 2, -m1 ** 2 / v ** 2], -1),
+                "rate": np.stack([1 / v + 2 * m1 ** 2 / v ** 2, -m1 / v ** 2], -1)}
+
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
 
         mean = x.mean(axis=1)

@@ -43,6 +43,14 @@ class NegativeBinomial(Family):
         v = m[..., 1] - m[..., 0] ** 2
         return {"r": m[..., 0] ** 2 / (v - m[..., 0]), "p": m[..., 0] / v}
 
+    def mom_jacobian(self, m, theta_fixed):
+        m1 = m[..., 0]
+        v = m[..., 1] - m1 ** 2  # d v / d m1 = -2 m1, d v / d m2 = 1
+        w = v - m1
+        return {"r": np.stack([2 * m1 / w + m1 ** 2 * (2 * m1 + 1) / w ** 2, -m1 ** 2 / w ** 2],
+                              -1),
+                "p": np.stack([1 / v + 2 * m1 ** 2 / v ** 2, -m1 / v ** 2], -1)}
+
     def mle_batched(self, x, theta_fixed, *, tol, maxiter, starts):
 
         mean = x.mean(axis=1)

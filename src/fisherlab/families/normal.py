@@ -91,6 +91,12 @@ class Normal(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"mu": m[..., 0], "sigma": np.sqrt(np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))}
 
+    def mom_jacobian(self, m, theta_fixed):
+        sigma = np.sqrt(np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))
+        one, zero = np.ones_like(sigma), np.zeros_like(sigma)
+        return {"mu": np.stack([one, zero], -1),
+                "sigma": np.stack([-m[..., 0] / sigma, 0.5 / sigma], -1)}
+
     def exact_wald_rejection(self, estimand, theta, n, null, sides, level):
         # the MLE's Wald statistic W = (x̄ - mu0) / (σ̂/√n), σ̂ with divisor n, is
         # T sqrt(n/(n-1)) with T = (x̄ - mu0)/(s/√n) ~ noncentral t(n-1, δ), δ =

@@ -73,6 +73,9 @@ class Poisson(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"lam": m[..., 0]}
 
+    def mom_jacobian(self, m, theta_fixed):
+        return {"lam": np.ones_like(m[..., :1])}
+
     def pseudo_true(self, expect, theta_fixed):
         # d/dlam E[X log lam - lam] = E[X]/lam - 1 = 0  =>  lam* = E[X]
         return {"lam": expect(lambda x: x)}

@@ -82,6 +82,12 @@ class Uniform(Family):
         half = np.sqrt(3.0 * np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))
         return {"lower": m[..., 0] - half, "upper": m[..., 0] + half}
 
+    def mom_jacobian(self, m, theta_fixed):
+        # half = sqrt(3 (m2 - m1^2)): d half / d m1 = -3 m1 / half, d half / d m2 = 1.5 / half
+        half = np.sqrt(3.0 * np.maximum(m[..., 1] - m[..., 0] ** 2, 0.0))
+        d1, d2 = -3.0 * m[..., 0] / half, 1.5 / half
+        return {"lower": np.stack([1.0 - d1, -d2], -1), "upper": np.stack([1.0 + d1, d2], -1)}
+
     def mle_bias(self, estimand, theta, n):
         """E[max] = upper - w/(n+1) and E[min] = lower + w/(n+1) (module docstring)."""
         w = float(theta["upper"]) - float(theta["lower"])

@@ -13,8 +13,10 @@ regenerates it) and named in a
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -23,9 +25,9 @@ from ..core.errors import ChunkError
 from ..core.layout import CHUNK_ROW_GROUP, draws_path, side_files, stats_path
 from ..plan.chunking import jobs_for
 from ..spec.study import Job, Study, spec_sha256
-from ..stats.cellstats import block_stats
+from ..stats.cellstats import COUNTS, FIELDS, KEYS, VALUES, cell_stats
 from . import provenance
-from .simulate import drawn_params, timed_chunk
+from .simulate import drawn_params, fitted_parts
 
 #: most rows in one row group of a chunk file
 ROW_GROUP = CHUNK_ROW_GROUP
@@ -37,7 +39,13 @@ def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
     most; :class:`~fisherlab.core.files.CheckedWriter`), so that the job holds one
     cell's datasets and rows at a time whatever its size; its cells' per-block
     statistics go beside them (``.stats.parquet``, with ``n``), and any kept posterior
-    draws (``.n<n>.draws.nc``). Returns (rows, seconds)."""
+    draws (``.n<n>.draws.nc``). Returns (rows, seconds).
+
+    The rows go from the fits' arrays to Arrow directly and their statistics are taken
+    per estimator × estimand as they come (the same numbers and bytes as
+    ``pa.Table.from_pandas(run_chunk(...))`` and :func:`block_stats` of it): a DataFrame
+    of the rows and a group-by over its string columns cost more than drawing the data
+    of a cheap cell."""
     out = Path(out)
     stats, fits, seconds = [], [], 0.0
     spec = study.spec(job)
@@ -45,26 +53,74 @@ def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
     with files.CheckedWriter(out, {"spec": spec, "spec_sha256": sha}) as writer:
         for ch in job.chunks:
             n = ch.condition.n
-            df, sec = timed_chunk(study, ch, draws_path=draws_path(out, n))
-            fits.append({"n": n, **df.attrs.get("fit_seconds", {})})
-            df.attrs = {}
-            st = block_stats(df, bool(drawn_params(ch.condition.params)))
-            st.insert(0, "n", n)
-            stats.append(st)
-            seconds += sec
-            # the rows come an estimator × estimand after another, each R long
-            rows = pa.Table.from_pandas(df, preserve_index=False)
-            del df
-            R = max(ch.stop - ch.start, 1)
-            for start in range(0, max(rows.num_rows, 1), R):
-                writer.write(rows.slice(start, R), row_group_size=ROW_GROUP)
-            del rows
+            drawn = bool(drawn_params(ch.condition.params))
+            timing: dict = {}
+            cells = []
+            t0 = time.perf_counter()
+            for est, parts in fitted_parts(study, ch, draws_path(out, n), timing):
+                seconds += time.perf_counter() - t0
+                cells += _cells(est, parts, drawn)
+                for _, cols in parts:
+                    writer.write(_table(cols), row_group_size=ROW_GROUP)
+                del parts
+                t0 = time.perf_counter()
+            seconds += time.perf_counter() - t0
+            fits.append({"n": n, **timing})
+            stats.append((n, sorted(cells, key=lambda c: (c["estimator"], c["estimand"]))))
         writer.meta.update({"seconds": round(seconds, 4), "versions": provenance.versions(),
                             "fit_seconds": fits})  # per cell: provenance.json's timings
         # before the chunk's own rename: a chunk on disk always has its statistics
-        files.write_parquet(pd.concat(stats, ignore_index=True), stats_path(out),
-                            meta={"spec_sha256": sha})
+        files.write_parquet(_stats_table(stats), stats_path(out), meta={"spec_sha256": sha})
     return writer.rows, seconds
+
+
+#: Arrow schemas (types and pandas metadata) by columns' names and dtypes
+_SCHEMAS: dict = {}
+
+
+def _table(cols: dict) -> pa.Table:
+    """Numpy columns as the Arrow table ``pa.Table.from_pandas(pd.DataFrame(cols),
+    preserve_index=False)`` gives, without the DataFrame: its schema (types, pandas
+    metadata) is taken once from a frame of one row."""
+    key = tuple((c, v.dtype.str) for c, v in cols.items())
+    if (schema := _SCHEMAS.get(key)) is None:
+        schema = _SCHEMAS[key] = pa.Schema.from_pandas(
+            pd.DataFrame({c: v[:1] for c, v in cols.items()}), preserve_index=False)
+    # from_pandas=True: pandas' NaN is a null in Arrow, as from_pandas writes it
+    return pa.Table.from_arrays([pa.array(cols[f.name], f.type, from_pandas=True)
+                                 for f in schema], schema=schema)
+
+
+def _stats_table(stats: list) -> pa.Table:
+    """The statistics file's table: per cell of the job ``(n, its cells' statistics in
+    (estimator, estimand) order)``, as ``stats_frame`` of each with ``n`` inserted first,
+    concatenated."""
+    cells = [(n, c) for n, cs in stats for c in cs]
+    sizes = [len(c["block"]) for _, c in cells]
+    cols = {"n": np.repeat(np.array([n for n, _ in cells], np.int64), sizes)}
+    cols.update({k: np.repeat(np.array([c[k] for _, c in cells], dtype=object), sizes)
+                 for k in KEYS})
+    for k in ["block"] + FIELDS:
+        cols[k] = np.concatenate([c[k] for _, c in cells])
+    for k in COUNTS:
+        cols[k] = cols[k].astype(np.int64)
+    return _table(cols)
+
+
+def _cells(estimator: str, parts: list, drawn: bool) -> list[dict]:
+    """The per-block statistics (:func:`~fisherlab.stats.cellstats.cell_stats`) of one
+    estimator's rows, an estimand's columns each."""
+    rep = parts[0][1]["replicate"]
+    # replicates whose fit by this estimator failed for any estimand
+    failed = np.zeros(len(rep), bool)
+    for _, cols in parts:
+        if len(cols["replicate"]) != len(rep) or np.any(cols["replicate"] != rep):
+            raise ValueError(f"{estimator}: estimands fitted on different replicates")
+        failed |= ~cols["converged"].astype(bool)
+    order = np.argsort(rep, kind="stable")
+    return [cell_stats(estimator, estimand, cols["replicate"], ~cols["converged"].astype(bool),
+                       rep[order], failed[order], {c: np.asarray(cols[c], float) for c in VALUES},
+                       drawn) for estimand, cols in parts]
 
 
 def remove(paths) -> list[Path]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +102,26 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
     ``draws_path``: where an estimator with ``keep_draws: true`` writes the chunk's
     posterior draws (NetCDF, :func:`write_draws`); without it nothing is written.
     """
+    seconds: dict = {}
+    columns: dict[str, list] = {}
+    for _, parts in fitted_parts(study, chunk, draws_path, seconds):
+        for _, part in parts:
+            for col, v in part.items():
+                columns.setdefault(col, []).append(v)
+    df = pd.DataFrame({col: np.concatenate(v) for col, v in columns.items()})
+    # seconds per estimator and the fits they cover: pandas keeps ``attrs`` in the chunk
+    # file's metadata, where provenance.json collects them (timings per fit)
+    df.attrs["fit_seconds"] = seconds
+    return df
+
+
+def fitted_parts(study: Study, chunk: Chunk, draws_path: str | Path | None = None,
+                 seconds: dict | None = None) -> Iterator[tuple[str, list]]:
+    """The rows of :func:`run_chunk` an estimator at a time, as they are fitted: per
+    estimator of the study, ``(its id, [(estimand, columns), ...])``, the columns (numpy
+    arrays of the chunk's R replicates, in the order of :func:`run_chunk`'s columns) one
+    set per estimand. ``seconds`` (a dict) gets ``replicates`` and, per estimator, the
+    wall time of its fit."""
     fam = study.analysis  # what the estimators fit (the data's own family, or fit_model's)
     theta, x = draw_with_truth(study, chunk)
     R = x.shape[0]
@@ -117,28 +137,33 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
         truth[e] = float(t) if t.ndim == 0 else np.broadcast_to(t, (R,)).copy()
     replicate = np.arange(chunk.start, chunk.stop)
     cond = chunk.condition
+    # the condition's columns first: true values (a drawn one varies per replicate), then
+    # the priors they were drawn from
+    head = {true_col(k): v if isinstance(v, np.ndarray) else np.full(R, float(v))
+            for k, v in sorted(theta.items())}
+    head.update({prior_col(k): np.full(R, describe_prior(cond.params[k]), dtype=object)
+                 for k in drawn_params(cond.params)})
     # a study with a sampler gets its columns on every row (one dtype per column), and
     # per-replicate seeds (200 us each: only computed where an estimator samples)
     sampling = any(s.estimator.samples for s in study.estimators)
     counting = any(s.estimator.reports_evaluations() for s in study.estimators)
     seeds = (replicate_seeds(study.seed, study.family.name, cond.params, cond.n, chunk.start,
                              chunk.stop) if sampling else None)
-    # the rows column by column, one array per estimator × estimand, joined once: a
-    # DataFrame per estimator × estimand and their concat cost ~0.5 ms each, more than
-    # drawing the data of a cheap cell
-    columns: dict[str, list] = {}
-    parts = 0
-    seconds = {}  # wall time per estimator: the chunk file's metadata, never a column
+    # the rows column by column, one array per estimator × estimand: a DataFrame per
+    # estimator × estimand costs ~0.5 ms, more than drawing the data of a cheap cell
+    seconds = {} if seconds is None else seconds
+    seconds.update({"replicates": R, "seconds": {}})
     for spec in study.estimators:
         estimator = spec.estimator
         t0 = time.perf_counter()
         with fit_timeout(study.fit_timeout):
             fits = estimator.fit(fam, x, fixed, estimands, study.level, seeds=seeds)
-        seconds[spec.id] = round(time.perf_counter() - t0, 6)
-        kept = {}
+        seconds["seconds"][spec.id] = round(time.perf_counter() - t0, 6)
+        kept, parts = {}, []
         for e in estimands:
             f = fits[e]
             part = {
+                **head,
                 "n": np.full(R, cond.n, dtype=np.int64), "replicate": replicate,
                 "estimator": np.full(R, spec.id, dtype=object),
                 "estimand": np.full(R, e, dtype=object),
@@ -161,24 +186,10 @@ def run_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
                     kept[e] = f.draws
             for col in EVALUATION_COLUMNS if counting else ():
                 part[col] = np.asarray((f.evaluations or {}).get(col, np.zeros(R)), np.int64)
-            for col, v in part.items():
-                columns.setdefault(col, []).append(np.asarray(v))
-            parts += 1
+            parts.append((e, {col: np.asarray(v) for col, v in part.items()}))
         if kept and draws_path is not None and spec.options.get("keep_draws"):
             write_draws(draws_path, kept, replicate, theta, spec.id, study, chunk)
-    df = pd.DataFrame({col: np.concatenate(v) for col, v in columns.items()})
-    for i, (k, v) in enumerate(sorted(theta.items())):
-        # a drawn truth (R,) repeats in every estimator × estimand frame of R rows
-        df.insert(i, true_col(k), np.tile(v, parts) if isinstance(v, np.ndarray)
-                  else float(v))
-    at = len(theta)
-    for k in drawn_params(cond.params):
-        df.insert(at, prior_col(k), describe_prior(cond.params[k]))
-        at += 1
-    # seconds per estimator and the fits they cover: pandas keeps ``attrs`` in the chunk
-    # file's metadata, where provenance.json collects them (timings per fit)
-    df.attrs["fit_seconds"] = {"replicates": R, "seconds": seconds}
-    return df
+        yield spec.id, parts
 
 
 def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -210,10 +221,3 @@ def write_draws(path: str | Path, draws: Mapping[str, np.ndarray], replicate, th
                            "spec": json.dumps(study.spec(chunk), sort_keys=True, default=str)})
     with atomic_path(path) as tmp:
         ds.to_netcdf(tmp, engine="scipy")
-
-
-def timed_chunk(study: Study, chunk: Chunk, draws_path: str | Path | None = None
-                ) -> tuple[pd.DataFrame, float]:
-    t0 = time.perf_counter()
-    df = run_chunk(study, chunk, draws_path)
-    return df, time.perf_counter() - t0

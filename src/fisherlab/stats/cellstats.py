@@ -53,40 +53,67 @@ def block_stats(df: pd.DataFrame, drawn: bool) -> pd.DataFrame:
     failed = (pd.DataFrame({"estimator": df["estimator"].to_numpy(), "replicate": rep,
                             "bad": bad}).groupby(["estimator", "replicate"])["bad"].any())
     # each column converted once (per cell it would be cells × rows of copying)
-    cols = {c: df[c].to_numpy(float) for c in ("estimate", "true_value", "se", "ci_low",
-                                                 "ci_high")}
-    frames = []
+    cols = {c: df[c].to_numpy(float) for c in VALUES}
+    cells = []
     for (est, estimand), idx in df.groupby(KEYS, sort=True).indices.items():
-        r = rep[idx]
-        b0 = int(r.min()) // SEED_BLOCK
-        nb = int(r.max()) // SEED_BLOCK - b0 + 1
-        pos = r - b0 * SEED_BLOCK
-        present = _grid(np.ones(len(r), bool), pos, nb, False)
-        ok = present & _grid(~bad[idx], pos, nb, False)
-        g = {c: v[idx] for c, v in cols.items()}
-        est_v = _grid(g["estimate"], pos, nb)
-        truth = _grid(g["true_value"], pos, nb)
-        x = est_v - truth if drawn else est_v
-        se2 = _grid(g["se"] ** 2, pos, nb, np.nan)
-        lo, hi = _grid(g["ci_low"], pos, nb, np.nan), _grid(g["ci_high"], pos, nb, np.nan)
-        fin = ok & np.isfinite(lo) & np.isfinite(hi)
         f = failed.loc[est]
-        rf = _grid(f.to_numpy(bool), f.index.to_numpy(np.int64) - b0 * SEED_BLOCK, nb, False)
-        row = {"estimator": est, "estimand": estimand,
-               "block": np.arange(b0, b0 + nb, dtype=np.int64),
-               "n_rep": present.sum(1), "n_failed": (present & ~ok).sum(1),
-               "rep_failed": rf.sum(1), "ci_cover": (fin & (lo <= truth) & (truth <= hi)).sum(1),
-               "truth": np.full(nb, np.nan if drawn else float(g["true_value"][0]))}
-        sets = {"x": (x, ok), "est": (est_v, ok), "se2": (se2, ok & np.isfinite(se2)),
-                "width": (hi - lo, fin)}
-        for p, (v, m) in sets.items():
-            for k, a in block_moments(v, m, MOMENTS[p]).items():
-                row[f"{p}_{k}"] = a
-        frames.append(pd.DataFrame(row))
-    out = pd.concat(frames, ignore_index=True)
+        cells.append(cell_stats(est, estimand, rep[idx], bad[idx],
+                                f.index.to_numpy(np.int64), f.to_numpy(bool),
+                                {c: v[idx] for c, v in cols.items()}, drawn))
+    return stats_frame(cells)
+
+
+#: the columns of a cell's rows that its statistics read (besides replicate, converged)
+VALUES = ("estimate", "true_value", "se", "ci_low", "ci_high")
+
+
+def cell_stats(estimator: str, estimand: str, rep: np.ndarray, bad: np.ndarray,
+               failed_rep: np.ndarray, failed: np.ndarray, values: dict,
+               drawn: bool) -> dict:
+    """One cell's per-block statistics as columns (one entry per block): its rows'
+    replicates ``rep``, failed fits ``bad`` and :data:`VALUES` (``values``), and, per
+    replicate ``failed_rep`` of its estimator, whether any of the estimator's fits of
+    it failed (``failed``)."""
+    r = rep
+    b0 = int(r.min()) // SEED_BLOCK
+    nb = int(r.max()) // SEED_BLOCK - b0 + 1
+    pos = r - b0 * SEED_BLOCK
+    present = _grid(np.ones(len(r), bool), pos, nb, False)
+    ok = present & _grid(~bad, pos, nb, False)
+    g = values
+    est_v = _grid(g["estimate"], pos, nb)
+    truth = _grid(g["true_value"], pos, nb)
+    x = est_v - truth if drawn else est_v
+    se2 = _grid(g["se"] ** 2, pos, nb, np.nan)
+    lo, hi = _grid(g["ci_low"], pos, nb, np.nan), _grid(g["ci_high"], pos, nb, np.nan)
+    fin = ok & np.isfinite(lo) & np.isfinite(hi)
+    rf = _grid(failed, failed_rep - b0 * SEED_BLOCK, nb, False)
+    row = {"estimator": estimator, "estimand": estimand,
+           "block": np.arange(b0, b0 + nb, dtype=np.int64),
+           "n_rep": present.sum(1), "n_failed": (present & ~ok).sum(1),
+           "rep_failed": rf.sum(1), "ci_cover": (fin & (lo <= truth) & (truth <= hi)).sum(1),
+           "truth": np.full(nb, np.nan if drawn else float(g["true_value"][0]))}
+    sets = {"x": (x, ok), "est": (est_v, ok), "se2": (se2, ok & np.isfinite(se2)),
+            "width": (hi - lo, fin)}
+    for p, (v, m) in sets.items():
+        for k, a in block_moments(v, m, MOMENTS[p]).items():
+            row[f"{p}_{k}"] = a
+    return row
+
+
+def stats_frame(cells: list[dict]) -> pd.DataFrame:
+    """Cells' statistics (:func:`cell_stats`) as one table, cells in (estimator,
+    estimand) order: :data:`KEYS`, ``block`` and :data:`FIELDS`."""
+    cells = sorted(cells, key=lambda c: (c["estimator"], c["estimand"]))
+    sizes = [len(c["block"]) for c in cells]
+    out = {k: np.repeat(np.array([c[k] for c in cells], dtype=object), sizes)
+           for k in KEYS}
+    for k in ["block"] + FIELDS:
+        out[k] = np.concatenate([c[k] for c in cells])
+    out = pd.DataFrame(out)
     for c in COUNTS:
         out[c] = out[c].astype(np.int64)
-    return out[KEYS + ["block"] + FIELDS]
+    return out
 
 
 def merge_cells(blocks: pd.DataFrame) -> pd.DataFrame:
