@@ -6,8 +6,9 @@ Defaults: R = 2000 datasets (a cell of a bundled study: normal_bessel has 2000
 replications a cell) at n = 100, and again at n = 1000.
 
 1. The limit. For every registered family × closed-form estimator (``mle`` where the
-   family has a closed form, ``mom``, ``unbiased``; ``mom/an``: ``mom`` with
-   ``jacobian: analytic``, where the family declares ``mom_jacobian``), a
+   family has a closed form, ``mom``, ``unbiased``; ``mom/num``: ``mom`` with
+   ``jacobian: numeric``, scipy.differentiate's Jacobian, where the family declares
+   ``mom_jacobian``, which ``mom`` uses by default), a
    one-estimator study's chunk of R replicates at n, run as a job runs it
    (:func:`fisherlab.run.chunks.write_chunk`: fit, build the rows, their per-block
    statistics, write the chunk's parquet files) but with its data already drawn,
@@ -50,7 +51,7 @@ CASES = {
     "uniform": ({"lower": 0.0, "upper": 3.0}, "upper", lambda x: sum(stats.uniform.fit(x))),
 }
 #: the rows' short names of estimators with options
-ESTIMATORS = {"mom/an": "{mom: {jacobian: analytic}}"}
+ESTIMATORS = {"mom/num": "{mom: {jacobian: numeric}}"}
 #: the bar of the issue: a chunk at most this many times its data's drawing
 BAR = 2.0
 
@@ -76,7 +77,7 @@ def closed_form_pairs(only=None) -> list[tuple[str, str]]:
                     est == "mle" and make_estimator("mle").closed_form(fam)):
                 out.append((name, est))
             if est == "mom" and fam.has("mom_jacobian"):
-                out.append((name, "mom/an"))  # mom with jacobian: analytic
+                out.append((name, "mom/num"))  # mom with jacobian: numeric
     return out
 
 
