@@ -129,15 +129,23 @@ class CompiledMAP:
         constrained = model.replace_rvs_by_values(rvs)  # theta as functions of the values
         loss, *cons = graph_replace([loss0, *constrained], replace=repl, strict=False)
         flat = pt.concatenate([pt.atleast_1d(c).ravel() for c in cons])
-        self._fg = jax_function([u, xin], [loss, pt.grad(loss, u)])
-        self._laplace = jax_function([u, xin], [flat, hessian(loss, u), jacobian(flat, u)])
+        # compiled on the first per-dataset fit: with the default method (newton) these
+        # serve only the replicates the batched Newton leaves, none in most jobs, and
+        # PyTensor's rewriting of the two graphs costs ~1 s of CPU per process
+        self._graphs = ([u, xin], [loss, pt.grad(loss, u)],
+                        [flat, hessian(loss, u), jacobian(flat, u)])
+        self._functions = None
         self.dtype = data.type.dtype
 
     def fit(self, x: np.ndarray) -> OneFit:
+        if self._functions is None:
+            inputs, fg, laplace = self._graphs
+            self._functions = (jax_function(inputs, fg), jax_function(inputs, laplace))
+        fg, laplace = self._functions
         x = np.asarray(x, dtype=self.dtype)
-        res = optimize.minimize(self._fg, self.u0, args=(x,), jac=True, method="L-BFGS-B",
+        res = optimize.minimize(fg, self.u0, args=(x,), jac=True, method="L-BFGS-B",
                                 options={"gtol": 1e-10, "ftol": 1e-14, "maxiter": 1000})
-        theta, h_u, jac = self._laplace(res.x, x)
+        theta, h_u, jac = laplace(res.x, x)
         # Cov(theta) = J H_u^{-1} J' (Laplace approximation, see the module docstring)
         cov = jac @ np.linalg.inv(h_u) @ jac.T
         # with tolerances this tight L-BFGS-B may end "ABNORMAL" at the optimum: accept

@@ -154,7 +154,10 @@ def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str
     for t in range(1, maxiter + 2):
         if active.size == 0:
             break
-        g = gradient_u(family, x[active], theta_fixed, u[active])
+        # every replicate still moving (gradient ascent's, for thousands of steps): the
+        # data as they are, not a copy of them per step (the same rows, the same bits)
+        xa = x if active.size == R else x[active]
+        g = gradient_u(family, xa, theta_fixed, u[active])
         grads[active] += 1
         finite = np.all(np.isfinite(g), axis=-1)
         small = finite & (np.max(np.abs(g), axis=-1) <= tol)
@@ -217,8 +220,8 @@ def em(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, tol: float | No
     """EM from ``u0`` with the family's ``em_step``, every replicate at once."""
     theta0 = from_u(family, u0)
 
-    def step(theta, rows):
-        return family.em_step(x[rows], theta, theta_fixed)
+    def step(theta, rows):  # while every row still moves, the data as they are: no copy
+        return family.em_step(x if rows.size == len(x) else x[rows], theta, theta_fixed)
 
     theta, conv, iters, bad, _ = em_iterate(step, theta0, tol=tol or 1e-10,
                                             maxiter=maxiter or MAXITER["em"])

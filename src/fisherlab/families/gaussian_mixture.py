@@ -119,9 +119,11 @@ class GaussianMixture(Family):
             return ((np.minimum(new["sigma1"], new["sigma2"]) < floor[rows])
                     | (w * n < 1e-8) | ((1 - w) * n < 1e-8))
 
-        st, conv, iters, bad, ll = em_iterate(
-            lambda th, rows: self.em_step(xs[rows], th, theta_fixed), start, tol=tol,
-            maxiter=maxiter or 5000, degenerate=degenerate)
+        def step(th, rows):  # while every row still moves, the data as they are: no copy
+            return self.em_step(xs if rows.size == len(xs) else xs[rows], th, theta_fixed)
+
+        st, conv, iters, bad, ll = em_iterate(step, start, tol=tol, maxiter=maxiter or 5000,
+                                              degenerate=degenerate)
         names = ("w", "mu1", "mu2", "sigma1", "sigma2")
         state = np.stack([st[k] for k in names], -1)
         score = np.where(bad, -np.inf, ll).reshape(R, S)
