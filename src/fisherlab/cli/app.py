@@ -15,6 +15,7 @@ status (:data:`fisherlab.core.errors.EXIT_CODES`).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from importlib import metadata
@@ -312,20 +313,39 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
+#: how many modules this process had imported when it last limited BLAS
+_limited_at: int | None = None
+
+
 def one_blas_thread() -> None:
     """Limit BLAS (OpenBLAS, MKL) to one thread in this process and the libraries it loads
     later. A job computes on one CPU (the workflow runs one job per CPU) and its linear
     algebra is many tiny problems: BLAS threads only wait for each other and for the
     other jobs. With two threads on a loaded 2-CPU machine, scipy's L-BFGS-B took 30 ms a
-    fit against 0.5 ms with one. The numbers do not depend on it."""
+    fit against 0.5 ms with one. The numbers do not depend on it.
+
+    threadpoolctl scans the loaded libraries (7-60 ms), and the workflow runs hundreds of
+    commands in one process: the scan is repeated only when an import may have loaded a
+    library since (a forked job inherits its parent's limit)."""
+    global _limited_at
     for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    threadpool_limits(1, user_api="blas")
+    if _limited_at != len(sys.modules):
+        threadpool_limits(1, user_api="blas")
+        _limited_at = len(sys.modules)
+
+
+@functools.cache
+def main_parser() -> argparse.ArgumentParser:
+    """:func:`parser`, built once per process: building it costs 20-40 ms, and the
+    workflow runs hundreds of commands in Snakemake's process and its fork server's
+    children (parsing does not change it)."""
+    return parser()
 
 
 def main(argv: list[str] | None = None) -> int:
     one_blas_thread()
-    ap = parser()
+    ap = main_parser()
     args = ap.parse_args(argv)
     if not getattr(args, "fn", None):
         ap.print_help()

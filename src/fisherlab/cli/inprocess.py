@@ -102,9 +102,11 @@ def _failed(log: str | Path, command: str, how: str) -> None:
 #: what the fork server imports once, before it forks any job: fisherlab's command line,
 #: the report page's stack (matplotlib, ArviZ; ``report.warm`` draws a figure of each
 #: kind, so that their first-use set-up is inherited by every page) and the samplers'
-#: (PyMC, nutpie)
+#: (PyMC, nutpie); last, ``cli.warm`` builds what every command builds first (its parser,
+#: the study schema, BLAS's limit once every library is loaded)
 PRELOAD = ["fisherlab.cli", "fisherlab.pipeline.stages", "fisherlab.report.page",
-           "matplotlib.pyplot", "arviz_plots", "fisherlab.report.warm", "pymc", "nutpie"]
+           "matplotlib.pyplot", "arviz_plots", "fisherlab.report.warm", "pymc", "nutpie",
+           "fisherlab.cli.warm"]
 _server_lock = threading.Lock()
 _server = None
 _JOB = "fisherlab job: "  # the name of a forked job's Process
