@@ -2,93 +2,93 @@
 ``python benchmarks/bench_costs.py``; do not edit by hand.
 
 Every figure measured in one run of ``python benchmarks/bench_costs.py``, 2026-12-07
-04:07-04:23 UTC (16 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
-load average 1.1 at the start and 1.1 at the end.
+07:59-08:14 UTC (15 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
+load average 0.2 at the start and 1.1 at the end.
 """
 
 #: the runs of measurements behind the figures (the first measured every row)
 RUNS = [
     {
         "rows": "all",
-        "started": "2026-12-07T04:07:09+00:00",
+        "started": "2026-12-07T07:59:58+00:00",
         "host": "vm",
         "cpu": "Intel(R) Xeon(R) Processor",
         "cores": 2,
         "python": "3.12.1",
-        "load_start": 1.06,
-        "ended": "2026-12-07T04:23:18+00:00",
-        "load_end": 1.09
+        "load_start": 0.2,
+        "ended": "2026-12-07T08:14:56+00:00",
+        "load_end": 1.11
     }
 ]
 
 #: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds
 #: per job, bytes per observation of a chunk job (data, fits and rows together)
 FITS = {
-    ('bernoulli', 'map'): (2.65e-06, 5.73e-08, 1.61, 39.3),
-    ('bernoulli', 'mle'): (5.47e-07, 2.02e-08, 0.00145, 16),
-    ('bernoulli', 'mom'): (9.71e-07, 2.3e-08, 0.00337, 24),
-    ('bernoulli', 'posterior'): (0.00435, 0, 7.95, 33.3),
-    ('beta', 'mle'): (6.36e-06, 4.73e-08, 0.00316, 24),
-    ('beta', 'mom'): (3.93e-06, 5.96e-08, 0.00214, 40.1),
-    ('binomial', 'map'): (2.88e-06, 1.57e-07, 1.97, 55.4),
-    ('binomial', 'mle'): (5.71e-07, 4.47e-08, 0.00164, 16),
-    ('binomial', 'mom'): (1.06e-06, 4.69e-08, 0.0065, 24),
-    ('binomial', 'posterior'): (0.0045, 0, 8.74, 46.3),
-    ('exponential', 'map'): (1.67e-06, 1.06e-07, 1.4, 42),
-    ('exponential', 'mle'): (8.24e-07, 1.22e-08, 0.00165, 15.9),
-    ('exponential', 'mom'): (1.27e-06, 1.52e-08, 0.00297, 24),
-    ('exponential', 'posterior'): (0.00294, 0, 8.33, 36.2),
-    ('exponential', 'unbiased'): (5.26e-07, 1.31e-08, 0.00139, 16),
-    ('gamma', 'mle'): (1.94e-06, 4.88e-08, 0.00177, 16),
-    ('gamma', 'mom'): (4.3e-06, 4.18e-08, 0.00197, 40.1),
-    ('gaussian_mixture', 'mle'): (0, 4.15e-05, 0.272, 1.83e+03),
-    ('geometric', 'map'): (1.62e-06, 7.09e-08, 1.78, 42.8),
-    ('geometric', 'mle'): (5.05e-07, 2.59e-08, 0.0018, 16),
-    ('geometric', 'mom'): (1.59e-06, 2.58e-08, 0.0106, 24),
-    ('geometric', 'posterior'): (0.00466, 0, 8.97, 36.7),
-    ('geometric', 'unbiased'): (5.62e-07, 2.97e-08, 0.00113, 16),
-    ('linear_regression', 'map'): (2.14e-05, 9.51e-07, 3.43, 169),
-    ('linear_regression', 'mle'): (7.76e-06, 1.04e-07, 0.0142, 64),
-    ('linear_regression', 'posterior'): (0.00857, 5.61e-05, 8, 176),
-    ('linear_regression', 'unbiased'): (8.12e-06, 1.13e-07, 0.1, 64),
-    ('logistic_regression', 'mle'): (9.37e-06, 2.03e-07, 0.00162, 134),
-    ('lognormal', 'mle'): (1.11e-06, 3.19e-08, 0.00192, 24),
-    ('negative_binomial', 'mle'): (1.57e-06, 5.56e-07, 0.0272, 50.9),
-    ('negative_binomial', 'mom'): (1.13e-05, 6.78e-08, 0.0139, 40.2),
-    ('normal', 'map'): (1.17e-05, 1.51e-07, 2.23, 79),
-    ('normal', 'mle'): (1.28e-06, 2.31e-08, 0.00169, 16),
-    ('normal', 'mom'): (1.29e-05, 3e-08, 0.0086, 40.3),
-    ('normal', 'posterior'): (0.00558, 7.18e-06, 8.43, 44),
-    ('normal', 'unbiased'): (1.01e-06, 2.3e-08, 0.00209, 16),
-    ('poisson', 'map'): (0, 2.08e-07, 1.45, 48.6),
-    ('poisson', 'mle'): (8.52e-07, 5.37e-08, 0.00666, 16),
-    ('poisson', 'mom'): (1.03e-06, 6.42e-08, 0.0035, 24),
-    ('poisson', 'posterior'): (0.0031, 5.07e-07, 6.84, 36.9),
-    ('poisson', 'unbiased'): (8.96e-07, 6.11e-08, 0.00197, 16),
-    ('python', 'mle'): (8.98e-05, 3.61e-06, 0.00886, 10),
-    ('python', 'mom'): (3.54e-06, 6.23e-08, 0.00858, 40),
-    ('scipy', 'mle'): (0.00199, 2.03e-07, 0.0903, 21),
-    ('uniform', 'mle'): (1.12e-06, 1.14e-08, 0.00195, 16),
-    ('uniform', 'mom'): (1.27e-05, 2.3e-08, 0.00202, 40.1),
-    ('uniform', 'unbiased'): (0, 6.53e-08, 0.00145, 16),
-    ('weibull', 'mle'): (2.09e-06, 1.49e-07, 0.00508, 41.3),
+    ('bernoulli', 'map'): (1.65e-06, 5.37e-08, 1.08, 39.3),
+    ('bernoulli', 'mle'): (5.23e-07, 2.02e-08, 0.000822, 16),
+    ('bernoulli', 'mom'): (4.96e-07, 2.32e-08, 0.000991, 16),
+    ('bernoulli', 'posterior'): (0.00397, 4e-07, 7.97, 33.8),
+    ('beta', 'mle'): (2.12e-06, 4.7e-08, 0.00143, 24),
+    ('beta', 'mom'): (1.09e-06, 4.85e-08, 0.00123, 24),
+    ('binomial', 'map'): (2.54e-06, 1.75e-07, 1.48, 52.7),
+    ('binomial', 'mle'): (5.09e-07, 4.23e-08, 0.00167, 16),
+    ('binomial', 'mom'): (5.14e-07, 4.49e-08, 0.00184, 16),
+    ('binomial', 'posterior'): (0.00436, 3.16e-07, 7.98, 46.3),
+    ('exponential', 'map'): (2.01e-06, 1.11e-07, 0.872, 37.6),
+    ('exponential', 'mle'): (6.05e-07, 1.18e-08, 0.00122, 16),
+    ('exponential', 'mom'): (3.97e-07, 1.48e-08, 0.00114, 16),
+    ('exponential', 'posterior'): (0.00273, 7.67e-08, 7.36, 37.2),
+    ('exponential', 'unbiased'): (5.48e-07, 1.12e-08, 0.00119, 16),
+    ('gamma', 'mle'): (1.01e-06, 2.57e-08, 0.00137, 16),
+    ('gamma', 'mom'): (9.19e-07, 3.17e-08, 0.00111, 24),
+    ('gaussian_mixture', 'mle'): (0, 3.88e-05, 0.207, 1.98e+03),
+    ('geometric', 'map'): (1.25e-06, 5.32e-08, 1.24, 43.6),
+    ('geometric', 'mle'): (5.43e-07, 2.44e-08, 0.00118, 16),
+    ('geometric', 'mom'): (6.06e-07, 2.71e-08, 0.00133, 16),
+    ('geometric', 'posterior'): (0.0045, 0, 8.22, 37),
+    ('geometric', 'unbiased'): (5.38e-07, 2.74e-08, 0.000969, 16),
+    ('linear_regression', 'map'): (2.49e-05, 8.18e-07, 2.55, 201),
+    ('linear_regression', 'mle'): (6.55e-06, 1.08e-07, 0.00252, 64),
+    ('linear_regression', 'posterior'): (0.00763, 5.48e-05, 7.96, 151),
+    ('linear_regression', 'unbiased'): (6.67e-06, 1.06e-07, 0.011, 64),
+    ('logistic_regression', 'mle'): (5.29e-06, 2.42e-07, 0.00147, 89.3),
+    ('lognormal', 'mle'): (8.54e-07, 2.99e-08, 0.00154, 24),
+    ('negative_binomial', 'mle'): (2.84e-06, 4.54e-07, 0.0162, 42.9),
+    ('negative_binomial', 'mom'): (1.15e-06, 7e-08, 0.00276, 24),
+    ('normal', 'map'): (1.22e-05, 1.81e-07, 1.49, 79),
+    ('normal', 'mle'): (9.03e-07, 2.2e-08, 0.00129, 16),
+    ('normal', 'mom'): (1.04e-06, 2.63e-08, 0.00128, 24),
+    ('normal', 'posterior'): (0.005, 5.35e-06, 7.33, 47.5),
+    ('normal', 'unbiased'): (8.04e-07, 2.22e-08, 0.00228, 16),
+    ('poisson', 'map'): (6.83e-07, 1.96e-07, 0.97, 49.1),
+    ('poisson', 'mle'): (5.27e-07, 5.63e-08, 0.00205, 16),
+    ('poisson', 'mom'): (5.39e-07, 5.57e-08, 0.00109, 16),
+    ('poisson', 'posterior'): (0.00294, 3.97e-07, 5.43, 36.5),
+    ('poisson', 'unbiased'): (4.65e-07, 5.61e-08, 0.0029, 16),
+    ('python', 'mle'): (8.19e-05, 3.13e-06, 0.0433, 9.36),
+    ('python', 'mom'): (3.55e-06, 4.9e-08, 0.0118, 24),
+    ('scipy', 'mle'): (0.00155, 1.15e-07, 0.0824, 21),
+    ('uniform', 'mle'): (9.31e-07, 9.48e-09, 0.00131, 16),
+    ('uniform', 'mom'): (9.05e-07, 1.87e-08, 0.00116, 24),
+    ('uniform', 'unbiased'): (9.37e-07, 9.78e-09, 0.00145, 16),
+    ('weibull', 'mle'): (1.08e-06, 1.45e-07, 0.00295, 41.3),
 }
 
 #: seconds from a new interpreter to a loaded study (a job's start)
-JOB_START_SECONDS = 1.46
+JOB_START_SECONDS = 1.4
 #: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind
-JOB_BASE_BYTES = {'numpy': 2.409e+08, 'pymc': 6.245e+08}
+JOB_BASE_BYTES = {'numpy': 2.413e+08, 'pymc': 6.24e+08}
 #: cells (condition × n × estimator × estimand) of the summary steps' study: the
 #: diagnose step's fixed seconds are per cell (plan/cost.py scales them)
 SUMMARY_CELLS = 36
 #: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,
 #: fixed seconds
 SUMMARY = {
-    'snakemake': (0, 2.705e+08, 0, 0),
-    'gather': (1308, 2.563e+08, 1.629e-06, 0.075),
-    'check': (3.209, 2.623e+08, 3.53e-07, 0.0145),
-    'summarise': (3.209, 2.623e+08, 8.289e-08, 0.159),
-    'diagnose': (1915, 2.481e+08, 3.392e-06, 2.38),
-    'html': (734.2, 4.953e+08, 0, 8.96),
-    'server': (0, 4.401e+08, 0, 0),
+    'snakemake': (0, 2.671e+08, 0, 0),
+    'gather': (3640, 2.067e+08, 1.302e-06, 0.113),
+    'check': (0, 2.142e+08, 3.012e-07, 0.0186),
+    'summarise': (28.71, 2.239e+08, 8.087e-08, 0.136),
+    'diagnose': (1884, 2.514e+08, 2.625e-06, 1.83),
+    'html': (659.5, 5.045e+08, 7.386e-07, 7.59),
+    'server': (0, 4.413e+08, 0, 0),
 }
