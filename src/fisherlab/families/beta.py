@@ -17,6 +17,7 @@ import numpy as np
 from scipy import special, stats
 
 from ..core import densities
+from ..core.numerics import solve_2x2_symmetric
 from .base import Family, Param, Point, Space
 from .registry import register
 
@@ -89,8 +90,7 @@ class Beta(Family):
             t, la_a, lb_a = theta[rows], la[rows], lb[rows]
             g, info = _score_information(t, la_a, lb_a)
             det = info[0] * info[2] - info[1] ** 2
-            step = np.stack([(info[2] * g[0] - info[1] * g[1]) / det,
-                             (info[0] * g[1] - info[1] * g[0]) / det], -1)  # I^-1 score
+            step = np.stack(solve_2x2_symmetric(*info, *g, det), -1)  # I^-1 score
             new = t + step
             # a step below ASCENT_STEP of the parameters ascends (the log-likelihood is
             # concave, and the cubic term of its expansion is ~1e-3 of the quadratic
@@ -152,7 +152,7 @@ ASCENT_STEP = 1e-3
 
 def _score_information(t, la, lb):
     """Score and information per observation at ``t`` ``(r, 2)`` from the sufficient
-    statistics: the score exactly; the trigammas of the information by central
+    statistics: the score exactly; the trigammas of the information by forward
     differences of the digamma, one call for all six points (a trigamma, scipy's
     zeta(2, .), costs as much as 20 digammas; a Newton step needs them only to 1e-7).
     Returns ``(g_a, g_b)`` and the information's ``(I_aa, I_ab, I_bb)``."""

@@ -16,7 +16,7 @@ fit with that reason and no estimate (NaN), not IRLS's last, arbitrarily large i
 import numpy as np
 from scipy import optimize, sparse, special
 
-from ..core.numerics import safe_inv
+from ..core.numerics import safe_inv, solve_2x2_symmetric
 from .base import Point
 from .registry import register
 from .regression import RegressionFamily, parts, regression_data
@@ -199,8 +199,8 @@ def _solve(H, g):
         a, b, c = H[:, 0, 0], H[:, 1, 0], H[:, 1, 1]
         det = a * c - b * b
         good = det > 1e-12 * np.abs(a * c)
-        out[:, 0] = (c * g[:, 0] - b * g[:, 1]) / np.where(good, det, 1.0)
-        out[:, 1] = (a * g[:, 1] - b * g[:, 0]) / np.where(good, det, 1.0)
+        out[:, 0], out[:, 1] = solve_2x2_symmetric(a, b, c, g[:, 0], g[:, 1],
+                                                   np.where(good, det, 1.0))
         rest = np.flatnonzero(~good)
         if rest.size == 0:
             return out, ok
