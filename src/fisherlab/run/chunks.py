@@ -25,7 +25,7 @@ from ..core.errors import ChunkError
 from ..core.layout import CHUNK_ROW_GROUP, draws_path, side_files, stats_path
 from ..plan.chunking import jobs_for
 from ..spec.study import Job, Study, spec_sha256
-from ..stats.cellstats import COUNTS, FIELDS, KEYS, VALUES, cell_stats
+from ..stats.cellstats import VALUES, cell_stats, stats_columns
 from . import provenance
 from .simulate import drawn_params, fitted_parts
 
@@ -66,7 +66,7 @@ def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
                 t0 = time.perf_counter()
             seconds += time.perf_counter() - t0
             fits.append({"n": n, **timing})
-            stats.append((n, sorted(cells, key=lambda c: (c["estimator"], c["estimand"]))))
+            stats.append((n, cells))
         writer.meta.update({"seconds": round(seconds, 4), "versions": provenance.versions(),
                             "fit_seconds": fits})  # per cell: provenance.json's timings
         # before the chunk's own rename: a chunk on disk always has its statistics
@@ -92,19 +92,14 @@ def _table(cols: dict) -> pa.Table:
 
 
 def _stats_table(stats: list) -> pa.Table:
-    """The statistics file's table: per cell of the job ``(n, its cells' statistics in
-    (estimator, estimand) order)``, as ``stats_frame`` of each with ``n`` inserted first,
+    """The statistics file's table: per cell of the job ``(n, its cells' statistics)``,
+    as :func:`~fisherlab.stats.cellstats.stats_columns` of each with ``n`` first,
     concatenated."""
-    cells = [(n, c) for n, cs in stats for c in cs]
-    sizes = [len(c["block"]) for _, c in cells]
-    cols = {"n": np.repeat(np.array([n for n, _ in cells], np.int64), sizes)}
-    cols.update({k: np.repeat(np.array([c[k] for _, c in cells], dtype=object), sizes)
-                 for k in KEYS})
-    for k in ["block"] + FIELDS:
-        cols[k] = np.concatenate([c[k] for _, c in cells])
-    for k in COUNTS:
-        cols[k] = cols[k].astype(np.int64)
-    return _table(cols)
+    parts = []
+    for n, cs in stats:
+        cols = stats_columns(cs)
+        parts.append({"n": np.full(len(cols["block"]), n, np.int64), **cols})
+    return _table({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
 
 
 def _cells(estimator: str, parts: list, drawn: bool) -> list[dict]:

@@ -101,19 +101,23 @@ def cell_stats(estimator: str, estimand: str, rep: np.ndarray, bad: np.ndarray,
     return row
 
 
-def stats_frame(cells: list[dict]) -> pd.DataFrame:
-    """Cells' statistics (:func:`cell_stats`) as one table, cells in (estimator,
-    estimand) order: :data:`KEYS`, ``block`` and :data:`FIELDS`."""
+def stats_columns(cells: list[dict]) -> dict[str, np.ndarray]:
+    """Cells' statistics (:func:`cell_stats`) as the columns of one table, cells in
+    (estimator, estimand) order: :data:`KEYS`, ``block`` and :data:`FIELDS`."""
     cells = sorted(cells, key=lambda c: (c["estimator"], c["estimand"]))
     sizes = [len(c["block"]) for c in cells]
     out = {k: np.repeat(np.array([c[k] for c in cells], dtype=object), sizes)
            for k in KEYS}
     for k in ["block"] + FIELDS:
         out[k] = np.concatenate([c[k] for c in cells])
-    out = pd.DataFrame(out)
     for c in COUNTS:
         out[c] = out[c].astype(np.int64)
     return out
+
+
+def stats_frame(cells: list[dict]) -> pd.DataFrame:
+    """:func:`stats_columns` as a DataFrame."""
+    return pd.DataFrame(stats_columns(cells))
 
 
 def merge_cells(blocks: pd.DataFrame) -> pd.DataFrame:
