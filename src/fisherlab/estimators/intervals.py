@@ -136,23 +136,24 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
             ll = float(loglik_at(family, x, theta_fixed, vals, np.array(r)))
             return -ll if np.isfinite(ll) else np.inf
 
-        def grad(u, r=r, ps=psi[pos]):  # the family's score, by the chain rule in u
-            th = {**theta_fixed, name: np.array([ps]),
-                  **{q.name: np.atleast_1d(q.from_unconstrained(u[j]))
-                     for j, q in enumerate(others)}}
-            with np.errstate(all="ignore"):
-                g = family.score(xs[r:r + 1], th)[0][idx]
+        def one(u, ps=psi[pos]):  # theta of one dataset at u, as the score takes it
+            return {**theta_fixed, name: np.array([ps]),
+                    **{q.name: np.atleast_1d(q.from_unconstrained(u[j]))
+                       for j, q in enumerate(others)}}
+
+        def chain(g, u):  # d/du of -l from the score g in theta (the chain rule)
             return -g * np.array([q.jacobian(u[j]) for j, q in enumerate(others)])
 
-        def neg_grad(u, r=r, ps=psi[pos]):  # both from one pass (BFGS asks for both)
-            th = {**theta_fixed, name: np.array([ps]),
-                  **{q.name: np.atleast_1d(q.from_unconstrained(u[j]))
-                     for j, q in enumerate(others)}}
+        def grad(u, r=r):  # the family's score
             with np.errstate(all="ignore"):
-                ll, g = family.loglik_score(xs[r:r + 1], th)
+                g = family.score(xs[r:r + 1], one(u))[0][idx]
+            return chain(g, u)
+
+        def neg_grad(u, r=r):  # both from one pass (BFGS asks for both)
+            with np.errstate(all="ignore"):
+                ll, g = family.loglik_score(xs[r:r + 1], one(u))
             ll = float(ll[0])
-            return ((-ll if np.isfinite(ll) else np.inf),
-                    -g[0][idx] * np.array([q.jacobian(u[j]) for j, q in enumerate(others)]))
+            return (-ll if np.isfinite(ll) else np.inf), chain(g[0][idx], u)
 
         gradient_free = len(u0) > 6
         if gradient_free or not analytic:
