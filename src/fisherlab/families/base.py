@@ -163,7 +163,8 @@ class Family:
     def mom_jacobian(self, m: np.ndarray, theta_fixed: Theta) -> dict[str, np.ndarray]:
         """The derivatives of :meth:`mom_from_moments`: per estimated parameter an array
         ``(..., mom_moments)`` of d parameter / d m_j, for the method of moments' delta
-        method with ``jacobian: analytic`` (the default differentiates numerically)."""
+        method (taken by default where declared; without it, or with ``jacobian:
+        numeric``, the moment map is differentiated numerically)."""
         raise NotImplementedError
 
     def unbiased(self, x: np.ndarray, theta_fixed: Theta, level: float) -> Point:
