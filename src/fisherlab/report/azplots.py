@@ -2,10 +2,10 @@
 
 * :func:`dist_plot`: sampling distributions (``plot_dist``); ECDFs instead of KDEs
   where estimates sit on a lattice (k/n) or failed fits leave gaps;
-* :func:`pit_plot`: ECDF of PIT values minus the uniform CDF (``plot_ecdf_pit``), one
-  panel per cell, each titled with its table's test and p-value, with the band
-  ±crit of the table's KS critical value: the line leaves the band exactly when the
-  table's verdict says so. The plot's own p-values and marks are switched off;
+* :func:`pit_plot`: ECDF of PIT values minus the uniform CDF (``plot_ecdf_pit``'s curve,
+  drawn by arviz-plots' backend), one panel per cell, each titled with its table's test
+  and p-value, with the band ±crit of the table's KS critical value: the line leaves
+  the band exactly when the table's verdict says so;
 * :func:`forest_plot`: estimation errors by estimator and n (``plot_forest``), every
   cell, drawn from the fits that succeeded, with the count of failed fits beside it; its
   scale is the bulk's (within the tails table's far-out fences), and the far-out
@@ -130,55 +130,59 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
     """ECDF of PIT minus uniform, one panel per cell, ``ncol`` panels a row: ``cells``
     are (panel label, PIT values, the cell's table row with ``test``, ``pvalue``,
     ``crit``); a cell without values is an empty place that keeps the grid aligned.
-    Each panel is titled with the row's test and p-value, with the band ±crit."""
+    Each panel is titled with the row's test and p-value, with the band ±crit.
+
+    The curve is arviz-stats' Δ-ECDF (``ecdf(pit=True)``) drawn with arviz-plots'
+    matplotlib backend, as ``plot_ecdf_pit`` draws it, but without its plot collection:
+    that would also run a uniformity test per panel and set limits and marks that the
+    page replaces with its table's own test and band."""
     if not any(pit is not None for _, pit, _ in cells):
         return None
-    azp = _az()
-    data, rows, blank = {}, {}, []
-    for i, (lab, pit, row) in enumerate(cells):
-        if pit is None:  # a place holder, hidden below
-            name = f"{lab}\n(no test)"
-            pit, row = np.linspace(0.0, 1.0, 20), None
-            blank.append(name)
-        else:
-            name = f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'], row['alpha'])}"
-        data[name] = ((f"r{i}",), np.asarray(pit, float))
-        rows[name] = row
-    dt = xr.DataTree.from_dict({"pit": xr.Dataset(data)})
+    bk = _backend()
     k = len(cells)
     ncol = min(ncol, k)
-    pc = azp.plot_ecdf_pit(dt, group="pit", sample_dims=[f"r{i}" for i in range(k)],
-                           method="pot_c", backend="matplotlib", col_wrap=ncol,
-                           visuals={"p_value_text": False, "suspicious_points": False},
-                           figure_kwargs={"figsize": (figures.WIDTH,
-                                                      2.5 * -(-k // ncol) + 0.7),
-                                          "sharey": False})
-    for name in blank:  # said, not hidden: a reader looks for every estimator and n
-        ax = pc.viz["plot"][name].item()
-        for line in list(ax.lines) + list(ax.collections) + list(ax.patches):
-            line.remove()
-        # not set_xticks([]): the x axis is shared, and its ticks would go everywhere
-        ax.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
-        ax.set_xlabel("")
-        ax.title.set_fontsize(9)
-        ax.text(0.5, 0.5, "no finite values to test\n(see the table's row)", ha="center",
-                va="center", fontsize=8, color="0.35", transform=ax.transAxes)
-    for name, row in rows.items():
-        if row is None:
+    rows = -(-k // ncol)
+    fig, axes = bk.create_plotting_grid(k, rows, ncol, figsize=(figures.WIDTH,
+                                                                2.5 * rows + 0.7),
+                                        sharex=True, sharey=False, squeeze=False)
+    for ax, (lab, pit, row) in zip(axes.flat, cells, strict=False):
+        if pit is None:  # said, not hidden: a reader looks for every estimator and n
+            bk.title(f"{lab}\n(no test)", ax, size=9)
+            # not set_xticks([]): the x axis is shared, and its ticks would go everywhere
+            ax.tick_params(bottom=False, labelbottom=False, left=False, labelleft=False)
+            ax.text(0.5, 0.5, "no finite values to test\n(see the table's row)",
+                    ha="center", va="center", fontsize=8, color="0.35",
+                    transform=ax.transAxes)
             continue
+        pit = np.asarray(pit, float)
+        ecdf = xr.DataArray(pit, dims=["replicate"]).azstats.ecdf(
+            dim=["replicate"], pit=True, npoints=pit.size)
+        x = ecdf.sel(plot_axis="x").to_numpy()
+        y = ecdf.sel(plot_axis="y").to_numpy()
+        bk.line(np.array([0.0, 1.0]), np.zeros(2), ax, color="B3", linestyle="C1")
+        bk.step(x, y, ax, color="C0", step_mode="before")
+        bk.xlabel("PIT", ax, color="B1")
+        bk.title(f"{lab}\n{row['test']} p = {fmt_p(row['pvalue'], row['alpha'])}", ax,
+                 size=9)
         crit = float(row["crit"])
-        ax = pc.viz["plot"][name].item()
-        ax.title.set_fontsize(9)
         if np.isfinite(crit):
             ax.axhspan(-crit, crit, color="0.85", zorder=0)
         # each panel shows its whole curve: no clipping by a shared axis
-        y = np.asarray(pc.viz["ecdf_lines"][name].item().get_ydata(), float)
         top = 1.15 * max(np.nanmax(np.abs(y)) if y.size else 0.0,
                          crit if np.isfinite(crit) else 0.0, 0.02)
         ax.set_ylim(-top, top)
-    fig = _figure(pc)
     fig.suptitle(title, fontsize=9)
     return fig
+
+
+def _backend():
+    """arviz-plots' matplotlib backend: its drawing functions, which resolve the style's
+    aliases (``C0``, ``B3``) as its plots do."""
+    from arviz_plots.backend import matplotlib as backend  # (start-up: imported when used)
+
+    import arviz_stats  # noqa: F401 - registers the ``azstats`` accessor
+
+    return backend
 
 
 @styled
