@@ -43,3 +43,12 @@ def test_outside_the_support_or_invalid_falls_back_to_scipy():
         np.testing.assert_array_equal(got, want)
     assert np.array_equal(logpdf(stats.norm, np.arange(3), loc=1.0),
                           stats.norm.logpdf(np.arange(3), loc=1.0))
+
+
+@pytest.mark.parametrize("dist", [stats.norm, stats.logistic, stats.gumbel_r, stats.cauchy])
+def test_whole_line_families_at_the_infinities(dist):
+    # no support mask on the whole real line: +-inf must still give scipy's values
+    x = np.array([[-np.inf, -3.0, 0.0, 2.5, np.inf]])
+    with np.errstate(invalid="ignore"):  # gumbel_r at -inf: inf - inf, in scipy too
+        np.testing.assert_array_equal(logpdf(dist, x, loc=0.3, scale=1.7),
+                                      dist.logpdf(x, loc=0.3, scale=1.7))
