@@ -178,13 +178,13 @@ def halley_bracketed(fun, lo, hi, *, x0, tol: float = 1e-12, maxiter: int = 100)
             break
         # every replicate still active (the first sweeps, usually): a slice, which
         # indexes without the copies of an index array
-        rows = slice(None) if active.size == x.size else active
-        xa = x[rows].copy()
+        every = active.size == x.size
+        rows = slice(None) if every else active
+        xa = x[rows]  # a view when every replicate is active: x is rebound, not written
         f, f1, f2 = fun(xa, rows)
         above = f > 0  # decreasing: the root is above x
         lo_a = np.where(above, xa, lo[rows])
         hi_a = np.where(above, hi[rows], xa)
-        lo[rows], hi[rows] = lo_a, hi_a
         with np.errstate(all="ignore"):  # f' = 0 or a NaN: outside, so bisect
             q = f / f1
             new = xa - q / (1.0 - 0.5 * q * (f2 / f1))
@@ -193,9 +193,12 @@ def halley_bracketed(fun, lo, hi, *, x0, tol: float = 1e-12, maxiter: int = 100)
         inside = ((new > lo_a) & (new < hi_a)) | exact
         if not inside.all():
             new = np.where(inside, new, 0.5 * (lo_a + hi_a))
-        x[rows] = new
-        nit[rows] += 1
         done = (inside & (np.abs(new - xa) <= stop * np.abs(new))) | exact
+        if every:
+            x, lo, hi = new, lo_a, hi_a
+        else:
+            x[rows], lo[rows], hi[rows] = new, lo_a, hi_a
+        nit[rows] += 1
         if done.any():
             conv[active[done]] = True
             active = active[~done]

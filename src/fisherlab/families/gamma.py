@@ -72,11 +72,14 @@ class Gamma(Family):
             # log k - psi(k) at k and k +- d, in one digamma call: its central
             # differences give f' to ~1e-10 and f'' to ~1e-5, which Halley's steps need,
             # for a fraction of one trigamma (scipy's zeta(2, k), 20 digammas' cost)
-            d = (k + DIFF_STEP * k) - k  # a step the sums represent exactly
             r = len(k)
-            p = np.concatenate([k, k + d, k - d])
-            g = np.log(p) - special.digamma(p)
-            g0, gp, gm = g[:r], g[r:2 * r], g[2 * r:]
+            p = np.empty((3, r))  # k, k + d, k - d, written in place
+            p[0] = k
+            d = np.subtract(np.add(k, DIFF_STEP * k, out=p[1]), k)  # a step sums represent
+            np.subtract(k, d, out=p[2])
+            g = np.log(p)
+            g -= special.digamma(p)
+            g0, gp, gm = g
             return g0 - s_ok[rows], (gp - gm) / (d + d), ((gp - g0) + (gm - g0)) / (d * d)
 
         # Minka (2002) start, within 1.5% of the root: (3 - s + sqrt((s-3)² + 24 s))/(12 s);
