@@ -14,8 +14,8 @@ and ``np.log1p(-x).mean(1)``), three times it (the goal), the cost of the trigam
 that the observed information (the standard errors) needs at the estimates alone, and
 the whole estimator's time as a multiple of the limit, next to the floor that statistics
 plus trigammas set.
-Times are best of 5 after a warm-up call (the slow loops, Weibull and statsmodels,
-once after the warm-up).
+Times are best of 5 after a warm-up call (the limits and trigammas, short and noisy,
+best of 20; the slow loops, Weibull and statsmodels, once after the warm-up).
 
 scipy's Weibull fit with ``floc=0`` (and its Cauchy fit) runs Nelder-Mead with default
 tolerances and stops ~1e-5 short of the optimum, so agreement is checked against the
