@@ -161,6 +161,21 @@ def test_failing_optimiser_is_a_recorded_failure():
     assert (f["shape"].iterations == 1).all()
 
 
+@pytest.mark.parametrize("name, theta, why", [
+    ("gamma", {"shape": 2.0, "rate": 1.0}, "root of the shape score not found"),
+    ("beta", {"alpha": 2.0, "beta": 3.0}, "Newton did not converge within maxiter")])
+def test_batched_solver_out_of_iterations_is_a_recorded_failure(name, theta, why):
+    # one step from the closed-form start is not enough at n = 50 (gamma's Halley
+    # leaves ~1e-7, beta's Newton ~1e-2): recorded, and the default converges
+    fam, x, f = fit(name, theta, (6, 50), {"maxiter": 1})
+    for e in fam.estimands():
+        assert not f[e].converged.any()
+        assert set(f[e].reason) == {why}
+        assert (f[e].iterations == 1).all()
+    _, _, ok = fit(name, theta, (6, 50))
+    assert all(ok[e].converged.all() for e in fam.estimands())
+
+
 class Broken(Family):
     name = "broken"
     params = (Param("theta", 0.0),)

@@ -8,6 +8,7 @@ Families and estimators both build on these; this module imports nothing of fish
   and Chandrupatla search);
 * :func:`newton_bracketed`: safeguarded Newton (or secant) for a decreasing function
   with a known bracket (Numerical Recipes' ``rtsafe``), vectorised;
+* :func:`halley_bracketed`: the same safeguard around Halley's third-order steps;
 * :func:`em_iterate`: a fixed-point iteration (EM) over a batch, each member stopping
   when its objective settles;
 * :func:`damped_newton`: Newton's method with a line search over a batch of independent
@@ -146,6 +147,60 @@ def newton_bracketed(f, fprime, lo, hi, *, x0=None, tol: float = 1e-12, maxiter:
         if done.any():
             idx = active[done]
             conv[idx] = True
+            active = active[~done]
+    return x, conv, nit
+
+
+def halley_bracketed(fun, lo, hi, *, x0, tol: float = 1e-12, maxiter: int = 100):
+    """Safeguarded Halley iteration for a decreasing function with a known bracket
+    ``f(lo) > 0 > f(hi)``, vectorised over replicates: the step
+    ``-(f/f') / (1 - f f'' / (2 f'^2))`` (Halley's method, cubic convergence), replaced
+    by bisection where it leaves the current bracket, which shrinks on every
+    evaluation (as in :func:`newton_bracketed`). ``fun(x, rows) -> (f, f', f'')``
+    evaluates the replicates ``rows`` (an index array, or ``slice(None)`` for all of
+    them) at ``x``; the derivatives may be approximate (differences, to ~1e-6 for f'
+    and coarser for f''), which only slows the convergence by that factor.
+
+    A replicate is done after a Halley step (not a bisection) below ``sqrt(tol)``
+    relative to the new iterate, or at an exact root: the error a Halley step leaves
+    is of the order of its length cubed (plus the derivative's relative error times
+    the length), far below ``tol``, so the evaluation that would only confirm it is
+    saved. The iterations count the evaluations of ``fun``. Returns
+    ``(root, converged, iterations)``; ``x0`` is the start, clipped into the bracket."""
+    lo, hi = (np.array(v, dtype=float, copy=True) for v in np.broadcast_arrays(lo, hi))
+    x = np.clip(np.asarray(x0, float), lo, hi)
+    conv = np.zeros(x.shape, bool)
+    nit = np.zeros(x.shape, np.int64)
+    active = np.flatnonzero(np.isfinite(x))
+    stop = np.sqrt(tol)
+    for _ in range(maxiter):
+        if active.size == 0:
+            break
+        # every replicate still active (the first sweeps, usually): a slice, which
+        # indexes without the copies of an index array
+        every = active.size == x.size
+        rows = slice(None) if every else active
+        xa = x[rows]  # a view when every replicate is active: x is rebound, not written
+        f, f1, f2 = fun(xa, rows)
+        above = f > 0  # decreasing: the root is above x
+        lo_a = np.where(above, xa, lo[rows])
+        hi_a = np.where(above, hi[rows], xa)
+        with np.errstate(all="ignore"):  # f' = 0 or a NaN: outside, so bisect
+            q = f / f1
+            new = xa - q / (1.0 - 0.5 * q * (f2 / f1))
+        # an exact root (f = 0) is where it is, though it closed the bracket on itself
+        exact = f == 0
+        inside = ((new > lo_a) & (new < hi_a)) | exact
+        if not inside.all():
+            new = np.where(inside, new, 0.5 * (lo_a + hi_a))
+        done = (inside & (np.abs(new - xa) <= stop * np.abs(new))) | exact
+        if every:
+            x, lo, hi = new, lo_a, hi_a
+        else:
+            x[rows], lo[rows], hi[rows] = new, lo_a, hi_a
+        nit[rows] += 1
+        if done.any():
+            conv[active[done]] = True
             active = active[~done]
     return x, conv, nit
 
