@@ -178,9 +178,8 @@ def pit_plot(cells: list[tuple[str, np.ndarray | None, pd.Series | None]], title
 def _backend():
     """arviz-plots' matplotlib backend: its drawing functions, which resolve the style's
     aliases (``C0``, ``B3``) as its plots do."""
-    from arviz_plots.backend import matplotlib as backend  # (start-up: imported when used)
-
     import arviz_stats  # noqa: F401 - registers the ``azstats`` accessor
+    from arviz_plots.backend import matplotlib as backend  # (start-up: imported when used)
 
     return backend
 
