@@ -1,6 +1,6 @@
 """Closed-form estimators against the limit (drawing the data) and against scipy.
 
-    python benchmarks/bench_closed_form.py [--reps 2000] [--n 100 1000] [--only normal]
+    python benchmarks/bench_closed_form.py [--reps 2000] [--n 100 1000] [--only normal] [--no-auto]
 
 Defaults: R = 2000 datasets (a cell of a bundled study: normal_bessel has 2000
 replications a cell) at n = 100, and again at n = 1000.
@@ -18,7 +18,14 @@ replications a cell) at n = 100, and again at n = 1000.
    (a generator per 100-replicate seed block), for reference. The chunk is a job of
    its own, so it carries a job's fixed costs (two parquet files, each written
    atomically), which a job spanning several cells shares among them.
-2. Against scipy: the ``mle`` estimator on all R datasets at once (estimates,
+2. At the sizes of the ``chunk_size: auto`` layout: for every bundled study
+   (``studies/*.yaml``) with a closed-form estimator, its largest job as the auto layout
+   plans it (:func:`fisherlab.plan.chunking.jobs_for`: a cheap condition's job spans its
+   every sample size, all its replicates), run with each closed-form estimator alone and
+   with all the study's estimators (``all``, the job as it runs), its cells' data drawn
+   beforehand, against drawing the same cells' data with one generator a cell. The same
+   bar; best of 3. A real job carries its fixed costs once for all its cells.
+3. Against scipy: the ``mle`` estimator on all R datasets at once (estimates,
    observed-information SEs, intervals) against ``scipy.stats.<dist>.fit`` called once
    per dataset (estimates only, so the naive side does less work). Estimates must
    agree to 1e-10 relative; the ratio is naive time / fisherlab time.
@@ -30,6 +37,7 @@ across runs (the machine's load changes times).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 import time
@@ -40,9 +48,13 @@ from scipy import stats
 
 from fisherlab.estimators import estimators_for, make_estimator
 from fisherlab.families import family_names, get_family
+from fisherlab.plan.chunking import jobs_for
 from fisherlab.run import chunks, simulate
 from fisherlab.spec.load import load_study
 from fisherlab.spec.study import Chunk, Condition, Job
+
+#: the bundled studies
+STUDIES = Path(__file__).resolve().parent.parent / "studies"
 
 CASES = {
     # family, theta, estimand -> scipy fit returning that estimand
@@ -131,6 +143,78 @@ def limit(R: int, sizes: list[int], only=None) -> list[tuple]:
     return over
 
 
+def is_closed_form(estimator, family) -> bool:
+    """``mom``, ``unbiased``, and ``mle`` where the family has a closed form."""
+    return estimator.name in ("mom", "unbiased") or (
+        estimator.name == "mle" and estimator.closed_form(family))
+
+
+def auto_job(study) -> Job:
+    """The study's job of the auto layout with the most data values."""
+    return max(jobs_for(study, "auto"), key=lambda j: sum(
+        (c.stop - c.start) * c.condition.n for c in j.chunks))
+
+
+def auto_rows(study, job: Job) -> list[dict]:
+    """The job with each closed-form estimator alone, then with all of the study's: its
+    chunk with its cells' data drawn beforehand against drawing them."""
+    drawn = {id(c): simulate.draw_with_truth(study, c) for c in job.chunks}
+    fam = study.family
+
+    def draw_all():
+        for c in job.chunks:
+            fam.sample(np.random.default_rng(1), dict(c.condition.params),
+                       (c.stop - c.start, c.condition.n))
+
+    t_draw, _ = best_of(draw_all, k=3)
+    specs = [s for s in study.estimators if is_closed_form(s.estimator, study.analysis)]
+    variants = [(s.id, [s]) for s in specs]
+    if len(study.estimators) > 1:
+        variants.append(("all", list(study.estimators)))
+    rows = []
+    real = simulate.draw_with_truth
+    # the job's own path with its drawing taken out: it draws through this name
+    simulate.draw_with_truth = lambda _study, chunk: drawn[id(chunk)]
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            for name, ests in variants:
+                one = dataclasses.replace(study, estimators=ests)
+                k = iter(range(10))
+                # a new file each time, as a job writes one
+                t_chunk, _ = best_of(lambda one=one, k=k: chunks.write_chunk(
+                    one, job, Path(d) / f"c{next(k)}.parquet"), k=3)
+                rows.append({"estimator": name, "draw": t_draw, "chunk": t_chunk,
+                             "ratio": t_chunk / t_draw})
+    finally:
+        simulate.draw_with_truth = real
+    return rows
+
+
+def at_auto_sizes(only=None) -> list[tuple]:
+    print("\nThe bundled studies' largest job of the auto layout (cells x replicates): its "
+          "chunk with each closed-form estimator, and with all (the job as it runs), "
+          "against drawing its cells' data; best of 3")
+    print(f"{'study':<26} {'estimator':<22} {'cells':>5} {'values':>8} {'draw':>9} "
+          f"{'chunk':>9} {'ratio':>7}")
+    over = []
+    for path in sorted(STUDIES.glob("*.yaml")):
+        study = load_study(path)
+        if only and study.family.name not in only:
+            continue
+        if not any(is_closed_form(s.estimator, study.analysis) for s in study.estimators):
+            continue
+        job = auto_job(study)
+        values = sum((c.stop - c.start) * c.condition.n for c in job.chunks)
+        for r in auto_rows(study, job):
+            flag = "" if r["ratio"] <= BAR else f"  > {BAR:g}x"
+            print(f"{study.name:<26} {r['estimator']:<22} {len(job.chunks):>5} "
+                  f"{values / 1e6:>7.2f}M {r['draw'] * 1e3:>7.1f}ms {r['chunk'] * 1e3:>7.1f}ms "
+                  f"{r['ratio']:>6.1f}x{flag}", flush=True)
+            if flag:
+                over.append((study.name, r["estimator"], "auto", r["ratio"]))
+    return over
+
+
 def against_scipy(R: int, n: int) -> None:
     print(f"\nR = {R} datasets of n = {n}: mle against a scipy .fit loop; best of 5")
     print(f"{'family':<12} {'fisherlab':>12} {'scipy loop':>12} {'ratio':>8}  max rel diff")
@@ -153,8 +237,12 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=2000)
     ap.add_argument("--n", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--only", nargs="+", metavar="FAMILY", help="only these families")
+    ap.add_argument("--no-auto", action="store_true",
+                    help="skip the bundled studies' jobs at the auto layout's sizes")
     args = ap.parse_args()
     over = limit(args.reps, args.n, args.only)
+    if not args.no_auto:
+        over += at_auto_sizes(args.only)
     against_scipy(args.reps, args.n[0])
     if over:
         print(f"\nover {BAR:g}x the drawing: "
