@@ -21,8 +21,9 @@ replications a cell) at n = 100, and again at n = 1000.
 2. At the sizes of the ``chunk_size: auto`` layout: for every bundled study
    (``studies/*.yaml``) with a closed-form estimator, its largest job as the auto layout
    plans it (:func:`fisherlab.plan.chunking.jobs_for`: a cheap condition's job spans its
-   every sample size, all its replicates), run with each closed-form estimator alone and
-   with all the study's estimators (``all``, the job as it runs), its cells' data drawn
+   every sample size, all its replicates), run with each closed-form estimator alone and,
+   where every estimator of the study is one, with all of them (``all``, the job as it
+   runs), its cells' data drawn
    beforehand, against drawing the same cells' data with one generator a cell. The same
    bar; best of 3. A real job carries its fixed costs once for all its cells.
 3. Against scipy: the ``mle`` estimator on all R datasets at once (estimates,
@@ -144,9 +145,11 @@ def limit(R: int, sizes: list[int], only=None) -> list[tuple]:
 
 
 def is_closed_form(estimator, family) -> bool:
-    """``mom``, ``unbiased``, and ``mle`` where the family has a closed form."""
+    """``mom``, ``unbiased``, and ``mle`` where the family has a closed form, but with
+    likelihood-ratio intervals (a root search per dataset)."""
     return estimator.name in ("mom", "unbiased") or (
-        estimator.name == "mle" and estimator.closed_form(family))
+        estimator.name == "mle" and estimator.closed_form(family)
+        and estimator.options.get("interval", "wald") != "likelihood_ratio")
 
 
 def auto_job(study) -> Job:
@@ -169,8 +172,8 @@ def auto_rows(study, job: Job) -> list[dict]:
     t_draw, _ = best_of(draw_all, k=3)
     specs = [s for s in study.estimators if is_closed_form(s.estimator, study.analysis)]
     variants = [(s.id, [s]) for s in specs]
-    if len(study.estimators) > 1:
-        variants.append(("all", list(study.estimators)))
+    if 1 < len(specs) == len(study.estimators):  # the job as it runs
+        variants.append(("all", specs))
     rows = []
     real = simulate.draw_with_truth
     # the job's own path with its drawing taken out: it draws through this name

@@ -172,11 +172,15 @@ class CheckedWriter:
     (:class:`RowsDigest`) at once and then no longer held; on closing, ``meta`` with
     ``rows_sha256`` goes into the file's metadata (key ``fisherlab``) and the file is
     renamed onto ``target`` (:func:`atomic_path`). An error inside the ``with`` leaves
-    no file. ``meta`` may be completed (``writer.meta[...] = ...``) until then."""
+    no file. ``meta`` may be completed (``writer.meta[...] = ...``) until then.
+    ``statistics``: the columns whose row groups get min/max statistics (all when None;
+    each costs its encoding time, for a reader that skips row groups by them)."""
 
-    def __init__(self, target: str | Path, meta: dict | None = None):
+    def __init__(self, target: str | Path, meta: dict | None = None,
+                 statistics: list[str] | None = None):
         self.target = Path(target)
         self.meta = dict(meta or {})
+        self.statistics = statistics
         self.rows = 0
         self._writer = self._digest = self._schema = None
 
@@ -197,7 +201,10 @@ class CheckedWriter:
             # third of a chunk row group's writing
             strings = [f.name for f in self._schema
                        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            self._writer = pq.ParquetWriter(self._tmp, self._schema, use_dictionary=strings)
+            self._writer = pq.ParquetWriter(
+                self._tmp, self._schema, use_dictionary=strings,
+                write_statistics=True if self.statistics is None else [
+                    c for c in self.statistics if c in self._schema.names])
             self._digest = RowsDigest(self._schema)
         else:
             table = table.cast(self._schema)

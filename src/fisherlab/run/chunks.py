@@ -32,6 +32,10 @@ from .simulate import drawn_params, fitted_parts
 
 #: most rows in one row group of a chunk file
 ROW_GROUP = CHUNK_ROW_GROUP
+#: the columns with min/max statistics in a chunk file: those by which gather finds a
+#: cell's row groups and orders them (:func:`fisherlab.run.dataset.gather`); the
+#: others' would cost a tenth of the file's writing and nobody reads them
+PRUNE_COLUMNS = ["n", "estimator", "estimand", "replicate"]
 
 
 def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
@@ -51,7 +55,8 @@ def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
     stats, fits, seconds = [], [], 0.0
     spec = study.spec(job)
     sha = spec_sha256(spec)
-    with files.CheckedWriter(out, {"spec": spec, "spec_sha256": sha}) as writer:
+    with files.CheckedWriter(out, {"spec": spec, "spec_sha256": sha},
+                             statistics=PRUNE_COLUMNS) as writer:
         for ch in job.chunks:
             n = ch.condition.n
             drawn = bool(drawn_params(ch.condition.params))
