@@ -16,8 +16,9 @@ replications a cell) at n = 100, and again at n = 1000.
    (``family.sample(rng, theta, (R, n))``: ``rng.normal(size=(R, n))`` and friends).
    ``ratio`` = chunk / draw; the bar is 2×. ``job draw`` is the chunk's own drawing
    (a generator per 100-replicate seed block), for reference. The chunk is a job of
-   its own, so it carries a job's fixed costs (two parquet files, each written
-   atomically), which a job spanning several cells shares among them.
+   its own, so it carries a job's fixed costs (two new parquet files, each written
+   atomically, one synced to disk), which a job spanning several cells shares among
+   them.
 2. At the sizes of the ``chunk_size: auto`` layout: for every bundled study
    (``studies/*.yaml``) with a closed-form estimator, its largest job as the auto layout
    plans it (:func:`fisherlab.plan.chunking.jobs_for`: a cheap condition's job spans its
@@ -113,12 +114,15 @@ def limit_row(family: str, estimator: str, R: int, n: int, folder: Path) -> dict
     fam = study.family
     t_draw, _ = best_of(lambda: fam.sample(np.random.default_rng(1), params, (R, n)))
     t_job_draw, drawn = best_of(lambda: simulate.draw_with_truth(study, chunk))
-    out = folder / f"{family}_{estimator.replace('/', '_')}.parquet"
+    k = iter(range(10))
     real = simulate.draw_with_truth
     # the job's own path with its drawing taken out: run_chunk draws through this name
     simulate.draw_with_truth = lambda _study, _chunk: drawn
     try:
-        t_chunk, _ = best_of(lambda: chunks.write_chunk(study, Job((chunk,)), out))
+        # a new file each time, as a job writes one (Snakemake removes a job's old
+        # outputs first; a rename over a file just synced cost milliseconds more)
+        t_chunk, _ = best_of(lambda: chunks.write_chunk(study, Job((chunk,)), folder / (
+            f"{family}_{estimator.replace('/', '_')}_{n}_{next(k)}.parquet")))
     finally:
         simulate.draw_with_truth = real
     return {"draw": t_draw, "job_draw": t_job_draw, "chunk": t_chunk,
