@@ -20,13 +20,16 @@ replications a cell) at n = 100, and again at n = 1000.
    atomically, one synced to disk), which a job spanning several cells shares among
    them.
 2. At the sizes of the ``chunk_size: auto`` layout: for every bundled study
-   (``studies/*.yaml``) with a closed-form estimator, its largest job as the auto layout
-   plans it (:func:`fisherlab.plan.chunking.jobs_for`: a cheap condition's job spans its
-   every sample size, all its replicates), run with each closed-form estimator alone and,
-   where every estimator of the study is one, with all of them (``all``, the job as it
-   runs), its cells' data drawn
-   beforehand, against drawing the same cells' data with one generator a cell. The same
-   bar; best of 3. A real job carries its fixed costs once for all its cells.
+   (``studies/*.yaml``) whose estimators are all closed-form (as above; ``mle`` without
+   likelihood-ratio intervals, a root search per dataset), its largest job as the auto
+   layout plans it (:func:`fisherlab.plan.chunking.jobs_for`: a cheap condition's job
+   spans its every sample size), run with each estimator alone and with all of them
+   (``all``, the job as it runs), its cells' data drawn beforehand (at most
+   :data:`MAX_VALUES` values: a longer job's first cells), against drawing the same
+   cells' data with one generator a cell. The same bar; best of 3. Such a job carries
+   its fixed costs once for all its cells, but writes a row per replicate, estimator
+   and estimand of every cell: 2000 rows of ~120 bytes, hashed and encoded, for a
+   cell of n = 2 whose data are 2000 × 2 values.
 3. Against scipy: the ``mle`` estimator on all R datasets at once (estimates,
    observed-information SEs, intervals) against ``scipy.stats.<dist>.fit`` called once
    per dataset (estimates only, so the naive side does less work). Estimates must
@@ -163,8 +166,8 @@ def auto_job(study) -> Job:
 
 
 def auto_rows(study, job: Job) -> list[dict]:
-    """The job with each closed-form estimator alone, then with all of the study's: its
-    chunk with its cells' data drawn beforehand against drawing them."""
+    """The job with each of the study's estimators alone, then with all of them (as it
+    runs): its chunk with its cells' data drawn beforehand against drawing them."""
     drawn = {id(c): simulate.draw_with_truth(study, c) for c in job.chunks}
     fam = study.family
 
@@ -174,10 +177,9 @@ def auto_rows(study, job: Job) -> list[dict]:
                        (c.stop - c.start, c.condition.n))
 
     t_draw, _ = best_of(draw_all, k=3)
-    specs = [s for s in study.estimators if is_closed_form(s.estimator, study.analysis)]
-    variants = [(s.id, [s]) for s in specs]
-    if 1 < len(specs) == len(study.estimators):  # the job as it runs
-        variants.append(("all", specs))
+    variants = [(s.id, [s]) for s in study.estimators]
+    if len(study.estimators) > 1:
+        variants.append(("all", list(study.estimators)))
     rows = []
     real = simulate.draw_with_truth
     # the job's own path with its drawing taken out: it draws through this name
@@ -197,10 +199,14 @@ def auto_rows(study, job: Job) -> list[dict]:
     return rows
 
 
+#: most data values of a job drawn beforehand (8 bytes each): a longer job's first cells
+MAX_VALUES = 2 * 10**7
+
+
 def at_auto_sizes(only=None) -> list[tuple]:
-    print("\nThe bundled studies' largest job of the auto layout (cells x replicates): its "
-          "chunk with each closed-form estimator, and with all (the job as it runs), "
-          "against drawing its cells' data; best of 3")
+    print("\nThe bundled closed-form studies' largest job of the auto layout: its chunk "
+          "with each estimator, and with all (the job as it runs), against drawing its "
+          "cells' data; best of 3")
     print(f"{'study':<26} {'estimator':<22} {'cells':>5} {'values':>8} {'draw':>9} "
           f"{'chunk':>9} {'ratio':>7}")
     over = []
@@ -208,10 +214,18 @@ def at_auto_sizes(only=None) -> list[tuple]:
         study = load_study(path)
         if only and study.family.name not in only:
             continue
-        if not any(is_closed_form(s.estimator, study.analysis) for s in study.estimators):
+        if not all(is_closed_form(s.estimator, study.analysis) for s in study.estimators):
             continue
         job = auto_job(study)
-        values = sum((c.stop - c.start) * c.condition.n for c in job.chunks)
+        cells, values = [], 0
+        for c in job.chunks:  # the data drawn beforehand stay within MAX_VALUES
+            if cells and values + (c.stop - c.start) * c.condition.n > MAX_VALUES:
+                break
+            cells.append(c)
+            values += (c.stop - c.start) * c.condition.n
+        if len(cells) < len(job.chunks):
+            print(f"{study.name}: the job's first {len(cells)} of {len(job.chunks)} cells")
+            job = dataclasses.replace(job, chunks=tuple(cells))
         for r in auto_rows(study, job):
             flag = "" if r["ratio"] <= BAR else f"  > {BAR:g}x"
             print(f"{study.name:<26} {r['estimator']:<22} {len(job.chunks):>5} "
