@@ -135,7 +135,8 @@ def one_condition_chunks(tmp_path, seed: int = 99, name: str = "ds"):
     return study, cond, chunks
 
 
-@pytest.mark.parametrize("swap", ["another chunk", "another spec", "truncated"])
+@pytest.mark.parametrize("swap", ["another chunk", "another spec", "truncated",
+                                  "a changed value"])
 def test_a_chunk_with_wrong_statistics_is_named_and_removed(tmp_path, swap):
     """gather checks each chunk's statistics file against the chunk's own spec hash: a
     statistics file copied from another chunk of the study, or from the same chunk of
@@ -157,10 +158,16 @@ def test_a_chunk_with_wrong_statistics_is_named_and_removed(tmp_path, swap):
         assert other[1].name == bad.name
         shutil.copy(stats_path(other[1]), stats_path(bad))
         problem = "has statistics of another spec"
-    else:
+    elif swap == "truncated":
         data = stats_path(bad).read_bytes()
         stats_path(bad).write_bytes(data[: len(data) // 2])
         problem = "has unreadable statistics"
+    else:  # a readable file of the right spec whose numbers are not those written
+        from fisherlab.core import files
+        st = pd.read_parquet(stats_path(bad))
+        st.loc[0, "x_mean"] += 1.0
+        files.write_parquet(st, stats_path(bad), meta=files.read_meta(stats_path(bad)))
+        problem = "has statistics that do not match their checksum"
     with pytest.raises(stages.ChunkError) as err:
         stages.gather(study, cond, chunks, folder, 100)
     msg = str(err.value)

@@ -243,3 +243,20 @@ def test_mom_two_pass_jacobian_has_the_bits_of_one_scipy_call(name, again):
     for _ in range(2):  # the two-pass call, then the one call the family may get after it
         got = closed_form._jacobian(h, m, step, name)
         assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("R, n, k", [(2000, 100, 2), (333, 1000, 3), (2000, 3, 2),
+                                     (1, 20000, 2), (5, 20000, 2), (21, 9000, 3)])
+def test_mom_moment_sums_by_blocks_have_the_bits_of_the_whole(R, n, k, monkeypatch):
+    # mom sums its centred powers' products a block of datasets at a time: the same
+    # bits as einsum over all of them at once, whatever the blocks (here of 2 or 3
+    # datasets beyond einsum's 8192-value loop, and more below it)
+    from fisherlab.estimators import closed_form
+
+    x = np.random.default_rng(R + n).gamma(2.0, 1.5, (R, n))
+    c, m = closed_form._centred_powers(x, k)
+    want = np.einsum("iRn,jRn->Rij", c, c)
+    for block in (closed_form.MOMENT_BLOCK, 2 * n + 1):
+        monkeypatch.setattr(closed_form, "MOMENT_BLOCK", block)
+        cross, m_blocks = closed_form._moment_sums(x, k)
+        assert cross.tobytes() == want.tobytes() and m_blocks.tobytes() == m.tobytes()

@@ -28,8 +28,18 @@ import pyarrow.parquet as pq
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+def atomic_path(target: str | Path, sync: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    With ``sync`` (the default) the file's data reach the disk (``fsync``) before the
+    rename, so that even a crash of the machine cannot leave the target's name on a
+    file whose data were lost, and a write error the file system reports only then
+    (a full disk on some file systems) fails the write. The rename alone already
+    protects against a killed process (its writes are in the kernel's cache, whole) and
+    a write that fails at once. An fsync costs milliseconds (the file system's journal
+    commit): ``sync=False`` is for a file whose bytes are checked against a digest kept
+    in a file that is synced after it (a chunk's statistics, :func:`write_parquet`'s
+    returned SHA-256), so that a file lost in a crash is found, never used."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -41,8 +51,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(tmp)
     try:
         yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if sync:
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -54,23 +65,43 @@ def write_text(target: str | Path, text: str) -> None:
 
 
 def write_parquet(df, target: str | Path, meta: dict | None = None,
-                  checksum: bool = False, row_group_size: int | None = None) -> None:
+                  checksum: bool = False, row_group_size: int | None = None,
+                  sync: bool = True) -> str | None:
     """Write ``df`` (a DataFrame or an Arrow table); ``meta`` (JSON-able provenance)
     goes into the file's schema metadata under the key ``fisherlab``. With
     ``checksum``, ``meta["rows_sha256"]`` is the digest of the rows
     (:class:`CheckedWriter`, :func:`read_checked`).
-    ``row_group_size``: rows per row group."""
+    ``row_group_size``: rows per row group. ``sync=False``: the file is not synced to
+    disk (:func:`atomic_path`) and the SHA-256 of its bytes is returned, for a synced
+    file to keep (:func:`file_sha256` checks it)."""
 
     if checksum:
         with CheckedWriter(target, meta) as writer:
             writer.write(df, row_group_size)
-        return
+        return None
     table = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
-    with atomic_path(target) as tmp:
-        if meta is not None:
-            table = table.replace_schema_metadata(
-                {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
-        pq.write_table(table, tmp, row_group_size=row_group_size)
+    if meta is not None:
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), b"fisherlab": json.dumps(meta, default=str)})
+    if sync:
+        with atomic_path(target) as tmp:
+            pq.write_table(table, tmp, row_group_size=row_group_size)
+        return None
+    # the bytes written in memory, hashed there and written once (no reading back)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, row_group_size=row_group_size)
+    data = sink.getvalue()
+    with atomic_path(target, sync=False) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (as :func:`write_parquet` with ``sync=False``
+    returns it)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 class _Sha256Sink:
@@ -141,11 +172,15 @@ class CheckedWriter:
     (:class:`RowsDigest`) at once and then no longer held; on closing, ``meta`` with
     ``rows_sha256`` goes into the file's metadata (key ``fisherlab``) and the file is
     renamed onto ``target`` (:func:`atomic_path`). An error inside the ``with`` leaves
-    no file. ``meta`` may be completed (``writer.meta[...] = ...``) until then."""
+    no file. ``meta`` may be completed (``writer.meta[...] = ...``) until then.
+    ``statistics``: the columns whose row groups get min/max statistics (all when None;
+    each costs its encoding time, for a reader that skips row groups by them)."""
 
-    def __init__(self, target: str | Path, meta: dict | None = None):
+    def __init__(self, target: str | Path, meta: dict | None = None,
+                 statistics: list[str] | None = None):
         self.target = Path(target)
         self.meta = dict(meta or {})
+        self.statistics = statistics
         self.rows = 0
         self._writer = self._digest = self._schema = None
 
@@ -166,7 +201,10 @@ class CheckedWriter:
             # third of a chunk row group's writing
             strings = [f.name for f in self._schema
                        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            self._writer = pq.ParquetWriter(self._tmp, self._schema, use_dictionary=strings)
+            self._writer = pq.ParquetWriter(
+                self._tmp, self._schema, use_dictionary=strings,
+                write_statistics=True if self.statistics is None else [
+                    c for c in self.statistics if c in self._schema.names])
             self._digest = RowsDigest(self._schema)
         else:
             table = table.cast(self._schema)

@@ -4,9 +4,10 @@ A chunk job draws and fits its replicates a cell at a time (:mod:`.simulate`) an
 each cell's rows as it goes into one parquet file (a row group per cell × estimator ×
 estimand) that carries the SHA-256 of its rows and its spec's hash, with its cells'
 per-block statistics beside it (:mod:`fisherlab.stats.cellstats`) under the same spec
-hash. :func:`verify_chunks` checks both, a row group at a time, before anything reads
-them: a corrupt or stale chunk is removed with its side files (so that the next run
-regenerates it) and named in a
+hash. The chunk also carries the SHA-256 of its statistics file, so that a job syncs
+one file to disk, the chunk, renamed last. :func:`verify_chunks` checks all three, a
+row group at a time, before anything reads them: a corrupt or stale chunk is removed
+with its side files (so that the next run regenerates it) and named in a
 :class:`~fisherlab.core.errors.ChunkError`.
 """
 
@@ -31,6 +32,10 @@ from .simulate import drawn_params, fitted_parts
 
 #: most rows in one row group of a chunk file
 ROW_GROUP = CHUNK_ROW_GROUP
+#: the columns with min/max statistics in a chunk file: those by which gather finds a
+#: cell's row groups and orders them (:func:`fisherlab.run.dataset.gather`); the
+#: others' would cost a tenth of the file's writing and nobody reads them
+PRUNE_COLUMNS = ["n", "estimator", "estimand", "replicate"]
 
 
 def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
@@ -50,7 +55,8 @@ def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
     stats, fits, seconds = [], [], 0.0
     spec = study.spec(job)
     sha = spec_sha256(spec)
-    with files.CheckedWriter(out, {"spec": spec, "spec_sha256": sha}) as writer:
+    with files.CheckedWriter(out, {"spec": spec, "spec_sha256": sha},
+                             statistics=PRUNE_COLUMNS) as writer:
         for ch in job.chunks:
             n = ch.condition.n
             drawn = bool(drawn_params(ch.condition.params))
@@ -69,8 +75,13 @@ def write_chunk(study: Study, job: Job, out: str | Path) -> tuple[int, float]:
             stats.append((n, cells))
         writer.meta.update({"seconds": round(seconds, 4), "versions": provenance.versions(),
                             "fit_seconds": fits})  # per cell: provenance.json's timings
-        # before the chunk's own rename: a chunk on disk always has its statistics
-        files.write_parquet(_stats_table(stats), stats_path(out), meta={"spec_sha256": sha})
+        # before the chunk's own rename: a chunk on disk always has its statistics. One
+        # fsync a job (each is a journal commit, milliseconds: more than fitting a cheap
+        # cell): the statistics are not synced, their digest goes into the chunk, which
+        # is, so that statistics lost in a crash of the machine are found by
+        # verify_chunks (the rename already keeps a killed job from leaving half a file)
+        writer.meta["stats_sha256"] = files.write_parquet(
+            _stats_table(stats), stats_path(out), meta={"spec_sha256": sha}, sync=False)
     return writer.rows, seconds
 
 
@@ -86,9 +97,18 @@ def _table(cols: dict) -> pa.Table:
     if (schema := _SCHEMAS.get(key)) is None:
         schema = _SCHEMAS[key] = pa.Schema.from_pandas(
             pd.DataFrame({c: v[:1] for c, v in cols.items()}), preserve_index=False)
-    # from_pandas=True: pandas' NaN is a null in Arrow, as from_pandas writes it
-    return pa.Table.from_arrays([pa.array(cols[f.name], f.type, from_pandas=True)
-                                 for f in schema], schema=schema)
+    return pa.Table.from_arrays([_array(cols[f.name], f.type) for f in schema],
+                                schema=schema)
+
+
+def _array(values: np.ndarray, kind: pa.DataType) -> pa.Array:
+    """``pa.array(values, kind, from_pandas=True)`` (pandas' NaN is a null in Arrow, as
+    from_pandas writes it); a column of one string (an estimator's name, its reasons)
+    repeated, the same array, without converting every value (60 us a column of 2000)."""
+    if (values.dtype == object and len(values) and isinstance(values[0], str)
+            and (values == values[0]).all()):
+        return pa.repeat(pa.scalar(values[0], kind), len(values))
+    return pa.array(values, kind, from_pandas=True)
 
 
 def _stats_table(stats: list) -> pa.Table:
@@ -151,6 +171,9 @@ def verify_chunks(study: Study, chunk_paths: list[str | Path],
             try:
                 if files.read_meta(stats_path(p)).get("spec_sha256") != sha:
                     problem = "has statistics of another spec"
+                elif ("stats_sha256" in meta
+                      and files.file_sha256(stats_path(p)) != meta["stats_sha256"]):
+                    problem = "has statistics that do not match their checksum"
             except Exception as exc:  # noqa: BLE001 - any failure to read is corruption
                 problem = f"has unreadable statistics ({type(exc).__name__})"
         if problem:

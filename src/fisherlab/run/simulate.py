@@ -165,11 +165,10 @@ def fitted_parts(study: Study, chunk: Chunk, draws_path: str | Path | None = Non
             part = {
                 **head,
                 "n": np.full(R, cond.n, dtype=np.int64), "replicate": replicate,
-                "estimator": np.full(R, spec.id, dtype=object),
-                "estimand": np.full(R, e, dtype=object),
+                "estimator": _repeat(spec.id, R), "estimand": _repeat(e, R),
                 "true_value": np.broadcast_to(np.asarray(truth[e], dtype=float), (R,)),
                 "estimate": f.estimate, "se": f.se, "ci_low": f.ci_low, "ci_high": f.ci_high,
-                "converged": f.converged, "reason": f.reason.astype(str).astype(object),
+                "converged": f.converged, "reason": _strings(f.reason),
                 "iterations": f.iterations.astype(np.int64),
                 "chunk": np.full(R, chunk.index, dtype=np.int64)}
             if sampling:
@@ -190,6 +189,23 @@ def fitted_parts(study: Study, chunk: Chunk, draws_path: str | Path | None = Non
         if kept and draws_path is not None and spec.options.get("keep_draws"):
             write_draws(draws_path, kept, replicate, theta, spec.id, study, chunk)
         yield spec.id, parts
+
+
+def _repeat(value: str, R: int) -> np.ndarray:
+    """``np.full(R, value, dtype=object)``: filled, not cast element by element (which
+    took 60 us for 2000 rows, per column and estimand)."""
+    out = np.empty(R, dtype=object)
+    out.fill(value)
+    return out
+
+
+def _strings(values: np.ndarray) -> np.ndarray:
+    """``values.astype(str).astype(object)``; a column of one string (a closed form's
+    reasons, all "") is filled at once, not converted value by value."""
+    if (len(values) and values.dtype == object and isinstance(values[0], str)
+            and (values == values[0]).all()):
+        return _repeat(values[0], len(values))
+    return values.astype(str).astype(object)
 
 
 def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
