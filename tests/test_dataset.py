@@ -109,6 +109,20 @@ def test_streaming_stages_equal_the_whole_table(built):
     assert len(streamed["bessel"]) > 0 and len(streamed["consistency"]) > 0
 
 
+def test_stream_all_decodes_each_estimates_file_once(built, monkeypatch):
+    """Every diagnostic's units are cut from one decoding of each condition × n file."""
+    import fisherlab.diagnostics as diagnostics
+
+    (study, folder), _ = built
+    read = diagnostics.pq.read_table
+    seen = []
+    monkeypatch.setattr(diagnostics.pq, "read_table",
+                        lambda path, **kw: seen.append(str(path)) or read(path, **kw))
+    stream_all(Estimates(folder), study)
+    parts = [str(p) for p in Estimates(folder).parts()]
+    assert sorted(seen) == sorted(parts) and len(parts) == 2 * 2
+
+
 def test_counts_come_from_the_statistics(built):
     (study, folder), _ = built
     src = Estimates(folder)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import special
+from scipy import special, stats
 
 from fisherlab.diagnostics.bessel import bessel
 from fisherlab.diagnostics.consistency import (
@@ -21,7 +21,7 @@ from fisherlab.diagnostics.consistency import (
 )
 from fisherlab.diagnostics.coverage import coverage
 from fisherlab.diagnostics.efficiency import efficiency, with_bound
-from fisherlab.diagnostics.normality import describe_z, normality
+from fisherlab.diagnostics.normality import describe_many, describe_z, normality
 from fisherlab.estimators import make_estimator
 from fisherlab.families import get_family
 from fisherlab.families.fallbacks import Information
@@ -95,6 +95,47 @@ def z_verdict(z, lattice=None) -> dict:
                          "standardisation": "se"}])
     v = judged("normality", row).iloc[0]
     return {**got, "verdict": v["verdict"], "crit": v["high"]}
+
+
+def test_describe_many_gives_each_sample_scipy_s_numbers():
+    """Samples of one size tested together along an axis: every statistic equals scipy's
+    for that sample alone, bit for bit (and a lattice's K² and the short, degenerate and
+    unequal samples are as one at a time)."""
+    rng = np.random.default_rng(5)
+    same = [rng.standard_t(4, 300) for _ in range(4)]
+    same[1][:3] = np.inf  # a standard error of 0: KS takes it, the moments do not
+    lattice = rng.binomial(10, 0.3, 300) / 10.0
+    items = [(z, None) for z in same] + [(rng.standard_normal(120), None), (lattice, True),
+                                         (np.ones(50), None), (rng.standard_normal(10), None)]
+    got = describe_many(items)
+    for (z, _), row in zip(items[:5], got[:5], strict=True):
+        fin = z[np.isfinite(z)]
+        ks = stats.kstest(z, "norm")
+        assert row["test"] == "KS" and row["S"] == z.size
+        assert (row["statistic"], row["pvalue"]) == (ks.statistic, ks.pvalue)
+        assert (row["skew"], row["ex_kurtosis"]) == (stats.skew(fin), stats.kurtosis(fin))
+    k2 = stats.normaltest(lattice)
+    assert got[5]["test"] == "K2" and (got[5]["statistic"], got[5]["pvalue"]) == (
+        k2.statistic, k2.pvalue)
+    assert got[6]["test"] == "degenerate" and got[7]["test"] == "" and got[7]["S"] == 10
+    assert got == [describe_z(z, lat) for z, lat in items]
+
+
+def test_groups_of_one_group_are_pandas_groups():
+    """A frame that is one group yields the key pandas gives (values and types, a NaN
+    key too) and the same rows, without a groupby; two groups go through pandas."""
+    from fisherlab.diagnostics._common import groups
+
+    df = pd.DataFrame({"true_mu": [np.nan] * 3, "n": [5] * 3, "estimator": ["mle"] * 3,
+                       "estimate": [1.0, 2.0, 3.0]})
+    keys = ["true_mu", "n", "estimator"]
+    (k1, g1), = list(groups(df, keys))
+    (k2, g2), = list(df.groupby(keys, sort=True, dropna=False))
+    assert [type(v) for v in k1] == [type(v) for v in k2] and k1[1:] == k2[1:]
+    assert np.isnan(k1[0]) and np.isnan(k2[0])
+    pd.testing.assert_frame_equal(g1, g2)
+    two = pd.concat([df, df.assign(n=20)], ignore_index=True)
+    assert [k for k, _ in groups(two, keys)][1][1] == 20
 
 
 def test_normal_sample_passes_and_uniform_max_fails():

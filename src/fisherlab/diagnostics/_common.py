@@ -33,7 +33,8 @@ def perf(g: pd.DataFrame, se: bool = False, ci: bool = False) -> dict:
 
 def good(df: pd.DataFrame) -> pd.DataFrame:
     """Replicates whose fit gave a usable estimate (failed fits are counted elsewhere)."""
-    return df[df["converged"].to_numpy(bool)]
+    ok = df["converged"].to_numpy(bool)
+    return df if ok.all() else df[ok]  # (read only: no copy when every fit succeeded)
 
 
 def groups(df: pd.DataFrame, keys: list[str]):
@@ -41,7 +42,27 @@ def groups(df: pd.DataFrame, keys: list[str]):
     if not keys:
         yield (), df
         return
+    key = _single_key(df, keys)
+    if key is not None:  # the stage's units are mostly one group: no groupby to build
+        yield key, df
+        return
     yield from df.groupby(keys, sort=True, dropna=False)
+
+
+def _single_key(df: pd.DataFrame, keys: list[str]) -> tuple | None:
+    """The one key of ``df`` when every row has the same values of ``keys`` (NaN equal
+    to NaN, as ``dropna=False`` groups them), as ``groupby`` gives it; else None."""
+    if df.empty:
+        return None
+    key = []
+    for k in keys:
+        v = df[k].to_numpy()
+        first = v[0]
+        same = pd.isna(v) if pd.isna(first) else v == first
+        if not np.all(same):
+            return None
+        key.append(first.item() if isinstance(first, np.generic) else first)
+    return tuple(key)
 
 
 def with_intervals(df: pd.DataFrame, head: list[str]):

@@ -70,6 +70,9 @@ def calibration(df: pd.DataFrame, study) -> pd.DataFrame:
     test of uniformity: its statistic and p-value. Empty otherwise."""
     d = pit_values(df)
     head = condition_keys(df) + ["n", "estimator", "estimand"]
+    cols = head + ["replicates", "limits", "pit_from", "ks", "pvalue"]
+    if d.empty:  # no truth drawn from a prior (or no PIT): nothing to group
+        return pd.DataFrame(columns=cols)
     rows = []
     for key, g in groups(d, head):
         pit = g["pit"].to_numpy(float)
@@ -78,5 +81,4 @@ def calibration(df: pd.DataFrame, study) -> pd.DataFrame:
         rows.append(dict(zip(head, key, strict=True), replicates=len(g),
                          limits=int(g["limit"].sum()), pit_from=g["pit_from"].iloc[0],
                          ks=float(res.statistic), pvalue=p))
-    return pd.DataFrame(rows, columns=head + ["replicates", "limits", "pit_from", "ks",
-                                              "pvalue"])
+    return pd.DataFrame(rows, columns=cols)

@@ -29,7 +29,7 @@ COLUMNS = ["parameter", "parameter2", "information", "source", "rel_error", "che
            "check_se", "check_z"]
 
 
-@diagnostic("information", by=ONCE)
+@diagnostic("information", by=ONCE, columns=())  # (from the family alone)
 def information(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × pair of estimated parameters (i <= j): the information
     I_ij of one observation, its source and relative precision, the independent Monte

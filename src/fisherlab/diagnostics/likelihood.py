@@ -77,7 +77,8 @@ def first_condition(study) -> Condition:
                                           for v in condition_row(c).values()))
 
 
-@diagnostic("likelihood", by=ONCE)
+@diagnostic("likelihood", by=ONCE,
+            columns=("n", "replicate", "estimator", "estimand", "estimate", "converged"))
 def likelihood(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per curve × grid point (curve: n × replicate × parameter of the first
     condition): ``theta, loglik, rel_loglik, score, information`` and the curve's marks

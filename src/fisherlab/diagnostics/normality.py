@@ -36,28 +36,61 @@ def describe_z(z, lattice: bool | None = None) -> dict:
     Pearson's K² for lattice values, which takes finite values only. ``S`` is the number
     of values the test used; whether it says normal is the normality rule's
     (:mod:`fisherlab.verdicts.normality`)."""
-    z = np.asarray(z, dtype=float)
-    z = z[~np.isnan(z)]
-    fin = z[np.isfinite(z)]
-    lattice = (is_lattice(fin) if lattice is None else lattice) if fin.size else False
-    used = fin if lattice else z
-    out = dict(S=used.size, mean=np.nan, sd=np.nan, skew=np.nan, ex_kurtosis=np.nan,
-               test="", statistic=np.nan, pvalue=np.nan)
-    if used.size < MIN_S:
-        return out
-    if np.ptp(used) == 0:  # every replicate gave the same value (e.g. n = 1 and discrete)
-        out.update(mean=float(used[0]), sd=0.0, test="degenerate")
-        return out
+    return describe_many([(z, lattice)])[0]
+
+
+def describe_many(items) -> list[dict]:
+    """:func:`describe_z` of each ``(z, lattice)``: the KS tests and the moments of
+    samples of one size taken together, along ``axis=1`` of one array (scipy computes
+    them row by row: the same numbers as one sample at a time, for a fraction of the
+    per-call cost)."""
+    out, tested = [], []  # tested: (index, the values tested, the finite values, test)
+    for z, lattice in items:
+        z = np.asarray(z, dtype=float)
+        z = z[~np.isnan(z)]
+        fin = z[np.isfinite(z)]
+        lattice = (is_lattice(fin) if lattice is None else lattice) if fin.size else False
+        used = fin if lattice else z
+        row = dict(S=used.size, mean=np.nan, sd=np.nan, skew=np.nan, ex_kurtosis=np.nan,
+                   test="", statistic=np.nan, pvalue=np.nan)
+        out.append(row)
+        if used.size < MIN_S:
+            continue
+        if np.ptp(used) == 0:  # every replicate gave the same value (n = 1 and discrete)
+            row.update(mean=float(used[0]), sd=0.0, test="degenerate")
+            continue
+        row.update(mean=float(fin.mean()) if fin.size else np.nan,
+                   sd=float(fin.std(ddof=1)) if fin.size > 1 else np.nan,
+                   test="K2" if lattice else "KS")
+        tested.append((len(out) - 1, used, fin))
     with warnings.catch_warnings():  # nearly constant z: scipy warns of lost precision
         warnings.simplefilter("ignore", RuntimeWarning)
-        res, test = (stats.normaltest(used), "K2") if lattice else (stats.kstest(used, "norm"),
-                                                                    "KS")
-        if fin.size > 2:
-            out.update(skew=float(stats.skew(fin)), ex_kurtosis=float(stats.kurtosis(fin)))
-    out.update(mean=float(fin.mean()) if fin.size else np.nan,
-               sd=float(fin.std(ddof=1)) if fin.size > 1 else np.nan,
-               test=test, statistic=float(res.statistic), pvalue=float(res.pvalue))
+        # K² one sample at a time: along an axis its last bits differ from one sample's
+        for i, used, _ in tested:
+            if out[i]["test"] == "K2":
+                res = stats.normaltest(used)
+                out[i].update(statistic=float(res.statistic), pvalue=float(res.pvalue))
+        ks = [t for t in tested if out[t[0]]["test"] == "KS"]
+        for _, idx, values in _same_size(ks, lambda t: t[1]):
+            res = stats.kstest(values, "norm", axis=1)
+            for k, i in enumerate(idx):
+                out[i].update(statistic=float(res.statistic[k]), pvalue=float(res.pvalue[k]))
+        for _, idx, values in _same_size([t for t in tested if t[2].size > 2],
+                                         lambda t: t[2]):
+            sk, ku = stats.skew(values, axis=1), stats.kurtosis(values, axis=1)
+            for k, i in enumerate(idx):
+                out[i].update(skew=float(sk[k]), ex_kurtosis=float(ku[k]))
     return out
+
+
+def _same_size(tested, values):
+    """``(size, indices, values stacked (m, size))`` per size of the tested samples."""
+    batches: dict = {}
+    for t in tested:
+        v = values(t)
+        batches.setdefault(v.size, []).append((t[0], v))
+    for size, group in batches.items():
+        yield size, [i for i, _ in group], np.stack([v for _, v in group])
 
 
 def standardised(g: pd.DataFrame, family, theta: dict, estimand: str, n: int) -> dict:
@@ -102,7 +135,7 @@ def normality(df: pd.DataFrame, study) -> pd.DataFrame:
     p-value."""
     keys = condition_keys(df)
     head = keys + ["n", "estimator", "estimand"]
-    rows = []
+    rows, samples = [], []
     for key, g in groups(good(df), head):
         base = dict(zip(head, key, strict=True))
         zs = standardised(g, _model(study), theta_of(base, keys), base["estimand"],
@@ -110,8 +143,10 @@ def normality(df: pd.DataFrame, study) -> pd.DataFrame:
         # counts give lattice-valued estimates, even where a sampler's noise smears them
         lattice = study.analysis.discrete or study.family.discrete or is_lattice(g["estimate"])
         for kind, z in zs.items():
-            rows.append(dict(base, standardisation=kind, lattice=lattice,
-                             **describe_z(z, lattice or None)))
+            rows.append(dict(base, standardisation=kind, lattice=lattice))
+            samples.append((z, lattice or None))
+    for row, described in zip(rows, describe_many(samples), strict=True):
+        row.update(described)
     cols = head + ["standardisation", "lattice", "S", "mean", "sd", "skew", "ex_kurtosis",
                    "test", "statistic", "pvalue"]
     return pd.DataFrame(rows, columns=cols)

@@ -26,7 +26,9 @@ COLUMNS = ["n", "estimator", "reference", "fits", "converged", "converged_share"
            "max_diff_se"]
 
 
-@diagnostic("optimiser", by=("n",))
+@diagnostic("optimiser", by=("n",),
+            columns=("n", "replicate", "estimator", "estimand", "estimate", "se", "converged",
+                     "iterations", "fevals", "gevals", "hevals"))
 def optimiser(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimator that counts its optimiser's work (see the
     module docstring for the columns)."""

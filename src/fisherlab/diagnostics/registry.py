@@ -22,7 +22,8 @@ class Diagnostic:
     name: str
     fn: Fn
     doc: str
-    #: the unit it is called on: one condition × these columns' values
+    #: the finest unit it may be called on: one condition × these columns' values (the
+    #: stage calls one with n on a condition × n, :func:`fisherlab.diagnostics.stream_all`)
     by: tuple[str, ...] = ()
     #: the estimate columns it reads (condition columns come too); None: all
     columns: tuple[str, ...] | None = None

@@ -59,7 +59,7 @@ def score_at_truth(study, condition: Condition) -> tuple[np.ndarray, np.ndarray,
     return np.concatenate(scores), np.concatenate(diag), (None if drawn else info)
 
 
-@diagnostic("score", by=ONCE)
+@diagnostic("score", by=ONCE, columns=())  # (it draws the datasets again)
 def score(df: pd.DataFrame, study) -> pd.DataFrame:
     """One row per condition × n × estimated parameter: the mean score at the truth and
     its MCSE, the variance of the score against n I(theta) (``var_ratio``, 1 in
