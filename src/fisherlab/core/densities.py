@@ -13,6 +13,8 @@ the same bits (tests/test_densities.py compares them).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -39,7 +41,11 @@ def _whole_line(dist, shapes) -> bool:
     """Whether ``dist`` (without shape parameters) lives on the whole real line: then
     its support mask (closed: ±inf are inside it too) holds for every non-NaN z, and its
     three passes over the data (a fifth of an EM step on the normal) say nothing."""
-    if shapes:
-        return False
+    return not shapes and _unbounded(dist)
+
+
+@functools.cache
+def _unbounded(dist) -> bool:
+    # once per distribution: asking scipy costs as much as the mask on a small dataset
     a, b = dist._get_support()  # noqa: SLF001
     return bool(np.isneginf(a) and np.isposinf(b))
