@@ -111,7 +111,8 @@ class LogisticRegression(RegressionFamily):
         the same data (gradient ascent and Adam, thousands of steps): y and each
         covariate laid out once as contiguous ``(n, R)`` columns (the rows of a subset
         taken once while it stays the same), where ``score`` reads strided fields of the
-        structured array and forms X beta anew at each call; 2-3x less time a step.
+        structured array and forms X beta anew at each call: 1.7x less time a step
+        (R = 200, n = 500: 2.2 against 3.6 ms), nearly all of it scipy's expit.
 
         The same numbers: X beta adds the same terms in the same order (a column of ones
         times beta0 is beta0), expit is scipy's, and each sum over the observations adds
