@@ -143,22 +143,26 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
     # extra starts: deterministic perturbations of the first (same data => same fit)
     jitter = np.random.default_rng(20240917).normal(0.0, 1.0, size=(max(starts - 1, 0), len(est)))
 
+    # the objective and gradient are called ~100 times a fit: what does not change (the
+    # parameters, the fixed values) is looked up once, and floating-point errors are
+    # ignored once around all the fits (:func:`optimisers.from_u`'s values, the same)
+    def theta_of(u):
+        u = np.asarray(u, float)
+        theta = dict(theta_fixed)
+        for j, p in enumerate(est):
+            theta[p.name] = np.atleast_1d(p.from_unconstrained(u[..., j]))
+        return theta
+
     def fit_one(i: int) -> OneFit:
         xi = x[i:i + 1]
 
-        def theta_of(u):
-            return {**theta_fixed, **{nm: np.atleast_1d(v) for nm, v in
-                                      optimisers.from_u(family, np.asarray(u, float)).items()}}
-
         def fun(u):
-            with np.errstate(all="ignore"):
-                ll = float(family.loglik(xi, theta_of(u))[0])
+            ll = float(family.loglik(xi, theta_of(u))[0])
             return -ll / n if np.isfinite(ll) else np.inf
 
         def jac(u):
-            with np.errstate(all="ignore"):
-                g = family.score(xi, theta_of(u))[0]
-                dv = np.array([p.jacobian(u[j]) for j, p in enumerate(est)])
+            g = family.score(xi, theta_of(u))[0]
+            dv = np.array([p.jacobian(u[j]) for j, p in enumerate(est)])
             return -g * dv / n  # chain rule: d l/d u = d l/d theta * d theta/d u
 
         opts = {"maxiter": maxiter} if maxiter else {}
@@ -191,7 +195,8 @@ def scipy_mle(family: Family, x, theta_fixed: Theta, *, method: str, tol: float,
         return OneFit({nm: float(theta[nm]) for nm in names}, converged=bool(best.success),
                       reason=reason, iterations=total, evaluations=counts)
 
-    return fit_each(fit_one, list(range(x.shape[0])), names)
+    with np.errstate(all="ignore"):
+        return fit_each(fit_one, list(range(x.shape[0])), names)
 
 
 # --------------------------------------------------------------------------- batched

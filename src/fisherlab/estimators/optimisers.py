@@ -135,6 +135,25 @@ def gradient_u(family: Family, x, theta_fixed: Theta, u) -> np.ndarray:
         return family.score(x, theta) * _derivatives(family, u, "jacobian") / x.shape[1]
 
 
+def scorer(family: Family, x):
+    """The family's score of the datasets ``x[rows]`` as a function ``(theta, rows)``
+    (``rows`` None: every dataset) for a fit that asks for it at every step: the
+    family's own ``scorer`` where declared (its data laid out once), else ``score`` on
+    the rows, the rows of a subset copied once while it stays the same."""
+    if family.has("scorer"):
+        return family.scorer(x)
+    subset: dict = {"rows": None}
+
+    def score(theta, rows=None):
+        if rows is None:
+            return family.score(x, theta)
+        if subset["rows"] is None or not np.array_equal(subset["rows"], rows):
+            subset.update(rows=np.array(rows), x=x[rows])
+        return family.score(subset["x"], theta)
+
+    return score
+
+
 def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str,
            learning_rate: float | None = None, tol: float | None = None,
            maxiter: int | None = None) -> Point:
@@ -145,19 +164,23 @@ def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str
     maxiter = maxiter or MAXITER[method]
     b1, b2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["eps"]
     u = np.array(u0, float)
-    R = len(u)
+    R, n = len(u), x.shape[1]
     m, v = np.zeros_like(u), np.zeros_like(u)
     grads = np.zeros(R, np.int64)
     conv = np.zeros(R, bool)
     broken = np.zeros(R, bool)
     active = np.arange(R)
+    # thousands of steps on the same data: the family's score with its data laid out
+    # once (:func:`scorer`); the gradient is :func:`gradient_u`'s, the same numbers
+    score = scorer(family, x)
     for t in range(1, maxiter + 2):
         if active.size == 0:
             break
-        # every replicate still moving (gradient ascent's, for thousands of steps): the
-        # data as they are, not a copy of them per step (the same rows, the same bits)
-        xa = x if active.size == R else x[active]
-        g = gradient_u(family, xa, theta_fixed, u[active])
+        ua = u if active.size == R else u[active]
+        theta = {**theta_fixed, **from_u(family, ua)}
+        with np.errstate(all="ignore"):
+            g = (score(theta, None if active.size == R else active)
+                 * _derivatives(family, ua, "jacobian") / n)
         grads[active] += 1
         finite = np.all(np.isfinite(g), axis=-1)
         small = finite & (np.max(np.abs(g), axis=-1) <= tol)
