@@ -121,46 +121,74 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
     # its log-likelihood is the one of loglik_at (no sufficient statistics)
     both = family.has("loglik_score") and getattr(x, "t", None) is None
     xs = x.x if isinstance(x, Datasets) else np.asarray(x)
+    t = x.t if isinstance(x, Datasets) else None
     names = [p.name for p in family.estimated()]
     idx = [names.index(q.name) for q in others]
+    # the optimiser calls these closures tens of thousands of times: what does not
+    # change from call to call (the fixed values' arrays, a dataset's rows) is built once
+    # per element, and the warnings of a likelihood evaluated far out are silenced once,
+    # around each minimisation, rather than per call
+    fixed = {k: np.asarray(v, float) for k, v in theta_fixed.items()}
+    if t is None:
+        fixed_cols = {k: v[..., None] for k, v in fixed.items()}
     for pos in np.ndindex(psi.shape):
         r = int(rows[pos])
         with np.errstate(all="ignore"):
             u0 = np.array([q.to_unconstrained(theta_hat[q.name][r]) for q in others])
         if not (np.isfinite(psi[pos]) and np.all(np.isfinite(u0))):
             continue
+        ps = psi[pos]
 
-        def neg(u, r=r, ps=psi[pos]):
-            vals = {name: np.array(ps), **{q.name: q.from_unconstrained(u[j])
-                                           for j, q in enumerate(others)}}
-            ll = float(loglik_at(family, x, theta_fixed, vals, np.array(r)))
-            return -ll if np.isfinite(ll) else np.inf
+        if t is not None:  # as loglik_at from sufficient statistics
+            tr = t[np.array(r)]
+            th0 = {**fixed, name: np.asarray(np.array(ps), float)}
 
-        def one(u, ps=psi[pos]):  # theta of one dataset at u, as the score takes it
-            return {**theta_fixed, name: np.array([ps]),
-                    **{q.name: np.atleast_1d(q.from_unconstrained(u[j]))
-                       for j, q in enumerate(others)}}
+            def neg(u, tr=tr, th0=th0):
+                th = th0.copy()
+                for j, q in enumerate(others):
+                    th[q.name] = np.asarray(q.from_unconstrained(u[j]), float)
+                ll = float(family.loglik_sufficient(tr, th))
+                return -ll if np.isfinite(ll) else np.inf
+        else:  # as loglik_at from the data
+            xr = xs[np.array(r)]
+            th0 = {**fixed_cols, name: np.asarray(np.array(ps), float)[..., None]}
+
+            def neg(u, xr=xr, th0=th0):
+                th = th0.copy()
+                for j, q in enumerate(others):
+                    th[q.name] = np.asarray(q.from_unconstrained(u[j]), float)[..., None]
+                ll = float(family.logpdf(xr, th).sum(axis=-1))
+                return -ll if np.isfinite(ll) else np.inf
+
+        # theta of one dataset, as the score takes it
+        one0 = {**theta_fixed, name: np.array([ps])}
+        x1 = xs[r:r + 1]
+
+        def one(u, one0=one0):
+            th = one0.copy()
+            for j, q in enumerate(others):
+                th[q.name] = np.atleast_1d(q.from_unconstrained(u[j]))
+            return th
 
         def chain(g, u):  # d/du of -l from the score g in theta (the chain rule)
             return -g * np.array([q.jacobian(u[j]) for j, q in enumerate(others)])
 
-        def grad(u, r=r):  # the family's score
-            with np.errstate(all="ignore"):
-                g = family.score(xs[r:r + 1], one(u))[0][idx]
-            return chain(g, u)
+        def grad(u, x1=x1):  # the family's score
+            return chain(family.score(x1, one(u))[0][idx], u)
 
-        def neg_grad(u, r=r):  # both from one pass (BFGS asks for both)
-            with np.errstate(all="ignore"):
-                ll, g = family.loglik_score(xs[r:r + 1], one(u))
+        def neg_grad(u, x1=x1):  # both from one pass (BFGS asks for both)
+            ll, g = family.loglik_score(x1, one(u))
             ll = float(ll[0])
             return (-ll if np.isfinite(ll) else np.inf), chain(g[0][idx], u)
 
         gradient_free = len(u0) > 6
-        if gradient_free or not analytic:
-            res = optimize.minimize(neg, u0, method="Nelder-Mead" if gradient_free else "BFGS")
-        else:
-            res = optimize.minimize(*((neg_grad, u0) if both else (neg, u0)), method="BFGS",
-                                    jac=True if both else grad)
+        with np.errstate(all="ignore"):
+            if gradient_free or not analytic:
+                res = optimize.minimize(neg, u0,
+                                        method="Nelder-Mead" if gradient_free else "BFGS")
+            else:
+                res = optimize.minimize(*((neg_grad, u0) if both else (neg, u0)),
+                                        method="BFGS", jac=True if both else grad)
         if np.isfinite(res.fun):
             lp[pos] = -res.fun
             for j, q in enumerate(others):
