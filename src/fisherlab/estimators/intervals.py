@@ -164,14 +164,14 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
         one0 = {**theta_fixed, name: np.array([ps])}
         x1 = xs[r:r + 1]
 
-        def one(u, one0=one0):
+        def one(u, one0=one0):  # (the transforms on u's one-element slices: (1,) each)
             th = one0.copy()
             for j, q in enumerate(others):
-                th[q.name] = np.atleast_1d(q.from_unconstrained(u[j]))
+                th[q.name] = q.from_unconstrained(u[j:j + 1])
             return th
 
         def chain(g, u):  # d/du of -l from the score g in theta (the chain rule)
-            return -g * np.array([q.jacobian(u[j]) for j, q in enumerate(others)])
+            return -g * np.concatenate([q.jacobian(u[j:j + 1]) for j, q in enumerate(others)])
 
         def grad(u, x1=x1):  # the family's score
             return chain(family.score(x1, one(u))[0][idx], u)

@@ -154,7 +154,7 @@ def _norm_logpdf(x, z, z2, loc, scale):
     """``densities.logpdf(stats.norm, x, loc=loc, scale=scale)`` from ``z = (x - loc) /
     scale`` and its square, already computed: the same expression on a valid scale and
     a z without NaN (scipy's own ``logpdf`` otherwise)."""
-    if x.dtype != np.float64 or not np.all(scale > 0) or np.isnan(z).any():
+    if x.dtype != np.float64 or not (scale > 0).all() or np.isnan(z).any():
         return densities.logpdf(stats.norm, x, loc=loc, scale=scale)
     # scipy's _norm_logpdf(z) = -z**2/2.0 - log(sqrt(2 pi))
     return (-z2 / 2.0 - _LOG_SQRT_2PI) - np.log(scale)
