@@ -224,10 +224,26 @@ def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: 
         step = np.where(np.isfinite(s) & (s > 0), far, FAR_U)
         ok = np.isfinite(u_hat) & np.isfinite(l_hat)
 
-        def f(u, r, p=p):
+        # find_root evaluates its bracket's ends again (the MLE on both sides, the far
+        # point just computed); where each profile value is an optimisation of its own
+        # (more than one nuisance parameter, :func:`_profile_each`) those are looked up,
+        # by row and the exact u, instead of optimised again: the same numbers
+        memo = {} if len(family.estimated()) > 2 else None
+
+        def f(u, r, p=p, memo=memo):
             r = r.astype(np.intp)
-            lp, _ = profile(family, x, theta_fixed, theta_hat, p.name, p.from_unconstrained(u),
-                            r)
+            psi = p.from_unconstrained(u)
+            if memo is None:
+                lp, _ = profile(family, x, theta_fixed, theta_hat, p.name, psi, r)
+            else:
+                keys = list(zip(r.ravel().tolist(), np.ravel(u).view(np.int64).tolist(),
+                                strict=True))
+                new = np.array([k not in memo for k in keys], bool).reshape(np.shape(u))
+                found, _ = profile(family, x, theta_fixed, theta_hat, p.name, psi[new],
+                                   r[new])
+                memo.update(zip([k for k, n in zip(keys, new.ravel(), strict=True) if n],
+                                found.tolist(), strict=True))
+                lp = np.array([memo[k] for k in keys], float).reshape(np.shape(u))
             d = 2.0 * (l_hat[r] - lp) - q
             # beyond the support (or numerically so) the likelihood is 0: far above
             return np.minimum(np.where(np.isfinite(d), d, np.inf), 1e6)
