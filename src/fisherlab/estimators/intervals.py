@@ -123,7 +123,7 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
     xs = x.x if isinstance(x, Datasets) else np.asarray(x)
     t = x.t if isinstance(x, Datasets) else None
     names = [p.name for p in family.estimated()]
-    idx = [names.index(q.name) for q in others]
+    idx = np.array([names.index(q.name) for q in others])
     # the optimiser calls these closures tens of thousands of times: what does not
     # change from call to call (the fixed values' arrays, a dataset's rows) is built once
     # per element, and the warnings of a likelihood evaluated far out are silenced once,

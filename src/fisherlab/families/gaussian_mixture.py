@@ -80,9 +80,15 @@ class GaussianMixture(Family):
         lse = np.logaddexp(l1, l2)
         g = np.exp(l1 - lse)
         h = 1 - g
-        parts = [g / w - h / (1 - w), g * z1 / s1, h * z2 / s2,
-                 g * (q1 - 1) / s1, h * (q2 - 1) / s2]
-        return lse.sum(-1), np.stack([q.sum(-1) for q in parts], -1)
+        # the five score terms in the rows of one array, summed at once (each row's sum
+        # is the one it has on its own: the same pairwise summation over the last axis)
+        parts = np.empty(g.shape[:-1] + (5, g.shape[-1]))
+        np.subtract(g / w, h / (1 - w), out=parts[..., 0, :])
+        np.divide(g * z1, s1, out=parts[..., 1, :])
+        np.divide(h * z2, s2, out=parts[..., 2, :])
+        np.divide(g * (q1 - 1), s1, out=parts[..., 3, :])
+        np.divide(h * (q2 - 1), s2, out=parts[..., 4, :])
+        return lse.sum(-1), parts.sum(-1)
 
     def start(self, x, theta_fixed):
         """EM's first start: equal weights, means at the quartiles, half the SD each."""
