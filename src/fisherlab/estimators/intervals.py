@@ -155,8 +155,8 @@ def _profile_each(family, x, theta_fixed, theta_hat, name, others, psi, rows):
 
             def neg(u, xr=xr, th0=th0):
                 th = th0.copy()
-                for j, q in enumerate(others):
-                    th[q.name] = np.asarray(q.from_unconstrained(u[j]), float)[..., None]
+                for j, q in enumerate(others):  # (1,) each, as loglik_at's [..., None]
+                    th[q.name] = q.from_unconstrained(u[j:j + 1])
                 ll = float(family.logpdf(xr, th).sum(axis=-1))
                 return -ll if np.isfinite(ll) else np.inf
 
