@@ -1,6 +1,7 @@
-"""The normal log-densities that the mixture's loglik_score and the linear regression's
-logpdf compute inline give scipy's numbers, bit for bit (the profile likelihood's
-optimiser must see the same function values whichever path computes them)."""
+"""The mixture's one-pass log-likelihood and score (which hands core.densities the
+standardised values it computed for the score) and the linear regression's logpdf give
+scipy's numbers, bit for bit (the profile likelihood's optimiser must see the same
+function values whichever path computes them)."""
 
 import numpy as np
 from scipy import stats

@@ -18,14 +18,15 @@ import functools
 import numpy as np
 
 
-def logpdf(dist, x, *shapes, loc=0.0, scale=1.0) -> np.ndarray:
+def logpdf(dist, x, *shapes, loc=0.0, scale=1.0, z=None) -> np.ndarray:
     """``dist.logpdf(x, *shapes, loc=loc, scale=scale)`` for a continuous
-    ``scipy.stats`` distribution ``dist``, with scipy's numbers."""
+    ``scipy.stats`` distribution ``dist``, with scipy's numbers. ``z``: ``(x - loc) /
+    scale``, where the caller has computed it already for its own use (a score)."""
     x, loc, scale = np.asarray(x), np.asarray(loc), np.asarray(scale)
     if x.dtype != np.float64 or not np.all(scale > 0):
         return dist.logpdf(x, *shapes, loc=loc, scale=scale)
     shapes = tuple(np.asarray(s) for s in shapes)
-    z = (x - loc) / scale
+    z = (x - loc) / scale if z is None else np.asarray(z)
     with np.errstate(invalid="ignore"):
         ok = np.all(dist._argcheck(*shapes)) if shapes else True  # noqa: SLF001
         ok = ok and not np.isnan(z).any() and (

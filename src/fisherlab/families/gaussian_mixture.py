@@ -19,8 +19,6 @@ from ..core.numerics import em_iterate
 from .base import Family, Param, Point
 from .registry import register
 
-#: the normal log-density's constant, computed as scipy's stats.norm computes it
-_LOG_SQRT_2PI = np.log(np.sqrt(2 * np.pi))
 #: pairs of sample quantiles where the two means start
 START_QUANTILES = [(0.25, 0.75), (0.1, 0.9), (0.4, 0.6), (0.05, 0.5), (0.5, 0.95),
                    (0.2, 0.55), (0.45, 0.8), (0.02, 0.98)]
@@ -68,15 +66,15 @@ class GaussianMixture(Family):
         # log-sum-exp (as logpdf does), and d log f / d theta = responsibility-weighted
         # component scores, with g = w φ1 / f the responsibility of component 1. The
         # profile likelihood's optimiser calls this tens of thousands of times on one
-        # dataset, so each standardised value z = (x - mu)/sigma and its square serve
-        # both the density and the score (the same operations as the two apart)
+        # dataset, so each standardised value z = (x - mu)/sigma serves both the density
+        # and the score (the same operations as the two apart)
         w, m1, m2, s1, s2 = (np.asarray(theta[k], float)[..., None] for k in
                              ("w", "mu1", "mu2", "sigma1", "sigma2"))
         x = np.asarray(x)
         z1, z2 = (x - m1) / s1, (x - m2) / s2
         q1, q2 = z1**2, z2**2
-        l1 = np.log(w) + _norm_logpdf(x, z1, q1, m1, s1)
-        l2 = np.log1p(-w) + _norm_logpdf(x, z2, q2, m2, s2)
+        l1 = np.log(w) + densities.logpdf(stats.norm, x, loc=m1, scale=s1, z=z1)
+        l2 = np.log1p(-w) + densities.logpdf(stats.norm, x, loc=m2, scale=s2, z=z2)
         lse = np.logaddexp(l1, l2)
         g = np.exp(l1 - lse)
         h = 1 - g
@@ -155,12 +153,3 @@ class GaussianMixture(Family):
         return Point(dict(zip(names, est.T, strict=True)), converged=converged, reason=reason,
                      iterations=iters.reshape(R, S).sum(axis=1))
 
-
-def _norm_logpdf(x, z, z2, loc, scale):
-    """``densities.logpdf(stats.norm, x, loc=loc, scale=scale)`` from ``z = (x - loc) /
-    scale`` and its square, already computed: the same expression on a valid scale and
-    a z without NaN (scipy's own ``logpdf`` otherwise)."""
-    if x.dtype != np.float64 or not (scale > 0).all() or np.isnan(z).any():
-        return densities.logpdf(stats.norm, x, loc=loc, scale=scale)
-    # scipy's _norm_logpdf(z) = -z**2/2.0 - log(sqrt(2 pi))
-    return (-z2 / 2.0 - _LOG_SQRT_2PI) - np.log(scale)
