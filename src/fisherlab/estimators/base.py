@@ -288,13 +288,14 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
             lo, hi = est - half, est + half
         finite = np.isfinite(est)
         ok = conv & finite
-        bad = conv & ~finite
         # the estimands share the reasons (as they share the iterations) unless one
         # has a reason of its own to add
         why = reason
-        if bad.any():
-            why = reason.astype(object)  # a copy of its own
-            why[bad] = "non-finite estimate"
+        if not finite.all():
+            bad = conv & ~finite
+            if bad.any():
+                why = reason.astype(object)  # a copy of its own
+                why[bad] = "non-finite estimate"
         draws = None if pt.draws is None else pt.draws.get(e)
         out[e] = EstimandFit(est, se, lo, hi, ok, why, iters, draws,
                              pt.flagged, pt.flag_reason, pt.flags, pt.evaluations)

@@ -651,10 +651,12 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
             info = safe_inv(np.asarray(pt.cov, float))
 
     # a maximum has a positive definite observed information
-    not_max = finite & conv & ~positive_definite(0.5 * (info + np.swapaxes(info, -1, -2)))
-    if not_max.any():
-        fail(not_max, "observed information not positive definite: not a maximum")
-        conv &= ~not_max
+    pd = positive_definite(0.5 * (info + np.swapaxes(info, -1, -2)))
+    if not pd.all():
+        not_max = finite & conv & ~pd
+        if not_max.any():
+            fail(not_max, "observed information not positive definite: not a maximum")
+            conv &= ~not_max
     pt.converged, pt.reason = conv, reason
     if pt.iterations is None:
         pt.iterations = np.zeros(R, np.int64)
