@@ -2,8 +2,8 @@
 
 Families and estimators both build on these; this module imports nothing of fisherlab.
 
-* :func:`safe_inv`, :func:`positive_definite`: stacks of small symmetric matrices
-  (information matrices and their inverses);
+* :func:`safe_inv`, :func:`positive_definite`, :func:`positive_definite_sym`: stacks
+  of small symmetric matrices (information matrices and their inverses);
 * :func:`monotone_root`: an elementwise root of a monotone function (scipy's bracket
   and Chandrupatla search);
 * :func:`newton_bracketed`: safeguarded Newton (or secant) for a decreasing function
@@ -73,6 +73,27 @@ def positive_definite(mat: np.ndarray) -> np.ndarray:
     if k == 1:
         return finite & (m[..., 0, 0] > 0)
     return finite & np.all(np.linalg.eigvalsh(0.5 * (m + np.swapaxes(m, -1, -2))) > 0, axis=-1)
+
+
+def positive_definite_sym(mat: np.ndarray) -> np.ndarray:
+    """``positive_definite(0.5 * (mat + mat'))``: whether the symmetric part of each
+    matrix of a stack is positive definite. For 2x2 on the entries themselves, without
+    the two passes over the stack that build the symmetric part (their off-diagonal
+    entries are one number, b + c = c + b)."""
+    if mat.shape[-1] != 2:
+        return positive_definite(0.5 * (mat + np.swapaxes(mat, -1, -2)))
+    a, b, c, d = mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0], mat[..., 1, 1]
+    with np.errstate(all="ignore"):
+        a = a + a
+        a *= 0.5
+        d = d + d
+        d *= 0.5
+        b = b + c
+        b *= 0.5
+        ok = np.isfinite((a - a) + (b - b) + (d - d))
+        ok &= a > 0
+        ok &= a * d - b * b > 0
+    return ok
 
 
 def monotone_root(f, lo, hi, *, args=(), tol: float = 1e-12, maxiter: int = 100,

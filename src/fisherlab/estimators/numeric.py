@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate, optimize
 
-from ..core.numerics import damped_newton, positive_definite, safe_inv
+from ..core.numerics import damped_newton, positive_definite_sym, safe_inv
 from ..families.base import Family, Point, Theta
 from . import optimisers
 from .base import OneFit, blank_reasons, fit_each
@@ -651,7 +651,7 @@ def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
             info = safe_inv(np.asarray(pt.cov, float))
 
     # a maximum has a positive definite observed information
-    pd = positive_definite(0.5 * (info + np.swapaxes(info, -1, -2)))
+    pd = positive_definite_sym(info)
     if not pd.all():
         not_max = finite & conv & ~pd
         if not_max.any():
