@@ -133,6 +133,21 @@ def test_safe_inverse_and_positive_definiteness_of_small_matrices():
         np.testing.assert_array_equal(positive_definite(m), ref)
 
 
+def test_positive_definite_symmetric_part_is_that_of_the_built_matrix():
+    from fisherlab.core.numerics import positive_definite, positive_definite_sym
+
+    rng = np.random.default_rng(13)
+    # entries that overflow when doubled or multiplied, signed zeros, inf and NaN
+    vals = np.array([0.0, -0.0, 1.0, -1.0, 2.0, 0.5, np.inf, -np.inf, np.nan, 1.7e308,
+                     -1e308, 1e154, 1.4e154, 5e-324])
+    for k in (1, 2, 3):
+        m = rng.choice(vals, size=(20000, k, k))
+        sym = 0.5 * (m + np.swapaxes(m, -1, -2))
+        got = positive_definite_sym(m)
+        np.testing.assert_array_equal(got, positive_definite(sym))
+        assert got.any() and not got.all()
+
+
 def test_bracketed_secant_finds_the_root_newton_finds():
     from scipy import special
 

@@ -2,8 +2,8 @@
 
 Families and estimators both build on these; this module imports nothing of fisherlab.
 
-* :func:`safe_inv`, :func:`positive_definite`: stacks of small symmetric matrices
-  (information matrices and their inverses);
+* :func:`safe_inv`, :func:`positive_definite`, :func:`positive_definite_sym`: stacks
+  of small symmetric matrices (information matrices and their inverses);
 * :func:`monotone_root`: an elementwise root of a monotone function (scipy's bracket
   and Chandrupatla search);
 * :func:`newton_bracketed`: safeguarded Newton (or secant) for a decreasing function
@@ -73,6 +73,27 @@ def positive_definite(mat: np.ndarray) -> np.ndarray:
     if k == 1:
         return finite & (m[..., 0, 0] > 0)
     return finite & np.all(np.linalg.eigvalsh(0.5 * (m + np.swapaxes(m, -1, -2))) > 0, axis=-1)
+
+
+def positive_definite_sym(mat: np.ndarray) -> np.ndarray:
+    """``positive_definite(0.5 * (mat + mat'))``: whether the symmetric part of each
+    matrix of a stack is positive definite. For 2x2 on the entries themselves, without
+    the two passes over the stack that build the symmetric part (their off-diagonal
+    entries are one number, b + c = c + b)."""
+    if mat.shape[-1] != 2:
+        return positive_definite(0.5 * (mat + np.swapaxes(mat, -1, -2)))
+    a, b, c, d = mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0], mat[..., 1, 1]
+    with np.errstate(all="ignore"):
+        a = a + a
+        a *= 0.5
+        d = d + d
+        d *= 0.5
+        b = b + c
+        b *= 0.5
+        ok = np.isfinite((a - a) + (b - b) + (d - d))
+        ok &= a > 0
+        ok &= a * d - b * b > 0
+    return ok
 
 
 def monotone_root(f, lo, hi, *, args=(), tol: float = 1e-12, maxiter: int = 100,
@@ -167,12 +188,16 @@ def halley_bracketed(fun, lo, hi, *, x0, tol: float = 1e-12, maxiter: int = 100)
     the length), far below ``tol``, so the evaluation that would only confirm it is
     saved. The iterations count the evaluations of ``fun``. Returns
     ``(root, converged, iterations)``; ``x0`` is the start, clipped into the bracket."""
-    lo, hi = (np.array(v, dtype=float, copy=True) for v in np.broadcast_arrays(lo, hi))
-    x = np.clip(np.asarray(x0, float), lo, hi)
+    lo, hi = (np.asarray(v, dtype=float) for v in (lo, hi))
+    if lo.shape != hi.shape:
+        lo, hi = np.broadcast_arrays(lo, hi)
+    # (np.clip's, without its Python wrapper: a tenth of a sweep's cost)
+    x = np.minimum(np.maximum(np.asarray(x0, float), lo), hi)
     conv = np.zeros(x.shape, bool)
     nit = np.zeros(x.shape, np.int64)
     active = np.flatnonzero(np.isfinite(x))
     stop = np.sqrt(tol)
+    owned = False  # lo and hi are copied before the first write into them
     for _ in range(maxiter):
         if active.size == 0:
             break
@@ -190,13 +215,22 @@ def halley_bracketed(fun, lo, hi, *, x0, tol: float = 1e-12, maxiter: int = 100)
             new = xa - q / (1.0 - 0.5 * q * (f2 / f1))
         # an exact root (f = 0) is where it is, though it closed the bracket on itself
         exact = f == 0
-        inside = ((new > lo_a) & (new < hi_a)) | exact
+        any_exact = exact.any()
+        inside = (new > lo_a) & (new < hi_a)
+        if any_exact:
+            inside |= exact
         if not inside.all():
             new = np.where(inside, new, 0.5 * (lo_a + hi_a))
-        done = (inside & (np.abs(new - xa) <= stop * np.abs(new))) | exact
+        done = np.abs(new - xa) <= stop * np.abs(new)
+        done &= inside
+        if any_exact:
+            done |= exact
         if every:
             x, lo, hi = new, lo_a, hi_a
+            owned = True  # (new arrays of where's)
         else:
+            if not owned:
+                x, lo, hi, owned = x.copy(), lo.copy(), hi.copy(), True
             x[rows], lo[rows], hi[rows] = new, lo_a, hi_a
         nit[rows] += 1
         if done.any():

@@ -238,6 +238,14 @@ def finite_cov(cov) -> bool:
     return cov.dtype.kind == "f" and bool(np.isfinite(cov).all())
 
 
+def blank_reasons(R: int) -> np.ndarray:
+    """R empty reasons (an object array of ''): np.full(R, '', dtype=object) costs five
+    times as much."""
+    out = np.empty(R, dtype=object)
+    out.fill("")
+    return out
+
+
 def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str, ...],
              level: float, R: int) -> dict[str, EstimandFit]:
     """Fill in derived estimates, delta-method standard errors and Wald intervals."""
@@ -246,7 +254,7 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
     have_all = all(k in pt.estimate for k in names)
     z = z_quantile(level)
     conv = np.ones(R, bool) if pt.converged is None else np.asarray(pt.converged, bool)
-    reason = (np.full(R, "", dtype=object) if pt.reason is None
+    reason = (blank_reasons(R) if pt.reason is None
               else np.asarray(pt.reason, dtype=object))
     iters = np.zeros(R, np.int64) if pt.iterations is None else np.asarray(pt.iterations)
     diagonal = pt.cov is not None and have_all and finite_cov(pt.cov)
@@ -258,7 +266,9 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
             est = family.truth(theta_hat, e)  # invariance: g(theta_hat)
         else:
             raise KeyError(f"estimator gave no estimate of {e!r}")
-        est = np.broadcast_to(est, (R,)).astype(float)
+        # astype copies (the arrays of the fit are not shared); broadcast_to only for a
+        # scalar, since its cost on a (R,) array is that of the copy several times over
+        est = (est if np.shape(est) == (R,) else np.broadcast_to(est, (R,))).astype(float)
         if e in pt.se:
             se = np.asarray(pt.se[e], dtype=float)
         elif diagonal and e in names:
@@ -270,17 +280,22 @@ def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str
             se = np.sqrt(np.einsum("...i,...ij,...j->...", g, pt.cov, g))
         else:
             se = np.full(R, np.nan)
-        se = np.broadcast_to(se, (R,)).astype(float)
+        se = (se if np.shape(se) == (R,) else np.broadcast_to(se, (R,))).astype(float)
         if e in pt.interval:
             lo, hi = (np.broadcast_to(np.asarray(v, float), (R,)).copy() for v in pt.interval[e])
         else:
-            lo, hi = est - z * se, est + z * se
+            half = z * se
+            lo, hi = est - half, est + half
         finite = np.isfinite(est)
         ok = conv & finite
-        why = reason.astype(object)  # a copy of its own
-        bad = conv & ~finite
-        if bad.any():
-            why[bad] = "non-finite estimate"
+        # the estimands share the reasons (as they share the iterations) unless one
+        # has a reason of its own to add
+        why = reason
+        if not finite.all():
+            bad = conv & ~finite
+            if bad.any():
+                why = reason.astype(object)  # a copy of its own
+                why[bad] = "non-finite estimate"
         draws = None if pt.draws is None else pt.draws.get(e)
         out[e] = EstimandFit(est, se, lo, hi, ok, why, iters, draws,
                              pt.flagged, pt.flag_reason, pt.flags, pt.evaluations)

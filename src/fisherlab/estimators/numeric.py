@@ -35,10 +35,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import differentiate, optimize
 
-from ..core.numerics import damped_newton, positive_definite, safe_inv
+from ..core.numerics import damped_newton, positive_definite_sym, safe_inv
 from ..families.base import Family, Point, Theta
 from . import optimisers
-from .base import OneFit, fit_each
+from .base import OneFit, blank_reasons, fit_each
 from .intervals import METHODS
 
 #: scipy.optimize.minimize methods a study may name (all unconstrained-capable)
@@ -486,7 +486,7 @@ def batched_mle(family: Family, x, theta_fixed: Theta, *, tol: float,
                          maxiter=maxiter, starts=starts)
     theta = {nm: v.copy() for nm, v in optimisers.from_u(family, u).items()}
     conv = done.copy()
-    reason = np.full(R, "", dtype=object)
+    reason = blank_reasons(R)
     bad = np.flatnonzero(~done)
     if bad.size:
         why = np.where(stalled[bad], "found no step that increases the log-likelihood",
@@ -567,46 +567,96 @@ def observed_information(family: Family, x, theta_fixed: Theta,
         return numeric_information(family, x, theta_fixed, theta_hat)
 
 
+#: an unconstrained coordinate log(w) is inside (-BOUNDARY_U, BOUNDARY_U) for every w
+#: in [e^-(BOUNDARY_U - 1), e^(BOUNDARY_U - 1)], with a margin far beyond log's rounding
+_SAFE_W = (float(np.exp(-(BOUNDARY_U - 1.0))), float(np.exp(BOUNDARY_U - 1.0)))
+
+
+def _surely_inside(p, v: np.ndarray) -> bool:
+    """Whether every value of a log- or neglog-transformed parameter is certainly off
+    its boundary (``|u| <= BOUNDARY_U``), from its extremes alone: cheaper than the
+    transform of every value when nothing is near the edge (the usual case); False
+    (then the exact check runs) when unsure, also for a NaN."""
+    k = p.kind()
+    if k not in ("log", "neglog") or v.size == 0:
+        return False
+    w = v - p.low if k == "log" else p.high - v
+    return bool(w.min() >= _SAFE_W[0]) and bool(w.max() <= _SAFE_W[1])
+
+
+def _all_finite(values: list[np.ndarray]) -> np.ndarray:
+    """np.all([np.isfinite(v) for v in values], axis=0), without stacking the values
+    when they have one shape."""
+    if len(values) < 2 or any(v.shape != values[0].shape for v in values):
+        return np.all([np.isfinite(v) for v in values], axis=0)
+    out = np.isfinite(values[0])
+    for v in values[1:]:
+        out &= np.isfinite(v)
+    return out
+
+
 def finish(family: Family, x, theta_fixed: Theta, pt: Point) -> Point:
     """Check every replicate's optimum and attach the inverse observed information."""
     est = family.estimated()
     R = x.shape[0]
-    conv = np.ones(R, bool) if pt.converged is None else np.asarray(pt.converged, bool).copy()
-    reason = (np.full(R, "", dtype=object) if pt.reason is None
-              else np.asarray(pt.reason, dtype=object).copy())
+    conv = np.ones(R, bool) if pt.converged is None else np.array(pt.converged, bool)
+    # the reasons are copied (to write into) only when a check fails: every fit pays
+    # for the copy of an object array otherwise
+    reason = blank_reasons(R) if pt.reason is None else np.asarray(pt.reason, dtype=object)
+    own = pt.reason is None
+
+    def fail(rows, why):
+        nonlocal reason, own
+        if not own:
+            reason, own = reason.copy(), True
+        reason[rows] = why
+
     theta_hat = {p.name: np.asarray(pt.estimate[p.name], float) for p in est}
-    finite = np.all([np.isfinite(v) for v in theta_hat.values()], axis=0)
+    finite = _all_finite(list(theta_hat.values()))
 
     # on the boundary: outside the open domain, or numerically at its edge
     for p in est:
         if p.kind() == "identity":  # the real line has no boundary to hit
             continue
         v = theta_hat[p.name]
+        if _surely_inside(p, v):
+            continue
         with np.errstate(all="ignore"):
             u = p.to_unconstrained(v)
         edge = finite & conv & ((np.abs(u) > BOUNDARY_U) | ~np.isfinite(u))
         if edge.any():
-            reason[edge] = f"estimate on the boundary of the parameter space ({p.name})"
+            fail(edge, f"estimate on the boundary of the parameter space ({p.name})")
             conv &= ~edge
 
     if pt.cov is None:
         ok = finite & conv
-        info = np.full((R, len(est), len(est)), np.nan)
+        k = len(est)
+        info = None
         if ok.all():  # no copy of the data (as costly as the fit of a closed form)
-            info[...] = observed_information(family, x, theta_fixed, theta_hat)
-        elif ok.any():
-            sub = {k: v[ok] for k, v in theta_hat.items()}
-            info[ok] = observed_information(family, x[ok], theta_fixed, sub)
+            full = observed_information(family, x, theta_fixed, theta_hat)
+            if (isinstance(full, np.ndarray) and full.dtype == np.float64
+                    and full.shape == (R, k, k)):
+                info = full  # read only below: no copy of it either
+            else:
+                info = np.full((R, k, k), np.nan)
+                info[...] = full
+        else:
+            info = np.full((R, k, k), np.nan)
+            if ok.any():
+                sub = {nm: v[ok] for nm, v in theta_hat.items()}
+                info[ok] = observed_information(family, x[ok], theta_fixed, sub)
         pt.cov = safe_inv(info)
     else:
         with np.errstate(all="ignore"):
             info = safe_inv(np.asarray(pt.cov, float))
 
     # a maximum has a positive definite observed information
-    not_max = finite & conv & ~positive_definite(0.5 * (info + np.swapaxes(info, -1, -2)))
-    if not_max.any():
-        reason[not_max] = "observed information not positive definite: not a maximum"
-        conv &= ~not_max
+    pd = positive_definite_sym(info)
+    if not pd.all():
+        not_max = finite & conv & ~pd
+        if not_max.any():
+            fail(not_max, "observed information not positive definite: not a maximum")
+            conv &= ~not_max
     pt.converged, pt.reason = conv, reason
     if pt.iterations is None:
         pt.iterations = np.zeros(R, np.int64)
