@@ -2,93 +2,93 @@
 ``python benchmarks/bench_costs.py``; do not edit by hand.
 
 Every figure measured in one run of ``python benchmarks/bench_costs.py``, 2026-12-07
-07:59-08:14 UTC (15 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
-load average 0.2 at the start and 1.1 at the end.
+10:25-10:40 UTC (15 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
+load average 0.3 at the start and 1.1 at the end.
 """
 
 #: the runs of measurements behind the figures (the first measured every row)
 RUNS = [
     {
         "rows": "all",
-        "started": "2026-12-07T07:59:58+00:00",
+        "started": "2026-12-07T10:25:38+00:00",
         "host": "vm",
         "cpu": "Intel(R) Xeon(R) Processor",
         "cores": 2,
         "python": "3.12.1",
-        "load_start": 0.2,
-        "ended": "2026-12-07T08:14:56+00:00",
-        "load_end": 1.11
+        "load_start": 0.27,
+        "ended": "2026-12-07T10:40:10+00:00",
+        "load_end": 1.06
     }
 ]
 
 #: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds
 #: per job, bytes per observation of a chunk job (data, fits and rows together)
 FITS = {
-    ('bernoulli', 'map'): (1.65e-06, 5.37e-08, 1.08, 39.3),
-    ('bernoulli', 'mle'): (5.23e-07, 2.02e-08, 0.000822, 16),
-    ('bernoulli', 'mom'): (4.96e-07, 2.32e-08, 0.000991, 16),
-    ('bernoulli', 'posterior'): (0.00397, 4e-07, 7.97, 33.8),
-    ('beta', 'mle'): (2.12e-06, 4.7e-08, 0.00143, 24),
-    ('beta', 'mom'): (1.09e-06, 4.85e-08, 0.00123, 24),
-    ('binomial', 'map'): (2.54e-06, 1.75e-07, 1.48, 52.7),
-    ('binomial', 'mle'): (5.09e-07, 4.23e-08, 0.00167, 16),
-    ('binomial', 'mom'): (5.14e-07, 4.49e-08, 0.00184, 16),
-    ('binomial', 'posterior'): (0.00436, 3.16e-07, 7.98, 46.3),
-    ('exponential', 'map'): (2.01e-06, 1.11e-07, 0.872, 37.6),
-    ('exponential', 'mle'): (6.05e-07, 1.18e-08, 0.00122, 16),
-    ('exponential', 'mom'): (3.97e-07, 1.48e-08, 0.00114, 16),
-    ('exponential', 'posterior'): (0.00273, 7.67e-08, 7.36, 37.2),
-    ('exponential', 'unbiased'): (5.48e-07, 1.12e-08, 0.00119, 16),
-    ('gamma', 'mle'): (1.01e-06, 2.57e-08, 0.00137, 16),
-    ('gamma', 'mom'): (9.19e-07, 3.17e-08, 0.00111, 24),
-    ('gaussian_mixture', 'mle'): (0, 3.88e-05, 0.207, 1.98e+03),
-    ('geometric', 'map'): (1.25e-06, 5.32e-08, 1.24, 43.6),
-    ('geometric', 'mle'): (5.43e-07, 2.44e-08, 0.00118, 16),
-    ('geometric', 'mom'): (6.06e-07, 2.71e-08, 0.00133, 16),
-    ('geometric', 'posterior'): (0.0045, 0, 8.22, 37),
-    ('geometric', 'unbiased'): (5.38e-07, 2.74e-08, 0.000969, 16),
-    ('linear_regression', 'map'): (2.49e-05, 8.18e-07, 2.55, 201),
-    ('linear_regression', 'mle'): (6.55e-06, 1.08e-07, 0.00252, 64),
-    ('linear_regression', 'posterior'): (0.00763, 5.48e-05, 7.96, 151),
-    ('linear_regression', 'unbiased'): (6.67e-06, 1.06e-07, 0.011, 64),
-    ('logistic_regression', 'mle'): (5.29e-06, 2.42e-07, 0.00147, 89.3),
-    ('lognormal', 'mle'): (8.54e-07, 2.99e-08, 0.00154, 24),
-    ('negative_binomial', 'mle'): (2.84e-06, 4.54e-07, 0.0162, 42.9),
-    ('negative_binomial', 'mom'): (1.15e-06, 7e-08, 0.00276, 24),
-    ('normal', 'map'): (1.22e-05, 1.81e-07, 1.49, 79),
-    ('normal', 'mle'): (9.03e-07, 2.2e-08, 0.00129, 16),
-    ('normal', 'mom'): (1.04e-06, 2.63e-08, 0.00128, 24),
-    ('normal', 'posterior'): (0.005, 5.35e-06, 7.33, 47.5),
-    ('normal', 'unbiased'): (8.04e-07, 2.22e-08, 0.00228, 16),
-    ('poisson', 'map'): (6.83e-07, 1.96e-07, 0.97, 49.1),
-    ('poisson', 'mle'): (5.27e-07, 5.63e-08, 0.00205, 16),
-    ('poisson', 'mom'): (5.39e-07, 5.57e-08, 0.00109, 16),
-    ('poisson', 'posterior'): (0.00294, 3.97e-07, 5.43, 36.5),
-    ('poisson', 'unbiased'): (4.65e-07, 5.61e-08, 0.0029, 16),
-    ('python', 'mle'): (8.19e-05, 3.13e-06, 0.0433, 9.36),
-    ('python', 'mom'): (3.55e-06, 4.9e-08, 0.0118, 24),
-    ('scipy', 'mle'): (0.00155, 1.15e-07, 0.0824, 21),
-    ('uniform', 'mle'): (9.31e-07, 9.48e-09, 0.00131, 16),
-    ('uniform', 'mom'): (9.05e-07, 1.87e-08, 0.00116, 24),
-    ('uniform', 'unbiased'): (9.37e-07, 9.78e-09, 0.00145, 16),
-    ('weibull', 'mle'): (1.08e-06, 1.45e-07, 0.00295, 41.3),
+    ('bernoulli', 'map'): (2.15e-06, 8.1e-08, 0.971, 42.6),
+    ('bernoulli', 'mle'): (3.98e-07, 2.06e-08, 0.00096, 16),
+    ('bernoulli', 'mom'): (4.79e-07, 2.11e-08, 0.000974, 16),
+    ('bernoulli', 'posterior'): (0.0039, 1.57e-07, 7.16, 33.7),
+    ('beta', 'mle'): (1.67e-06, 4.66e-08, 0.00126, 16),
+    ('beta', 'mom'): (8.33e-07, 4.14e-08, 0.00121, 15.9),
+    ('binomial', 'map'): (3.2e-06, 1.36e-07, 1.12, 54.7),
+    ('binomial', 'mle'): (3.24e-07, 3.98e-08, 0.00127, 16),
+    ('binomial', 'mom'): (4.6e-07, 3.96e-08, 0.0027, 16),
+    ('binomial', 'posterior'): (0.00393, 1.11e-07, 7.17, 45.8),
+    ('exponential', 'map'): (4.94e-07, 1.6e-07, 0.769, 52.2),
+    ('exponential', 'mle'): (3.69e-07, 1.17e-08, 0.00119, 16),
+    ('exponential', 'mom'): (4.49e-07, 1.32e-08, 0.000972, 16),
+    ('exponential', 'posterior'): (0.00275, 4.97e-07, 7.3, 36.6),
+    ('exponential', 'unbiased'): (3.76e-07, 1.14e-08, 0.00139, 16),
+    ('gamma', 'mle'): (9.04e-07, 2.71e-08, 0.00129, 16),
+    ('gamma', 'mom'): (7.3e-07, 2.54e-08, 0.00107, 15.9),
+    ('gaussian_mixture', 'mle'): (0, 3.88e-05, 0.299, 2.59e+03),
+    ('geometric', 'map'): (1.06e-06, 7.18e-08, 1.06, 39.4),
+    ('geometric', 'mle'): (3.93e-07, 2.39e-08, 0.00121, 16),
+    ('geometric', 'mom'): (4.36e-07, 2.38e-08, 0.00145, 16),
+    ('geometric', 'posterior'): (0.00447, 3.11e-07, 7.68, 37),
+    ('geometric', 'unbiased'): (4.14e-07, 2.66e-08, 0.00102, 16),
+    ('linear_regression', 'map'): (3.4e-05, 1.09e-06, 2.29, 206),
+    ('linear_regression', 'mle'): (6.63e-06, 1.03e-07, 0.0125, 64),
+    ('linear_regression', 'posterior'): (0.00664, 5.23e-05, 7.28, 160),
+    ('linear_regression', 'unbiased'): (6.46e-06, 1.02e-07, 0.0239, 64),
+    ('logistic_regression', 'mle'): (5.48e-06, 1.65e-07, 0.00214, 89.3),
+    ('lognormal', 'mle'): (5.99e-07, 2.87e-08, 0.00117, 24),
+    ('negative_binomial', 'mle'): (2.87e-06, 4.62e-07, 0.03, 42.9),
+    ('negative_binomial', 'mom'): (9.96e-07, 6.29e-08, 0.00132, 16),
+    ('normal', 'map'): (1.62e-05, 2.54e-07, 1.33, 74.1),
+    ('normal', 'mle'): (5.26e-07, 2.18e-08, 0.00122, 16),
+    ('normal', 'mom'): (7.98e-07, 1.99e-08, 0.00104, 15.9),
+    ('normal', 'posterior'): (0.00472, 5.61e-06, 6.72, 45.2),
+    ('normal', 'unbiased'): (5.86e-07, 2.08e-08, 0.00157, 16),
+    ('poisson', 'map'): (8.01e-07, 2.05e-07, 0.847, 45.3),
+    ('poisson', 'mle'): (3.69e-07, 5.26e-08, 0.00273, 16),
+    ('poisson', 'mom'): (3.49e-07, 5.26e-08, 0.00174, 16),
+    ('poisson', 'posterior'): (0.00295, 0, 5.21, 37.4),
+    ('poisson', 'unbiased'): (3.42e-07, 5.58e-08, 0.0018, 16),
+    ('python', 'mle'): (7.2e-05, 3.02e-06, 0.0418, 9.19),
+    ('python', 'mom'): (2.14e-06, 4.41e-08, 0.00155, 16.5),
+    ('scipy', 'mle'): (0.00143, 2.7e-07, 0.00232, 21),
+    ('uniform', 'mle'): (6.11e-07, 9.81e-09, 0.00138, 16),
+    ('uniform', 'mom'): (7.26e-07, 1.21e-08, 0.00153, 16),
+    ('uniform', 'unbiased'): (6.5e-07, 9.91e-09, 0.00149, 16),
+    ('weibull', 'mle'): (7.55e-07, 1.4e-07, 0.00303, 41.3),
 }
 
 #: seconds from a new interpreter to a loaded study (a job's start)
-JOB_START_SECONDS = 1.4
+JOB_START_SECONDS = 1.25
 #: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind
-JOB_BASE_BYTES = {'numpy': 2.413e+08, 'pymc': 6.24e+08}
+JOB_BASE_BYTES = {'numpy': 2.417e+08, 'pymc': 6.185e+08}
 #: cells (condition × n × estimator × estimand) of the summary steps' study: the
 #: diagnose step's fixed seconds are per cell (plan/cost.py scales them)
 SUMMARY_CELLS = 36
 #: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,
 #: fixed seconds
 SUMMARY = {
-    'snakemake': (0, 2.671e+08, 0, 0),
-    'gather': (3640, 2.067e+08, 1.302e-06, 0.113),
-    'check': (0, 2.142e+08, 3.012e-07, 0.0186),
-    'summarise': (28.71, 2.239e+08, 8.087e-08, 0.136),
-    'diagnose': (1884, 2.514e+08, 2.625e-06, 1.83),
-    'html': (659.5, 5.045e+08, 7.386e-07, 7.59),
-    'server': (0, 4.413e+08, 0, 0),
+    'snakemake': (0, 2.663e+08, 0, 0),
+    'gather': (3522, 2.075e+08, 1.451e-06, 0.0882),
+    'check': (0.09671, 2.074e+08, 3.308e-07, 0.0164),
+    'summarise': (34.95, 2.205e+08, 5.405e-08, 0.143),
+    'diagnose': (1156, 2.352e+08, 2.941e-06, 1.15),
+    'html': (720.7, 4.939e+08, 6.382e-07, 7.24),
+    'server': (0, 4.407e+08, 0, 0),
 }
