@@ -74,8 +74,10 @@ def study_yaml(family: str, estimator: str, n: int) -> str:
     fam = get_family(family)
     theta = fam.example_theta()
     params = ", ".join(f"{k}: {v}" for k, v in theta.items())
+    name, _, interval = estimator.partition("[")  # mle[likelihood_ratio]: its intervals
+    spec = f"{{{name}: {{interval: {interval[:-1]}}}}}" if interval else estimator
     return (f"description: cost benchmark\nmodel: {{family: '{family}', params: {{{params}}}}}\n"
-            f"sample_sizes: [{n}]\nreplications: 100\nseed: 1\nestimators: [{estimator}]\n")
+            f"sample_sizes: [{n}]\nreplications: 100\nseed: 1\nestimators: [{spec}]\n")
 
 
 def child_study(family: str, estimator: str, n: int):
@@ -504,10 +506,19 @@ def timed(what: str, fn):
 def pairs_of(names=None) -> dict[str, list[str]]:
     """family name -> the estimators measured for it: every registered family, plus
     one ``scipy.<name>`` and one ``python:`` family (their kinds' rows)."""
-    from fisherlab.estimators import estimators_for
+    from fisherlab.estimators import estimator_class, estimators_for
     from fisherlab.families import family_names, get_family
 
-    return {name: estimators_for(get_family(name))
+    def with_lr(fam) -> list[str]:  # mle's likelihood-ratio intervals: a row of their own
+        # (not with more than one nuisance parameter: there the profile is one scipy BFGS
+        # per point, too slow to time here; the plan prices those as the plain mle)
+        ests = estimators_for(fam)
+        if ("mle" in ests and len(fam.estimated()) <= 2
+                and "likelihood_ratio" in estimator_class("mle").interval_methods(fam)):
+            ests = [*ests, "mle[likelihood_ratio]"]
+        return ests
+
+    return {name: with_lr(get_family(name))
             for name in names or [*family_names(), *EXTRA_FAMILIES]}
 
 

@@ -3,7 +3,10 @@
 
 Every figure measured in one run of ``python benchmarks/bench_costs.py``, 2026-12-07
 10:25-10:40 UTC (15 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
-load average 0.3 at the start and 1.1 at the end.
+load average 0.3 at the start and 1.1 at the end. Then the rows of mle[likelihood_ratio]
+measured again (``--update``), 2026-12-07 11:13-11:37 UTC (24 min) on vm (Intel(R)
+Xeon(R) Processor, 2 cores, Python 3.12.1), load average 0.2 at the start and 1.0 at the
+end. Every other figure is from the first run.
 """
 
 #: the runs of measurements behind the figures (the first measured every row)
@@ -18,6 +21,19 @@ RUNS = [
         "load_start": 0.27,
         "ended": "2026-12-07T10:40:10+00:00",
         "load_end": 1.06
+    },
+    {
+        "rows": [
+            "mle[likelihood_ratio]"
+        ],
+        "started": "2026-12-07T11:13:39+00:00",
+        "host": "vm",
+        "cpu": "Intel(R) Xeon(R) Processor",
+        "cores": 2,
+        "python": "3.12.1",
+        "load_start": 0.22,
+        "ended": "2026-12-07T11:37:35+00:00",
+        "load_end": 1.0
     }
 ]
 
@@ -26,24 +42,30 @@ RUNS = [
 FITS = {
     ('bernoulli', 'map'): (2.15e-06, 8.1e-08, 0.971, 42.6),
     ('bernoulli', 'mle'): (3.98e-07, 2.06e-08, 0.00096, 16),
+    ('bernoulli', 'mle[likelihood_ratio]'): (3.61e-06, 2.3e-08, 0.0114, 16.1),
     ('bernoulli', 'mom'): (4.79e-07, 2.11e-08, 0.000974, 16),
     ('bernoulli', 'posterior'): (0.0039, 1.57e-07, 7.16, 33.7),
     ('beta', 'mle'): (1.67e-06, 4.66e-08, 0.00126, 16),
+    ('beta', 'mle[likelihood_ratio]'): (0.000427, 2.33e-05, 0.476, 39.9),
     ('beta', 'mom'): (8.33e-07, 4.14e-08, 0.00121, 15.9),
     ('binomial', 'map'): (3.2e-06, 1.36e-07, 1.12, 54.7),
     ('binomial', 'mle'): (3.24e-07, 3.98e-08, 0.00127, 16),
+    ('binomial', 'mle[likelihood_ratio]'): (4.62e-06, 9.88e-08, 0.0487, 42.3),
     ('binomial', 'mom'): (4.6e-07, 3.96e-08, 0.0027, 16),
     ('binomial', 'posterior'): (0.00393, 1.11e-07, 7.17, 45.8),
     ('exponential', 'map'): (4.94e-07, 1.6e-07, 0.769, 52.2),
     ('exponential', 'mle'): (3.69e-07, 1.17e-08, 0.00119, 16),
+    ('exponential', 'mle[likelihood_ratio]'): (2.75e-06, 1.13e-08, 0.0101, 16.1),
     ('exponential', 'mom'): (4.49e-07, 1.32e-08, 0.000972, 16),
     ('exponential', 'posterior'): (0.00275, 4.97e-07, 7.3, 36.6),
     ('exponential', 'unbiased'): (3.76e-07, 1.14e-08, 0.00139, 16),
     ('gamma', 'mle'): (9.04e-07, 2.71e-08, 0.00129, 16),
+    ('gamma', 'mle[likelihood_ratio]'): (0.000269, 1.78e-05, 0.366, 40),
     ('gamma', 'mom'): (7.3e-07, 2.54e-08, 0.00107, 15.9),
     ('gaussian_mixture', 'mle'): (0, 3.88e-05, 0.299, 2.59e+03),
     ('geometric', 'map'): (1.06e-06, 7.18e-08, 1.06, 39.4),
     ('geometric', 'mle'): (3.93e-07, 2.39e-08, 0.00121, 16),
+    ('geometric', 'mle[likelihood_ratio]'): (3.23e-06, 2.94e-08, 0.0182, 17.7),
     ('geometric', 'mom'): (4.36e-07, 2.38e-08, 0.00145, 16),
     ('geometric', 'posterior'): (0.00447, 3.11e-07, 7.68, 37),
     ('geometric', 'unbiased'): (4.14e-07, 2.66e-08, 0.00102, 16),
@@ -52,26 +74,33 @@ FITS = {
     ('linear_regression', 'posterior'): (0.00664, 5.23e-05, 7.28, 160),
     ('linear_regression', 'unbiased'): (6.46e-06, 1.02e-07, 0.0239, 64),
     ('logistic_regression', 'mle'): (5.48e-06, 1.65e-07, 0.00214, 89.3),
+    ('logistic_regression', 'mle[likelihood_ratio]'): (8.26e-05, 8.08e-05, 0.328, 94.1),
     ('lognormal', 'mle'): (5.99e-07, 2.87e-08, 0.00117, 24),
+    ('lognormal', 'mle[likelihood_ratio]'): (0, 4.24e-05, 0.451, 64.2),
     ('negative_binomial', 'mle'): (2.87e-06, 4.62e-07, 0.03, 42.9),
+    ('negative_binomial', 'mle[likelihood_ratio]'): (0, 0.000166, 0.869, 94.2),
     ('negative_binomial', 'mom'): (9.96e-07, 6.29e-08, 0.00132, 16),
     ('normal', 'map'): (1.62e-05, 2.54e-07, 1.33, 74.1),
     ('normal', 'mle'): (5.26e-07, 2.18e-08, 0.00122, 16),
+    ('normal', 'mle[likelihood_ratio]'): (0.000232, 2.53e-07, 0.464, 16.1),
     ('normal', 'mom'): (7.98e-07, 1.99e-08, 0.00104, 15.9),
     ('normal', 'posterior'): (0.00472, 5.61e-06, 6.72, 45.2),
     ('normal', 'unbiased'): (5.86e-07, 2.08e-08, 0.00157, 16),
     ('poisson', 'map'): (8.01e-07, 2.05e-07, 0.847, 45.3),
     ('poisson', 'mle'): (3.69e-07, 5.26e-08, 0.00273, 16),
+    ('poisson', 'mle[likelihood_ratio]'): (2.96e-06, 8.56e-08, 0.00817, 26.3),
     ('poisson', 'mom'): (3.49e-07, 5.26e-08, 0.00174, 16),
     ('poisson', 'posterior'): (0.00295, 0, 5.21, 37.4),
     ('poisson', 'unbiased'): (3.42e-07, 5.58e-08, 0.0018, 16),
     ('python', 'mle'): (7.2e-05, 3.02e-06, 0.0418, 9.19),
+    ('python', 'mle[likelihood_ratio]'): (0, 9.78e-05, 0.384, 415),
     ('python', 'mom'): (2.14e-06, 4.41e-08, 0.00155, 16.5),
     ('scipy', 'mle'): (0.00143, 2.7e-07, 0.00232, 21),
     ('uniform', 'mle'): (6.11e-07, 9.81e-09, 0.00138, 16),
     ('uniform', 'mom'): (7.26e-07, 1.21e-08, 0.00153, 16),
     ('uniform', 'unbiased'): (6.5e-07, 9.91e-09, 0.00149, 16),
     ('weibull', 'mle'): (7.55e-07, 1.4e-07, 0.00303, 41.3),
+    ('weibull', 'mle[likelihood_ratio]'): (0, 5.65e-05, 0.282, 83),
 }
 
 #: seconds from a new interpreter to a loaded study (a job's start)

@@ -67,9 +67,21 @@ def width(family: Family) -> float:
     return family.columns() / default.columns()
 
 
+def row_name(family: Family, spec) -> str:
+    """The table row of an estimator: ``mle[likelihood_ratio]`` for an ``mle`` whose
+    intervals invert the likelihood ratio (a root search per dataset and parameter, far
+    dearer than its fit) where the table has that row, else the estimator's name."""
+    interval = spec.options.get("interval")
+    if isinstance(interval, str) and interval != "wald":
+        name = f"{spec.name}[{interval}]"
+        if (table_key(family), name) in cost_table.FITS:
+            return name
+    return spec.name
+
+
 def price(family: Family, spec) -> Price:
     """The price of one of a study's estimators (an ``EstimatorSpec``) on its family."""
-    (a, b, setup, per_obs), measured = figures(family, spec.name)
+    (a, b, setup, per_obs), measured = figures(family, row_name(family, spec))
     work = spec.estimator.work()
     w = width(family)
     return Price(a * w * work.time, b * w * work.time, setup, per_obs * w, work.kept_draws,
