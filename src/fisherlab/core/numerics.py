@@ -65,9 +65,8 @@ def positive_definite(mat: np.ndarray) -> np.ndarray:
     Sylvester's criterion in closed form for 1x1 and 2x2, eigenvalues otherwise."""
     k = mat.shape[-1]
     if k == 2:
-        a, b, c, d = mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0], mat[..., 1, 1]
-        with np.errstate(all="ignore"):
-            return _finite_2x2(a, b, c, d) & (a > 0) & (a * d - b * c > 0)
+        return positive_definite_2x2(mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0],
+                                     mat[..., 1, 1])
     finite = np.all(np.isfinite(mat), axis=(-2, -1))
     m = np.where(finite[..., None, None], mat, 0.0)
     if k == 1:
@@ -84,16 +83,14 @@ def positive_definite_sym(mat: np.ndarray) -> np.ndarray:
         return positive_definite(0.5 * (mat + np.swapaxes(mat, -1, -2)))
     a, b, c, d = mat[..., 0, 0], mat[..., 0, 1], mat[..., 1, 0], mat[..., 1, 1]
     with np.errstate(all="ignore"):
-        a = a + a
-        a *= 0.5
-        d = d + d
-        d *= 0.5
-        b = b + c
-        b *= 0.5
-        ok = np.isfinite((a - a) + (b - b) + (d - d))
-        ok &= a > 0
-        ok &= a * d - b * b > 0
-    return ok
+        off = 0.5 * (b + c)
+        return positive_definite_2x2(0.5 * (a + a), off, off, 0.5 * (d + d))
+
+
+def positive_definite_2x2(a, b, c, d) -> np.ndarray:
+    """Sylvester's criterion on the entries of 2x2 matrices (False if not finite)."""
+    with np.errstate(all="ignore"):
+        return _finite_2x2(a, b, c, d) & (a > 0) & (a * d - b * c > 0)
 
 
 def monotone_root(f, lo, hi, *, args=(), tol: float = 1e-12, maxiter: int = 100,
