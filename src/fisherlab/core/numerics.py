@@ -12,12 +12,15 @@ Families and estimators both build on these; this module imports nothing of fish
 * :func:`em_iterate`: a fixed-point iteration (EM) over a batch, each member stopping
   when its objective settles;
 * :func:`damped_newton`: Newton's method with a line search over a batch of independent
-  minimisations (the batched MAP, the optimisers' ``newton``).
+  minimisations (the batched MAP, the optimisers' ``newton``);
+* :func:`trigamma`: psi' by central differences of the digamma, for the observed
+  information at a numeric MLE.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 from scipy.optimize import elementwise
 
 
@@ -52,6 +55,28 @@ def safe_inv(mat: np.ndarray) -> np.ndarray:
                 except np.linalg.LinAlgError:
                     pass
     return out
+
+
+#: the relative step of :func:`trigamma`'s central differences: their truncation
+#: (~h^2 psi''' / (6 psi')) and rounding (~eps |psi| / (h psi')) errors keep it within
+#: 2.5e-10 relative of scipy's zeta(2, .) for arguments from 1e-3 to 1e6 (tests)
+TRIGAMMA_STEP = 1e-5
+
+
+def trigamma(p) -> np.ndarray:
+    """psi'(p) from central differences of scipy's digamma, to ~2.5e-10 relative.
+
+    The exact psi' (scipy's ``zeta(2, p)``, which ``polygamma(1, p)`` calls) costs as
+    much as twelve digammas a point: for the standard errors of a gamma or beta MLE,
+    as much as reading the data. Two digammas a point give it to ~2.5e-10 relative, far
+    below what a standard error is read to (its Monte Carlo error); where psi' is a
+    quantity of its own (Fisher's information, the Cramer-Rao bound) the families keep
+    the exact one."""
+    p = np.asarray(p, dtype=float)
+    h = TRIGAMMA_STEP * p
+    h = (p + h) - p  # a step the sum represents exactly
+    psi = special.digamma(np.stack([p + h, p - h]))
+    return (psi[0] - psi[1]) / (h + h)
 
 
 def _finite_2x2(a, b, c, d) -> np.ndarray:

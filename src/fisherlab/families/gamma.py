@@ -16,7 +16,7 @@ import numpy as np
 from scipy import special, stats
 
 from ..core import densities
-from ..core.numerics import halley_bracketed
+from ..core.numerics import halley_bracketed, trigamma
 from .base import Family, Param, Point, Space
 from .registry import register
 
@@ -101,14 +101,24 @@ class Gamma(Family):
                      reason=reason, iterations=nit)
 
     def fisher_information(self, theta):
-        k, b = np.asarray(theta["shape"], float), np.asarray(theta["rate"], float)
-        if k.shape != b.shape:
-            k, b = np.broadcast_arrays(k, b)
-        info = np.empty(k.shape + (2, 2))
-        info[..., 0, 0] = special.zeta(2.0, k)  # ψ'(k), without polygamma's overhead
-        info[..., 0, 1] = info[..., 1, 0] = -1.0 / b
-        info[..., 1, 1] = k / b**2
-        return info
+        return _information(theta, lambda k: special.zeta(2.0, k))  # ψ'(k), exactly
+
+    def information_at_mle(self, theta):
+        # the standard errors' ψ' from digamma differences (2.5e-10 relative), a
+        # sixth of the exact one's cost: as much as reading the data, otherwise
+        return _information(theta, trigamma)
+
+
+def _information(theta, psi1):
+    """Fisher information per observation in (shape, rate), ψ' computed by ``psi1``."""
+    k, b = np.asarray(theta["shape"], float), np.asarray(theta["rate"], float)
+    if k.shape != b.shape:
+        k, b = np.broadcast_arrays(k, b)
+    info = np.empty(k.shape + (2, 2))
+    info[..., 0, 0] = psi1(k)
+    info[..., 0, 1] = info[..., 1, 0] = -1.0 / b
+    info[..., 1, 1] = k / b**2
+    return info
 
 
 #: the relative step of the central differences of log k - psi(k) that give the
