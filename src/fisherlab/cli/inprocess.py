@@ -109,6 +109,7 @@ PRELOAD = ["fisherlab.cli", "fisherlab.pipeline.stages", "fisherlab.report.page"
            "fisherlab.cli.warm"]
 _server_lock = threading.Lock()
 _server = None
+_start_lock = threading.Lock()
 _JOB = "fisherlab job: "  # the name of a forked job's Process
 
 
@@ -186,11 +187,29 @@ def process(log: str | Path, *argv) -> None:
     Path(log).parent.mkdir(parents=True, exist_ok=True)
     job = _context().Process(target=_child, args=(str(log), argv),
                              name=_JOB + argv[0])
-    job.start()
+    start(job)
     job.join()
     if job.exitcode:
         _failed(log, argv[0], f"was killed by signal {-job.exitcode}" if job.exitcode < 0
                 else f"exited with status {job.exitcode}")
+
+
+def start(job) -> None:
+    """``job.start()``, and ``job`` out of multiprocessing's set of running children.
+
+    Every ``Process.start`` first polls every process in that set (``_cleanup``). A
+    fork-server child's exit status is 8 bytes on a pipe, read by whichever poll comes
+    first: polled by another thread's start while its own thread's ``join`` polls it,
+    one read gets the status and the other the end of the pipe, which CPython records
+    as exit status 255, a job that succeeded reported failed (seen under Snakemake's
+    threads: one chunk job of a 200-job study failed so, its log complete; CPython
+    issue gh-130895). A job here is joined by the thread that started it, so it leaves
+    the set at once; the lock keeps every other start's poll out until it has."""
+    with _start_lock:
+        job.start()
+        children = getattr(multiprocessing.process, "_children", None)
+        if children is not None:  # (a private set: absent, nothing to undo)
+            children.discard(job)
 
 
 def chunk(log: str | Path, here: bool, *argv) -> None:
