@@ -302,11 +302,11 @@ def measure_summary(which: tuple[str, ...] = STAGES) -> dict:
                     continue
                 r = json.loads(res.stdout.strip().splitlines()[-1])
                 # bytes per row of what a step holds (fisherlab.plan.cost.step_bytes):
-                # gather a cell's rows (estimator × estimand), the page's steps one
-                # condition × n's (the study has 4), the others' the study's; seconds
+                # gather and the page's steps one condition × n's rows, every
+                # estimator's and estimand's (the study has 4 cells of reps × 9 rows,
+                # fewer than gather's GATHER_ROWS), the others' the study's; seconds
                 # always per row of the study
-                held = {"gather": reps, "diagnose": reps * 9, "html": reps * 9}.get(stage,
-                                                                                 rows)
+                held = reps * 9 if stage in ("gather", "diagnose", "html") else rows
                 out.setdefault(stage, []).append((rows, r["peak"], r["seconds"], held))
                 print(f"{stage:>10} at {rows:>8} rows: peak {r['peak'] / 2**20:7.0f} MiB, "
                       f"{r['seconds']:6.1f} s", flush=True)

@@ -237,12 +237,13 @@ def test_the_plan_predicts_cpu_time_within_a_factor_of_1_5(write_study, tmp_path
 
 
 def test_the_plan_predicts_gather_and_the_snakemake_process(write_study):
-    """gather holds a cell's rows up to its bound (GATHER_ROWS), whatever the study's
-    size; the Snakemake process is its base and DAG plus one in-process step per thread,
-    at most one per CPU."""
+    """gather holds a cell's rows (every estimator's and estimand's: 2 × 3 a replicate
+    here) up to its bound (GATHER_ROWS), whatever the study's size; the Snakemake
+    process is its base and DAG plus one in-process step per thread, at most one per
+    CPU."""
     per_row, base = cost_table.SUMMARY["gather"][:2]
     c1 = cost.study_cost(study(write_study), 1000, cores=1)
-    assert c1.gather_bytes == pytest.approx(base + per_row * 2500, abs=1)
+    assert c1.gather_bytes == pytest.approx(base + per_row * 2500 * 2 * 3, abs=1)
     huge = cost.study_cost(study(write_study, reps=10**8, name="huge"), 10**6, cores=1)
     assert huge.gather_bytes == pytest.approx(base + per_row * cost.GATHER_ROWS, abs=1)
     assert cost.GATHER_ROWS < 2 * 10**6  # bounded: a cell here has 10^8 rows

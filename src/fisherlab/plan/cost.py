@@ -148,16 +148,16 @@ NOT_STEPS = ("snakemake", "server")
 DAG_JOB_BYTES = 16_000
 
 
-def step_bytes(unit_rows: int, reps: int) -> dict[str, float]:
+def step_bytes(unit_rows: int) -> dict[str, float]:
     """Peak bytes of each summary step of the cost table (and the Snakemake process's
-    base) on one condition × n of ``unit_rows`` estimate rows; gather holds at most
-    :data:`GATHER_ROWS` rows of one cell of ``reps`` replicates."""
+    base) on one condition × n of ``unit_rows`` estimate rows (every estimator's and
+    estimand's); gather holds at most :data:`GATHER_ROWS` of them."""
     table = cost_table.SUMMARY
     # what the server imports beyond a plain job's stack
     extra = max(0.0, table.get("server", (0, 0.0))[1] - cost_table.JOB_BASE_BYTES["numpy"])
     out = {}
     for stage, (per_row, base, _, _) in table.items():
-        held = min(reps, GATHER_ROWS) if stage == "gather" else unit_rows
+        held = min(unit_rows, GATHER_ROWS) if stage == "gather" else unit_rows
         out[stage] = base + per_row * held + (extra if stage in FORKED else 0.0)
     return out
 
@@ -225,7 +225,7 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     # a job holds one cell at a time: its largest
     job_bytes = int(job_base(study) + chunk * cell_bytes(study, n_max))
     # the summary steps stream one condition × n at a time (fisherlab.run.dataset)
-    steps = step_bytes(reps * n_est * n_estimands, reps)
+    steps = step_bytes(reps * n_est * n_estimands)
     gather_bytes = int(steps.get("gather", 0))
     summary_bytes = int(max(v for k, v in steps.items() if k not in NOT_STEPS))
     process_bytes = int(process_bytes_of(steps, in_process_cell_bytes(study, chunk_size),
