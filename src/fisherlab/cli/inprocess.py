@@ -158,7 +158,10 @@ def _keep_freed_memory() -> None:
 def _child(log: str, argv: list[str]) -> None:
     """A forked job: its output (file descriptors 1 and 2) in ``log``, then ``fisherlab
     <argv>``; its exit status is the command's."""
-    _keep_freed_memory()
+    if argv[0] == "chunk":
+        # (not a page: its working set, a condition's rows at a time, is freed as it
+        # goes; kept, a page of a million rows a cell held 50 MB more at its peak)
+        _keep_freed_memory()
 
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     os.dup2(fd, 1)

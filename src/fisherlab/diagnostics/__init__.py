@@ -65,6 +65,7 @@ def stream_all(source, study, names=None) -> dict[str, pd.DataFrame]:
             for frame in _frames(rows, by, cols, units[units["cond"] == cond]):
                 for d in ds:
                     out[d.name].append(d.fn(frame, study))
+                del frame  # (not held while the next one is converted: a cell's rows)
     return {name: _stack(parts) for name, parts in out.items()}
 
 

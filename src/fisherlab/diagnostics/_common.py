@@ -56,10 +56,12 @@ def _single_key(df: pd.DataFrame, keys: list[str]) -> tuple | None:
         return None
     key = []
     for k in keys:
-        v = df[k].to_numpy()
-        first = v[0]
-        same = pd.isna(v) if pd.isna(first) else v == first
-        if not np.all(same):
+        col = df[k]
+        first = col.iloc[0]
+        # compared as the column stores it (Arrow's kernels for a string column): its
+        # values as a NumPy array were a Python object per row, 60 MB a million rows
+        same = col.isna() if pd.isna(first) else col == first
+        if not same.all():
             return None
         key.append(first.item() if isinstance(first, np.generic) else first)
     return tuple(key)
