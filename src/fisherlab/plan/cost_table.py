@@ -2,122 +2,106 @@
 ``python benchmarks/bench_costs.py``; do not edit by hand.
 
 Every figure measured in one run of ``python benchmarks/bench_costs.py``, 2026-12-07
-10:25-10:40 UTC (15 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
-load average 0.3 at the start and 1.1 at the end. Then the rows of mle[likelihood_ratio]
-measured again (``--update``), 2026-12-07 11:13-11:37 UTC (24 min) on vm (Intel(R)
-Xeon(R) Processor, 2 cores, Python 3.12.1), load average 0.2 at the start and 1.0 at the
-end. Every other figure is from the first run.
+13:26-13:55 UTC (29 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
+load average 1.1 at the start and 1.0 at the end.
 """
 
 #: the runs of measurements behind the figures (the first measured every row)
 RUNS = [
     {
         "rows": "all",
-        "started": "2026-12-07T10:25:38+00:00",
+        "started": "2026-12-07T13:26:27+00:00",
         "host": "vm",
         "cpu": "Intel(R) Xeon(R) Processor",
         "cores": 2,
         "python": "3.12.1",
-        "load_start": 0.27,
-        "ended": "2026-12-07T10:40:10+00:00",
-        "load_end": 1.06
-    },
-    {
-        "rows": [
-            "mle[likelihood_ratio]"
-        ],
-        "started": "2026-12-07T11:13:39+00:00",
-        "host": "vm",
-        "cpu": "Intel(R) Xeon(R) Processor",
-        "cores": 2,
-        "python": "3.12.1",
-        "load_start": 0.22,
-        "ended": "2026-12-07T11:37:35+00:00",
-        "load_end": 1.0
+        "load_start": 1.09,
+        "ended": "2026-12-07T13:55:37+00:00",
+        "load_end": 1.01
     }
 ]
 
 #: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds
 #: per job, bytes per observation of a chunk job (data, fits and rows together)
 FITS = {
-    ('bernoulli', 'map'): (2.15e-06, 8.1e-08, 0.971, 42.6),
-    ('bernoulli', 'mle'): (3.98e-07, 2.06e-08, 0.00096, 16),
-    ('bernoulli', 'mle[likelihood_ratio]'): (3.61e-06, 2.3e-08, 0.0114, 16.1),
-    ('bernoulli', 'mom'): (4.79e-07, 2.11e-08, 0.000974, 16),
-    ('bernoulli', 'posterior'): (0.0039, 1.57e-07, 7.16, 33.7),
-    ('beta', 'mle'): (1.67e-06, 4.66e-08, 0.00126, 16),
-    ('beta', 'mle[likelihood_ratio]'): (0.000427, 2.33e-05, 0.476, 39.9),
-    ('beta', 'mom'): (8.33e-07, 4.14e-08, 0.00121, 15.9),
-    ('binomial', 'map'): (3.2e-06, 1.36e-07, 1.12, 54.7),
-    ('binomial', 'mle'): (3.24e-07, 3.98e-08, 0.00127, 16),
-    ('binomial', 'mle[likelihood_ratio]'): (4.62e-06, 9.88e-08, 0.0487, 42.3),
-    ('binomial', 'mom'): (4.6e-07, 3.96e-08, 0.0027, 16),
-    ('binomial', 'posterior'): (0.00393, 1.11e-07, 7.17, 45.8),
-    ('exponential', 'map'): (4.94e-07, 1.6e-07, 0.769, 52.2),
-    ('exponential', 'mle'): (3.69e-07, 1.17e-08, 0.00119, 16),
-    ('exponential', 'mle[likelihood_ratio]'): (2.75e-06, 1.13e-08, 0.0101, 16.1),
-    ('exponential', 'mom'): (4.49e-07, 1.32e-08, 0.000972, 16),
-    ('exponential', 'posterior'): (0.00275, 4.97e-07, 7.3, 36.6),
-    ('exponential', 'unbiased'): (3.76e-07, 1.14e-08, 0.00139, 16),
-    ('gamma', 'mle'): (9.04e-07, 2.71e-08, 0.00129, 16),
-    ('gamma', 'mle[likelihood_ratio]'): (0.000269, 1.78e-05, 0.366, 40),
-    ('gamma', 'mom'): (7.3e-07, 2.54e-08, 0.00107, 15.9),
-    ('gaussian_mixture', 'mle'): (0, 3.88e-05, 0.299, 2.59e+03),
-    ('geometric', 'map'): (1.06e-06, 7.18e-08, 1.06, 39.4),
-    ('geometric', 'mle'): (3.93e-07, 2.39e-08, 0.00121, 16),
-    ('geometric', 'mle[likelihood_ratio]'): (3.23e-06, 2.94e-08, 0.0182, 17.7),
-    ('geometric', 'mom'): (4.36e-07, 2.38e-08, 0.00145, 16),
-    ('geometric', 'posterior'): (0.00447, 3.11e-07, 7.68, 37),
-    ('geometric', 'unbiased'): (4.14e-07, 2.66e-08, 0.00102, 16),
-    ('linear_regression', 'map'): (3.4e-05, 1.09e-06, 2.29, 206),
-    ('linear_regression', 'mle'): (6.63e-06, 1.03e-07, 0.0125, 64),
-    ('linear_regression', 'posterior'): (0.00664, 5.23e-05, 7.28, 160),
-    ('linear_regression', 'unbiased'): (6.46e-06, 1.02e-07, 0.0239, 64),
-    ('logistic_regression', 'mle'): (5.48e-06, 1.65e-07, 0.00214, 89.3),
-    ('logistic_regression', 'mle[likelihood_ratio]'): (8.26e-05, 8.08e-05, 0.328, 94.1),
-    ('lognormal', 'mle'): (5.99e-07, 2.87e-08, 0.00117, 24),
-    ('lognormal', 'mle[likelihood_ratio]'): (0, 4.24e-05, 0.451, 64.2),
-    ('negative_binomial', 'mle'): (2.87e-06, 4.62e-07, 0.03, 42.9),
-    ('negative_binomial', 'mle[likelihood_ratio]'): (0, 0.000166, 0.869, 94.2),
-    ('negative_binomial', 'mom'): (9.96e-07, 6.29e-08, 0.00132, 16),
-    ('normal', 'map'): (1.62e-05, 2.54e-07, 1.33, 74.1),
-    ('normal', 'mle'): (5.26e-07, 2.18e-08, 0.00122, 16),
-    ('normal', 'mle[likelihood_ratio]'): (0.000232, 2.53e-07, 0.464, 16.1),
-    ('normal', 'mom'): (7.98e-07, 1.99e-08, 0.00104, 15.9),
-    ('normal', 'posterior'): (0.00472, 5.61e-06, 6.72, 45.2),
-    ('normal', 'unbiased'): (5.86e-07, 2.08e-08, 0.00157, 16),
-    ('poisson', 'map'): (8.01e-07, 2.05e-07, 0.847, 45.3),
-    ('poisson', 'mle'): (3.69e-07, 5.26e-08, 0.00273, 16),
-    ('poisson', 'mle[likelihood_ratio]'): (2.96e-06, 8.56e-08, 0.00817, 26.3),
-    ('poisson', 'mom'): (3.49e-07, 5.26e-08, 0.00174, 16),
-    ('poisson', 'posterior'): (0.00295, 0, 5.21, 37.4),
-    ('poisson', 'unbiased'): (3.42e-07, 5.58e-08, 0.0018, 16),
-    ('python', 'mle'): (7.2e-05, 3.02e-06, 0.0418, 9.19),
-    ('python', 'mle[likelihood_ratio]'): (0, 9.78e-05, 0.384, 415),
-    ('python', 'mom'): (2.14e-06, 4.41e-08, 0.00155, 16.5),
-    ('scipy', 'mle'): (0.00143, 2.7e-07, 0.00232, 21),
-    ('uniform', 'mle'): (6.11e-07, 9.81e-09, 0.00138, 16),
-    ('uniform', 'mom'): (7.26e-07, 1.21e-08, 0.00153, 16),
-    ('uniform', 'unbiased'): (6.5e-07, 9.91e-09, 0.00149, 16),
-    ('weibull', 'mle'): (7.55e-07, 1.4e-07, 0.00303, 41.3),
-    ('weibull', 'mle[likelihood_ratio]'): (0, 5.65e-05, 0.282, 83),
+    ('bernoulli', 'map'): (1.62e-06, 8.42e-08, 1.3, 39.2),
+    ('bernoulli', 'mle'): (6.76e-07, 1.97e-08, 0.00522, 16),
+    ('bernoulli', 'mle[likelihood_ratio]'): (4e-06, 2.59e-08, 0.0161, 16.1),
+    ('bernoulli', 'mom'): (2.17e-07, 2.31e-08, 0.00293, 16),
+    ('bernoulli', 'posterior'): (0.00506, 1.27e-07, 10.2, 33.8),
+    ('beta', 'mle'): (1.64e-06, 5.05e-08, 0.00262, 16),
+    ('beta', 'mle[likelihood_ratio]'): (0.000167, 3.53e-05, 0.491, 40.3),
+    ('beta', 'mom'): (1.32e-06, 5.06e-08, 0.00253, 15.9),
+    ('binomial', 'map'): (2.84e-06, 1.75e-07, 1.46, 55.4),
+    ('binomial', 'mle'): (5.62e-07, 4.73e-08, 0.00159, 16),
+    ('binomial', 'mle[likelihood_ratio]'): (5.84e-06, 9.76e-08, 0.0376, 42.3),
+    ('binomial', 'mom'): (6.75e-07, 4.89e-08, 0.00202, 16),
+    ('binomial', 'posterior'): (0.00439, 7.3e-07, 9.19, 43.6),
+    ('exponential', 'map'): (0, 1.84e-07, 0.992, 51.2),
+    ('exponential', 'mle'): (5.05e-07, 1.29e-08, 0.0016, 16),
+    ('exponential', 'mle[likelihood_ratio]'): (2.98e-06, 1.35e-08, 0.0107, 16.1),
+    ('exponential', 'mom'): (4.5e-07, 1.49e-08, 0.00159, 16),
+    ('exponential', 'posterior'): (0.00353, 0, 8.94, 37.3),
+    ('exponential', 'unbiased'): (6.21e-07, 1.25e-08, 0.00181, 16),
+    ('gamma', 'mle'): (7.01e-07, 3.36e-08, 0.00131, 16),
+    ('gamma', 'mle[likelihood_ratio]'): (0.000286, 1.95e-05, 0.441, 40.3),
+    ('gamma', 'mom'): (8.95e-07, 3.36e-08, 0.00214, 15.9),
+    ('gaussian_mixture', 'mle'): (0, 4.17e-05, 0.308, 2.59e+03),
+    ('geometric', 'map'): (1.53e-06, 8.08e-08, 1.25, 43.3),
+    ('geometric', 'mle'): (6.64e-07, 2.52e-08, 0.00341, 16),
+    ('geometric', 'mle[likelihood_ratio]'): (4.28e-06, 3.24e-08, 0.0138, 17.7),
+    ('geometric', 'mom'): (7.26e-07, 2.83e-08, 0.00182, 16),
+    ('geometric', 'posterior'): (0.00517, 3.81e-07, 10.1, 36.9),
+    ('geometric', 'unbiased'): (4.58e-07, 3.15e-08, 0.00205, 16),
+    ('linear_regression', 'map'): (3.92e-05, 1.16e-06, 3.09, 206),
+    ('linear_regression', 'mle'): (7.15e-06, 1.16e-07, 0.00254, 64),
+    ('linear_regression', 'posterior'): (0.0079, 6.35e-05, 9.41, 169),
+    ('linear_regression', 'unbiased'): (8.04e-06, 1.17e-07, 0.106, 64),
+    ('logistic_regression', 'mle'): (8.24e-06, 1.67e-07, 0.00328, 89.3),
+    ('logistic_regression', 'mle[likelihood_ratio]'): (0.000293, 7.85e-05, 1.03, 97),
+    ('lognormal', 'mle'): (5.96e-07, 2.3e-08, 0.021, 24),
+    ('lognormal', 'mle[likelihood_ratio]'): (0.00013, 4.3e-05, 0.464, 63.9),
+    ('negative_binomial', 'mle'): (1.4e-06, 5.24e-07, 0.00384, 42.9),
+    ('negative_binomial', 'mle[likelihood_ratio]'): (0.000149, 0.00018, 0.981, 95.8),
+    ('negative_binomial', 'mom'): (1.15e-06, 6.91e-08, 0.00161, 16),
+    ('normal', 'map'): (1.66e-05, 2.67e-07, 1.56, 74.8),
+    ('normal', 'mle'): (6.55e-07, 2.39e-08, 0.000934, 16),
+    ('normal', 'mle[likelihood_ratio]'): (0.000284, 2.34e-07, 0.444, 16.1),
+    ('normal', 'mom'): (7.03e-07, 2.3e-08, 0.00113, 15.9),
+    ('normal', 'posterior'): (0.0053, 5.2e-06, 7, 44),
+    ('normal', 'unbiased'): (8.61e-07, 2.17e-08, 0.00179, 16),
+    ('poisson', 'map'): (6.04e-07, 2.29e-07, 0.886, 46.5),
+    ('poisson', 'mle'): (6.32e-07, 5.39e-08, 0.00482, 16),
+    ('poisson', 'mle[likelihood_ratio]'): (2.36e-06, 1.03e-07, 0.00626, 26.3),
+    ('poisson', 'mom'): (4.44e-07, 5.75e-08, 0.00229, 16),
+    ('poisson', 'posterior'): (0.00294, 7.48e-07, 5.57, 37),
+    ('poisson', 'unbiased'): (4.74e-07, 5.77e-08, 0.00141, 16),
+    ('python', 'mle'): (8.7e-05, 2.91e-06, 0.0639, 9.04),
+    ('python', 'mle[likelihood_ratio]'): (0, 9.74e-05, 0.394, 418),
+    ('python', 'mom'): (2.42e-06, 4.96e-08, 0.00182, 16.5),
+    ('scipy', 'mle'): (0.00172, 2.18e-07, 0.0024, 21),
+    ('uniform', 'mle'): (5.96e-07, 1.06e-08, 0.00191, 16),
+    ('uniform', 'mom'): (7.95e-07, 1.38e-08, 0.00124, 15.9),
+    ('uniform', 'unbiased'): (6.19e-07, 1.07e-08, 0.00171, 16),
+    ('weibull', 'mle'): (6.68e-07, 1.5e-07, 0.00322, 41.3),
+    ('weibull', 'mle[likelihood_ratio]'): (0, 5.3e-05, 0.371, 83),
 }
 
 #: seconds from a new interpreter to a loaded study (a job's start)
-JOB_START_SECONDS = 1.25
+JOB_START_SECONDS = 1.47
 #: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind
-JOB_BASE_BYTES = {'numpy': 2.417e+08, 'pymc': 6.185e+08}
+JOB_BASE_BYTES = {'numpy': 2.424e+08, 'pymc': 6.2e+08}
 #: cells (condition × n × estimator × estimand) of the summary steps' study: the
 #: diagnose step's fixed seconds are per cell (plan/cost.py scales them)
 SUMMARY_CELLS = 36
 #: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,
 #: fixed seconds
 SUMMARY = {
-    'snakemake': (0, 2.663e+08, 0, 0),
-    'gather': (3522, 2.075e+08, 1.451e-06, 0.0882),
-    'check': (0.09671, 2.074e+08, 3.308e-07, 0.0164),
-    'summarise': (34.95, 2.205e+08, 5.405e-08, 0.143),
-    'diagnose': (1156, 2.352e+08, 2.941e-06, 1.15),
-    'html': (720.7, 4.939e+08, 6.382e-07, 7.24),
-    'server': (0, 4.407e+08, 0, 0),
+    'snakemake': (0, 2.692e+08, 0, 0),
+    'gather': (273.2, 2.112e+08, 1.459e-06, 0.0964),
+    'check': (0, 2.082e+08, 3.057e-07, 0.0369),
+    'summarise': (29.37, 2.24e+08, 2.598e-08, 0.196),
+    'diagnose': (1043, 2.425e+08, 2.904e-06, 1.48),
+    'html': (741.3, 4.859e+08, 5.995e-07, 8.94),
+    'server': (0, 4.411e+08, 0, 0),
 }
