@@ -155,12 +155,11 @@ def _keep_freed_memory() -> None:
         pass
 
 
-def _child(log: str, argv: list[str]) -> None:
+def _child(log: str, argv: list[str], keep_freed: bool) -> None:
     """A forked job: its output (file descriptors 1 and 2) in ``log``, then ``fisherlab
-    <argv>``; its exit status is the command's."""
-    if argv[0] == "chunk":
-        # (not a page: its working set, a condition's rows at a time, is freed as it
-        # goes; kept, a page of a million rows a cell held 50 MB more at its peak)
+    <argv>``; its exit status is the command's. ``keep_freed``: :func:`_keep_freed_memory`
+    first."""
+    if keep_freed:
         _keep_freed_memory()
 
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
@@ -179,16 +178,20 @@ def _child(log: str, argv: list[str]) -> None:
     sys.exit(status or 0)
 
 
-def process(log: str | Path, *argv) -> None:
+def process(log: str | Path, *argv, keep_freed: bool = False) -> None:
     """Run ``fisherlab <argv>`` in a process of its own, forked from a server process
     that imported the scientific stack once (:data:`PRELOAD`; Python's
     ``multiprocessing`` fork server): a job that computes for seconds needs a core of
     its own, not a Snakemake thread, but not 2 s of imports each (23 report pages and
     the heavy chunk jobs of the default run). Its output goes to ``log``; a non-zero
-    exit raises ``RuntimeError`` with the end of the log."""
+    exit raises ``RuntimeError`` with the end of the log. ``keep_freed``: the job keeps
+    freed memory for reuse (:func:`_keep_freed_memory`; a chunk job, whose fits build
+    and drop large arrays in loops; not a page, whose working set, a condition's rows at
+    a time, is freed as it goes: kept, a page of a million rows a cell held 50 MB more
+    at its peak)."""
     argv = [str(a) for a in argv]
     Path(log).parent.mkdir(parents=True, exist_ok=True)
-    job = _context().Process(target=_child, args=(str(log), argv),
+    job = _context().Process(target=_child, args=(str(log), argv, keep_freed),
                              name=_JOB + argv[0])
     start(job)
     job.join()
@@ -222,4 +225,4 @@ def chunk(log: str | Path, here: bool, *argv) -> None:
     Snakemake's: :func:`process`); its output in ``log`` either way."""
     if here:
         return cli(log, "chunk", *argv)
-    return process(log, "chunk", *argv)
+    return process(log, "chunk", *argv, keep_freed=True)

@@ -30,6 +30,7 @@ import numpy as np
 from ..core.alarm import time_limit
 from ..core.labels import estimator_label
 from ..families.base import Family, Point, Theta, z_quantile
+from ..families.point import blank_reasons
 
 
 @dataclass
@@ -236,14 +237,6 @@ def finite_cov(cov) -> bool:
     g' cov g is its diagonal entry; a NaN or inf elsewhere would spread through 0 * x)."""
     cov = np.asarray(cov)
     return cov.dtype.kind == "f" and bool(np.isfinite(cov).all())
-
-
-def blank_reasons(R: int) -> np.ndarray:
-    """R empty reasons (an object array of ''): np.full(R, '', dtype=object) costs five
-    times as much."""
-    out = np.empty(R, dtype=object)
-    out.fill("")
-    return out
 
 
 def complete(family: Family, pt: Point, theta_fixed: Theta, estimands: tuple[str, ...],

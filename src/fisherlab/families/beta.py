@@ -20,6 +20,7 @@ from scipy import special, stats
 from ..core import densities
 from ..core.numerics import solve_2x2_symmetric, trigamma
 from .base import Family, Param, Point, Space
+from .point import blank_reasons
 from .registry import register
 
 
@@ -150,10 +151,7 @@ class Beta(Family):
             done = full & (np.abs(da) <= stop * np.abs(na)) & (np.abs(db) <= stop * np.abs(nb))
             conv[active[done]] = True
             active = active[~done]
-        # an object array of '' by empty + fill (np.full's copy costs five times as
-        # much), written only where some replicate failed
-        reason = np.empty(R, dtype=object)
-        reason.fill("")
+        reason = blank_reasons(R)  # written only where some replicate failed
         if not conv.all():
             reason[~conv] = "Newton did not converge within maxiter"
             reason[~fin] = "observation at 0 or 1: no MLE"

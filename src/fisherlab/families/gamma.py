@@ -18,6 +18,7 @@ from scipy import special, stats
 from ..core import densities
 from ..core.numerics import halley_bracketed, trigamma
 from .base import Family, Param, Point, Space
+from .point import blank_reasons
 from .registry import register
 
 
@@ -88,10 +89,7 @@ class Gamma(Family):
         k0 = (3.0 - s_ok + np.sqrt((s_ok - 3.0) ** 2 + 24.0 * s_ok)) / (12.0 * s_ok)
         k, conv, nit = halley_bracketed(f, 0.5 / s_ok, 1.0 / s_ok, x0=k0, tol=tol,
                                         maxiter=maxiter or 100)
-        # an object array of '' by empty + fill (np.full's copy costs five times as
-        # much), written only where some replicate failed
-        reason = np.empty(len(k), dtype=object)
-        reason.fill("")
+        reason = blank_reasons(len(k))  # written only where some replicate failed
         if not conv.all():
             reason[~conv] = "root of the shape score not found"
         if not ok.all():

@@ -8,6 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def blank_reasons(R: int) -> np.ndarray:
+    """R empty reasons (an object array of ''), as a fit's ``Point.reason`` starts:
+    ``np.full(R, '', dtype=object)`` costs five times as much."""
+    out = np.empty(R, dtype=object)
+    out.fill("")
+    return out
+
+
 @dataclass
 class Point:
     """What an estimator produced for a batch of R datasets.
