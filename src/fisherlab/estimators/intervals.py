@@ -12,10 +12,10 @@ score]}`` (each method a row of its own: ``mle[likelihood_ratio]``, ...).
 * **Likelihood-ratio interval** ``{psi: 2 (l(theta_hat) - l_p(psi)) <= chi2_1(level)}``
   (:func:`lr_intervals`): each endpoint is a root of that difference minus the
   quantile, found by ``scipy.optimize.elementwise.find_root`` (Chandrupatla) for every
-  replicate at once, in psi's unconstrained coordinate, between the MLE and a far
-  point (:data:`FAR` standard errors, at most :data:`FAR_U` on that scale). A side on
-  which the likelihood never drops that far ends at the domain's bound (p_hat = 0 gives
-  [0, upper]).
+  parameter, side and replicate at once, in psi's unconstrained coordinate, between the
+  MLE and a far point (:data:`FAR` standard errors, at most :data:`FAR_U` on that
+  scale). A side on which the likelihood never drops that far ends at the domain's
+  bound (p_hat = 0 gives [0, upper]).
 * **Score intervals** invert the score test; where that is a closed form the family
   declares it (:meth:`~fisherlab.families.base.Family.score_interval`: Wilson for a
   proportion, the Poisson rate).
@@ -207,10 +207,12 @@ def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: 
     # every l(theta) below from sufficient statistics, if declared
     x = Datasets(family, x, theta_fixed)
     l_hat = loglik_at(family, x, theta_fixed, theta_hat, rows)
-    out = {}
-    for p in family.estimated():
-        if names is not None and p.name not in names:
-            continue
+    params = [p for p in family.estimated() if names is None or p.name in names]
+    # the search's elements: every parameter x side x replicate whose MLE is finite, all
+    # searched at once (each element's search is its own, so the numbers are those of one
+    # search at a time; the elementwise solvers' cost is mostly per call, not per element)
+    which, side, row, u_start, far = [], [], [], [], []
+    for a, p in enumerate(params):
         with np.errstate(all="ignore"):
             u_hat = p.to_unconstrained(theta_hat[p.name])
             if p.kind() != "identity":  # a boundary MLE (p_hat = 0) starts just inside;
@@ -220,50 +222,69 @@ def lr_intervals(family: Family, x, theta_fixed: Theta, theta_hat: dict, level: 
                  else np.full(R, np.nan))
         # FAR_U caps a log or logit scale (e^40 is the boundary); a parameter on the real
         # line is measured in its own units, so only its standard errors scale the search
-        far = FAR * s if p.kind() == "identity" else np.minimum(FAR * s, FAR_U)
-        step = np.where(np.isfinite(s) & (s > 0), far, FAR_U)
-        ok = np.isfinite(u_hat) & np.isfinite(l_hat)
+        step = np.where(np.isfinite(s) & (s > 0),
+                        FAR * s if p.kind() == "identity" else np.minimum(FAR * s, FAR_U),
+                        FAR_U)
+        idx = np.flatnonzero(np.isfinite(u_hat) & np.isfinite(l_hat))
+        for sign in (-1.0, 1.0):
+            which.append(np.full(idx.size, a))
+            side.append(np.full(idx.size, sign))
+            row.append(idx)
+            u_start.append(u_hat[idx])
+            far.append(u_hat[idx] + sign * step[idx])
+    which, side, row, u_start, far = (np.concatenate(v) if v else np.zeros(0)
+                                      for v in (which, side, row, u_start, far))
+    which, row = which.astype(np.intp), row.astype(np.intp)
 
-        # find_root evaluates its bracket's ends again (the MLE on both sides, the far
-        # point just computed); where each profile value is an optimisation of its own
-        # (more than one nuisance parameter, :func:`_profile_each`) those are looked up,
-        # by row and the exact u, instead of optimised again: the same numbers
-        memo = {} if len(family.estimated()) > 2 else None
+    # find_root evaluates its bracket's ends again (the MLE on both sides, the far
+    # point just computed); where each profile value is an optimisation of its own
+    # (more than one nuisance parameter, :func:`_profile_each`) those are looked up,
+    # by parameter, row and the exact u, instead of optimised again: the same numbers
+    memo = {} if len(family.estimated()) > 2 else None
 
-        def f(u, r, p=p, memo=memo):
-            r = r.astype(np.intp)
-            psi = p.from_unconstrained(u)
-            if memo is None:
-                lp, _ = profile(family, x, theta_fixed, theta_hat, p.name, psi, r)
-            else:
-                keys = list(zip(r.ravel().tolist(), np.ravel(u).view(np.int64).tolist(),
-                                strict=True))
-                new = np.array([k not in memo for k in keys], bool).reshape(np.shape(u))
-                found, _ = profile(family, x, theta_fixed, theta_hat, p.name, psi[new],
-                                   r[new])
-                memo.update(zip([k for k, n in zip(keys, new.ravel(), strict=True) if n],
-                                found.tolist(), strict=True))
-                lp = np.array([memo[k] for k in keys], float).reshape(np.shape(u))
-            d = 2.0 * (l_hat[r] - lp) - q
-            # beyond the support (or numerically so) the likelihood is 0: far above
-            return np.minimum(np.where(np.isfinite(d), d, np.inf), 1e6)
+    def profile_at(p, u, r):
+        psi = p.from_unconstrained(u)
+        if memo is None:
+            return profile(family, x, theta_fixed, theta_hat, p.name, psi, r)[0]
+        keys = list(zip([p.name] * r.size, r.tolist(), u.view(np.int64).tolist(),
+                        strict=True))
+        new = np.array([k not in memo for k in keys], bool)
+        found, _ = profile(family, x, theta_fixed, theta_hat, p.name, psi[new], r[new])
+        memo.update(zip([k for k, n in zip(keys, new, strict=True) if n], found.tolist(),
+                        strict=True))
+        return np.array([memo[k] for k in keys], float)
 
-        ends = []
-        for sign, bound in ((-1.0, p.low), (1.0, p.high)):
-            far = u_hat + sign * step
-            end = np.full(R, np.nan)
-            idx = np.flatnonzero(ok)
-            if idx.size:
-                f_far = f(far[idx], idx.astype(float))
-                cross = f_far > 0
-                end[idx[~cross]] = bound  # the likelihood never drops far enough
-                j = idx[cross]
-                if j.size:
-                    lo, hi = (u_hat[j], far[j]) if sign > 0 else (far[j], u_hat[j])
-                    res = elementwise.find_root(f, (lo, hi), args=(j.astype(float),))
-                    end[j] = np.where(res.success, p.from_unconstrained(res.x), np.nan)
-            ends.append(end)
-        out[p.name] = (ends[0], ends[1])
+    def f(u, e):
+        e = e.astype(np.intp)
+        lp = np.empty(np.shape(u))
+        for a in np.unique(which[e]):
+            m = which[e] == a
+            lp[m] = profile_at(params[a], u[m], row[e[m]])
+        d = 2.0 * (l_hat[row[e]] - lp) - q
+        # beyond the support (or numerically so) the likelihood is 0: far above
+        return np.minimum(np.where(np.isfinite(d), d, np.inf), 1e6)
+
+    ends = np.full(which.size, np.nan)
+    if which.size:
+        e = np.arange(which.size)
+        cross = f(far, e.astype(float)) > 0
+        bound = np.array([(p.low, p.high) for p in params])[which, (side > 0).astype(int)]
+        ends[~cross] = bound[~cross]  # the likelihood never drops far enough
+        j = e[cross]
+        if j.size:
+            lo = np.where(side[j] > 0, u_start[j], far[j])
+            hi = np.where(side[j] > 0, far[j], u_start[j])
+            res = elementwise.find_root(f, (lo, hi), args=(j.astype(float),))
+            for a, p in enumerate(params):
+                m = which[j] == a
+                ends[j[m]] = np.where(res.success[m], p.from_unconstrained(res.x[m]), np.nan)
+    out = {}
+    for a, p in enumerate(params):
+        low, high = np.full(R, np.nan), np.full(R, np.nan)
+        for sign, end in ((-1.0, low), (1.0, high)):
+            m = (which == a) & (side == sign)
+            end[row[m]] = ends[m]
+        out[p.name] = (low, high)
     return out
 
 
