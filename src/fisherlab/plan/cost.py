@@ -11,7 +11,8 @@ chunk jobs, datasets and estimate rows, and estimates from measured figures
   estimate rows and kept posterior draws (:func:`fisherlab.plan.chunking.cell_bytes`);
 * the peak memory of its summary steps (gather, check, summarise, diagnose, html): a
   base plus bytes per estimate row of one condition × n, the largest over the steps;
-  gather streams, holding at most :data:`GATHER_ROWS` rows of a cell;
+  gather streams, holding one estimator × estimand of a cell at a time, at most
+  :data:`GATHER_ROWS` rows of it;
 * the peak of the Snakemake process: its base plus, in its threads, the light steps
   and cheap chunk jobs that run there (:data:`IN_PROCESS`), at most one per CPU at once,
   each counted by what it adds to the base (:func:`process_bytes`);
@@ -142,22 +143,24 @@ IN_PROCESS = ("gather", "combine", "check", "summarise")
 #: counts the server's pages (imports the step itself would not make) too
 FORKED = ("diagnose", "html")
 #: entries of the table's SUMMARY that are not steps: the Snakemake process's base (its
-#: imports, the workflow's, its threads) and the preloaded server's (fisherlab.cli.inprocess)
-NOT_STEPS = ("snakemake", "server")
+#: imports, the workflow's, its threads), the preloaded server's (fisherlab.cli.inprocess)
+#: and a step's process before its step (what a step in a thread does not add)
+NOT_STEPS = ("snakemake", "server", "imports")
 #: the Snakemake process's memory per job of its DAG (benchmarks/bench_dag.py: ~16 KB)
 DAG_JOB_BYTES = 16_000
 
 
-def step_bytes(unit_rows: int) -> dict[str, float]:
+def step_bytes(unit_rows: int, gather_rows: int) -> dict[str, float]:
     """Peak bytes of each summary step of the cost table (and the Snakemake process's
     base) on one condition × n of ``unit_rows`` estimate rows (every estimator's and
-    estimand's); gather holds at most :data:`GATHER_ROWS` of them."""
+    estimand's), of which gather holds ``gather_rows`` (one estimator × estimand's) up
+    to :data:`GATHER_ROWS`."""
     table = cost_table.SUMMARY
     # what the server imports beyond a plain job's stack
     extra = max(0.0, table.get("server", (0, 0.0))[1] - cost_table.JOB_BASE_BYTES["numpy"])
     out = {}
     for stage, (per_row, base, _, _) in table.items():
-        held = min(unit_rows, GATHER_ROWS) if stage == "gather" else unit_rows
+        held = min(gather_rows, GATHER_ROWS) if stage == "gather" else unit_rows
         out[stage] = base + per_row * held + (extra if stage in FORKED else 0.0)
     return out
 
@@ -186,10 +189,12 @@ def process_bytes_of(steps: dict, in_process_job: float, cores: int | None,
     """The Snakemake process's peak: its base and its DAG of ``jobs`` jobs plus, for each
     of at most ``cores`` threads at once (one job per CPU), the most that an in-process
     step adds to its own base: a light step's rows, or a cheap chunk job's largest cell
-    (``in_process_job`` bytes)."""
+    (``in_process_job`` bytes). A step adds its peak less the imports its own process
+    had before it (the table's ``imports``): the intercept of its line over rows (its
+    ``base``) also holds what the step allocates whatever its rows."""
     table = cost_table.SUMMARY
     base = table.get("snakemake", (0, 0, 0, 0))[1] + DAG_JOB_BYTES * jobs
-    adds = [steps[k] - table[k][1] for k in IN_PROCESS if k in table]
+    adds = [steps[k] - table.get("imports", table[k])[1] for k in IN_PROCESS if k in table]
     return base + max(1, cores or machine_cpus()) * max([*adds, in_process_job])
 
 
@@ -225,7 +230,7 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     # a job holds one cell at a time: its largest
     job_bytes = int(job_base(study) + chunk * cell_bytes(study, n_max))
     # the summary steps stream one condition × n at a time (fisherlab.run.dataset)
-    steps = step_bytes(reps * n_est * n_estimands)
+    steps = step_bytes(reps * n_est * n_estimands, reps)
     gather_bytes = int(steps.get("gather", 0))
     summary_bytes = int(max(v for k, v in steps.items() if k not in NOT_STEPS))
     process_bytes = int(process_bytes_of(steps, in_process_cell_bytes(study, chunk_size),
