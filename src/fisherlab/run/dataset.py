@@ -140,6 +140,8 @@ def _flush(writer, held: list, size: int) -> list:
         writer.write_table(table.slice(done, step), row_group_size=step)
         done += min(step, total - done)
     return [table.slice(done)] if done < total else []
+
+
 def export(parts: Iterable[str | Path], out: str | Path) -> int:
     """The single-file ``estimates.parquet``: the parts in order, streamed a row group
     at a time (no whole-table step)."""
