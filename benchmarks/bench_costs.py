@@ -265,6 +265,8 @@ GATHER_CHUNK = 300_000
 STAGES = ("gather", "check", "summarise", "diagnose", "html", "server")
 #: its cells: 4 sample sizes × 3 estimators × 3 estimands
 SUMMARY_CELLS = 4 * 3 * 3
+#: its condition × n units (one condition, 4 sample sizes): a gather job each
+SUMMARY_UNITS = 4
 
 
 def stage_child(stage: str, folder: str, chunk: int = 5000) -> dict:
@@ -508,6 +510,9 @@ def write_table(fits: dict, start: float, summary: dict, runs: list[dict]) -> No
               "#: cells (condition × n × estimator × estimand) of the summary steps' study: the",
               "#: diagnose step's fixed seconds are per cell (plan/cost.py scales them)",
               f"SUMMARY_CELLS = {SUMMARY_CELLS}",
+              "#: condition × n units of that study: gather's fixed seconds are per unit (a",
+              "#: gather job each)",
+              f"SUMMARY_UNITS = {SUMMARY_UNITS}",
               "#: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,",
               "#: fixed seconds",
               "SUMMARY = {"]

@@ -64,9 +64,12 @@ def test_time_from_the_measured_figures(write_study):
                for a, b, _, _ in [cost_table.FITS[("normal", e)]])
     setup = sum(cost_table.FITS[("normal", e)][2] for e in ("mle", "unbiased"))
     jobs = 18 * (cost_table.JOB_START_SECONDS + setup)
-    # the diagnose step's fixed seconds are per cell, measured on SUMMARY_CELLS cells
-    cells = c.rows // 1000
-    summary = sum(s * (cells / cost_table.SUMMARY_CELLS if k == "diagnose" else 1) + r * c.rows
+    # the diagnose step's fixed seconds are per cell, measured on SUMMARY_CELLS cells;
+    # gather's per condition × n (a job each), measured on SUMMARY_UNITS of them
+    cells, units = c.rows // 1000, 6 * 3
+    scale = {"diagnose": cells / cost_table.SUMMARY_CELLS,
+             "gather": units / cost_table.SUMMARY_UNITS}
+    summary = sum(s * scale.get(k, 1) + r * c.rows
                   for k, (_, _, r, s) in cost_table.SUMMARY.items())
     assert c.cpu_seconds == pytest.approx(fits + jobs + summary, rel=1e-9)
 

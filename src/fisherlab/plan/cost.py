@@ -238,9 +238,12 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
     job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
     # the diagnostics and verdicts walk the cells (condition × n × estimator × estimand):
-    # their fixed seconds, measured on the benchmark's cells, scale with the study's
+    # their fixed seconds, measured on the benchmark's cells, scale with the study's; a
+    # gather job per condition × n, each with its fixed seconds (opening its chunks,
+    # merging their statistics, writing two files)
     cells = grid * len(sizes) * n_est * n_estimands
-    per_cell = {"diagnose": cells / cost_table.SUMMARY_CELLS}
+    per_cell = {"diagnose": cells / cost_table.SUMMARY_CELLS,
+                "gather": grid * len(sizes) / cost_table.SUMMARY_UNITS}
     summary_seconds = sum(s * per_cell.get(k, 1.0) + per_row * rows
                           for k, (_, _, per_row, s) in cost_table.SUMMARY.items()
                           if k not in NOT_STEPS)

@@ -94,6 +94,9 @@ JOB_BASE_BYTES = {'numpy': 2.412e+08, 'pymc': 6.183e+08}
 #: cells (condition × n × estimator × estimand) of the summary steps' study: the
 #: diagnose step's fixed seconds are per cell (plan/cost.py scales them)
 SUMMARY_CELLS = 36
+#: condition × n units of that study: gather's fixed seconds are per unit (a
+#: gather job each)
+SUMMARY_UNITS = 4
 #: summary steps: stage -> bytes per estimate row, base bytes, seconds per row,
 #: fixed seconds
 SUMMARY = {
