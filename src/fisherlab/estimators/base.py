@@ -350,7 +350,7 @@ def fit_each(fit_one, datasets, names: list[str], k: int | None = None) -> Point
     interval: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     cov = np.full((R, k, k), np.nan) if k else None
     conv = np.zeros(R, bool)
-    reason = np.full(R, "", dtype=object)
+    reason = blank_reasons(R)
     iters = np.zeros(R, np.int64)
     counts: dict[str, np.ndarray] = {}
     limit = _FIT_TIMEOUT.get()

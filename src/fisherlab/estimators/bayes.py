@@ -38,6 +38,7 @@ from scipy import optimize
 from ..core import priors as prior_mod
 from ..core.numerics import damped_newton, safe_inv
 from ..families.base import Family, Point
+from ..families.point import blank_reasons
 from .base import Estimator, OneFit, fit_each
 from .pymc_models import block_model, build_model, jax_function
 from .registry import register
@@ -187,7 +188,7 @@ class CompiledMAP:
         cov = jac @ safe_inv(h) @ np.swapaxes(jac, 1, 2)  # J H_u^{-1} J' (module docstring)
         est = {nm: theta[:, i].copy() for i, nm in enumerate(self.names)}
         conv = done & np.all(np.isfinite(theta), axis=1)
-        reason = np.full(R, "", dtype=object)
+        reason = blank_reasons(R)
         if not conv.all():  # the general path for the rest
             rest = np.flatnonzero(~conv)
             pt_rest = fit_each(self.fit, x[rest], self.names, k=k)

@@ -37,6 +37,7 @@ from scipy import differentiate
 
 from ..core.numerics import damped_newton, em_iterate
 from ..families.base import Family, Point, Theta
+from ..families.point import blank_reasons
 
 #: the study's method names -> scipy.optimize.minimize's
 SCIPY = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B", "nelder_mead": "Nelder-Mead"}
@@ -198,7 +199,7 @@ def ascend(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, method: str
             step = eta * g
         u[a] += step
         active = a
-    reason = np.full(R, "", dtype=object)
+    reason = blank_reasons(R)
     reason[~conv] = f"{method} did not converge within {maxiter} iterations"
     reason[broken] = f"{method}: the gradient became non-finite (a learning rate too large?)"
     zeros = np.zeros(R, np.int64)
@@ -231,7 +232,7 @@ def newton(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *,
     with np.errstate(all="ignore"):
         u, done, iters, stalled = damped_newton(value, derivatives, u0, gtol=tol or 1e-10,
                                                 maxiter=maxiter)
-    reason = np.full(R, "", dtype=object)
+    reason = blank_reasons(R)
     reason[~done] = f"newton did not converge within {maxiter} iterations"
     reason[stalled] = "newton: no step increases the log-likelihood"
     return Point(from_u(family, u), converged=done, reason=reason, iterations=iters,
@@ -249,7 +250,7 @@ def em(family: Family, x, theta_fixed: Theta, u0: np.ndarray, *, tol: float | No
     theta, conv, iters, bad, _ = em_iterate(step, theta0, tol=tol or 1e-10,
                                             maxiter=maxiter or MAXITER["em"])
     R = x.shape[0]
-    reason = np.full(R, "", dtype=object)
+    reason = blank_reasons(R)
     reason[~conv] = "EM did not converge within maxiter iterations"
     reason[bad] = "EM reached a degenerate or non-finite point"
     zeros = np.zeros(R, np.int64)

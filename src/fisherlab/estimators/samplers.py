@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from ..core.files import atomic_path
 from ..families.base import Family
+from ..families.point import blank_reasons
 from .base import failure_reason
 from .pymc_models import block_model, build_model, compile_nutpie, jax_cache, quiet
 
@@ -62,7 +63,7 @@ class Raw:
     @classmethod
     def empty(cls, names, R: int, chains: int, draws: int) -> Raw:
         return cls({nm: np.full((R, chains, draws), np.nan) for nm in names},
-                   np.zeros(R), np.zeros(R, np.int64), np.full(R, "", dtype=object))
+                   np.zeros(R), np.zeros(R, np.int64), blank_reasons(R))
 
     def put(self, idx, other: Raw) -> None:
         """Replace replicates ``idx`` by ``other``'s (e.g. a retry)."""

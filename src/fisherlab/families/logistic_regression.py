@@ -18,6 +18,7 @@ from scipy import optimize, sparse, special
 
 from ..core.numerics import safe_inv, solve_2x2_symmetric
 from .base import Point
+from .point import blank_reasons
 from .registry import register
 from .regression import RegressionFamily, parts, regression_data
 
@@ -39,7 +40,7 @@ def separation(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """
     X = np.asarray(X, float)
     m, n, p = X.shape
-    out = np.full(m, "", dtype=object)
+    out = blank_reasons(m)
     if m == 0:
         return out
     Z = (2.0 * np.asarray(y, float) - 1.0)[..., None] * X  # (m, n, p)
@@ -203,7 +204,7 @@ class LogisticRegression(RegressionFamily):
             conv[idx[done]] = True
             active[idx[done | ~ok]] = False
         mu, H = _irls_terms(X, XT, beta)
-        reason = np.full(R, "", dtype=object)
+        reason = blank_reasons(R)
         reason[~conv] = "IRLS did not converge within maxiter iterations"
         reason[singular] = "information matrix X'WX singular"
         # Separation is checked where IRLS could not have found a finite maximum: it did

@@ -15,7 +15,7 @@ chunk jobs, datasets and estimate rows, and estimates from measured figures
   :data:`GATHER_ROWS` rows of it;
 * the peak of the Snakemake process: its base plus, in its threads, the light steps
   and cheap chunk jobs that run there (:data:`IN_PROCESS`), at most one per CPU at once,
-  each counted by what it adds to the base (:func:`process_bytes`);
+  each counted by what it adds beyond a step process's imports (:func:`process_bytes_of`);
 * CPU time: per job, a start (interpreter and imports) and each estimator's setup
   (compiling), then seconds per dataset ``a + b·n`` per estimator; plus the summary
   steps' seconds per row; plus, for a study with ``measures:``, reading each cell's
@@ -194,7 +194,8 @@ def process_bytes_of(steps: dict, in_process_job: float, cores: int | None,
     ``base``) also holds what the step allocates whatever its rows."""
     table = cost_table.SUMMARY
     base = table.get("snakemake", (0, 0, 0, 0))[1] + DAG_JOB_BYTES * jobs
-    adds = [steps[k] - table.get("imports", table[k])[1] for k in IN_PROCESS if k in table]
+    imports = table["imports"][1]
+    adds = [steps[k] - imports for k in IN_PROCESS if k in table]
     return base + max(1, cores or machine_cpus()) * max([*adds, in_process_job])
 
 
@@ -242,9 +243,9 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     # gather job per condition × n, each with its fixed seconds (opening its chunks,
     # merging their statistics, writing two files)
     cells = grid * len(sizes) * n_est * n_estimands
-    per_cell = {"diagnose": cells / cost_table.SUMMARY_CELLS,
-                "gather": grid * len(sizes) / cost_table.SUMMARY_UNITS}
-    summary_seconds = sum(s * per_cell.get(k, 1.0) + per_row * rows
+    scale = {"diagnose": cells / cost_table.SUMMARY_CELLS,
+             "gather": grid * len(sizes) / cost_table.SUMMARY_UNITS}
+    summary_seconds = sum(s * scale.get(k, 1.0) + per_row * rows
                           for k, (_, _, per_row, s) in cost_table.SUMMARY.items()
                           if k not in NOT_STEPS)
     summary_seconds += measures_seconds(study, rows, rows // max(reps, 1))

@@ -37,6 +37,7 @@ from ..core.priors import describe as describe_prior
 from ..core.priors import draw as draw_prior
 from ..core.seeds import block_rng, blocks, replicate_seeds
 from ..estimators.base import fit_timeout
+from ..families.point import blank_reasons
 from ..spec.study import Chunk, Study
 
 #: columns of estimates.parquet after the ``true_<param>`` columns
@@ -176,7 +177,7 @@ def fitted_parts(study: Study, chunk: Chunk, draws_path: str | Path | None = Non
                                else np.full(R, np.nan))
                 part["flagged"] = (np.zeros(R, bool) if f.flagged is None
                                    else np.asarray(f.flagged, bool))
-                part["flag_reason"] = (np.full(R, "", dtype=object) if f.flag_reason is None
+                part["flag_reason"] = (blank_reasons(R) if f.flag_reason is None
                                        else np.asarray(f.flag_reason, object).astype(str)
                                        .astype(object))
                 for k, col in FLAG_COLUMNS.items():
