@@ -215,8 +215,8 @@ def reference_speed(folder: Path) -> float:
 
 
 def in_process_plan(s, monkeypatch) -> float:
-    """The plan's CPU seconds for a run in this process without a page: no job starts
-    an interpreter (imports are done), no html step."""
+    """The plan's CPU seconds for a run as :func:`measure` times it, without a page: no
+    job starts an interpreter (imports are done), no html step."""
     with monkeypatch.context() as m:
         m.setattr(cost_table, "JOB_START_SECONDS", 0.0)
         m.setattr(cost_table, "SUMMARY",
