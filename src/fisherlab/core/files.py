@@ -104,25 +104,6 @@ def file_sha256(path: str | Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-class _Sha256Sink:
-    """A write-only file that only hashes what is written (an Arrow IPC stream's bytes)."""
-
-    closed = False
-
-    def __init__(self):
-        self.hash = hashlib.sha256()
-
-    def write(self, data) -> int:
-        self.hash.update(data)
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def _zero(kind):
     """A value of type ``kind`` to put under a null (Arrow leaves whatever was there)."""
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
@@ -141,14 +122,22 @@ class RowsDigest:
     filled and its validity as a boolean column beside it. The bytes then depend on the
     values and types only (a value under a null is arbitrary in Arrow: pandas' NaN keeps
     its bits there, a parquet reader puts zeros), so what a writer hashes as it writes
-    equals what a reader hashes as it reads the row groups back."""
+    equals what a reader hashes as it reads the row groups back.
+
+    The stream is hashed as its messages, not written: the schema's, each batch's
+    (``serialize``: the same encapsulated message a stream writer writes) and the
+    end-of-stream marker, the stream's bytes in order. A stream writer on a Python
+    file handed them over as a dozen small writes a column (17,000 calls for a chunk
+    of 72,000 rows)."""
+
+    #: the end-of-stream marker: a continuation token and a zero length
+    EOS = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
     def __init__(self, schema):
         schema = schema.remove_metadata()
         fields = list(schema) + [pa.field(f"{f.name}\0valid", pa.bool_()) for f in schema]
         self._schema = pa.schema(fields)
-        self._sink = _Sha256Sink()
-        self._writer = pa.ipc.new_stream(pa.PythonFile(self._sink, mode="w"), self._schema)
+        self._hash = hashlib.sha256(self._schema.serialize())
 
     def update(self, table) -> None:
         cols, valid = [], []
@@ -158,12 +147,12 @@ class RowsDigest:
             if col.null_count and (zero := _zero(col.type)) is not None:
                 col = col.fill_null(zero)
             cols.append(col)
-        self._writer.write_batch(pa.RecordBatch.from_arrays(cols + valid,
-                                                            schema=self._schema))
+        self._hash.update(pa.RecordBatch.from_arrays(cols + valid,
+                                                     schema=self._schema).serialize())
 
     def hexdigest(self) -> str:
-        self._writer.close()
-        return self._sink.hash.hexdigest()
+        self._hash.update(self.EOS)
+        return self._hash.hexdigest()
 
 
 class CheckedWriter:
