@@ -108,6 +108,31 @@ def test_likelihood_table_peaks_at_the_mle_and_crosses_the_cutoff_at_the_lr_ends
         assert infos[(name, 100, 0)] > 5 * infos[(name, 10, 0)]  # about 10 times
 
 
+def test_the_reading_says_the_curves_peak_at_the_mle_only_where_the_table_shows_it(normal):
+    """"Peaks at the MLE" is read off the curves' points: a curve with a point above its
+    value at the MLE (a mixture's, whose likelihood has several maxima and grows without
+    bound) is counted and its highest point cited, not called a peak."""
+    from types import SimpleNamespace
+
+    from fisherlab.report.sections.likelihood import reading
+
+    study, df = normal
+    t = likelihood(df, study)
+    r = SimpleNamespace(tables={"likelihood": t}, study=study)
+    text = reading(r)
+    assert text.count("peaks at the MLE") == 2 and "rises above" not in text
+    # one of sigma's four curves (n = 100, replicate 0) lifted 2.5 above its MLE value
+    lifted = t.copy()
+    curve = lifted.index[(lifted.parameter == "sigma") & (lifted.n == 100)
+                         & (lifted.replicate == 0)]
+    at = curve[len(curve) // 4]
+    lifted.loc[at, "rel_loglik"] = 2.5
+    text = reading(SimpleNamespace(tables={"likelihood": lifted}, study=study))
+    assert text.count("peaks at the MLE") == 1  # mu's
+    assert "sigma rises above its value at the MLE on 1 of 4 curves (n = 100 replicate 0;" in text
+    assert f'data-r="{at}" data-c="rel_loglik">2.5<' in text
+
+
 GUMBEL = """description: Gumbel maxima
 model: {family: scipy.gumbel_r, params: {loc: 10.0, scale: 2.0}}
 sample_sizes: [1000]

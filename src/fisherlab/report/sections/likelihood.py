@@ -10,11 +10,40 @@ from ..html import table as html_table
 from .section import Section
 
 ORDER = 30
+#: a curve point this far (log-likelihood units) above its value at the MLE is above it:
+#: the profile's optimiser and the fit stop within 1e-9 of their optima on every regular
+#: study's curves, so that no rounding counts
+ABOVE = 1e-6
 
+
+def _peak(g, name: str, what: str) -> tuple[str, bool]:
+    """Whether the curves of one parameter peak at the MLE, from their points: where some
+    rise above it, how many, and the highest (the estimate is then not the likelihood's
+    highest point); and whether some do."""
+    tops = g.loc[g.groupby(["n", "replicate"], sort=False)["rel_loglik"].idxmax()]
+    up = tops[tops["rel_loglik"] > ABOVE]
+    if up.empty:
+        return f"The {what} of {esc(name)} peaks at the MLE, where the score is zero", False
+    top = up.loc[up["rel_loglik"].idxmax()]
+    where = ", ".join(f"n = {int(n)} replicate {int(r)}" for n, r in
+                      zip(up["n"], up["replicate"], strict=True))
+    return (f"The {what} of {esc(name)} rises above its value at the MLE on {len(up)} of "
+            f"{len(tops)} curves ({where}; at most by "
+            f"{cite('likelihood', top.name, 'rel_loglik', fmt(top.rel_loglik))}, at "
+            f"{esc(name)} = {cite('likelihood', top.name, 'theta', fmt(top.theta))})"), True
+
+
+#: said once after the curves' readings when some curve rises above its MLE
+NOT_HIGHEST = (" Where a curve rises above the MLE, the estimate is a stationary point of "
+               "the likelihood (its score is zero) but not its highest point: a likelihood "
+               "with several maxima, or one that grows without bound (a mixture's "
+               "component shrinking onto one observation), has higher points that the fit "
+               "did not reach or excludes.")
 
 
 def reading(r) -> str:
-    """The explorer's reading: the curvature at the MLE across n, from the table."""
+    """The explorer's reading, from the table: whether each parameter's curves peak at
+    the MLE, and the curvature there across n."""
     t = r.tables["likelihood"]
     if t.empty and r.study.fit_model is not None:
         return ("No likelihood explorer here: the analysis model is not the data model, "
@@ -23,13 +52,14 @@ def reading(r) -> str:
         return ("This family is not regular: its likelihood has no smooth peak to explore "
                 "(the estimate sits on the edge of the data).")
     first = t.groupby(["parameter", "n", "replicate"], sort=False).head(1)
-    parts = []
+    parts, rose = [], False
     for name, g in first.groupby("parameter", sort=False):
         g = g[g["replicate"] == g["replicate"].iloc[0]].sort_values("n")
         lo, hi = g.iloc[0], g.iloc[-1]
         what = "profile log-likelihood" if bool(lo.profile) else "log-likelihood"
-        text = (f"The {what} of {esc(name)} peaks at the MLE, where the score is zero; its "
-                f"curvature there, the observed information, is "
+        peak, above = _peak(t[t["parameter"] == name], name, what)
+        rose |= above
+        text = (f"{peak}; its curvature at the MLE, the observed information, is "
                 f"{cite('likelihood', lo.name, 'mle_information', fmt(lo.mle_information))} "
                 f"at n = {lo.n}")
         if len(g) > 1:
@@ -40,7 +70,7 @@ def reading(r) -> str:
                      " (these sizes are too close for n to show: the curvature also depends "
                      "on the estimate itself)")
         parts.append(text + ".")
-    return " ".join(parts) + (
+    return " ".join(parts) + (NOT_HIGHEST if rose else "") + (
         " The intervals are where the curve stays above the dashed cutoff (likelihood "
         "ratio) and the estimate ± z standard errors (Wald); they differ where the curve "
         "is not symmetric.")
