@@ -109,18 +109,21 @@ def test_likelihood_table_peaks_at_the_mle_and_crosses_the_cutoff_at_the_lr_ends
 
 
 def test_the_reading_says_the_curves_peak_at_the_mle_only_where_the_table_shows_it(normal):
-    """"Peaks at the MLE" is read off the curves' points: a curve with a point above its
-    value at the MLE (a mixture's, whose likelihood has several maxima and grows without
-    bound) is counted and its highest point cited, not called a peak."""
+    """"Peaks at the MLE, where the score is zero" is read off the curves' points and
+    marks: a curve with a point above its value at the MLE (a mixture's, whose likelihood
+    has several maxima and grows without bound) is counted and its highest point cited;
+    a curve whose MLE is an end of the parameter's range (p = 0 from a sample without
+    successes) rises to it, with a score that is not zero and an infinite information,
+    and is left out of the curvature's comparison across n."""
     from types import SimpleNamespace
 
     from fisherlab.report.sections.likelihood import reading
 
     study, df = normal
     t = likelihood(df, study)
-    r = SimpleNamespace(tables={"likelihood": t}, study=study)
-    text = reading(r)
-    assert text.count("peaks at the MLE") == 2 and "rises above" not in text
+    text = reading(SimpleNamespace(tables={"likelihood": t}, study=study))
+    assert text.count("peaks at the MLE, where the score is zero.") == 2
+    assert "rises" not in text and "end of the range" not in text
     # one of sigma's four curves (n = 100, replicate 0) lifted 2.5 above its MLE value
     lifted = t.copy()
     curve = lifted.index[(lifted.parameter == "sigma") & (lifted.n == 100)
@@ -128,9 +131,25 @@ def test_the_reading_says_the_curves_peak_at_the_mle_only_where_the_table_shows_
     at = curve[len(curve) // 4]
     lifted.loc[at, "rel_loglik"] = 2.5
     text = reading(SimpleNamespace(tables={"likelihood": lifted}, study=study))
-    assert text.count("peaks at the MLE") == 1  # mu's
-    assert "sigma rises above its value at the MLE on 1 of 4 curves (n = 100 replicate 0;" in text
+    assert "mu peaks at the MLE, where the score is zero. Its curvature" in text
+    assert ("sigma peaks at the MLE, where the score is zero, on 3 of 4 curves. It rises "
+            "above its value at the MLE on 1 of 4 curves (n = 100 replicate 0;") in text
     assert f'data-r="{at}" data-c="rel_loglik">2.5<' in text
+    assert "not its highest point" in text
+    # sigma's two curves at n = 10 with their MLE at 0, the end of its range
+    edged = t.copy()
+    small = (edged.parameter == "sigma") & (edged.n == 10)
+    edged.loc[small, ["mle", "mle_information"]] = [0.0, np.inf]
+    text = reading(SimpleNamespace(tables={"likelihood": edged}, study=study))
+    first = edged.index[small][0]
+    assert ("sigma peaks at the MLE, where the score is zero, on 2 of 4 curves. On 2 of 4 "
+            "curves (n = 10 replicate 0, n = 10 replicate 1) the MLE is an end of the range "
+            f'of sigma (<span data-t="likelihood" data-r="{first}" data-c="mle">0<') in text
+    # the curvature compared across n from the curves with a finite one: n = 100's only
+    big = edged[(edged.parameter == "sigma") & (edged.n == 100)].index[0]
+    assert (f'is <span data-t="likelihood" data-r="{big}" data-c="mle_information">'
+            in text.split("end of the range of sigma")[1])
+    assert "not its highest point" not in text
 
 
 GUMBEL = """description: Gumbel maxima

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import explorer
 from ..columns import n_col
 from ..format import fmt
@@ -16,21 +18,42 @@ ORDER = 30
 ABOVE = 1e-6
 
 
-def _peak(g, name: str, what: str) -> tuple[str, bool]:
-    """Whether the curves of one parameter peak at the MLE, from their points: where some
-    rise above it, how many, and the highest (the estimate is then not the likelihood's
-    highest point); and whether some do."""
-    tops = g.loc[g.groupby(["n", "replicate"], sort=False)["rel_loglik"].idxmax()]
+def _where(curves) -> str:
+    return ", ".join(f"n = {int(n)} replicate {int(r)}" for n, r in
+                     zip(curves["n"], curves["replicate"], strict=True))
+
+
+def _shape(t, name: str, what: str, param) -> tuple[list[str], bool]:
+    """What the curves of one parameter do at the MLE, read off their points and marks:
+    they peak there, where the score is zero; or the MLE is an end of the parameter's
+    range (p = 0 of a sample without successes), to which the curve rises instead of
+    peaking; or some point of the curve lies above the MLE's (the estimate is then not
+    the likelihood's highest point). Sentences, and whether some curve rises above."""
+    marks = t.groupby(["n", "replicate"], sort=False).head(1)  # a curve's first row
+    edge = marks[(marks["mle"] <= param.low) | (marks["mle"] >= param.high)]
+    tops = t.loc[t.groupby(["n", "replicate"], sort=False)["rel_loglik"].idxmax()]
     up = tops[tops["rel_loglik"] > ABOVE]
-    if up.empty:
-        return f"The {what} of {esc(name)} peaks at the MLE, where the score is zero", False
-    top = up.loc[up["rel_loglik"].idxmax()]
-    where = ", ".join(f"n = {int(n)} replicate {int(r)}" for n, r in
-                      zip(up["n"], up["replicate"], strict=True))
-    return (f"The {what} of {esc(name)} rises above its value at the MLE on {len(up)} of "
-            f"{len(tops)} curves ({where}; at most by "
-            f"{cite('likelihood', top.name, 'rel_loglik', fmt(top.rel_loglik))}, at "
-            f"{esc(name)} = {cite('likelihood', top.name, 'theta', fmt(top.theta))})"), True
+    out = []
+    if len(edge) + len(up) < len(marks):
+        out.append(f"The {what} of {esc(name)} peaks at the MLE, where the score is zero"
+                   + (f", on {len(marks) - len(edge) - len(up)} of {len(marks)} curves"
+                      if len(edge) or len(up) else ""))
+    if len(edge):
+        e = edge.iloc[0]
+        out.append(f"On {len(edge)} of {len(marks)} curves ({_where(edge)}) the MLE is an "
+                   f"end of the range of {esc(name)} "
+                   f"({cite('likelihood', e.name, 'mle', fmt(e.mle))} at {_where(edge[:1])}), "
+                   f"where the {what} rises to that end instead of peaking: its score there "
+                   "is not zero and its curvature, the observed information, infinite (a "
+                   "Wald interval of width zero)")
+    if len(up):
+        top = up.loc[up["rel_loglik"].idxmax()]
+        subject = "It" if out else f"The {what} of {esc(name)}"
+        out.append(f"{subject} rises above its value at the MLE on "
+                   f"{len(up)} of {len(tops)} curves ({_where(up)}; at most by "
+                   f"{cite('likelihood', top.name, 'rel_loglik', fmt(top.rel_loglik))}, at "
+                   f"{esc(name)} = {cite('likelihood', top.name, 'theta', fmt(top.theta))})")
+    return out, bool(len(up))
 
 
 #: said once after the curves' readings when some curve rises above its MLE
@@ -41,9 +64,30 @@ NOT_HIGHEST = (" Where a curve rises above the MLE, the estimate is a stationary
                "did not reach or excludes.")
 
 
+def _curvature(marks) -> str:
+    """The observed information at the MLE at the smallest and the largest n shown, of
+    the first curve at each with a finite one."""
+    finite = marks[np.isfinite(marks["mle_information"])].sort_values("n", kind="stable")
+    if finite.empty:
+        return ""
+    lo = finite.iloc[0]
+    hi = finite[finite["n"] == finite["n"].max()].iloc[0]
+    text = (" Its curvature at the MLE, the observed information, is "
+            f"{cite('likelihood', lo.name, 'mle_information', fmt(lo.mle_information))} "
+            f"at n = {lo.n}")
+    if hi.n == lo.n:
+        return text + "."
+    top = cite("likelihood", hi.name, "mle_information", fmt(hi.mle_information))
+    text += f" and {top} at n = {hi.n}"
+    return text + (": the curve narrows as n grows, and with it both intervals."
+                   if hi.mle_information > lo.mle_information else
+                   " (these sizes are too close for n to show: the curvature also depends "
+                   "on the estimate itself).")
+
+
 def reading(r) -> str:
-    """The explorer's reading, from the table: whether each parameter's curves peak at
-    the MLE, and the curvature there across n."""
+    """The explorer's reading, from the table: what each parameter's curves do at the
+    MLE, and the curvature there across n."""
     t = r.tables["likelihood"]
     if t.empty and r.study.fit_model is not None:
         return ("No likelihood explorer here: the analysis model is not the data model, "
@@ -51,25 +95,13 @@ def reading(r) -> str:
     if t.empty:
         return ("This family is not regular: its likelihood has no smooth peak to explore "
                 "(the estimate sits on the edge of the data).")
-    first = t.groupby(["parameter", "n", "replicate"], sort=False).head(1)
     parts, rose = [], False
-    for name, g in first.groupby("parameter", sort=False):
-        g = g[g["replicate"] == g["replicate"].iloc[0]].sort_values("n")
-        lo, hi = g.iloc[0], g.iloc[-1]
-        what = "profile log-likelihood" if bool(lo.profile) else "log-likelihood"
-        peak, above = _peak(t[t["parameter"] == name], name, what)
+    for name, g in t.groupby("parameter", sort=False):
+        what = "profile log-likelihood" if bool(g["profile"].iloc[0]) else "log-likelihood"
+        shape, above = _shape(g, name, what, r.study.family.param(name))
         rose |= above
-        text = (f"{peak}; its curvature at the MLE, the observed information, is "
-                f"{cite('likelihood', lo.name, 'mle_information', fmt(lo.mle_information))} "
-                f"at n = {lo.n}")
-        if len(g) > 1:
-            top = cite("likelihood", hi.name, "mle_information", fmt(hi.mle_information))
-            text += f" and {top} at n = {hi.n}"
-            text += (": the curve narrows as n grows, and with it both intervals"
-                     if hi.mle_information > lo.mle_information else
-                     " (these sizes are too close for n to show: the curvature also depends "
-                     "on the estimate itself)")
-        parts.append(text + ".")
+        marks = g.groupby(["n", "replicate"], sort=False).head(1)
+        parts.append(". ".join(shape) + "." + _curvature(marks))
     return " ".join(parts) + (NOT_HIGHEST if rose else "") + (
         " The intervals are where the curve stays above the dashed cutoff (likelihood "
         "ratio) and the estimate ± z standard errors (Wald); they differ where the curve "
