@@ -8,6 +8,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -159,3 +160,36 @@ def test_a_value_is_rounded_where_its_mcse_rounds_to_two_digits():
     assert fmt_pm(-0.01196, 0.009996) == "-0.012 (0.010)"
     assert fmt_pm(-0.01196, 0.0095) == "-0.0120 (0.0095)"
     assert fmt_pm(0.5, 0.0999) == "0.50 (0.10)" and fmt_pm(0.5, 0.0123) == "0.500 (0.012)"
+
+
+def test_an_mcse_of_rounding_alone_is_zero():
+    """A value every replicate gives alike (the MAP's model SE at n = 1 of coin_prior,
+    the same for k = 0 and 1) has an MCSE of rounding, 2.5e-18, not 0: shown as
+    '0.2722 (0)', as an MCSE of exactly 0 is, not rounded to 12 decimals."""
+    from fisherlab.report.format import fmt, fmt_pm
+
+    assert fmt_pm(0.2721655270737731, 2.5430985377921735e-18) == "0.2722 (0)"
+    assert fmt_pm(0.2721655270737731, 0.0) == "0.2722 (0)"
+    assert fmt(0.2721655270737731, 2.5e-18) == "0.2722"
+    # a small MCSE that is Monte Carlo's still rounds the value
+    assert fmt_pm(0.2721655270737731, 2.5e-7) == "0.27216553 (0.00000025)"
+
+
+def test_the_forest_marks_the_mean_error_its_caption_names():
+    """The forest's point is the mean error (the bias), as its caption says, not the
+    median: on errors 0, 0, 0, 0, 10 the point sits at 2."""
+    import matplotlib.pyplot as plt
+
+    from fisherlab.report import azplots
+
+    errors = np.array([0.0, 0.0, 0.0, 0.0, 10.0])
+    rows = pd.DataFrame({"n": 5, "replicate": np.arange(5), "estimator": "a",
+                         "estimand": "p", "true_value": 1.0, "estimate": 1.0 + errors,
+                         "se": 0.1, "ci_low": 0.0, "ci_high": 2.0, "converged": True})
+    summary = pd.DataFrame({"n": [5], "estimator": ["a"], "estimand": ["p"],
+                            "n_failed": [0], "n_rep": [5]})
+    fig = azplots.forest_plot(rows, summary, {}, "p")
+    points = [np.asarray(c.get_offsets(), float)[0, 0] for c in fig.axes[-1].collections
+              if len(c.get_offsets()) == 1]
+    plt.close(fig)
+    assert azplots.FOREST_POINT == "mean" and points == [errors.mean()]

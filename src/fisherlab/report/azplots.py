@@ -184,13 +184,20 @@ def _backend():
     return backend
 
 
+#: the forest's point (the mean error: the bias of the summary table) and its two central
+#: intervals (ArviZ's defaults, fixed here so that the caption says what is drawn)
+FOREST_POINT = "mean"
+FOREST_PROBS = (0.5, 0.89)
+
+
 @styled
 def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
                 estimand: str, tails: pd.DataFrame | None = None):
     """Estimation errors θ̂ − θ of one estimand by estimator and n, first condition:
-    ``arviz_plots.plot_forest`` (median and central intervals of the fits that
-    succeeded, NaN skipped), with the summary's count of failed fits beside each row.
-    One figure per estimand: estimands' errors differ in scale. The axis spans the
+    ``arviz_plots.plot_forest`` (:data:`FOREST_POINT`, the mean error, which is the bias,
+    and the central :data:`FOREST_PROBS` intervals, of the fits that succeeded, NaN
+    skipped), with the summary's count of failed fits beside each row. One figure per
+    estimand: estimands' errors differ in scale. The axis spans the
     intervals, but not past the ``tails`` table's far-out fences: estimates beyond them
     are counted at the edge (◀ k, k ▶), so that a few wild fits do not squash the rest."""
     azp = _az()
@@ -210,6 +217,8 @@ def forest_plot(df: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str],
                                 RuntimeWarning)
         pc = azp.plot_forest(dt, group="estimates", sample_dims=["replicate"],
                              backend="matplotlib", labels=["estimator", "n"],
+                             point_estimate=FOREST_POINT, ci_kind="eti",
+                             ci_probs=FOREST_PROBS,
                              visuals={"ticklabels": False},
                              stats={"trunk": skip, "twig": skip, "point_estimate": skip},
                              figure_kwargs={"figsize": (figures.WIDTH, row * rows + 1.0),

@@ -24,13 +24,25 @@ def decimals_for(mcse: float, extra: int = 1) -> int | None:
     return max(0, d)
 
 
+#: an MCSE at most this share of its value is rounding, not Monte Carlo error: the spread
+#: of a value every replicate gives alike (a MAP's model SE at n = 1, the same for k = 0
+#: and k = 1) comes out as 1e-18, not 0, and would round the value to 18 decimals
+NOISE = 1e-12
+
+
+def _noise(value, mcse) -> bool:
+    return (mcse is not None and math.isfinite(mcse) and isinstance(value, float | int)
+            and math.isfinite(value) and 0 < abs(mcse) <= NOISE * abs(value))
+
+
 def fmt(value: float, mcse: float | None = None, sig: int = 4) -> str:
-    """``value`` rounded to its MCSE (or to ``sig`` significant digits when it has none)."""
+    """``value`` rounded to its MCSE (or to ``sig`` significant digits when it has none,
+    or only rounding's: :data:`NOISE`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float) and math.isinf(value):
         return "∞" if value > 0 else "−∞"
-    d = decimals_for(mcse) if mcse is not None else None
+    d = decimals_for(mcse) if mcse is not None and not _noise(value, mcse) else None
     if d is None:
         return f"{value:.{sig}g}"
     return f"{value:.{min(d, 12)}f}"
@@ -40,6 +52,8 @@ def fmt_pm(value: float, mcse: float | None, sig: int = 4) -> str:
     """``value (mcse)`` with both rounded to the MCSE's precision."""
     if mcse is None or not (isinstance(mcse, float | int) and math.isfinite(mcse)):
         return fmt(value, None, sig)
+    if _noise(value, mcse):
+        return f"{fmt(value, None, sig)} (0)"
     return f"{fmt(value, mcse)} ({fmt(mcse, mcse)})"
 
 

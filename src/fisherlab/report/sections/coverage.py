@@ -267,8 +267,10 @@ def forest_figures(r) -> Iterable[FigureOut]:
     for estimand in r.study.estimands:
         yield (f"forest_{estimand}", azplots.forest_plot(rows, r.summary, r.labels, estimand,
                                                          tails),
-               f"Estimation error θ̂ − θ of {esc(estimand)} by estimator and n (ArviZ forest: "
-               "median, central intervals of the fits that succeeded)."
+               f"Estimation error θ̂ − θ of {esc(estimand)} by estimator and n (ArviZ forest "
+               f"of the fits that succeeded: their {azplots.FOREST_POINT}, the bias, and "
+               f"central {azplots.FOREST_PROBS[0]:.0%} and {azplots.FOREST_PROBS[1]:.0%} "
+               "intervals)."
                + _far_note(r, tails[tails["estimand"] == estimand], sizes)
                + r.shown + r.drawn)
 

@@ -27,8 +27,9 @@ def _shape(t, name: str, what: str, param) -> tuple[list[str], bool]:
     """What the curves of one parameter do at the MLE, read off their points and marks:
     they peak there, where the score is zero; or the MLE is an end of the parameter's
     range (p = 0 of a sample without successes), to which the curve rises instead of
-    peaking; or some point of the curve lies above the MLE's (the estimate is then not
-    the likelihood's highest point). Sentences, and whether some curve rises above."""
+    peaking, with an infinite observed information (the table's mark); or some point of
+    the curve lies above the MLE's (the estimate is then not the likelihood's highest
+    point). Sentences, and whether some curve rises above."""
     marks = t.groupby(["n", "replicate"], sort=False).head(1)  # a curve's first row
     edge = marks[(marks["mle"] <= param.low) | (marks["mle"] >= param.high)]
     tops = t.loc[t.groupby(["n", "replicate"], sort=False)["rel_loglik"].idxmax()]
@@ -39,13 +40,12 @@ def _shape(t, name: str, what: str, param) -> tuple[list[str], bool]:
                    + (f", on {len(marks) - len(edge) - len(up)} of {len(marks)} curves"
                       if len(edge) or len(up) else ""))
     if len(edge):
-        e = edge.iloc[0]
-        out.append(f"On {len(edge)} of {len(marks)} curves ({_where(edge)}) the MLE is an "
-                   f"end of the range of {esc(name)} "
-                   f"({cite('likelihood', e.name, 'mle', fmt(e.mle))} at {_where(edge[:1])}), "
-                   f"where the {what} rises to that end instead of peaking: its score there "
-                   "is not zero and its curvature, the observed information, infinite (a "
-                   "Wald interval of width zero)")
+        ends = ", ".join(f"{cite('likelihood', e.name, 'mle', fmt(e.mle))} at n = {int(e.n)} "
+                         f"replicate {int(e.replicate)}" for _, e in edge.iterrows())
+        out.append(f"On {len(edge)} of {len(marks)} curves the MLE of {esc(name)} is an end "
+                   f"of its range ({ends}), to which the {what} rises instead of peaking "
+                   "(no point where the score is zero): its curvature there, the observed "
+                   "information, is infinite, and the Wald interval has width zero")
     if len(up):
         top = up.loc[up["rel_loglik"].idxmax()]
         subject = "It" if out else f"The {what} of {esc(name)}"
