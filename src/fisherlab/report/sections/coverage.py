@@ -45,11 +45,13 @@ def reading(r) -> str:
             never.append((first, g))
         else:
             mixed.append((first, g))
+    # each group's count is of its own pairs' cells, and says so: "coverage nominal in 24
+    # of 24 cells" before the list read as the whole table's count
     for part in (always, never):
         if part:
             cells = pd.concat(g for _, g in part)
-            out.append(f"Coverage {r.tally('coverage', cells, 'nominal', 'cells')}: "
-                       f"{names(pair(r, f) for f, _ in part)}.")
+            out.append(f"Coverage {r.tally('coverage', cells, 'nominal', 'cells of these pairs')}"
+                       f": {names(pair(r, f) for f, _ in part)}.")
     if mixed:
         out.append("Coverage by pair: " + names(
             f"{pair(r, f)} {r.tally('coverage', g, 'nominal', 'sample sizes')}"

@@ -50,11 +50,14 @@ def reading(r) -> str:
             f"{tally(r.verdicts, mean_rows, 'zero', 'cells (condition × n × parameter)')}")
     judged = [w for w in vars_ if w != "cannot tell"]
     if judged:
-        last = t[t["var_ratio"].notna()].sort_values("n").iloc[-1]
+        # the example: the figure's condition (the first), at its largest n
+        shown, label = first_condition(t[t["var_ratio"].notna()])
+        last = shown.sort_values("n", kind="stable").iloc[-1]
         ratio = cite("score", last.name, "var_ratio", fmt(last.var_ratio, last.var_ratio_mcse))
         word = r.verdict("score variance", last, estimand=last.parameter)
+        where = f"{esc(label)}, " if label else ""
         text += (f", and variance {tally(r.verdicts, var_rows, 'n·I(θ)', 'cells')} "
-                 f"(at n = {last.n}, {esc(last.parameter)}: Var(score) / "
+                 f"(at {where}n = {last.n}, {esc(last.parameter)}: Var(score) / "
                  f"(n I(θ)) = {ratio}, {word})")
     bad = [row for (_, row), m, v in zip(t.iterrows(), means, vars_, strict=True)
            if m == "not zero" or v == "differs"]
