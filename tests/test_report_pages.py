@@ -218,6 +218,10 @@ def test_page_equals_its_tables(name, tmp_path, monkeypatch):
     for rows, good, text in page.tallies:  # "nominal in 3 of 6 cells": count again
         k = int((verdicts.loc[rows, "verdict"] == good).sum())
         assert f"{k:,} of {len(rows):,} " in text, (text, rows)
+        # and says how many of them rest on a subset of the replicates
+        subset = int((pd.to_numeric(verdicts.loc[rows, "left_out"], errors="coerce") > 0).sum())
+        assert (f", {subset:,} of them on fewer replicates than were run" in text) == (
+            subset > 0), (text, rows)
     free = "".join(page.free)
     # a parameter called p (the Bernoulli's) is no p-value: conditions' labels go first
     est = pd.read_parquet(folder / "estimates.parquet")

@@ -85,6 +85,29 @@ def test_a_verdict_on_fewer_replicates_says_how_many_and_why():
     assert row["left_out_why"] == "5 failed fits; 15 intervals not finite"
 
 
+def test_k2_leaving_out_more_infinite_z_than_ks_would_pass_is_not_normal():
+    """K² takes finite z only; no normal law gives an infinite one (se = 0). A cell whose
+    infinite share exceeds KS's critical gap at that many fitted replicates is 'not
+    normal' whatever K² says of the rest (sbc_coverage's MLE at n = 5: 41 of 200); a
+    smaller share leaves K²'s verdict, said to rest on a subset."""
+    from fisherlab.verdicts.normality import ALPHA as NORMAL_ALPHA
+
+    study = study_for("bernoulli")
+    crit = float(stats.kstwo.ppf(1 - NORMAL_ALPHA, 200))  # 0.114
+    many, few = 41, int(np.floor(crit * 200)) - 1  # 0.205 of them; just under the gap
+    rows = pd.DataFrame([{"true_p": 0.3, "n": n, "estimator": "mle", "estimand": "p",
+                          "standardisation": "se", "lattice": True, "S": 200 - k,
+                          "mean": 0.0, "sd": 1.0, "skew": 0.0, "ex_kurtosis": 0.0,
+                          "test": "K2", "statistic": 0.1, "pvalue": 0.95}
+                         for n, k in ((5, many), (10, few))])
+    summary = pd.concat([_summary(200, 0, n=5, true_p=0.3), _summary(200, 0, n=10, true_p=0.3)])
+    verdicts, _ = judge(study, _tables(summary=summary, normality=rows))
+    v = verdicts[verdicts["question"] == "normality"].set_index("n")
+    assert v.loc[5, "verdict"] == "not normal" and v.loc[5, "value"] == many / 200
+    assert v.loc[5, "high"] == pytest.approx(crit) and "infinite z" in v.loc[5, "rule"]
+    assert v.loc[10, "verdict"] == "normal" and v.loc[10, "left_out"] == few
+
+
 def test_calibration_counts_point_masses_and_says_when_it_cannot_judge():
     """A Bernoulli MLE at n = 5 with p drawn from Beta(2, 2): p_hat = 0 or 1 has se = 0;
     its PIT is 0 or 1 (a point mass), counted, so the test rejects; it is not left out."""

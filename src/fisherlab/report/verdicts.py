@@ -108,12 +108,25 @@ def tally(v: Verdicts, rows, good: str, unit: str,
           form: str = "{good} in {k} of {m} {unit}") -> str:
     """A count of verdicts in prose, ``'<good> in k of m <unit>'`` (or ``form``), bound to
     the rows of verdicts.csv it counts (``data-rows``) and the verdict it counts
-    (``data-good``), so that a test can count them again."""
+    (``data-good``), so that a test can count them again; with how many of them rest on
+    fewer replicates than were run, where any do."""
     rows = [int(i) for i in rows if i is not None]
     k = int((v.table.loc[rows, "verdict"] == good).sum()) if rows else 0
     text = form.format(good=good, k=f"{k:,}", m=f"{len(rows):,}", unit=unit)
+    # a count of verdicts says how many of them rest on a subset, as each word does
+    subset = _on_subset(v, rows)
+    if subset:
+        text += f", {subset:,} of them on fewer replicates than were run"
     return (f'<span class="tally" data-t="verdicts" data-rows="{",".join(map(str, rows))}"'
             f' data-good="{esc(good)}">{esc(text)}</span>')
+
+
+def _on_subset(v: Verdicts, rows: list[int]) -> int:
+    """How many of the verdicts ``rows`` left replicates out."""
+    if not rows or "left_out" not in v.table:
+        return 0
+    left = pd.to_numeric(v.table.loc[rows, "left_out"], errors="coerce")
+    return int((left > 0).sum())
 
 
 def count(v: Verdicts, question: str, good: str | tuple[str, ...], subset=None) -> tuple[int, int]:

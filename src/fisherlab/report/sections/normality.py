@@ -128,8 +128,9 @@ SECTION = Section("normality", "Asymptotic normality", reading, how=(
         "kurtosis), not the mean 0 and SD 1, which the table gives and the coverage "
         "section judges through the intervals. <b>Normal</b> means the test does "
         f"not reject at {ALPHA:g}; with many replications even small departures are detected. "
-        "An infinite z (se = 0) counts in KS as Φ(z) = 0 or 1; K² cannot take it, and "
-        "the verdict says how many it left out. The ECDF plots show Φ(z) against the "
+        "An infinite z (se = 0) counts in KS as Φ(z) = 0 or 1; K² cannot take it: the "
+        "verdict says how many it left out, and is not normal where they are a larger "
+        "share than the gap KS would reject at that size. The ECDF plots show Φ(z) against the "
         "uniform: the line stays inside the grey KS band exactly when the verdict is "
         "normal."),
         figures=(dist_figure, normality_figures), table=table)
