@@ -28,6 +28,8 @@ MIN_SIZES = 3
 
 def judge(slope: float, se: float, theory: float, sizes: int) -> tuple[str, str]:
     """(verdict, why it cannot tell or '')."""
+    if sizes == 0:
+        return CANNOT_TELL, "no sample size has a usable estimate to fit a rate to"
     if sizes < MIN_SIZES or not finite(slope):
         return CANNOT_TELL, f"a rate needs {MIN_SIZES} sample sizes; the fit has {sizes}"
     if not finite(se) or Z * se >= DECIDE:

@@ -42,12 +42,17 @@ def reading(r) -> str:
         if any(words[i] == "faster" for i, _ in off):
             parts.append("Faster than theory at these n usually means a bias of order 1/n "
                          "still adds to the RMSE: the rate is reached at larger n.")
-    undecided = [(i, t.loc[i]) for i, w in words.items() if w == "cannot tell"]
-    if undecided:
-        row = undecided[0][1]
-        note = v.row(v.find("rate", row, n=float("nan")))["note"]
-        parts.append("The sample sizes cannot decide the rate of " + names(
-            pair(r, row) for _, row in undecided) + f" ({_verdict(r, row)}: {note}).")
+    # the pairs the sizes cannot decide, by the reason each verdict gives (two sizes
+    # fitted, or none: every fit failed), not all under the first one's
+    why: dict[str, list] = {}
+    for i, w in words.items():
+        if w == "cannot tell":
+            why.setdefault(v.row(v.find("rate", t.loc[i], n=float("nan")))["note"],
+                           []).append(t.loc[i])
+    if why:
+        parts.append("The sample sizes cannot decide the rate of " + "; of ".join(
+            f"{names(pair(r, row) for row in rows)} ({note})" for note, rows in why.items())
+            + ".")
     return " ".join(parts)
 
 
