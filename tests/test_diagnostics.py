@@ -439,3 +439,47 @@ estimands: [beta1, beta2, sigma2]
     b2 = eff[eff["estimand"] == "beta2"]
     # standard normal covariates: the bound of each slope is sigma^2 / n
     assert len(b2) == 4 and np.allclose(b2["crlb"], 1.0 / b2["n"])
+
+
+def test_the_paired_mse_difference_against_exact_theory_and_its_verdict(normal_rows):
+    """MSE(S²_n) − MSE(S²_{n−1}) = σ⁴((2n − 1)/n² − 2/(n − 1)) (−5.6, −0.43, −0.039 at
+    σ = 2, n = 5, 20, 100): the table's paired difference is within 4 of its MCSEs of it,
+    the MCSE is the sd of the per-replicate differences over √2000, and the rule says
+    'lower MSE' where the difference is beyond 3 MCSE, 'cannot tell' within."""
+    study, df = normal_rows
+    b = bessel(df, study)
+    mle = b[(b.estimator == "mle") & (b.estimand == "sigma2")].sort_values("n")
+    n = mle["n"].to_numpy()
+    exact = 16.0 * ((2 * n - 1) / n**2 - 2 / (n - 1))
+    assert (np.abs(mle["mse_diff"].to_numpy() - exact)
+            < 4 * mle["mse_diff_mcse"].to_numpy()).all(), (mle["mse_diff"], exact)
+    for size, row in zip(n, mle.itertuples(), strict=True):
+        d = squared_errors(df, "mle", "sigma2", size) - squared_errors(
+            df, "unbiased", "sigma2", size)
+        assert row.pairs == 2000 and row.mse_diff == pytest.approx(d.mean(), rel=1e-12)
+        assert row.mse_diff_mcse == pytest.approx(d.std(ddof=1) / np.sqrt(2000), rel=1e-12)
+    v = judged("mse vs unbiased", b[~b["unbiased"].astype(bool)])
+    z = (mle["mse_diff"] / mle["mse_diff_mcse"]).to_numpy()
+    words = v[v.estimand == "sigma2"].sort_values("n")["verdict"].tolist()
+    assert words == ["lower MSE" if zi < -3 else "cannot tell" for zi in z]
+    assert words[0] == "lower MSE"  # n = 5: -5.6, about 40 MCSE
+
+
+def test_the_uniform_mle_against_the_umvue_by_their_exact_mse_difference(uniform_rows):
+    """Uniform(0, 1), both ends unknown: the MLE of upper is the maximum a, with MSE
+    2/((n+1)(n+2)); the unbiased estimator (n a − b)/(n − 1) (b the minimum) has variance
+    n/((n+1)(n+2)(n−1)); so MSE(MLE) − MSE(unbiased) = (n − 2)/((n+1)(n+2)(n−1)): 0 at
+    n = 2 (uniform_max's equal MSEs), positive after. The paired difference is within 4
+    MCSE of it at every n, and the rule says 'higher MSE' exactly where it is beyond 3."""
+    study, rows = uniform_rows
+    b = bessel(rows, study)
+    mle = b[(b.estimator == "mle") & (b.estimand == "upper")].sort_values("n")
+    n = mle["n"].to_numpy(float)
+    exact = (n - 2) / ((n + 1) * (n + 2) * (n - 1))
+    assert (np.abs(mle["mse_diff"].to_numpy() - exact)
+            < 4 * mle["mse_diff_mcse"].to_numpy()).all(), (mle["mse_diff"], exact)
+    v = judged("mse vs unbiased", b[~b["unbiased"].astype(bool)])
+    words = v[(v.estimator == "mle") & (v.estimand == "upper")].sort_values("n")["verdict"]
+    z = (mle["mse_diff"] / mle["mse_diff_mcse"]).to_numpy()
+    assert words.tolist() == ["higher MSE" if zi > 3 else "cannot tell" for zi in z]
+    assert words.iloc[0] == "higher MSE"  # n = 5: 3/168, many MCSEs

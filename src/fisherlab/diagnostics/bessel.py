@@ -37,7 +37,11 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
     ``bias_z`` is (bias - theory) / MCSE(bias): about N(0, 1) when theory holds (the bias
     rule judges it, :mod:`fisherlab.verdicts.bias`). ``mse_ratio`` is MSE / MSE of the
     unbiased estimator in the same cell (< 1: this estimator, though biased, is closer
-    on average). ``unbiased`` marks the
+    on average). ``mse_diff`` is the mean over the replicates both fitted of the
+    difference of their squared errors (this estimator's less the unbiased one's),
+    ``mse_diff_mcse`` its paired MCSE and ``pairs`` how many replicates it rests on: on
+    the same datasets the two errors move together, so the paired MCSE is far smaller
+    than the two MSEs' (:mod:`fisherlab.verdicts.mse` judges it). ``unbiased`` marks the
     classically unbiased estimator's rows.
     """
     keys = condition_keys(df)
@@ -48,7 +52,7 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
               and _differ(df[df["estimand"] == e], unbiased)]
     cols = keys + ["n", "estimand", "estimator", "unbiased", "true_value", "bias",
                    "bias_mcse", "theory_bias", "bias_z", "mse", "mse_mcse",
-                   "mse_ratio"]
+                   "mse_ratio", "mse_diff", "mse_diff_mcse", "pairs"]
     if not wanted:
         return pd.DataFrame(columns=cols)
     rows = []
@@ -57,8 +61,11 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
         base = dict(zip(keys + ["n", "estimand"], key, strict=True))
         theta = theta_of(base, keys)
         truth = float(g["true_value"].mean())  # fixed truth (the mean one when drawn)
-        cell = {}
+        cell, sq = {}, {}
         for est, ge in g.groupby("estimator", sort=True):
+            sq[est] = pd.Series((ge["estimate"].to_numpy(float)
+                                 - ge["true_value"].to_numpy(float)) ** 2,
+                                index=ge["replicate"].to_numpy())
             p = perf(ge)
             tb = (np.nan if study.fit_model is not None else  # (no exact theory there)
                   theory_bias(study.estimator(est).estimator, study.family, base["estimand"],
@@ -67,11 +74,23 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
             cell[est] = dict(base, estimator=est, unbiased=est in unbiased, true_value=truth,
                              bias=p["bias"], bias_mcse=p["bias_mcse"], theory_bias=tb,
                              bias_z=z, mse=p["mse"], mse_mcse=p["mse_mcse"])
-        ref = next((c["mse"] for e, c in cell.items() if e in unbiased), np.nan)
-        for r in cell.values():
+        ref_est = next((e for e in cell if e in unbiased), None)
+        ref = cell[ref_est]["mse"] if ref_est is not None else np.nan
+        for est, r in cell.items():
             r["mse_ratio"] = r["mse"] / ref if ref and np.isfinite(ref) else np.nan
+            r.update(_paired(sq[est], sq[ref_est]) if ref_est is not None and not r["unbiased"]
+                     else {"mse_diff": np.nan, "mse_diff_mcse": np.nan, "pairs": 0})
             rows.append(r)
     return pd.DataFrame(rows, columns=cols)
+
+
+def _paired(a: pd.Series, b: pd.Series) -> dict:
+    """Mean and MCSE of ``a - b`` over the replicates both have (squared errors by
+    replicate)."""
+    d = (a - b).dropna()
+    m = len(d)
+    mcse = float(d.std(ddof=1) / np.sqrt(m)) if m > 1 else np.nan
+    return {"mse_diff": float(d.mean()) if m else np.nan, "mse_diff_mcse": mcse, "pairs": m}
 
 
 def _differ(d: pd.DataFrame, unbiased: set) -> bool:

@@ -24,7 +24,7 @@ GOOD = frozenset({"nominal", "calibrated", "normal", "as theory", "at the bound"
 UNDECIDED = "cannot tell"
 #: verdicts that answer a comparison (which of two estimators is more precise): neither
 #: good nor bad, marked grey
-NEUTRAL = frozenset({"more precise", "less precise"})
+NEUTRAL = frozenset({"more precise", "less precise", "lower MSE", "higher MSE"})
 
 
 def _norm(v):
