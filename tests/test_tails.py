@@ -74,3 +74,15 @@ def test_one_row_per_cell_and_registered_by_cell():
 def test_few_values_give_a_row_without_far_out_ones(k):
     row = tails(rows(np.arange(k, dtype=float)), None).iloc[0]
     assert row.replicates == k and row.far_below == 0 and row.far_above == 0
+
+
+def test_a_value_on_a_fence_by_its_rounding_is_not_beyond_it():
+    """binomial_defects at n = 1 (20 trials, p = 0.3): Q1 = 5/20, Q3 = 7/20, and
+    Q3 + 3·IQR = 0.6499999999999999 in floating point, where 13/20 = 0.65 is exactly on
+    the fence: not far out. 14/20 is."""
+    k = np.array([5] * 5 + [6] * 5 + [7] * 5 + [4, 8, 13])
+    row = tails(rows(k / 20), None).iloc[0]
+    assert (row.q1, row.q3) == (0.25, 0.35) and row.fence_high < 0.65
+    assert row.far_above == 0
+    row = tails(rows(np.append(k, 14) / 20), None).iloc[0]
+    assert row.far_above == 1

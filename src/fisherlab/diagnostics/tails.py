@@ -10,7 +10,10 @@ Tukey's far-out fences (Tukey 1977, *Exploratory Data Analysis*, ch. 2): with Q1
 the quartiles of the values and IQR = Q3 − Q1, a value below Q1 − 3·IQR or above
 Q3 + 3·IQR is *far out*. For a normal sampling distribution the fences sit at ±4.72
 standard deviations, so a value beyond them has probability 2.3e-6: with 1,000
-replicates, 0.002 are expected. Any count here points at skew or a heavy tail.
+replicates, 0.002 are expected. Any count here points at skew, a heavy tail, or
+estimates in separate clusters (a posterior mean at n = 1 takes two values, and the
+IQR of one of them is the sampler's noise). A value on a fence by the rounding of
+Q3 + 3·IQR (13/20 against 0.6499999999999999) is not beyond it: :data:`ROUNDING`.
 
 Values are the estimates when the cell has one truth, and the errors estimate − truth
 when the truth is drawn per replicate (``scale``). Where IQR = 0 (half the values or
@@ -28,6 +31,9 @@ from .registry import CELL, diagnostic
 
 #: Tukey's multiplier of the IQR for the far-out fences (1.5 gives his inner fences)
 K = 3.0
+#: a value beyond a fence by less than this share of the quartiles' scale is on it: the
+#: fence's own rounding (Q3 + 3·IQR in floating point), not a far-out estimate
+ROUNDING = 1e-12
 
 COLUMNS = ["replicates", "scale", "true_value", "q1", "q3", "fence_low", "fence_high",
            "far_below", "far_above", "extreme", "extreme_se"]
@@ -66,12 +72,13 @@ def tails(df: pd.DataFrame, study) -> pd.DataFrame:
         one = bool(np.all(truth == truth[0]))
         values = est if one else est - truth
         q1, q3, low, high = fences(values)
+        tol = ROUNDING * max(abs(q1), abs(q3), q3 - q1)
         i = int(np.argmax(np.abs(values - np.median(values))))
         rows.append(dict(zip(head, key, strict=True), replicates=int(values.size),
                          scale="estimate" if one else "error",
                          true_value=float(truth[0]) if one else float("nan"),
                          q1=q1, q3=q3, fence_low=low, fence_high=high,
-                         far_below=int(np.sum(values < low)),
-                         far_above=int(np.sum(values > high)),
+                         far_below=int(np.sum(values < low - tol)),
+                         far_above=int(np.sum(values > high + tol)),
                          extreme=float(values[i]), extreme_se=float(se[i])))
     return pd.DataFrame(rows, columns=head + COLUMNS)

@@ -65,13 +65,13 @@ def reading(r) -> str:
     # a replicate is flagged once per estimator, whatever the estimand: count it once
     per_fit = t.drop_duplicates(list(t.columns[:list(t.columns).index("estimator") + 1]))
     flagged, total = int(per_fit["flagged"].sum()), int(per_fit["replicates"].sum())
+    if not flagged:  # no cell to name as the worst
+        return f"None of the {total} sampled replicates carries a sampler warning."
     worst = t.loc[t["flagged_share"].idxmax()]
     head = (f"{flagged} of {total} sampled replicates carry a sampler warning; the largest "
             f"share is " + cite("flags", worst.name, "flagged_share",
                                 f"{worst['flagged_share']:.1%}")
             + f" ({esc(r.label(worst['estimator']))}, n = {worst['n']}).")
-    if not flagged:
-        return head
     judged = [(i, row) for i, row in t.iterrows()
               if r.verdicts.find("flags", row) is not None]
     moved = [(i, row) for i, row in judged

@@ -58,7 +58,7 @@ def reading(r) -> str:
         where = f"{esc(label)}, " if label else ""
         text += (f", and variance {tally(r.verdicts, var_rows, 'n·I(θ)', 'cells')} "
                  f"(at {where}n = {last.n}, {esc(last.parameter)}: Var(score) / "
-                 f"(n I(θ)) = {ratio}, {word})")
+                 f"(n I(θ)) = {ratio}, verdict {word})")
     bad = [row for (_, row), m, v in zip(t.iterrows(), means, vars_, strict=True)
            if m == "not zero" or v == "differs"]
     if bad:
