@@ -86,3 +86,29 @@ def test_dragging_the_slider_moves_along_the_tables_curve(page, tmp_path):
         assert -1e4 < _number(low["ll"]) < 0
         b.screenshot(tmp_path / "explorer.png", box)
         assert (tmp_path / "explorer.png").stat().st_size > 10_000
+
+
+def test_a_curve_above_its_mle_is_drawn_whole_and_infinite_ends_read_as_such(page, tmp_path):
+    """A mixture's profile can rise above its MLE (its likelihood grows without bound)
+    and its likelihood-ratio interval can be unbounded: the y axis reaches the highest
+    point of any curve instead of cutting it at the top, and the marks read '−∞' and
+    '∞', not '–' (NaN's), for the infinite ends."""
+    from fisherlab.report.explorer import page as explorer_page
+
+    table = pd.read_csv(page / "likelihood.csv")
+    table = table[table.parameter == "mu"].copy()
+    first = (table.n == 10) & (table.replicate == 0)
+    table.loc[first, ["lr_low", "lr_high"]] = [-np.inf, np.inf]
+    table.loc[table.index[first][5], "rel_loglik"] = 3.0
+    out = tmp_path / "explorer.html"
+    out.write_text(explorer_page(table, "lifted", "a curve above its MLE"), encoding="utf-8")
+    with Browser(f"file://{out}") as b:
+        marks = b.eval("document.querySelector('.lx .lx-marks').textContent")
+        assert "likelihood-ratio interval [−∞, ∞]" in marks, marks
+        # every curve inside the plot's box: its top is at y = 34 (the script's T), and a
+        # curve cut at the top would have points above it
+        top = b.eval("Math.min.apply(null, Array.from(document.querySelectorAll("
+                     "'.lx-plot polyline')).map(function (p) { return Math.min.apply(null, "
+                     "p.getAttribute('points').split(' ').map(function (xy) { "
+                     "return Number(xy.split(',')[1]); })); }))")
+        assert top >= 34, top

@@ -2,7 +2,11 @@
 // likelihood table, and drawing; nothing else. The slider steps through a curve's grid
 // points, so every reading is a row of the table (at the MLE, ℓ − ℓ(MLE) is its 0).
 (function () {
-  var DATA = JSON.parse(document.getElementById('lx-data').textContent);
+  // JSON has no infinities: the table's (an unbounded likelihood-ratio end, the
+  // information at p = 0) come as the strings "inf" and "-inf"
+  var DATA = JSON.parse(document.getElementById('lx-data').textContent, function (k, v) {
+    return v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v;
+  });
   var NS = 'http://www.w3.org/2000/svg';
   var W = 1140, H = 400, L = 70, R = 110, T = 34, B = 300, STRIP = 330;
   var COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
@@ -14,6 +18,8 @@
     return e;
   }
   function fmt(v) {
+    if (v === Infinity) { return '∞'; }
+    if (v === -Infinity) { return '−∞'; }
     if (v === null || v === undefined || !isFinite(v)) { return '–'; }
     var a = Math.abs(v);
     if (a !== 0 && (a < 1e-3 || a >= 1e5)) { return v.toExponential(3); }
@@ -39,7 +45,13 @@
     var reps = [];
     curves.forEach(function (c) { if (reps.indexOf(c.replicate) < 0) { reps.push(c.replicate); } });
     var x0 = curves[0].theta[0], x1 = curves[0].theta[curves[0].theta.length - 1];
-    var cut = curves[0].cutoff, ylo = Math.min(-6, 3 * cut), yhi = 0.6;
+    // up to the highest point of any curve: a curve above its MLE (a mixture's, whose
+    // likelihood grows without bound) is drawn whole, not cut at the top
+    var top = 0;
+    curves.forEach(function (c) {
+      c.rel.forEach(function (v) { if (v !== null && isFinite(v) && v > top) { top = v; } });
+    });
+    var cut = curves[0].cutoff, ylo = Math.min(-6, 3 * cut), yhi = top + 0.6;
     function X(v) { return L + (v - x0) / (x1 - x0) * (W - L - R); }
     function Y(v) { return T + (yhi - v) / (yhi - ylo) * (B - T); }
     function chosen() {

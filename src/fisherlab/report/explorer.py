@@ -30,12 +30,18 @@ COLUMNS = {"theta": "theta", "ll": "loglik", "rel": "rel_loglik", "score": "scor
 
 
 def _num(v):
+    """A number for the script's JSON: NaN null; an infinity (an unbounded likelihood-ratio
+    end, the information at a p of 0) the string "inf" or "-inf", which JSON has no
+    number for and the script reads back as one."""
     v = float(v)
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
     return round(v, 12) if np.isfinite(v) else None
 
 
 def data(t: pd.DataFrame) -> dict:
-    """The table as the script's JSON: parameter -> its curves (NaN becomes null)."""
+    """The table as the script's JSON: parameter -> its curves (NaN becomes null, an
+    infinity "inf" or "-inf": :func:`_num`)."""
     out: dict[str, list] = {}
     for (name, n, rep), g in t.groupby(["parameter", "n", "replicate"], sort=False):
         g = g.sort_values("point")
