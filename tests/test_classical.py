@@ -8,6 +8,7 @@ effect sizes below fails almost surely.
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from fisherlab.spec.load import load_study
 from fisherlab.stats.measures import summarise
@@ -111,6 +112,17 @@ def test_poisson_mle_variance_is_lam_over_n(tmp_path, lam, n):
     assert abs(r.bias) < Z * r.bias_mcse
     u = row(s, "unbiased", "prob_zero", n)
     assert abs(u.bias) < Z * u.bias_mcse
+    # the plug-in exp(-x̄): its exact bias, the family's, is the mean of exp(-T/n) over
+    # T ~ Poisson(n lam) (summed here over the pmf) less exp(-lam), and the simulation's
+    from fisherlab.families import get_family
+
+    t = np.arange(0, int(n * lam + 40 * np.sqrt(n * lam)) + 40)
+    exact = float(np.sum(stats.poisson.pmf(t, n * lam) * np.exp(-t / n)) - np.exp(-lam))
+    # (both sides a difference of two numbers near exp(-lam): 1e-13 of rounding)
+    assert get_family("poisson").mle_bias("prob_zero", {"lam": lam}, n) == pytest.approx(
+        exact, abs=1e-13)
+    m = row(s, "mle", "prob_zero", n)
+    assert abs(m.bias - exact) < Z * m.bias_mcse
 
 
 def test_bernoulli_variance_and_boundary(tmp_path):

@@ -73,6 +73,19 @@ class Poisson(Family):
     def mom_from_moments(self, m, theta_fixed):
         return {"lam": m[..., 0]}
 
+    def mle_bias(self, estimand, theta, n):
+        """mle = x̄, unbiased for lam; prob_zero by plug-in, exp(−x̄): with T = n x̄ ~
+        Poisson(n lam), E[exp(−T/n)] = exp(n lam (exp(−1/n) − 1)) (the Poisson's
+        probability generating function at exp(−1/n)), a bias of that less exp(−lam)."""
+        lam = float(theta["lam"])
+        if estimand == "lam":
+            return 0.0
+        if estimand == "prob_zero":
+            return float(np.exp(n * lam * np.expm1(-1.0 / n)) - np.exp(-lam))
+        return None
+
+    mom_bias = mle_bias  # the method of moments is the same x̄
+
     def mom_jacobian(self, m, theta_fixed):
         return {"lam": np.ones_like(m[..., :1])}
 
