@@ -7,7 +7,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import xlog1py
 
-from .base import Derived, Family, Param, Point, Space
+from .base import TAIL_MASS, Derived, Family, Param, Point, Space
 from .registry import register
 
 
@@ -73,6 +73,22 @@ class Geometric(Family):
 
     def mom_from_moments(self, m, theta_fixed):
         return {"p": 1.0 / m[..., 0]}
+
+    def mle_bias(self, estimand, theta, n):
+        """mle = n/Σx with Σx = n + F, F ~ NegBin(n, p) failures: E[n/(n + F)] summed
+        over F's pmf (to a tail of TAIL_MASS) less p; the plug-in mean x̄ is unbiased.
+        No closed form (a hypergeometric series); the sum is exact to rounding."""
+        pr = float(theta["p"])
+        if estimand == "mean":
+            return 0.0
+        if estimand != "p":
+            return None
+        if pr == 1.0:
+            return 0.0
+        f = np.arange(int(stats.nbinom.isf(TAIL_MASS, n, pr)) + 2)
+        return float(np.sum(stats.nbinom.pmf(f, n, pr) * n / (n + f)) - pr)
+
+    mom_bias = mle_bias  # the method of moments is the same 1/x̄
 
     def mom_jacobian(self, m, theta_fixed):
         return {"p": -1.0 / m[..., :1] ** 2}
