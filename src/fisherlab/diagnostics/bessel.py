@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.labels import param_columns
+from ..stats.paired import mean_diff
 from ._common import condition_keys, good, groups, perf, theta_of
 from .registry import diagnostic
 
@@ -85,12 +86,11 @@ def bessel(df: pd.DataFrame, study) -> pd.DataFrame:
 
 
 def _paired(a: pd.Series, b: pd.Series) -> dict:
-    """Mean and MCSE of ``a - b`` over the replicates both have (squared errors by
-    replicate)."""
-    d = (a - b).dropna()
-    m = len(d)
-    mcse = float(d.std(ddof=1) / np.sqrt(m)) if m > 1 else np.nan
-    return {"mse_diff": float(d.mean()) if m else np.nan, "mse_diff_mcse": mcse, "pairs": m}
+    """Mean and MCSE of ``a - b`` (:func:`fisherlab.stats.paired.mean_diff`) over the
+    replicates both have (squared errors by replicate)."""
+    both = a.index.intersection(b.index)
+    diff, mcse = mean_diff(a[both].to_numpy(), b[both].to_numpy())
+    return {"mse_diff": diff, "mse_diff_mcse": mcse, "pairs": int(both.size)}
 
 
 def _differ(d: pd.DataFrame, unbiased: set) -> bool:
