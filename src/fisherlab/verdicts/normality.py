@@ -44,11 +44,14 @@ def normality(t: Cells, study) -> list[dict]:
                                  note=f"{S} finite standardised values", **common))
         elif test == "K2" and (gap := _infinite_gap(t, row, S)) is not None:
             share, crit = gap
+            # the note says why beside K²'s own p-value, which is of the finite z only
             out.append(t.verdict(row, "not normal",
                                  f"a share {share:.4f} of the fitted replicates has an "
                                  "infinite z (se = 0), more than the KS test's critical gap "
                                  f"{crit:.4f} at that size: no normal law puts mass there",
-                                 value=share, high=crit, **common))
+                                 value=share, high=crit,
+                                 note=f"{share:.1%} of the z infinite (se = 0); K²'s p-value "
+                                 "is of the finite ones", **common))
         else:
             crit = float(stats.kstwo.ppf(1 - ALPHA, S)) if test == "KS" else float("nan")
             what = ("Kolmogorov–Smirnov test against N(0, 1)" if test == "KS" else
