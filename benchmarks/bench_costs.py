@@ -144,7 +144,16 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
     setup = time.perf_counter() - t0
     t0 = time.perf_counter()
     run_chunk(study, chunk_of(study, n, 2))
-    setup -= time.perf_counter() - t0  # the first call's extra
+    again = time.perf_counter() - t0
+    setup -= again  # the first call's extra
+    # a job of the auto layout spans a condition's sample sizes: what the first call at
+    # another n costs beyond the second (JAX compiles a program per data shape)
+    t0 = time.perf_counter()
+    run_chunk(study, chunk_of(study, 2 * n, 2))
+    size_setup = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_chunk(study, chunk_of(study, 2 * n, 2))
+    size_setup = max(0.0, size_setup - (time.perf_counter() - t0))
     base = maxrss()
     if mode == "mem":  # peak RSS at R/4 and at R: the slope is per observation
         run_chunk(study, chunk_of(study, n, max(1, R // 4)))
@@ -159,7 +168,7 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
         return time.perf_counter() - t0
 
     step, R0 = unit(estimator), R
-    out = {"setup": setup, "base": base, "sizes": {}}
+    out = {"setup": setup, "size_setup": size_setup, "base": base, "sizes": {}}
     for n in (20, 1000):
         # R for a chunk of >= 0.5 s: from a probe at the warm-up's chunk size (``map``
         # compiles a batched model for each chunk size, seconds each: few sizes), grown
@@ -215,7 +224,8 @@ def measure_fit(family: str, estimator: str) -> dict:
     R = whole(R, 4 * unit(estimator))  # R / 4 too: whole blocks
     mem = run_child("mem", family, estimator, n_mem, R)
     per_obs = max(8.0, (mem["peak"] - mem["peak1"]) / ((R - mem["R1"]) * n_mem))
-    out = {"a": a, "b": b, "setup": setup, "bytes_per_obs": per_obs,
+    out = {"a": a, "b": b, "setup": setup, "size_setup": timed["size_setup"],
+           "bytes_per_obs": per_obs,
            "base": max(mem["base"], mem["peak1"] - per_obs * mem["R1"] * n_mem),
            "mem_R": R, "mem_n": n_mem}
     print(f"{family:>22} {estimator:>10}: {1e3 * a:8.4f} ms + {1e6 * b:8.4f} us·n per dataset,"
@@ -502,6 +512,13 @@ def write_table(fits: dict, start: float, summary: dict, runs: list[dict]) -> No
         lines.append(f"    ({fam!r}, {est!r}): ({f['a']:.3g}, {f['b']:.3g}, {f['setup']:.3g}, "
                      f"{f['bytes_per_obs']:.3g}),")
     lines += ["}", "",
+              "#: (family, estimator) -> seconds the first call at each further sample size",
+              "#: of a job costs (a program compiled per data shape); rows under 0.01 s left out",
+              "SIZE_SETUP = {"]
+    for (fam, est), f in sorted(fits.items()):
+        if f.get("size_setup", 0.0) >= 0.01:
+            lines.append(f"    ({fam!r}, {est!r}): {f['size_setup']:.3g},")
+    lines += ["}", "",
               "#: seconds from a new interpreter to a loaded study (a job's start)",
               f"JOB_START_SECONDS = {start:.3g}",
               "#: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind",
@@ -624,14 +641,15 @@ def update(estimators: list[str], resume: bool) -> None:
         sys.exit("the cost table has no record of its runs: measure everything first "
                  "(python benchmarks/bench_costs.py)")
 
-    def row(est, f):  # a table row back as measure_fit's figures, with the table's base
+    def row(key, f):  # a table row back as measure_fit's figures, with the table's base
         a, b, setup, per_obs = f
         return {"a": a, "b": b, "setup": setup, "bytes_per_obs": per_obs,
-                "base": cost_table.JOB_BASE_BYTES[kind(est)]}
+                "size_setup": getattr(cost_table, "SIZE_SETUP", {}).get(key, 0.0),
+                "base": cost_table.JOB_BASE_BYTES[kind(key[1])]}
 
     # the other estimators' rows as they are (their job bases stand unless measured higher
     # now); these estimators' rows only where a family still offers them
-    fits = {key: row(key[1], f) for key, f in cost_table.FITS.items()
+    fits = {key: row(key, f) for key, f in cost_table.FITS.items()
             if key[1] not in estimators}
     cache = load_cache(resume, sorted(estimators))
     fits.update(measure_fits(cache, estimators))

@@ -38,6 +38,27 @@ def test_counts_are_arithmetic(write_study):
     assert (c.job_n, c.job_reps) == (500, 1000)
 
 
+def test_a_job_spanning_sample_sizes_pays_a_compile_for_each(write_study, monkeypatch):
+    """The auto layout's job of a cheap condition spans its every n, and the MAP (JAX, a
+    program per data shape) compiles again at each: the plan adds the table's
+    SIZE_SETUP for each further n of each job, and nothing for a fixed chunk size (one
+    n a job) or an estimator without a figure there."""
+    from fisherlab.plan.chunking import count_jobs, further_sizes
+
+    text = ("description: map\nmodel: {family: normal, params: {mu: [0.0, 1.0], "
+            "sigma: 1.0}}\nsample_sizes: [10, 40, 160]\nreplications: 200\nseed: 1\n"
+            "estimators: [mle, {map: {prior: {mu: {dist: Normal, mu: 0, sigma: 5}, "
+            "sigma: {dist: HalfNormal, sigma: 5}}}}]\n")
+    s = load_study(write_study(text, name="map3"))
+    jobs, widest = count_jobs(s, "auto")
+    assert widest == 3 and further_sizes(s, "auto") == jobs * 2 and further_sizes(s, 100) == 0
+    per = cost_table.SIZE_SETUP[("normal", "map")]
+    assert per > 0 and ("normal", "mle") not in cost_table.SIZE_SETUP
+    with_it = cost.study_cost(s, "auto").cpu_seconds
+    monkeypatch.setattr(cost_table, "SIZE_SETUP", {})
+    assert with_it - cost.study_cost(s, "auto").cpu_seconds == pytest.approx(jobs * 2 * per)
+
+
 def test_memory_from_the_measured_figures(write_study):
     s = study(write_study, n=20_000)
     c = cost.study_cost(s, 1000)

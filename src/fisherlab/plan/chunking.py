@@ -202,6 +202,22 @@ def jobs_for(study, chunk_size: int | str) -> list:
     return study.jobs(int(chunk_size))
 
 
+def further_sizes(study, chunk_size: int | str) -> int:
+    """How many (job, sample size) pairs there are beyond each job's first size: the
+    auto layout's job of a cheap condition spans its every n, and an estimator that
+    compiles a program per data shape compiles once more for each (arithmetic only)."""
+    if chunk_size != "auto":
+        return 0
+    reps = study.replications
+    sizes, grouped = auto_layout(study)
+    seen, extra = set(), 0
+    for c in study.conditions():
+        if c.param_id in grouped and c.param_id not in seen:
+            seen.add(c.param_id)
+            extra += math.ceil(reps / sizes[c.id]) * (len(study.sample_sizes) - 1)
+    return extra
+
+
 def count_jobs(study, chunk_size: int | str) -> tuple[int, int]:
     """(jobs, most cells in one job), with arithmetic only (no list of jobs)."""
     reps = study.replications

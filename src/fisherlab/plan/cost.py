@@ -43,6 +43,7 @@ from .chunking import (
     auto_layout,
     cell_bytes,
     count_jobs,
+    further_sizes,
     job_base,
     runs_in_process,
     sizes_for,
@@ -216,7 +217,7 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     n_max = max(sizes)
     unmeasured, most_draws, slowest, data_bytes, draws_bytes = [], (0, ""), (0.0, ""), 0.0, 0.0
     per_dataset = []  # (a, b) per estimator, scaled
-    setup = 0.0
+    setup = size_setup = 0.0
     for i, e in enumerate(study.estimators):
         pr = price(study.analysis, e)
         if not pr.measured:
@@ -228,6 +229,7 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
         per_dataset.append((pr.a, pr.b))
         data_bytes = max(data_bytes, pr.bytes_per_obs * chunk * n_max)
         setup += pr.setup
+        size_setup += pr.size_setup
     # a job holds one cell at a time: its largest
     job_bytes = int(job_base(study) + chunk * cell_bytes(study, n_max))
     # the summary steps stream one condition × n at a time (fisherlab.run.dataset)
@@ -237,7 +239,8 @@ def study_cost(study, chunk_size: int | str, cores: int | None = None) -> Cost:
     process_bytes = int(process_bytes_of(steps, in_process_cell_bytes(study, chunk_size),
                                          cores, jobs))
     fit_seconds = sum(grid * reps * (a + b * n) for n in sizes for a, b in per_dataset)
-    job_seconds = jobs * (cost_table.JOB_START_SECONDS + setup)
+    job_seconds = (jobs * (cost_table.JOB_START_SECONDS + setup)
+                   + further_sizes(study, chunk_size) * size_setup)
     # the diagnostics and verdicts walk the cells (condition × n × estimator × estimand):
     # their fixed seconds, measured on the benchmark's cells, scale with the study's; a
     # gather job per condition × n, each with its fixed seconds (opening its chunks,

@@ -38,6 +38,8 @@ class Price:
     kept_draws: int
     #: whether the table measured this family × estimator
     measured: bool
+    #: set-up seconds of each further sample size a job spans (a program per data shape)
+    size_setup: float = 0.0
 
     def seconds(self, n: int) -> float:
         """Seconds per dataset of n observations."""
@@ -79,10 +81,21 @@ def row_name(family: Family, spec) -> str:
     return spec.name
 
 
+def size_setup(family: Family, estimator: str) -> float:
+    """The table's seconds for each further sample size of a job (``SIZE_SETUP``; the
+    largest for the estimator where the family was not measured; 0 where none costs)."""
+    key = (table_key(family), estimator)
+    if key in cost_table.FITS:
+        return cost_table.SIZE_SETUP.get(key, 0.0)
+    return max((v for (_, e), v in cost_table.SIZE_SETUP.items() if e == estimator),
+               default=0.0)
+
+
 def price(family: Family, spec) -> Price:
     """The price of one of a study's estimators (an ``EstimatorSpec``) on its family."""
-    (a, b, setup, per_obs), measured = figures(family, row_name(family, spec))
+    name = row_name(family, spec)
+    (a, b, setup, per_obs), measured = figures(family, name)
     work = spec.estimator.work()
     w = width(family)
     return Price(a * w * work.time, b * w * work.time, setup, per_obs * w, work.kept_draws,
-                 measured)
+                 measured, size_setup(family, name))
