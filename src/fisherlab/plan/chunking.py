@@ -202,35 +202,33 @@ def jobs_for(study, chunk_size: int | str) -> list:
     return study.jobs(int(chunk_size))
 
 
+def _auto_units(study):
+    """``(jobs, spans every n)`` per unit of the auto layout: a grouped condition (its
+    jobs span every sample size) or a single cell (arithmetic only)."""
+    reps = study.replications
+    sizes, grouped = auto_layout(study)
+    seen = set()
+    for c in study.conditions():
+        unit = c.param_id if c.param_id in grouped else c.id
+        if unit not in seen:
+            seen.add(unit)
+            yield math.ceil(reps / sizes[c.id]), c.param_id in grouped
+
+
 def further_sizes(study, chunk_size: int | str) -> int:
     """How many (job, sample size) pairs there are beyond each job's first size: the
     auto layout's job of a cheap condition spans its every n, and an estimator that
     compiles a program per data shape compiles once more for each (arithmetic only)."""
     if chunk_size != "auto":
         return 0
-    reps = study.replications
-    sizes, grouped = auto_layout(study)
-    seen, extra = set(), 0
-    for c in study.conditions():
-        if c.param_id in grouped and c.param_id not in seen:
-            seen.add(c.param_id)
-            extra += math.ceil(reps / sizes[c.id]) * (len(study.sample_sizes) - 1)
-    return extra
+    more = len(study.sample_sizes) - 1
+    return sum(jobs * more for jobs, spans in _auto_units(study) if spans)
 
 
 def count_jobs(study, chunk_size: int | str) -> tuple[int, int]:
     """(jobs, most cells in one job), with arithmetic only (no list of jobs)."""
-    reps = study.replications
-    cells = study.conditions()
     if chunk_size != "auto":
-        return len(cells) * math.ceil(reps / int(chunk_size)), 1
-    sizes, grouped = auto_layout(study)
-    seen, jobs, widest = set(), 0, 1
-    for c in cells:
-        unit = c.param_id if c.param_id in grouped else c.id
-        if unit not in seen:
-            seen.add(unit)
-            jobs += math.ceil(reps / sizes[c.id])
-    if grouped:
-        widest = len(study.sample_sizes)
-    return jobs, widest
+        return len(study.conditions()) * math.ceil(study.replications / int(chunk_size)), 1
+    units = list(_auto_units(study))
+    widest = len(study.sample_sizes) if any(spans for _, spans in units) else 1
+    return sum(jobs for jobs, _ in units), widest
