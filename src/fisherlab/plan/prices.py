@@ -55,12 +55,17 @@ def table_key(family: Family) -> str:
 def figures(family: Family, estimator: str) -> tuple[tuple, bool]:
     """(a, b, setup, bytes_per_obs) of the table for a family × estimator name, and
     whether measured (else the largest of each figure measured for the estimator)."""
-    key = (table_key(family), estimator)
-    if key in cost_table.FITS:
-        return cost_table.FITS[key], True
-    same = [v for (_, e), v in cost_table.FITS.items() if e == estimator] or \
-        list(cost_table.FITS.values())
-    return tuple(max(v[i] for v in same) for i in range(4)), False
+    return _row(cost_table.FITS, (table_key(family), estimator))
+
+
+def _row(table: dict, key: tuple) -> tuple[tuple, bool]:
+    """``table[key]`` (a tuple of figures) and True; for a family the table has not
+    measured, the largest of each figure over the estimator's rows (all rows where it
+    has none) and False."""
+    if key in table:
+        return table[key], True
+    same = [v for (_, e), v in table.items() if e == key[1]] or list(table.values())
+    return tuple(max(v[i] for v in same) for i in range(len(same[0]))), False
 
 
 def width(family: Family) -> float:
@@ -82,13 +87,10 @@ def row_name(family: Family, spec) -> str:
 
 
 def size_setup(family: Family, estimator: str) -> float:
-    """The table's seconds for each further sample size of a job (``SIZE_SETUP``; the
-    largest for the estimator where the family was not measured; 0 where none costs)."""
-    key = (table_key(family), estimator)
-    if key in cost_table.FITS:
-        return cost_table.SIZE_SETUP.get(key, 0.0)
-    return max((v for (_, e), v in cost_table.SIZE_SETUP.items() if e == estimator),
-               default=0.0)
+    """The table's seconds for each further sample size of a job (``SIZE_SETUP``, 0 for
+    a measured row without one), as :func:`figures` looks rows up."""
+    rows = {k: (cost_table.SIZE_SETUP.get(k, 0.0),) for k in cost_table.FITS}
+    return _row(rows, (table_key(family), estimator))[0][0]
 
 
 def price(family: Family, spec) -> Price:
