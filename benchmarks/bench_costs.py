@@ -139,22 +139,16 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
         for module in PRELOAD:
             importlib.import_module(module)
     study = child_study(family, estimator, n)
-    # the set-ups in CPU seconds, as the plan counts them: compiling (XLA's) runs in
-    # threads, and a job's CPU is theirs too (a third more than the wall clock's)
-    t0 = time.process_time()
-    run_chunk(study, chunk_of(study, n, 2))  # warm-up: imports, compiled models
-    setup = time.process_time() - t0
-    t0 = time.process_time()
-    run_chunk(study, chunk_of(study, n, 2))
-    setup -= time.process_time() - t0  # the first call's extra
-    # a job of the auto layout spans a condition's sample sizes: what the first call at
-    # another n costs beyond the second (JAX compiles a program per data shape)
-    t0 = time.process_time()
-    run_chunk(study, chunk_of(study, 2 * n, 2))
-    size_setup = time.process_time() - t0
-    t0 = time.process_time()
-    run_chunk(study, chunk_of(study, 2 * n, 2))
-    size_setup = max(0.0, size_setup - (time.process_time() - t0))
+
+    def timed(n: int, R: int) -> float:
+        # CPU seconds, as the plan counts a job's: compiling (XLA's) runs in threads, a
+        # third more CPU than the wall clock's
+        t0 = time.process_time()
+        run_chunk(study, chunk_of(study, n, R))
+        return time.process_time() - t0
+
+    setup = timed(n, 2)  # warm-up: imports, compiled models
+    setup -= timed(n, 2)  # the first call's extra
     base = maxrss()
     if mode == "mem":  # peak RSS at R/4 and at R: the slope is per observation
         run_chunk(study, chunk_of(study, n, max(1, R // 4)))
@@ -162,11 +156,10 @@ def child(mode: str, family: str, estimator: str, n: int, R: int) -> dict:
         run_chunk(study, chunk_of(study, n, R))
         return {"base": base, "peak1": peak1, "peak": maxrss(), "R1": max(1, R // 4), "R": R,
                 "n": n, "setup": setup}
-
-    def timed(n: int, R: int) -> float:
-        t0 = time.perf_counter()
-        run_chunk(study, chunk_of(study, n, R))
-        return time.perf_counter() - t0
+    # a job of the auto layout spans a condition's sample sizes: what the first call at
+    # another n costs beyond the second (JAX compiles a program per data shape)
+    size_setup = timed(2 * n, 2)
+    size_setup = max(0.0, size_setup - timed(2 * n, 2))
 
     step, R0 = unit(estimator), R
     out = {"setup": setup, "size_setup": size_setup, "base": base, "sizes": {}}

@@ -4,8 +4,8 @@
 Every figure measured in one run of ``python benchmarks/bench_costs.py``, 2026-12-07
 16:13-16:43 UTC (30 min) on vm (Intel(R) Xeon(R) Processor, 2 cores, Python 3.12.1),
 load average 0.9 at the start and 1.0 at the end. Then the rows of map measured again
-(``--update``), 2026-12-07 20:21-20:24 UTC (3 min) on vm (Intel(R) Xeon(R) Processor, 2
-cores, Python 3.12.1), load average 0.6 at the start and 1.3 at the end. Every other
+(``--update``), 2026-12-07 20:40-20:43 UTC (3 min) on vm (Intel(R) Xeon(R) Processor, 2
+cores, Python 3.12.1), load average 0.2 at the start and 1.4 at the end. Every other
 figure is from the first run.
 """
 
@@ -26,21 +26,21 @@ RUNS = [
         "rows": [
             "map"
         ],
-        "started": "2026-12-07T20:21:46+00:00",
+        "started": "2026-12-07T20:40:54+00:00",
         "host": "vm",
         "cpu": "Intel(R) Xeon(R) Processor",
         "cores": 2,
         "python": "3.12.1",
-        "load_start": 0.62,
-        "ended": "2026-12-07T20:24:23+00:00",
-        "load_end": 1.34
+        "load_start": 0.25,
+        "ended": "2026-12-07T20:43:31+00:00",
+        "load_end": 1.4
     }
 ]
 
 #: (family, estimator) -> seconds per dataset a + b*n, first-call setup seconds
 #: per job, bytes per observation of a chunk job (data, fits and rows together)
 FITS = {
-    ('bernoulli', 'map'): (1.36e-06, 6.21e-08, 1.04, 37.9),
+    ('bernoulli', 'map'): (4.93e-07, 9.64e-08, 1.08, 42.2),
     ('bernoulli', 'mle'): (7.34e-07, 2.36e-08, 0.00295, 16),
     ('bernoulli', 'mle[likelihood_ratio]'): (4.76e-06, 2.66e-08, 0.00649, 16.1),
     ('bernoulli', 'mom'): (5.24e-07, 2.5e-08, 0.00225, 16),
@@ -48,12 +48,12 @@ FITS = {
     ('beta', 'mle'): (1.17e-06, 5.43e-08, 0.00219, 16),
     ('beta', 'mle[likelihood_ratio]'): (0, 3.82e-05, 0.396, 72.1),
     ('beta', 'mom'): (1.02e-06, 4.86e-08, 0.00179, 15.9),
-    ('binomial', 'map'): (2.91e-06, 1.49e-07, 1.13, 53.8),
+    ('binomial', 'map'): (7.24e-07, 2.73e-07, 1.26, 59.1),
     ('binomial', 'mle'): (4.24e-07, 4.3e-08, 0.00145, 16),
     ('binomial', 'mle[likelihood_ratio]'): (7.49e-06, 1.06e-07, 0.013, 42.3),
     ('binomial', 'mom'): (3.44e-07, 4.83e-08, 0.00137, 16),
     ('binomial', 'posterior'): (0.00471, 2.07e-07, 9.07, 46.1),
-    ('exponential', 'map'): (5.42e-07, 1.52e-07, 0.925, 50.3),
+    ('exponential', 'map'): (0, 2.56e-07, 1.06, 51.7),
     ('exponential', 'mle'): (5.81e-07, 1.11e-08, 0.00172, 16),
     ('exponential', 'mle[likelihood_ratio]'): (4.66e-06, 1.4e-08, 0.00729, 16.1),
     ('exponential', 'mom'): (5.89e-07, 1.5e-08, 0.00194, 16),
@@ -63,13 +63,13 @@ FITS = {
     ('gamma', 'mle[likelihood_ratio]'): (9.17e-05, 2.7e-05, 0.32, 69.6),
     ('gamma', 'mom'): (7.72e-07, 2.99e-08, 0.00231, 15.9),
     ('gaussian_mixture', 'mle'): (0, 4.06e-05, 0.26, 2.59e+03),
-    ('geometric', 'map'): (1.19e-06, 7.53e-08, 1.07, 41),
+    ('geometric', 'map'): (2.14e-06, 1.17e-07, 1.14, 42.3),
     ('geometric', 'mle'): (3.96e-07, 2.65e-08, 0.0019, 16),
     ('geometric', 'mle[likelihood_ratio]'): (5.79e-06, 2.81e-08, 0.00788, 17.7),
     ('geometric', 'mom'): (7.93e-07, 2.71e-08, 0.00157, 16),
     ('geometric', 'posterior'): (0.00533, 0, 9.09, 36.6),
     ('geometric', 'unbiased'): (7.9e-07, 2.85e-08, 0.00156, 16),
-    ('linear_regression', 'map'): (3.65e-05, 1.03e-06, 2.68, 200),
+    ('linear_regression', 'map'): (4.51e-05, 1.88e-06, 2.79, 184),
     ('linear_regression', 'mle'): (7.12e-06, 1.09e-07, 0.00983, 64),
     ('linear_regression', 'posterior'): (0.00817, 6e-05, 8.35, 148),
     ('linear_regression', 'unbiased'): (9.19e-06, 1.25e-07, 0.11, 64),
@@ -80,13 +80,13 @@ FITS = {
     ('negative_binomial', 'mle'): (2.79e-06, 4.68e-07, 0.0665, 42.9),
     ('negative_binomial', 'mle[likelihood_ratio]'): (0.000389, 0.000159, 0.784, 158),
     ('negative_binomial', 'mom'): (1.36e-06, 6.88e-08, 0.00628, 16),
-    ('normal', 'map'): (1.52e-05, 2.43e-07, 1.65, 72.1),
+    ('normal', 'map'): (1.85e-05, 4.89e-07, 1.69, 73.2),
     ('normal', 'mle'): (6.64e-07, 2.25e-08, 0.000967, 16),
     ('normal', 'mle[likelihood_ratio]'): (0.000226, 1.33e-07, 0.395, 16.1),
     ('normal', 'mom'): (1.03e-06, 2.41e-08, 0.00155, 15.9),
     ('normal', 'posterior'): (0.00627, 4.62e-06, 7.68, 44.1),
     ('normal', 'unbiased'): (8.35e-07, 2.31e-08, 0.0018, 16),
-    ('poisson', 'map'): (1.45e-06, 2.12e-07, 0.972, 51.3),
+    ('poisson', 'map'): (0, 3.51e-07, 0.969, 50.7),
     ('poisson', 'mle'): (6.77e-07, 6.19e-08, 0.00255, 16),
     ('poisson', 'mle[likelihood_ratio]'): (4.56e-06, 8.64e-08, 0.00433, 26.3),
     ('poisson', 'mom'): (7.98e-07, 6.42e-08, 0.00131, 16),
@@ -106,19 +106,19 @@ FITS = {
 #: (family, estimator) -> seconds the first call at each further sample size
 #: of a job costs (a program compiled per data shape); rows under 0.01 s left out
 SIZE_SETUP = {
-    ('bernoulli', 'map'): 0.337,
-    ('binomial', 'map'): 0.528,
-    ('exponential', 'map'): 0.283,
-    ('geometric', 'map'): 0.322,
-    ('linear_regression', 'map'): 0.985,
-    ('normal', 'map'): 0.502,
-    ('poisson', 'map'): 0.326,
+    ('bernoulli', 'map'): 0.331,
+    ('binomial', 'map'): 0.552,
+    ('exponential', 'map'): 0.333,
+    ('geometric', 'map'): 0.393,
+    ('linear_regression', 'map'): 1.05,
+    ('normal', 'map'): 0.527,
+    ('poisson', 'map'): 0.309,
 }
 
 #: seconds from a new interpreter to a loaded study (a job's start)
 JOB_START_SECONDS = 1.45
 #: a chunk job's peak RSS after imports and a warm-up fit, bytes, by kind
-JOB_BASE_BYTES = {'numpy': 2.412e+08, 'pymc': 6.183e+08}
+JOB_BASE_BYTES = {'numpy': 2.412e+08, 'pymc': 6.395e+08}
 #: cells (condition × n × estimator × estimand) of the summary steps' study: the
 #: diagnose step's fixed seconds are per cell (plan/cost.py scales them)
 SUMMARY_CELLS = 36
