@@ -23,22 +23,30 @@ def _where(curves) -> str:
                      zip(curves["n"], curves["replicate"], strict=True))
 
 
-def _shape(t, name: str, what: str, param) -> tuple[list[str], bool]:
+def _marks(t):
+    """Each curve's marks: its first row (the table repeats them on every row)."""
+    return t.groupby(["parameter", "n", "replicate"], sort=False).head(1)
+
+
+def _shape(t, marks, name: str, what: str, param) -> tuple[list[str], bool]:
     """What the curves of one parameter do at the MLE, read off their points and marks:
     they peak there, where the score is zero; or the MLE is an end of the parameter's
     range (p = 0 of a sample without successes), to which the curve rises instead of
     peaking, with an infinite observed information (the table's mark); or some point of
     the curve lies above the MLE's (the estimate is then not the likelihood's highest
-    point). Sentences, and whether some curve rises above."""
-    marks = t.groupby(["n", "replicate"], sort=False).head(1)  # a curve's first row
+    point). ``t`` and ``marks`` are the parameter's rows and curves' marks. Sentences,
+    and whether some curve rises above."""
     edge = marks[(marks["mle"] <= param.low) | (marks["mle"] >= param.high)]
     tops = t.loc[t.groupby(["n", "replicate"], sort=False)["rel_loglik"].idxmax()]
     up = tops[tops["rel_loglik"] > ABOVE]
+    curves = set(zip(marks["n"], marks["replicate"], strict=True))
+    peaks = curves - set(zip(edge["n"], edge["replicate"], strict=True)) \
+        - set(zip(up["n"], up["replicate"], strict=True))
     out = []
-    if len(edge) + len(up) < len(marks):
+    if peaks:
         out.append(f"The {what} of {esc(name)} peaks at the MLE, where the score is zero"
-                   + (f", on {len(marks) - len(edge) - len(up)} of {len(marks)} curves"
-                      if len(edge) or len(up) else ""))
+                   + (f", on {len(peaks)} of {len(curves)} curves"
+                      if len(peaks) < len(curves) else ""))
     if len(edge):
         ends = ", ".join(f"{cite('likelihood', e.name, 'mle', fmt(e.mle))} at n = {int(e.n)} "
                          f"replicate {int(e.replicate)}" for _, e in edge.iterrows())
@@ -96,12 +104,13 @@ def reading(r) -> str:
         return ("This family is not regular: its likelihood has no smooth peak to explore "
                 "(the estimate sits on the edge of the data).")
     parts, rose = [], False
+    marks = _marks(t)
     for name, g in t.groupby("parameter", sort=False):
+        mine = marks[marks["parameter"] == name]
         what = "profile log-likelihood" if bool(g["profile"].iloc[0]) else "log-likelihood"
-        shape, above = _shape(g, name, what, r.study.family.param(name))
+        shape, above = _shape(g, mine, name, what, r.study.family.param(name))
         rose |= above
-        marks = g.groupby(["n", "replicate"], sort=False).head(1)
-        parts.append(". ".join(shape) + "." + _curvature(marks))
+        parts.append(". ".join(shape) + "." + _curvature(mine))
     return " ".join(parts) + (NOT_HIGHEST if rose else "") + (
         " The intervals are where the curve stays above the dashed cutoff (likelihood "
         "ratio) and the estimate ± z standard errors (Wald); they differ where the curve "
@@ -127,7 +136,7 @@ def table(r) -> str:
     t = r.tables["likelihood"]
     if t.empty:
         return ""
-    first = t.groupby(["parameter", "n", "replicate"], sort=False).head(1)
+    first = _marks(t)
     cols = [Col("parameter", lambda x: esc(x.parameter), "parameter", True), n_col(),
             Col("replicate", lambda x: str(x.replicate), "replicate"),
             Col("truth", lambda x: fmt(x.truth), "truth"),
